@@ -1,0 +1,58 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Customer holds the schema definition for the customers table.
+type Customer struct {
+	ent.Schema
+}
+
+// Annotations keeps the original table name.
+func (Customer) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "customers"}}
+}
+
+// Fields of the Customer.
+func (Customer) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").MaxLen(255).NotEmpty(),
+		field.String("email").MaxLen(255).NotEmpty(),
+		field.String("phone").MaxLen(50).Optional().Nillable(),
+		field.Time("created_at").Default(now).Immutable().
+			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
+		field.Time("deleted_at").Optional().Nillable().
+			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
+		// live is true while the customer exists and NULL once it is deleted.
+		// UNIQUE(email, live) therefore holds among live customers only, since
+		// NULLs never collide in a unique index (MySQL and SQLite alike), and a
+		// deleted customer's email can be registered again.
+		field.Bool("live").Optional().Nillable().Default(true),
+	}
+}
+
+// Edges of the Customer.
+func (Customer) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("orders", Order.Type),
+	}
+}
+
+// Indexes of the Customer.
+func (Customer) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("email", "live").Unique(),
+	}
+}
+
+// now is the default clock of the schema; services pass explicit times.
+func now() time.Time { return time.Now().UTC() }

@@ -1,0 +1,48 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// IdempotencyKey holds the schema definition for the idempotency_keys table.
+// The key value is the primary key, so a concurrent duplicate insert waits on
+// it and then fails with a duplicate-key error that the services replay.
+type IdempotencyKey struct {
+	ent.Schema
+}
+
+// Annotations keeps the original table name.
+func (IdempotencyKey) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "idempotency_keys"}}
+}
+
+// Fields of the IdempotencyKey.
+func (IdempotencyKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("id").StorageKey("key_value").MaxLen(255).NotEmpty().Immutable(),
+		// operation is NULL on rows written by the original system, which did
+		// not record it; those keys are bound to their target only.
+		field.String("operation").MaxLen(50).Optional().Nillable().Immutable(),
+		field.String("target_type").MaxLen(50).Immutable(),
+		field.Int("target_id").Immutable(),
+		field.String("request_hash").MaxLen(64).Optional().Nillable().Immutable(),
+		field.String("status").MaxLen(50),
+		field.Text("response_body").Optional().Nillable(),
+		field.Time("created_at").Default(now).Immutable().
+			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
+		field.Time("expires_at").
+			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
+	}
+}
+
+// Indexes of the IdempotencyKey: the purge walks expires_at.
+func (IdempotencyKey) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("expires_at"),
+	}
+}

@@ -1,0 +1,39 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// OrderItem holds the schema definition for the order_items table.
+type OrderItem struct {
+	ent.Schema
+}
+
+// Annotations keeps the original table name.
+func (OrderItem) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "order_items"}}
+}
+
+// Fields of the OrderItem.
+func (OrderItem) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("order_id").Immutable(),
+		field.Int("product_id").Immutable(),
+		field.Int64("qty").Positive().Immutable(),
+		field.Int64("unit_price_cents").NonNegative().Immutable(),
+		field.Int64("subtotal_cents").NonNegative().Immutable(),
+	}
+}
+
+// Edges of the OrderItem.
+func (OrderItem) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("order", Order.Type).Ref("items").Field("order_id").Unique().Required().Immutable().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.From("product", Product.Type).Ref("order_items").Field("product_id").Unique().Required().Immutable(),
+	}
+}

@@ -1,0 +1,39 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// Product holds the schema definition for the products table.
+type Product struct {
+	ent.Schema
+}
+
+// Annotations keeps the original table name.
+func (Product) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "products"}}
+}
+
+// Fields of the Product.
+func (Product) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("sku").MaxLen(100).NotEmpty().Unique(),
+		field.String("name").MaxLen(255).NotEmpty(),
+		field.Int64("price_cents").NonNegative(),
+		field.Int64("stock").NonNegative().Default(0),
+		field.Time("created_at").Default(now).Immutable().
+			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
+	}
+}
+
+// Edges of the Product.
+func (Product) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("order_items", OrderItem.Type),
+	}
+}

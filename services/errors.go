@@ -1,0 +1,118 @@
+// Package services holds what every domain service shares: the error
+// vocabulary, the calling principal and the page type. The domain services
+// live in its sub-packages.
+package services
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error for every transport. Each transport maps Kinds
+// to its own statuses in exactly one table.
+type Kind uint8
+
+// The error kinds. The zero value is Internal, so an error that was never
+// classified is masked rather than shown.
+const (
+	Internal Kind = iota
+	Invalid
+	Unauthenticated
+	PermissionDenied
+	NotFound
+	Conflict
+	FailedPrecondition
+)
+
+var kindNames = [...]string{
+	Internal:           "internal",
+	Invalid:            "invalid",
+	Unauthenticated:    "unauthenticated",
+	PermissionDenied:   "permission_denied",
+	NotFound:           "not_found",
+	Conflict:           "conflict",
+	FailedPrecondition: "failed_precondition",
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// Stable codes for errors that clients tell apart beyond their Kind.
+const (
+	CodeInvalid             = "invalid"
+	CodeUnauthenticated     = "unauthenticated"
+	CodePermissionDenied    = "permission_denied"
+	CodeNotFound            = "not_found"
+	CodeConflict            = "conflict"
+	CodeInternal            = "internal"
+	CodeInsufficientStock   = "insufficient_stock"
+	CodeInvalidTransition   = "invalid_transition"
+	CodeCancelWindowExpired = "cancel_window_expired"
+	CodeKeyReused           = "idempotency_key_reused"
+	CodeEmailTaken          = "email_taken"
+	CodeSKUTaken            = "sku_taken"
+)
+
+// Error is the one error type the services return. Message is safe to show
+// to clients; Err is the cause, for logs only.
+type Error struct {
+	Kind    Kind
+	Code    string
+	Message string
+	// Field names the input field at fault, for Invalid errors.
+	Field string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an error of the given kind and code with a client-safe message.
+func Errorf(kind Kind, code, format string, args ...any) *Error {
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidField returns an Invalid error about one input field.
+func InvalidField(field, message string) *Error {
+	return &Error{Kind: Invalid, Code: CodeInvalid, Field: field, Message: message}
+}
+
+// NotFoundf returns a NotFound error with a client-safe message.
+func NotFoundf(format string, args ...any) *Error {
+	return Errorf(NotFound, CodeNotFound, format, args...)
+}
+
+// Wrap marks err as Internal, keeping it as the cause. Errors that are
+// already *Error pass through unchanged.
+func Wrap(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	var se *Error
+	if errors.As(err, &se) {
+		return err
+	}
+	return &Error{Kind: Internal, Code: CodeInternal, Message: "Internal server error", Err: fmt.Errorf("%s: %w", op, err)}
+}
+
+// As returns the *Error in err's chain, or an Internal error wrapping err.
+func As(err error) *Error {
+	var se *Error
+	if errors.As(err, &se) {
+		return se
+	}
+	return &Error{Kind: Internal, Code: CodeInternal, Message: "Internal server error", Err: err}
+}
+
+// KindOf returns the Kind of err; nil has no kind and reports Internal.
+func KindOf(err error) Kind { return As(err).Kind }
