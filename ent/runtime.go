@@ -22,43 +22,11 @@ func init() {
 	// customerDescName is the schema descriptor for name field.
 	customerDescName := customerFields[0].Descriptor()
 	// customer.NameValidator is a validator for the "name" field. It is called by the builders before save.
-	customer.NameValidator = func() func(string) error {
-		validators := customerDescName.Validators
-		fns := [...]func(string) error{
-			validators[0].(func(string) error),
-			validators[1].(func(string) error),
-		}
-		return func(name string) error {
-			for _, fn := range fns {
-				if err := fn(name); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	}()
+	customer.NameValidator = customerDescName.Validators[0].(func(string) error)
 	// customerDescEmail is the schema descriptor for email field.
 	customerDescEmail := customerFields[1].Descriptor()
 	// customer.EmailValidator is a validator for the "email" field. It is called by the builders before save.
-	customer.EmailValidator = func() func(string) error {
-		validators := customerDescEmail.Validators
-		fns := [...]func(string) error{
-			validators[0].(func(string) error),
-			validators[1].(func(string) error),
-		}
-		return func(email string) error {
-			for _, fn := range fns {
-				if err := fn(email); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	}()
-	// customerDescPhone is the schema descriptor for phone field.
-	customerDescPhone := customerFields[2].Descriptor()
-	// customer.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
-	customer.PhoneValidator = customerDescPhone.Validators[0].(func(string) error)
+	customer.EmailValidator = customerDescEmail.Validators[0].(func(string) error)
 	// customerDescCreatedAt is the schema descriptor for created_at field.
 	customerDescCreatedAt := customerFields[3].Descriptor()
 	// customer.DefaultCreatedAt holds the default value on creation for the created_at field.
@@ -92,21 +60,7 @@ func init() {
 	// idempotencykeyDescID is the schema descriptor for id field.
 	idempotencykeyDescID := idempotencykeyFields[0].Descriptor()
 	// idempotencykey.IDValidator is a validator for the "id" field. It is called by the builders before save.
-	idempotencykey.IDValidator = func() func(string) error {
-		validators := idempotencykeyDescID.Validators
-		fns := [...]func(string) error{
-			validators[0].(func(string) error),
-			validators[1].(func(string) error),
-		}
-		return func(id string) error {
-			for _, fn := range fns {
-				if err := fn(id); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	}()
+	idempotencykey.IDValidator = idempotencykeyDescID.Validators[0].(func(string) error)
 	orderFields := schema.Order{}.Fields()
 	_ = orderFields
 	// orderDescTotalCents is the schema descriptor for total_cents field.
@@ -136,39 +90,11 @@ func init() {
 	// productDescSku is the schema descriptor for sku field.
 	productDescSku := productFields[0].Descriptor()
 	// product.SkuValidator is a validator for the "sku" field. It is called by the builders before save.
-	product.SkuValidator = func() func(string) error {
-		validators := productDescSku.Validators
-		fns := [...]func(string) error{
-			validators[0].(func(string) error),
-			validators[1].(func(string) error),
-		}
-		return func(sku string) error {
-			for _, fn := range fns {
-				if err := fn(sku); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	}()
+	product.SkuValidator = productDescSku.Validators[0].(func(string) error)
 	// productDescName is the schema descriptor for name field.
 	productDescName := productFields[1].Descriptor()
 	// product.NameValidator is a validator for the "name" field. It is called by the builders before save.
-	product.NameValidator = func() func(string) error {
-		validators := productDescName.Validators
-		fns := [...]func(string) error{
-			validators[0].(func(string) error),
-			validators[1].(func(string) error),
-		}
-		return func(name string) error {
-			for _, fn := range fns {
-				if err := fn(name); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	}()
+	product.NameValidator = productDescName.Validators[0].(func(string) error)
 	// productDescPriceCents is the schema descriptor for price_cents field.
 	productDescPriceCents := productFields[2].Descriptor()
 	// product.PriceCentsValidator is a validator for the "price_cents" field. It is called by the builders before save.

@@ -12,9 +12,9 @@ var (
 	// CustomersColumns holds the columns for the "customers" table.
 	CustomersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "name", Type: field.TypeString, Size: 255},
-		{Name: "email", Type: field.TypeString, Size: 255},
-		{Name: "phone", Type: field.TypeString, Nullable: true, Size: 50},
+		{Name: "name", Type: field.TypeString},
+		{Name: "email", Type: field.TypeString},
+		{Name: "phone", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"mysql": "varchar(50)"}},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "live", Type: field.TypeBool, Nullable: true, Default: true},
@@ -34,7 +34,7 @@ var (
 	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
 	IdempotencyKeysColumns = []*schema.Column{
-		{Name: "key_value", Type: field.TypeString, Size: 255},
+		{Name: "key_value", Type: field.TypeString},
 		{Name: "operation", Type: field.TypeString, Nullable: true, Size: 50},
 		{Name: "target_type", Type: field.TypeString, Size: 50},
 		{Name: "target_id", Type: field.TypeInt},
@@ -130,8 +130,8 @@ var (
 	// ProductsColumns holds the columns for the "products" table.
 	ProductsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "sku", Type: field.TypeString, Unique: true, Size: 100},
-		{Name: "name", Type: field.TypeString, Size: 255},
+		{Name: "sku", Type: field.TypeString, Unique: true, SchemaType: map[string]string{"mysql": "varchar(100)"}},
+		{Name: "name", Type: field.TypeString},
 		{Name: "price_cents", Type: field.TypeInt64},
 		{Name: "stock", Type: field.TypeInt64, Default: 0},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},

@@ -25,9 +25,12 @@ func (Customer) Annotations() []schema.Annotation {
 // Fields of the Customer.
 func (Customer) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").MaxLen(255).NotEmpty(),
-		field.String("email").MaxLen(255).NotEmpty(),
-		field.String("phone").MaxLen(50).Optional().Nillable(),
+		// Lengths are checked in characters by the services; the column
+		// sizes below are the original's (ent's MaxLen would count bytes).
+		field.String("name").NotEmpty(),
+		field.String("email").NotEmpty(),
+		field.String("phone").Optional().Nillable().
+			SchemaType(map[string]string{dialect.MySQL: "varchar(50)"}),
 		field.Time("created_at").Default(now).Immutable().
 			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
 		field.Time("deleted_at").Optional().Nillable().

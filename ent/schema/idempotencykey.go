@@ -24,7 +24,8 @@ func (IdempotencyKey) Annotations() []schema.Annotation {
 // Fields of the IdempotencyKey.
 func (IdempotencyKey) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("id").StorageKey("key_value").MaxLen(255).NotEmpty().Immutable(),
+		// Lengths are checked in characters by the services.
+		field.String("id").StorageKey("key_value").NotEmpty().Immutable(),
 		// operation is NULL on rows written by the original system, which did
 		// not record it; those keys are bound to their target only.
 		field.String("operation").MaxLen(50).Optional().Nillable().Immutable(),

@@ -22,8 +22,10 @@ func (Product) Annotations() []schema.Annotation {
 // Fields of the Product.
 func (Product) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("sku").MaxLen(100).NotEmpty().Unique(),
-		field.String("name").MaxLen(255).NotEmpty(),
+		// Lengths are checked in characters by the services.
+		field.String("sku").NotEmpty().Unique().
+			SchemaType(map[string]string{dialect.MySQL: "varchar(100)"}),
+		field.String("name").NotEmpty(),
 		field.Int64("price_cents").NonNegative(),
 		field.Int64("stock").NonNegative().Default(0),
 		field.Time("created_at").Default(now).Immutable().
