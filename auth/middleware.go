@@ -1,0 +1,140 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/b2b-orders/platform/services"
+)
+
+// Authenticator decides who is calling from an Authorization header.
+type Authenticator struct {
+	// Tokens verifies user JWTs.
+	Tokens *Tokens
+	// ServiceToken is the shared secret of the other processes; empty
+	// disables it, so that an unset token can never match an empty one.
+	ServiceToken string
+	// Required refuses callers without credentials. When false (the
+	// operator's AUTH_REQUIRED=false, for old clients) they act as
+	// services.Anonymous.
+	Required bool
+}
+
+type errKey struct{}
+
+// Middleware authenticates every request with Authenticate. It never
+// answers by itself: a refused credential leaves an error in the context
+// (see Err) and no principal, so each transport answers in its own format
+// and the services, finding no principal, answer Unauthenticated.
+func (a *Authenticator) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		switch values := r.Header.Values("Authorization"); len(values) {
+		case 0:
+			ctx = a.Authenticate(ctx, "")
+		case 1:
+			ctx = a.Authenticate(ctx, values[0])
+		default:
+			// Two credentials are ambiguous: refuse rather than pick one.
+			ctx = refuse(ctx, invalid(errors.New("several Authorization headers")))
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// Authenticate returns ctx carrying the outcome for the value of an
+// Authorization header, for transports that do not go through Middleware
+// (a GraphQL websocket's init payload, say):
+//   - "Bearer <ServiceToken>": services.Service;
+//   - "Bearer <valid JWT>": the token's principal;
+//   - empty: services.Anonymous when not Required, otherwise nothing;
+//   - anything else: no principal and an error for Err, never Anonymous.
+func (a *Authenticator) Authenticate(ctx context.Context, authorization string) context.Context {
+	if authorization == "" {
+		if a.Required {
+			return refuse(ctx, nil)
+		}
+		return accept(ctx, services.Anonymous)
+	}
+	scheme, token, _ := strings.Cut(authorization, " ")
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return refuse(ctx, invalid(errors.New("not a Bearer credential")))
+	}
+	if a.ServiceToken != "" && secretEqual(token, a.ServiceToken) {
+		return accept(ctx, services.Service)
+	}
+	if a.Tokens == nil {
+		return refuse(ctx, invalid(errors.New("no token verifier configured")))
+	}
+	p, err := a.Tokens.Verify(token)
+	if err != nil {
+		return refuse(ctx, err)
+	}
+	return accept(ctx, p)
+}
+
+// Err returns the Unauthenticated *services.Error ("Invalid or expired
+// token") left by Middleware or Authenticate when the caller presented a
+// credential that was refused, and nil otherwise. Transports check it to
+// answer 401 before calling a service.
+func Err(ctx context.Context) error {
+	err, _ := ctx.Value(errKey{}).(error)
+	return err
+}
+
+// FromContext returns the caller's principal. The error is Err(ctx) when a
+// credential was refused, and otherwise services.PrincipalFrom's
+// Unauthenticated error when there is no principal.
+func FromContext(ctx context.Context) (services.Principal, error) {
+	if err := Err(ctx); err != nil {
+		return services.Principal{}, err
+	}
+	return services.PrincipalFrom(ctx)
+}
+
+// RequireService guards the internal routes, which only other processes
+// call: whatever Middleware decided, next runs only for "Bearer
+// <ServiceToken>", as services.Service. Otherwise deny answers, in the
+// transport's format: 401 "Service token required" without a Bearer
+// credential, 403 "Invalid service token" with any other one (also when
+// ServiceToken is empty, which disables the internal routes).
+func (a *Authenticator) RequireService(next http.Handler, deny func(w http.ResponseWriter, status int, msg string)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !found || !strings.EqualFold(scheme, "Bearer") {
+			deny(w, http.StatusUnauthorized, "Service token required")
+			return
+		}
+		if a.ServiceToken == "" || !secretEqual(strings.TrimSpace(token), a.ServiceToken) {
+			deny(w, http.StatusForbidden, "Invalid service token")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(accept(r.Context(), services.Service)))
+	})
+}
+
+// secretEqual compares in constant time. Hashing first makes the time
+// independent of the lengths too, which subtle.ConstantTimeCompare alone
+// would reveal.
+func secretEqual(got, want string) bool {
+	g := sha256.Sum256([]byte(got))
+	w := sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
+}
+
+// accept and refuse record a decision, hiding any earlier one in ctx so
+// that a context never carries both a principal and a refusal.
+func accept(ctx context.Context, p services.Principal) context.Context {
+	return services.WithPrincipal(context.WithValue(ctx, errKey{}, nil), p)
+}
+
+// refuse leaves err (nil for "no credential") and the zero Principal,
+// which services.PrincipalFrom reports as Unauthenticated.
+func refuse(ctx context.Context, err error) context.Context {
+	return services.WithPrincipal(context.WithValue(ctx, errKey{}, err), services.Principal{})
+}
