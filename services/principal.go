@@ -69,27 +69,3 @@ func PrincipalFrom(ctx context.Context) (Principal, error) {
 	}
 	return p, nil
 }
-
-// Page is one page of a list ordered by id: Items and whether more follow.
-type Page[T any] struct {
-	Items   []T
-	HasMore bool
-}
-
-// Limits of list pages.
-const (
-	DefaultLimit = 10
-	MaxLimit     = 100
-)
-
-// ClampLimit applies the contract's limit rules: below 1 means the default,
-// above MaxLimit means MaxLimit.
-func ClampLimit(n int) int {
-	switch {
-	case n < 1:
-		return DefaultLimit
-	case n > MaxLimit:
-		return MaxLimit
-	}
-	return n
-}

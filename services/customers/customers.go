@@ -1,0 +1,293 @@
+// Package customers owns customer records: who may see and change them,
+// their validation, and the uniqueness of live customers' emails.
+package customers
+
+import (
+	"context"
+	"time"
+
+	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/ent/customer"
+	"github.com/b2b-orders/platform/services"
+)
+
+// Customer is a live customer as clients see it.
+type Customer struct {
+	ID        int
+	Name      string
+	Email     string
+	Phone     *string
+	CreatedAt time.Time
+}
+
+// CreateInput is a new customer. Phone is optional.
+type CreateInput struct {
+	Name  string
+	Email string
+	Phone *string
+}
+
+// UpdateInput changes the fields that are not nil.
+type UpdateInput struct {
+	Name  *string
+	Email *string
+	Phone *string
+}
+
+// ListParams selects a page of customers ordered by id.
+type ListParams struct {
+	// Search matches customers whose name or email contains it.
+	Search string
+	// After is the last id of the previous page; 0 starts at the beginning.
+	After int
+	// Limit is clamped with services.ClampLimit.
+	Limit int
+}
+
+// Service is the customers domain service. Its methods are safe for
+// concurrent use.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// New returns a Service over store. now is the clock; nil means the system
+// clock in UTC.
+func New(store *db.DB, now func() time.Time) *Service {
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC() }
+	}
+	return &Service{db: store, now: now}
+}
+
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// Create registers a customer.
+// Errors: Unauthenticated; PermissionDenied for customer principals;
+// Invalid with the first failing field; Conflict (email_taken) when a live
+// customer already has the email, also when two creates race.
+func (s *Service) Create(ctx context.Context, in CreateInput) (Customer, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return Customer{}, err
+	}
+	if !p.CanManageCatalogue() {
+		return Customer{}, errDenied
+	}
+	if err := validate(&in.Name, &in.Email, in.Phone); err != nil {
+		return Customer{}, err
+	}
+	c, err := s.db.Client.Customer.Create().
+		SetName(in.Name).
+		SetEmail(in.Email).
+		SetNillablePhone(in.Phone).
+		SetCreatedAt(s.stamp()).
+		Save(ctx)
+	if err != nil {
+		return Customer{}, translate(err, "create customer")
+	}
+	return fromEnt(c), nil
+}
+
+// Get returns the live customer with the given id.
+// Errors: Unauthenticated; Invalid for ids below 1; NotFound when there is
+// no such live customer or the principal may not see it.
+func (s *Service) Get(ctx context.Context, id int) (Customer, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return Customer{}, err
+	}
+	if id < 1 {
+		return Customer{}, services.InvalidField("id", "Invalid customer ID")
+	}
+	if !p.CanActFor(id) {
+		return Customer{}, errNotFound
+	}
+	c, err := s.db.Client.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil()).Only(ctx)
+	if err != nil {
+		return Customer{}, translate(err, "get customer")
+	}
+	return fromEnt(c), nil
+}
+
+// Exists reports whether a live customer has the given id, whoever asks.
+// The orders service uses it, through its CustomerDirectory, after it has
+// authorized the caller itself.
+// Errors: Internal only.
+func (s *Service) Exists(ctx context.Context, id int) (bool, error) {
+	ok, err := s.db.Client.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil()).Exist(ctx)
+	return ok, services.Wrap(err, "customer exists")
+}
+
+// GetMany returns the live customers among ids that the principal may see,
+// in no particular order; missing ids are simply absent. It is the batch
+// read behind the graph's loaders.
+// Errors: Unauthenticated; Internal.
+func (s *Service) GetMany(ctx context.Context, ids []int) ([]Customer, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := s.db.Client.Customer.Query().Where(customer.IDIn(ids...), customer.DeletedAtIsNil())
+	if p.IsCustomer() {
+		q.Where(customer.ID(p.CustomerID))
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, services.Wrap(err, "get customers")
+	}
+	return services.Map(rows, fromEnt), nil
+}
+
+// List returns one page of live customers ordered by id. Customer
+// principals see only themselves.
+// Errors: Unauthenticated; Invalid for a search longer than 255 characters;
+// Internal.
+func (s *Service) List(ctx context.Context, params ListParams) (services.Page[Customer], error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return services.Page[Customer]{}, err
+	}
+	if err := services.CheckSearch(params.Search); err != nil {
+		return services.Page[Customer]{}, err
+	}
+	limit := services.ClampLimit(params.Limit)
+	q := s.db.Client.Customer.Query().
+		Where(customer.DeletedAtIsNil(), customer.IDGT(params.After)).
+		Order(ent.Asc(customer.FieldID)).
+		Limit(limit + 1)
+	if params.Search != "" {
+		q.Where(customer.Or(customer.NameContains(params.Search), customer.EmailContains(params.Search)))
+	}
+	if p.IsCustomer() {
+		q.Where(customer.ID(p.CustomerID))
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return services.Page[Customer]{}, services.Wrap(err, "list customers")
+	}
+	return services.PageOf(rows, limit, fromEnt), nil
+}
+
+// Update changes the given fields of a live customer.
+// Errors: Unauthenticated; Invalid ("At least one field must be provided for
+// update" or the first failing field); NotFound; Conflict (email_taken).
+func (s *Service) Update(ctx context.Context, id int, in UpdateInput) (Customer, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return Customer{}, err
+	}
+	if id < 1 {
+		return Customer{}, services.InvalidField("id", "Invalid customer ID")
+	}
+	if in.Name == nil && in.Email == nil && in.Phone == nil {
+		return Customer{}, services.InvalidField("", "At least one field must be provided for update")
+	}
+	if err := validate(in.Name, in.Email, in.Phone); err != nil {
+		return Customer{}, err
+	}
+	if !p.CanActFor(id) {
+		return Customer{}, errNotFound
+	}
+	var out Customer
+	err = s.db.WithTx(ctx, func(tx *ent.Tx) error {
+		n, err := tx.Customer.Update().
+			Where(customer.ID(id), customer.DeletedAtIsNil()).
+			SetNillableName(in.Name).
+			SetNillableEmail(in.Email).
+			SetNillablePhone(in.Phone).
+			Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errNotFound
+		}
+		c, err := tx.Customer.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		out = fromEnt(c)
+		return nil
+	})
+	if err != nil {
+		return Customer{}, translate(err, "update customer")
+	}
+	return out, nil
+}
+
+// Delete removes a customer from every list and lookup. Orders keep their
+// customer id: the row stays, marked deleted, and its email becomes free.
+// Errors: Unauthenticated; PermissionDenied for customer principals;
+// Invalid for ids below 1; NotFound, also when already deleted.
+func (s *Service) Delete(ctx context.Context, id int) error {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.CanManageCatalogue() {
+		return errDenied
+	}
+	if id < 1 {
+		return services.InvalidField("id", "Invalid customer ID")
+	}
+	n, err := s.db.Client.Customer.Update().
+		Where(customer.ID(id), customer.DeletedAtIsNil()).
+		SetDeletedAt(s.stamp()).
+		ClearLive().
+		Save(ctx)
+	if err != nil {
+		return translate(err, "delete customer")
+	}
+	if n == 0 {
+		return errNotFound
+	}
+	return nil
+}
+
+var (
+	errNotFound = services.NotFoundf("Customer not found")
+	errDenied   = services.Errorf(services.PermissionDenied, services.CodePermissionDenied, "Permission denied")
+)
+
+// validate checks the fields present, in the contract's order: name, email,
+// phone. Create passes name and email always, which makes them required.
+func validate(name, email, phone *string) error {
+	if name != nil {
+		if err := services.CheckLen("name", *name, 255, true, "Name is required", "Name must be less than 255 characters"); err != nil {
+			return err
+		}
+	}
+	if email != nil {
+		if !services.ValidEmail(*email) {
+			return services.InvalidField("email", "Invalid email format")
+		}
+		if err := services.CheckLen("email", *email, 255, true, "Invalid email format", "Email must be less than 255 characters"); err != nil {
+			return err
+		}
+	}
+	if phone != nil {
+		if err := services.CheckLen("phone", *phone, 50, false, "", "Phone must be less than 50 characters"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// translate turns store errors into the services' vocabulary.
+func translate(err error, op string) error {
+	switch {
+	case err == nil:
+		return nil
+	case ent.IsNotFound(err):
+		return errNotFound
+	case db.IsUniqueViolation(err):
+		return services.Errorf(services.Conflict, services.CodeEmailTaken, "Email already exists")
+	}
+	return services.Wrap(err, op)
+}
+
+func fromEnt(c *ent.Customer) Customer {
+	return Customer{ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, CreatedAt: c.CreatedAt.UTC()}
+}

@@ -1,0 +1,313 @@
+package orders
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/ent/idempotencykey"
+	"github.com/b2b-orders/platform/services"
+)
+
+// The operations an idempotency key can guard.
+const (
+	opConfirm          = "confirm_order"
+	opCreateAndConfirm = "create_and_confirm_order"
+	opCancel           = "cancel_order" // only on keys written by the original system
+	targetOrder        = "order"
+	keyCompleted       = "completed"
+	maxKeyLen          = 255
+)
+
+// keyUse is what a key is about to guard: the operation, its target (0
+// while the order does not exist yet) and a hash of the whole request.
+type keyUse struct {
+	op       string
+	targetID int
+	hash     string
+	mismatch string // the error message when the key guards something else
+}
+
+func newKeyUse(op string, targetID int, request string) keyUse {
+	sum := sha256.Sum256([]byte(op + "|" + request))
+	k := keyUse{op: op, targetID: targetID, hash: hex.EncodeToString(sum[:])}
+	k.mismatch = "Idempotency key already used for a different request"
+	if op == opConfirm {
+		k.mismatch = "Idempotency key already used for different operation"
+	}
+	return k
+}
+
+func checkKeyValue(key string) error {
+	if key == "" {
+		return services.InvalidField("idempotency_key", "Idempotency key is required")
+	}
+	if utf8.RuneCountInString(key) > maxKeyLen || !utf8.ValidString(key) {
+		return services.InvalidField("idempotency_key", "Idempotency key must be at most 255 characters")
+	}
+	return nil
+}
+
+// ConfirmOrder confirms an order under an idempotency key. The key is
+// bound to this order: the same key again answers with the order as it is
+// and changes nothing; an order already CONFIRMED is confirmed again under
+// a new key without change. Two concurrent confirms with one key both
+// succeed with one effect.
+// Errors: Unauthenticated; Invalid (ids below 1, "Idempotency key is
+// required"); NotFound; Conflict (idempotency_key_reused, when the key
+// guards another order or operation); FailedPrecondition
+// (invalid_transition for a CANCELED order).
+func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	if id < 1 {
+		return Order{}, services.InvalidField("id", "Invalid order ID")
+	}
+	if err := checkKeyValue(key); err != nil {
+		return Order{}, err
+	}
+	use := newKeyUse(opConfirm, id, fmt.Sprint(id))
+	var out Order
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		target, found, err := s.lookupKey(ctx, tx.Client(), key, use)
+		if err != nil {
+			return err
+		}
+		if found {
+			out, err = readOrder(ctx, tx.Client(), p, target)
+			return err
+		}
+		// The key goes in first: a concurrent duplicate waits on it and
+		// then replays, instead of confirming a second time.
+		if err := s.insertKey(ctx, tx, key, use, id, StatusConfirmed); err != nil {
+			return err
+		}
+		o, err := readOrder(ctx, tx.Client(), p, id)
+		if err != nil {
+			return err
+		}
+		was := o.Status
+		changed, err := o.Confirm(s.stamp())
+		if err != nil {
+			return err
+		}
+		if changed {
+			if err := s.transition(ctx, tx, &o, was); err != nil {
+				return err
+			}
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// CreateAndConfirmInput is an order to place and confirm at once.
+type CreateAndConfirmInput struct {
+	CustomerID     int
+	Lines          []Line
+	IdempotencyKey string
+}
+
+// CreateAndConfirm places an order directly in state CONFIRMED, in one
+// transaction: customer check, stock, order, items and key. The same key
+// with the same request answers with the first order and takes no more
+// stock, also when the calls race.
+// Errors: those of CreateOrder; Invalid ("Idempotency key is required");
+// Conflict (idempotency_key_reused, when the key guarded another request).
+func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput) (Order, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	req, err := parseOrder(in.CustomerID, in.Lines)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := checkKeyValue(in.IdempotencyKey); err != nil {
+		return Order{}, err
+	}
+	if !p.CanActFor(req.customerID) {
+		return Order{}, errDenied
+	}
+	use := newKeyUse(opCreateAndConfirm, 0, req.String())
+	// A retry replays without asking the customer directory again, so it
+	// answers the same even if the customer has gone since.
+	if o, found, err := s.replay(ctx, p, in.IdempotencyKey, use); found || err != nil {
+		return o, err
+	}
+	if err := s.authorizeOrder(ctx, req.customerID); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		target, found, err := s.lookupKey(ctx, tx.Client(), in.IdempotencyKey, use)
+		if err != nil {
+			return err
+		}
+		if found {
+			out, err = readOrder(ctx, tx.Client(), p, target)
+			return err
+		}
+		o, err := s.place(ctx, tx, req, StatusConfirmed)
+		if err != nil {
+			return err
+		}
+		// The key goes in last because it names the new order; a
+		// concurrent duplicate that got this far fails here on the unique
+		// key, rolls back its stock and replays.
+		if err := s.insertKey(ctx, tx, in.IdempotencyKey, use, o.ID, StatusConfirmed); err != nil {
+			return err
+		}
+		out = o
+		return nil
+	})
+	if services.KindOf(err) == services.FailedPrecondition {
+		// A duplicate may have lost the stock race to its own first
+		// attempt: that attempt's order is the answer.
+		if o, found, rerr := s.replay(ctx, p, in.IdempotencyKey, use); found || rerr != nil {
+			return o, rerr
+		}
+	}
+	return out, err
+}
+
+// replay returns the order a key already guards, outside any transaction.
+func (s *Service) replay(ctx context.Context, p services.Principal, key string, use keyUse) (Order, bool, error) {
+	target, found, err := s.lookupKey(ctx, s.db.Client, key, use)
+	if err != nil || !found {
+		return Order{}, false, services.Wrap(err, "replay key")
+	}
+	o, err := readOrder(ctx, s.db.Client, p, target)
+	return o, true, services.Wrap(err, "replay order")
+}
+
+// lookupKey finds a live key and reports the order it guards. An expired
+// key counts as absent (insertKey replaces it).
+// Errors: Conflict (idempotency_key_reused) when the key guards something
+// other than use.
+func (s *Service) lookupKey(ctx context.Context, c *ent.Client, key string, use keyUse) (target int, found bool, err error) {
+	k, err := c.IdempotencyKey.Get(ctx, key)
+	if ent.IsNotFound(err) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if !k.ExpiresAt.After(s.stamp()) {
+		return 0, false, nil
+	}
+	if !use.matches(k) {
+		return 0, false, services.Errorf(services.Conflict, services.CodeKeyReused, "%s", use.mismatch)
+	}
+	if !strings.EqualFold(k.Status, keyCompleted) {
+		return 0, false, services.Errorf(services.Conflict, services.CodeKeyReused, "Idempotency key belongs to an operation that did not finish")
+	}
+	return k.TargetID, true, nil
+}
+
+// matches reports whether the stored key guards the same use. Keys written
+// by the original system record no operation or hash; their operation is
+// read from the stored response.
+func (u keyUse) matches(k *ent.IdempotencyKey) bool {
+	if k.TargetType != targetOrder {
+		return false
+	}
+	if u.targetID != 0 && k.TargetID != u.targetID {
+		return false
+	}
+	if k.Operation == nil {
+		return legacyOperation(k.ResponseBody) == u.op
+	}
+	return *k.Operation == u.op && k.RequestHash != nil && *k.RequestHash == u.hash
+}
+
+func legacyOperation(body *string) string {
+	if body == nil {
+		return ""
+	}
+	var r struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal([]byte(*body), &r) != nil {
+		return ""
+	}
+	switch Status(r.Status) {
+	case StatusConfirmed:
+		return opConfirm
+	case StatusCanceled:
+		return opCancel
+	}
+	return ""
+}
+
+// insertKey writes the key row once, complete: what a replay needs is the
+// target, and the order itself is the answer. An expired row of the same
+// key is replaced. A duplicate insert means a concurrent call with the
+// same key committed first: the transaction runs again and replays.
+func (s *Service) insertKey(ctx context.Context, tx *ent.Tx, key string, use keyUse, orderID int, status Status) error {
+	now := s.stamp()
+	if _, err := tx.IdempotencyKey.Delete().
+		Where(idempotencykey.ID(key), idempotencykey.ExpiresAtLTE(now)).
+		Exec(ctx); err != nil {
+		return err
+	}
+	body, err := json.Marshal(struct {
+		Success bool   `json:"success"`
+		OrderID int    `json:"orderId"`
+		Status  Status `json:"status"`
+	}{true, orderID, status})
+	if err != nil {
+		return err
+	}
+	err = tx.IdempotencyKey.Create().
+		SetID(key).
+		SetOperation(use.op).
+		SetTargetType(targetOrder).
+		SetTargetID(orderID).
+		SetRequestHash(use.hash).
+		SetStatus(keyCompleted).
+		SetResponseBody(string(body)).
+		SetCreatedAt(now).
+		SetExpiresAt(now.Add(s.cfg.KeyTTL)).
+		Exec(ctx)
+	if isUnique(err) {
+		return errRetry
+	}
+	return err
+}
+
+// PurgeExpiredKeys deletes up to batch expired idempotency keys and says
+// how many went. Small batches keep each statement's locks short.
+// Errors: Internal.
+func (s *Service) PurgeExpiredKeys(ctx context.Context, batch int) (int, error) {
+	now := s.stamp()
+	ids, err := s.db.Client.IdempotencyKey.Query().
+		Where(idempotencykey.ExpiresAtLTE(now)).
+		Limit(batch).
+		IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return 0, services.Wrap(err, "find expired keys")
+	}
+	n, err := s.db.Client.IdempotencyKey.Delete().
+		Where(idempotencykey.IDIn(ids...), idempotencykey.ExpiresAtLTE(now)).
+		Exec(ctx)
+	return n, services.Wrap(err, "purge expired keys")
+}
+
+// String is the canonical form of the request that the key's hash covers.
+func (r orderRequest) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "customer=%d", r.customerID)
+	for _, l := range r.lines {
+		fmt.Fprintf(&b, ";%d*%d", l.ProductID, l.Qty)
+	}
+	return b.String()
+}

@@ -1,0 +1,80 @@
+package services
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxSearchLen is the longest search string a list accepts.
+const MaxSearchLen = 255
+
+// CheckLen returns an Invalid error for field when s is empty (and required)
+// or longer than max characters. Lengths count characters, as the columns do.
+func CheckLen(field, s string, max int, required bool, emptyMsg, longMsg string) error {
+	if s == "" {
+		if required {
+			return InvalidField(field, emptyMsg)
+		}
+		return nil
+	}
+	if utf8.RuneCountInString(s) > max {
+		return InvalidField(field, longMsg)
+	}
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return InvalidField(field, "Invalid characters in "+field)
+	}
+	return nil
+}
+
+// CheckSearch rejects a search string longer than MaxSearchLen.
+func CheckSearch(s string) error {
+	if utf8.RuneCountInString(s) > MaxSearchLen {
+		return InvalidField("search", "Invalid query parameters")
+	}
+	return nil
+}
+
+// ValidEmail reports whether s looks like an address a customer can be
+// reached at: a local part of letters, digits and _'+-. that does not start
+// with a dot or hold "..", an @, and a domain of dotted labels ending in a
+// two-or-more letter top-level label.
+func ValidEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+		return false
+	}
+	for _, r := range local {
+		if !isAlnum(r) && !strings.ContainsRune("_'+-.", r) {
+			return false
+		}
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for i, l := range labels {
+		if l == "" || l[0] == '-' {
+			return false
+		}
+		last := i == len(labels)-1
+		for _, r := range l {
+			if last && !isLetter(r) {
+				return false
+			}
+			if !isAlnum(r) && r != '-' {
+				return false
+			}
+		}
+		if last && len(l) < 2 {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+func isAlnum(r rune) bool  { return isLetter(r) || r >= '0' && r <= '9' }
