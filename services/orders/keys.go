@@ -76,17 +76,17 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 	use := newKeyUse(opConfirm, id, fmt.Sprint(id))
 	var out Order
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		target, found, err := s.lookupKey(ctx, tx.Client(), key, use)
+		k, err := s.lookupKey(ctx, tx.Client(), key, use)
 		if err != nil {
 			return err
 		}
-		if found {
-			out, err = readOrder(ctx, tx.Client(), p, target)
+		if k.live {
+			out, err = readOrder(ctx, tx.Client(), p, k.target)
 			return err
 		}
 		// The key goes in first: a concurrent duplicate waits on it and
 		// then replays, instead of confirming a second time.
-		if err := s.insertKey(ctx, tx, key, use, id, StatusConfirmed); err != nil {
+		if err := s.insertKey(ctx, tx, key, k, use, id, StatusConfirmed); err != nil {
 			return err
 		}
 		o, err := readOrder(ctx, tx.Client(), p, id)
@@ -148,12 +148,12 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 	}
 	var out Order
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		target, found, err := s.lookupKey(ctx, tx.Client(), in.IdempotencyKey, use)
+		k, err := s.lookupKey(ctx, tx.Client(), in.IdempotencyKey, use)
 		if err != nil {
 			return err
 		}
-		if found {
-			out, err = readOrder(ctx, tx.Client(), p, target)
+		if k.live {
+			out, err = readOrder(ctx, tx.Client(), p, k.target)
 			return err
 		}
 		o, err := s.place(ctx, tx, req, StatusConfirmed)
@@ -163,7 +163,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		// The key goes in last because it names the new order; a
 		// concurrent duplicate that got this far fails here on the unique
 		// key, rolls back its stock and replays.
-		if err := s.insertKey(ctx, tx, in.IdempotencyKey, use, o.ID, StatusConfirmed); err != nil {
+		if err := s.insertKey(ctx, tx, in.IdempotencyKey, k, use, o.ID, StatusConfirmed); err != nil {
 			return err
 		}
 		out = o
@@ -181,36 +181,43 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 
 // replay returns the order a key already guards, outside any transaction.
 func (s *Service) replay(ctx context.Context, p services.Principal, key string, use keyUse) (Order, bool, error) {
-	target, found, err := s.lookupKey(ctx, s.db.Client, key, use)
-	if err != nil || !found {
+	k, err := s.lookupKey(ctx, s.db.Client, key, use)
+	if err != nil || !k.live {
 		return Order{}, false, services.Wrap(err, "replay key")
 	}
-	o, err := readOrder(ctx, s.db.Client, p, target)
+	o, err := readOrder(ctx, s.db.Client, p, k.target)
 	return o, true, services.Wrap(err, "replay order")
 }
 
-// lookupKey finds a live key and reports the order it guards. An expired
-// key counts as absent (insertKey replaces it).
-// Errors: Conflict (idempotency_key_reused) when the key guards something
-// other than use.
-func (s *Service) lookupKey(ctx context.Context, c *ent.Client, key string, use keyUse) (target int, found bool, err error) {
+// storedKey is what lookupKey found of a key.
+type storedKey struct {
+	live    bool // present, unexpired and guarding the same use
+	expired bool // present but expired: insertKey must replace it
+	target  int
+}
+
+// lookupKey finds a key and, when it is live, the order it guards. It is a
+// plain read that takes no locks.
+// Errors: Conflict (idempotency_key_reused) when a live key guards
+// something other than use.
+func (s *Service) lookupKey(ctx context.Context, c *ent.Client, key string, use keyUse) (storedKey, error) {
 	k, err := c.IdempotencyKey.Get(ctx, key)
 	if ent.IsNotFound(err) {
-		return 0, false, nil
+		return storedKey{}, nil
 	}
 	if err != nil {
-		return 0, false, err
+		return storedKey{}, err
 	}
 	if !k.ExpiresAt.After(s.stamp()) {
-		return 0, false, nil
+		return storedKey{expired: true}, nil
 	}
 	if !use.matches(k) {
-		return 0, false, services.Errorf(services.Conflict, services.CodeKeyReused, "%s", use.mismatch)
+		return storedKey{}, services.Errorf(services.Conflict, services.CodeKeyReused, "%s", use.mismatch)
 	}
 	if !strings.EqualFold(k.Status, keyCompleted) {
-		return 0, false, services.Errorf(services.Conflict, services.CodeKeyReused, "Idempotency key belongs to an operation that did not finish")
+		return storedKey{}, services.Errorf(services.Conflict, services.CodeKeyReused, "Idempotency key belongs to an operation that did not finish")
 	}
-	return k.TargetID, true, nil
+	return storedKey{live: true, target: k.TargetID}, nil
 }
 
 // matches reports whether the stored key guards the same use. Keys written
@@ -250,14 +257,18 @@ func legacyOperation(body *string) string {
 
 // insertKey writes the key row once, complete: what a replay needs is the
 // target, and the order itself is the answer. An expired row of the same
-// key is replaced. A duplicate insert means a concurrent call with the
-// same key committed first: the transaction runs again and replays.
-func (s *Service) insertKey(ctx context.Context, tx *ent.Tx, key string, use keyUse, orderID int, status Status) error {
+// key is replaced; the delete runs only then, because on MySQL a delete
+// of an absent key takes a gap lock that deadlocks concurrent inserts of
+// other keys. A duplicate insert means a concurrent call with the same
+// key committed first: the transaction runs again and replays.
+func (s *Service) insertKey(ctx context.Context, tx *ent.Tx, key string, found storedKey, use keyUse, orderID int, status Status) error {
 	now := s.stamp()
-	if _, err := tx.IdempotencyKey.Delete().
-		Where(idempotencykey.ID(key), idempotencykey.ExpiresAtLTE(now)).
-		Exec(ctx); err != nil {
-		return err
+	if found.expired {
+		if _, err := tx.IdempotencyKey.Delete().
+			Where(idempotencykey.ID(key), idempotencykey.ExpiresAtLTE(now)).
+			Exec(ctx); err != nil {
+			return err
+		}
 	}
 	body, err := json.Marshal(struct {
 		Success bool   `json:"success"`

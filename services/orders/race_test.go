@@ -185,3 +185,34 @@ func TestRaceCancelTwice(t *testing.T) {
 		t.Fatalf("stock = %d, want 50", s)
 	}
 }
+
+// Many callers with distinct keys on one hot product: every one succeeds
+// (no deadlock between their key inserts and stock updates) and the stock
+// falls by exactly what they ordered.
+func TestRaceCreateAndConfirmDistinctKeys(t *testing.T) {
+	f := newFixture(t)
+	c := f.customer(t, "c@c.com")
+	hot := f.product(t, "HOT", 100, 1000)
+	other := f.product(t, "OTHER", 100, 1000)
+	const n = 48
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		lines := []orders.Line{{ProductID: hot, Qty: 2}}
+		if i%2 == 0 {
+			lines = append(lines, orders.Line{ProductID: other, Qty: 1})
+		}
+		wg.Go(func() {
+			_, errs[i] = f.orders.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: c, Lines: lines, IdempotencyKey: fmt.Sprint("k-", i)})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+	}
+	if f.stock(t, hot) != 1000-2*n || f.stock(t, other) != 1000-n/2 {
+		t.Fatalf("stock = %d, %d", f.stock(t, hot), f.stock(t, other))
+	}
+}
