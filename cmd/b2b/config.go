@@ -1,0 +1,242 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/b2b-orders/platform/db"
+)
+
+// Config is everything the binary reads from its environment. main reads
+// it once with LoadConfig and passes it down; nothing below main looks at
+// the environment.
+type Config struct {
+	// DB says which store to open; DB.DataDir (B2B_DATA_DIR) also holds the
+	// generated secrets.
+	DB db.Config
+	// JWTSecret and ServiceToken are empty when the environment does not
+	// set them; resolveSecrets fills them for the commands that need them.
+	JWTSecret    string
+	ServiceToken string
+	// AuthRequired refuses callers without credentials on the public routes.
+	AuthRequired bool
+	// Port (PORT) replaces the role's default port when one role runs; 0 when unset.
+	Port              int
+	CustomersAPIBase  string
+	OrdersAPIBase     string
+	GraphURL          string
+	CancelWindow      time.Duration
+	IdempotencyKeyTTL time.Duration
+	LogLevel          slog.Level
+	// CORSOrigins lists the browser origins allowed to call the API; empty
+	// means no cross-origin access.
+	CORSOrigins []string
+}
+
+// LoadConfig reads the configuration through getenv (os.Getenv in main, a
+// map in tests), applies the defaults and validates every value. The error
+// joins one "NAME: problem" per bad variable, so an operator sees them all
+// at once.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	p := envParser{getenv: getenv}
+	cfg := Config{
+		DB: db.Config{
+			Driver:       p.oneOf("DB_DRIVER", db.DriverSQLite, db.DriverSQLite, db.DriverMySQL),
+			Host:         p.str("DB_HOST", "localhost"),
+			Port:         p.port("DB_PORT", 3306),
+			User:         p.str("DB_USER", "root"),
+			Password:     getenv("DB_PASSWORD"),
+			Name:         p.str("DB_NAME", "b2b_orders"),
+			MaxOpenConns: p.positiveInt("DB_CONNECTION_LIMIT", 10),
+			DataDir:      p.str("B2B_DATA_DIR", "./data"),
+		},
+		// Secrets are taken verbatim: surrounding spaces may be part of them.
+		JWTSecret:         getenv("JWT_SECRET"),
+		ServiceToken:      getenv("SERVICE_TOKEN"),
+		AuthRequired:      p.boolean("AUTH_REQUIRED", true),
+		Port:              p.port("PORT", 0),
+		CustomersAPIBase:  p.httpURL("CUSTOMERS_API_BASE", "http://localhost:3001"),
+		OrdersAPIBase:     p.httpURL("ORDERS_API_BASE", "http://localhost:3002"),
+		GraphURL:          p.httpURL("GRAPH_URL", "http://localhost:4000/graphql"),
+		CancelWindow:      p.duration("CANCEL_WINDOW", 10*time.Minute),
+		IdempotencyKeyTTL: p.duration("IDEMPOTENCY_KEY_TTL", 24*time.Hour),
+		LogLevel:          p.logLevel("LOG_LEVEL", slog.LevelInfo),
+		CORSOrigins:       p.origins("CORS_ORIGINS"),
+	}
+	if len(p.errs) == 0 {
+		if err := cfg.DB.Validate(); err != nil {
+			p.errs = append(p.errs, err)
+		}
+	}
+	if len(p.errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %w", errors.Join(p.errs...))
+	}
+	return cfg, nil
+}
+
+// LogValue shows the configuration with its secrets masked, so that logging
+// it is always safe.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("db", c.DB.String()),
+		slog.String("data_dir", c.DB.DataDir),
+		slog.Int("db_connection_limit", c.DB.MaxOpenConns),
+		slog.String("jwt_secret", mask(c.JWTSecret)),
+		slog.String("service_token", mask(c.ServiceToken)),
+		slog.Bool("auth_required", c.AuthRequired),
+		slog.Int("port", c.Port),
+		slog.String("customers_api_base", c.CustomersAPIBase),
+		slog.String("orders_api_base", c.OrdersAPIBase),
+		slog.String("graph_url", c.GraphURL),
+		slog.String("cancel_window", c.CancelWindow.String()),
+		slog.String("idempotency_key_ttl", c.IdempotencyKeyTTL.String()),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.Any("cors_origins", c.CORSOrigins),
+	)
+}
+
+// String and GoString mask the secrets too, for the %v and %#v verbs.
+func (c Config) String() string { return c.LogValue().String() }
+
+// GoString: see String.
+func (c Config) GoString() string { return "main.Config" + c.String() }
+
+func mask(secret string) string {
+	if secret == "" {
+		return "(unset)"
+	}
+	return "(set)"
+}
+
+// envParser reads one variable per call and collects the problems, so
+// that LoadConfig reads as a list of names and defaults.
+type envParser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *envParser) fail(name, problem string) {
+	p.errs = append(p.errs, fmt.Errorf("%s: %s", name, problem))
+}
+
+// str returns the trimmed value, or def when it is unset or blank.
+func (p *envParser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *envParser) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(p.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, fmt.Sprintf("must be one of %s, got %q", strings.Join(allowed, ", "), v))
+	return def
+}
+
+func (p *envParser) port(name string, def int) int {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		p.fail(name, "not a port number")
+		return def
+	}
+	return n
+}
+
+func (p *envParser) positiveInt(name string, def int) int {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		p.fail(name, fmt.Sprintf("must be a positive integer, got %q", v))
+		return def
+	}
+	return n
+}
+
+func (p *envParser) boolean(name string, def bool) bool {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(name, fmt.Sprintf("must be true or false, got %q", v))
+		return def
+	}
+	return b
+}
+
+func (p *envParser) duration(name string, def time.Duration) time.Duration {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(name, fmt.Sprintf("must be a positive duration such as 10m or 24h, got %q", v))
+		return def
+	}
+	return d
+}
+
+func (p *envParser) logLevel(name string, def slog.Level) slog.Level {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		p.fail(name, fmt.Sprintf("must be debug, info, warn or error, got %q", v))
+		return def
+	}
+	return l
+}
+
+// httpURL accepts an absolute http or https URL.
+func (p *envParser) httpURL(name, def string) string {
+	v := p.str(name, def)
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.fail(name, fmt.Sprintf("must be an http(s) URL, got %q", v))
+		return def
+	}
+	return strings.TrimRight(v, "/")
+}
+
+// origins parses a comma-separated list of origins ("https://shop.example")
+// or "*".
+func (p *envParser) origins(name string) []string {
+	var out []string
+	for o := range strings.SplitSeq(p.getenv(name), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+				p.fail(name, fmt.Sprintf("%q is not an origin such as https://shop.example", o))
+				continue
+			}
+			o = strings.TrimSuffix(o, "/")
+		}
+		out = append(out, o)
+	}
+	return out
+}

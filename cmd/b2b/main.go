@@ -1,0 +1,166 @@
+// Command b2b runs the B2B order platform: the REST routes of the original
+// system, the GraphQL graph and the Lambda orchestrator's local form, over
+// MySQL or an embedded store.
+//
+//	b2b [serve]   run the roles (all by default) until SIGINT/SIGTERM
+//	b2b migrate   apply pending migrations
+//	b2b seed      load the original's seed data (idempotent)
+//	b2b token     print a signed JWT for a role
+//	b2b version   print the version and commit
+//
+// The configuration comes from the environment, read once here (see Config).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+)
+
+// version and commit are set at link time:
+//
+//	go build -ldflags "-X main.version=v1.2.3 -X main.commit=$(git rev-parse HEAD)"
+//
+// They are the package's only variables, because -X can set nothing else.
+// Empty means: ask the module build info.
+var (
+	version string
+	commit  string
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usageText = `usage: b2b [command] [flags]
+
+commands:
+  serve    run the roles until SIGINT/SIGTERM (the default)
+             --roles customers,orders,orchestrator,graph   roles to run (default all)
+             --host HOST        listen host (default all interfaces)
+             --port ROLE=PORT   listen port of one role, repeatable (0 picks a free port)
+             --no-migrate       do not apply migrations at start-up
+  migrate  apply pending migrations to the configured database
+  seed     load the original's seed data (safe to repeat)
+  token    print a JWT: --role admin|staff|customer [--customer-id N] [--ttl 24h] [--subject NAME]
+  version  print the version and commit
+
+Configuration comes from the environment; see README.md.
+`
+
+// usageError marks a bad command line, which exits with 2 rather than 1.
+type usageError struct{ error }
+
+// run is main without the process: it returns the exit code. getenv is
+// read only by LoadConfig.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usageText)
+		return 0
+	case "serve", "migrate", "seed", "token":
+	default:
+		fmt.Fprintf(stderr, "b2b: unknown command %q\n\n%s", cmd, usageText)
+		return 2
+	}
+
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "b2b %s: %v\n", cmd, err)
+		return 1
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	switch cmd {
+	case "serve":
+		err = serve(ctx, cfg, args, log, stderr)
+	case "migrate":
+		err = migrate(ctx, cfg, args, stdout, stderr)
+	case "seed":
+		err = seed(ctx, cfg, args, stdout, stderr)
+	case "token":
+		err = token(cfg, args, stdout, stderr)
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "b2b %s: %v\n", cmd, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "b2b %s: %v\n", cmd, err)
+		return 1
+	}
+}
+
+// newFlagSet returns a flag set that returns its errors instead of
+// exiting, so that run decides the exit code; parseFlags reports them.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("b2b "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseFlags parses args, refusing positional arguments (no command takes
+// any). On a bad command line it prints the flags to stderr and returns a
+// usageError; on -h it prints them and returns flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	err := fs.Parse(args)
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, flag.ErrHelp) {
+		err = usageError{err}
+	}
+	fmt.Fprintf(stderr, "usage of %s:\n", fs.Name())
+	fs.SetOutput(stderr)
+	fs.PrintDefaults()
+	return err
+}
+
+// versionString is "b2b VERSION (commit COMMIT)", from the link-time values
+// or else the module build info.
+func versionString() string {
+	v, c := version, commit
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			if c == "" && s.Key == "vcs.revision" {
+				c = s.Value
+			}
+		}
+	}
+	if v == "" {
+		v = "dev"
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return fmt.Sprintf("b2b %s (commit %s)", v, c)
+}

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/db"
+)
+
+// role is one of the processes the binary can run. `b2b serve` runs all of
+// them in one process; `--roles` picks some, as docker-compose does.
+type role struct {
+	name string
+	port int
+	// routes hangs the role's own routes on r. /health, the 404 answer and
+	// the common middleware are the same for every role and come from
+	// app.handler. nil: the role serves /health only (so far).
+	routes func(r chi.Router, a *app)
+}
+
+// roles is the role table, in start order. The REST routers (customers,
+// orders), the Lambda's local form (orchestrator) and the graph hang their
+// handlers here.
+func roles() []role {
+	return []role{
+		{name: "customers", port: 3001},
+		{name: "orders", port: 3002},
+		{name: "orchestrator", port: 3003},
+		{name: "graph", port: 4000},
+	}
+}
+
+// app is what every role's handler is built from: the configuration, the
+// opened store and the shared pieces.
+type app struct {
+	cfg  Config
+	db   *db.DB
+	log  *slog.Logger
+	auth *auth.Authenticator
+}
+
+// Limits of every server.
+const (
+	maxBodyBytes      = 1 << 20
+	maxHeaderBytes    = 64 << 10
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 2 * time.Minute
+	// shutdownTimeout bounds how long in-flight requests may finish after
+	// SIGINT/SIGTERM; docker stops a container 10 s after SIGTERM.
+	shutdownTimeout = 8 * time.Second
+	// healthTimeout keeps /health answering quickly when the database hangs.
+	healthTimeout = 2 * time.Second
+)
+
+// handler builds the HTTP handler of one role.
+func (a *app) handler(rl role) http.Handler {
+	r := chi.NewRouter()
+	r.Use(requestID, a.recoverer, limitBody, a.auth.Middleware)
+	r.NotFound(notFound)
+	r.MethodNotAllowed(notFound) // the contract answers unknown methods like unknown routes
+	r.Get("/health", a.health)
+	if rl.routes != nil {
+		rl.routes(r, a)
+	}
+	return r
+}
+
+type healthBody struct {
+	Status    string `json:"status"`
+	Timestamp string `json:"timestamp"`
+	Database  string `json:"database"`
+}
+
+// timestampLayout is the contract's RFC 3339 with milliseconds, in UTC.
+const timestampLayout = "2006-01-02T15:04:05.000Z"
+
+func (a *app) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+	defer cancel()
+	body := healthBody{Status: "healthy", Timestamp: time.Now().UTC().Format(timestampLayout), Database: "connected"}
+	status := http.StatusOK
+	if err := a.db.Ping(ctx); err != nil {
+		a.log.WarnContext(ctx, "health: database does not answer", "err", err, "request_id", middleware.GetReqID(ctx))
+		body.Status, body.Database, status = "unhealthy", "disconnected", http.StatusServiceUnavailable
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, body)
+}
+
+// errorBody is the contract's error envelope.
+type errorBody struct {
+	Success bool   `json:"success"`
+	Error   string `json:"error"`
+}
+
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusNotFound, errorBody{Error: "Endpoint not found"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	// The client may be gone; there is nobody left to tell.
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// requestIDHeader is read from the client (or a proxy) and echoed back.
+const requestIDHeader = "X-Request-ID"
+
+// requestID keeps the caller's request id when it is a sane token, and
+// otherwise makes one. It stores it under chi's key, so that every
+// transport reads it with middleware.GetReqID.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(requestIDHeader)
+		if !validRequestID(id) {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b) // never fails, see crypto/rand.Read
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set(requestIDHeader, id)
+		ctx := context.WithValue(r.Context(), middleware.RequestIDKey, id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// validRequestID accepts up to 128 visible ASCII characters, so that a
+// client's id cannot forge log lines or bloat them.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// recoverer turns a panic into a logged error and a 500 that says nothing
+// about it.
+func (a *app) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			rec := recover()
+			if rec == nil {
+				return
+			}
+			if rec == http.ErrAbortHandler {
+				panic(rec) // net/http's way to abort a response; it logs nothing
+			}
+			a.log.ErrorContext(r.Context(), "panic", "panic", fmt.Sprint(rec),
+				"request_id", middleware.GetReqID(r.Context()), "stack", string(debug.Stack()))
+			writeJSON(w, http.StatusInternalServerError, errorBody{Error: "Internal server error"})
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps request bodies; a handler reading past the cap gets an
+// *http.MaxBytesError and answers 413 in its own format.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// listener is a role bound to its address, before it serves.
+type listener struct {
+	role role
+	ln   net.Listener
+}
+
+// listen binds every role before any serves, so a port already in use
+// stops the start-up instead of leaving some roles running.
+func listen(ctx context.Context, host string, ports map[string]int, rs []role) ([]listener, error) {
+	var lc net.ListenConfig
+	var out []listener
+	for _, rl := range rs {
+		addr := net.JoinHostPort(host, strconv.Itoa(ports[rl.name]))
+		ln, err := lc.Listen(ctx, "tcp", addr)
+		if err != nil {
+			for _, l := range out {
+				l.ln.Close()
+			}
+			return nil, fmt.Errorf("role %s: %w", rl.name, err)
+		}
+		out = append(out, listener{role: rl, ln: ln})
+	}
+	return out, nil
+}
+
+// job is periodic background work that runs while the servers do.
+type job struct {
+	name  string
+	every time.Duration
+	run   func(ctx context.Context) error
+}
+
+// jobs lists the background work of serve. The purge of expired
+// idempotency keys goes here, with the orders service it calls.
+func (a *app) jobs() []job {
+	return nil
+}
+
+// runJob runs j every j.every until ctx ends. A failed run is logged and
+// retried at the next tick: background work never stops the servers.
+func (a *app) runJob(ctx context.Context, j job) {
+	t := time.NewTicker(j.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := j.run(ctx); err != nil && ctx.Err() == nil {
+				a.log.ErrorContext(ctx, "background job failed", "job", j.name, "err", err)
+			}
+		}
+	}
+}
+
+// serveAll serves every listener until ctx ends (SIGINT/SIGTERM) or one
+// server fails, then shuts all of them down, letting in-flight requests
+// finish within shutdownTimeout.
+func (a *app) serveAll(ctx context.Context, lns []listener) error {
+	g, gctx := errgroup.WithContext(ctx)
+	servers := make([]*http.Server, len(lns))
+	for i, l := range lns {
+		srv := &http.Server{
+			Handler:           a.handler(l.role),
+			ReadHeaderTimeout: readHeaderTimeout,
+			ReadTimeout:       readTimeout,
+			WriteTimeout:      writeTimeout,
+			IdleTimeout:       idleTimeout,
+			MaxHeaderBytes:    maxHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		}
+		servers[i] = srv
+		a.log.InfoContext(ctx, "listening", "role", l.role.name, "addr", l.ln.Addr().String())
+		g.Go(func() error {
+			if err := srv.Serve(l.ln); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("role %s: %w", l.role.name, err)
+			}
+			return nil
+		})
+	}
+	for _, j := range a.jobs() {
+		g.Go(func() error { a.runJob(gctx, j); return nil })
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		a.log.InfoContext(ctx, "shutting down")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer cancel()
+		var errs []error
+		for _, srv := range servers {
+			if err := srv.Shutdown(sctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
+	return g.Wait()
+}
