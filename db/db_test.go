@@ -94,10 +94,16 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 }
 
+// entDiffMu serialises entDiff: ent's differ writes into the shared
+// migrate.Tables (symbols, column maps) on every run.
+var entDiffMu sync.Mutex
+
 // entDiff returns the statements ent would run to bring the database to the
 // ent schema; drops count too, so removed fields are caught.
 func entDiff(t *testing.T, d *db.DB) []string {
 	t.Helper()
+	entDiffMu.Lock()
+	defer entDiffMu.Unlock()
 	dir := &atlasmigrate.MemDir{}
 	m, err := schema.NewMigrate(entsql.OpenDB(d.Dialect, d.SQL),
 		schema.WithDir(dir),
