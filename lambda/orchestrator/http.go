@@ -1,0 +1,63 @@
+package orchestrator
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/services"
+)
+
+// maxBody bounds a request body; orders have at most 100 lines.
+const maxBody = 1 << 20
+
+// Routes returns the local HTTP form of the orchestrator:
+// POST /orchestrator/create-and-confirm-order, also under /dev/ where the
+// original's tooling served it. It expects auth.Authenticator's middleware
+// in front: a refused or missing credential is answered 401, an
+// authenticated user's own credential is passed on to the graph, and
+// anonymous callers (AUTH_REQUIRED=false) go through with the service
+// token, as they would have with the original.
+func (h *Handler) Routes() chi.Router {
+	r := chi.NewRouter()
+	r.Post("/orchestrator/create-and-confirm-order", h.serveHTTP)
+	r.Post("/dev/orchestrator/create-and-confirm-order", h.serveHTTP)
+	return r
+}
+
+func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	correlationID := r.Header.Get("X-Correlation-ID")
+	if correlationID == "" {
+		correlationID = h.newID()
+	}
+	p, err := auth.FromContext(r.Context())
+	if err != nil {
+		write(w, Response{Status: http.StatusUnauthorized, CorrelationID: correlationID, Error: services.As(err).Message})
+		return
+	}
+	forward := ""
+	if p.Role != services.RoleAnonymous {
+		forward = r.Header.Get("Authorization")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			write(w, Response{Status: http.StatusRequestEntityTooLarge, CorrelationID: correlationID, Error: "Request body too large"})
+			return
+		}
+		write(w, Response{Status: http.StatusBadRequest, CorrelationID: correlationID, Error: "Invalid JSON"})
+		return
+	}
+	write(w, h.Handle(r.Context(), body, correlationID, forward))
+}
+
+func write(w http.ResponseWriter, resp Response) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Correlation-ID", resp.CorrelationID)
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.body())
+}

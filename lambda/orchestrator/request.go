@@ -1,0 +1,156 @@
+package orchestrator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// Request is a create-and-confirm request as the original orchestrator
+// accepted it.
+type Request struct {
+	CustomerID     int    `json:"customer_id"`
+	Items          []Item `json:"items"`
+	IdempotencyKey string `json:"idempotency_key"`
+	CorrelationID  string `json:"correlation_id,omitempty"`
+}
+
+// Item is one line of a Request.
+type Item struct {
+	ProductID int `json:"product_id"`
+	Qty       int `json:"qty"`
+}
+
+// maxInt bounds ids and quantities to what the graph's Int carries.
+const maxInt = math.MaxInt32
+
+// invalid is a request the orchestrator refuses before calling the graph.
+type invalid struct{ msg string }
+
+func (e invalid) Error() string { return e.msg }
+
+// ParseRequest decodes body and checks it field by field in the contract's
+// order, reporting the first failure with the message the original's
+// validation gave ("Required", "Expected number, received string", ...).
+// The correlation id is returned even when the rest is invalid, so the
+// error answer can carry it.
+func ParseRequest(body []byte) (Request, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return Request{}, invalid{"Invalid JSON"}
+	}
+	var r Request
+	// The correlation id is optional; null counts as absent.
+	if v, ok := raw["correlation_id"]; ok && !isNull(v) {
+		if t := jsonType(v); t != "string" {
+			return r, invalid{"Expected string, received " + t}
+		}
+		if err := json.Unmarshal(v, &r.CorrelationID); err != nil {
+			return r, invalid{"Invalid JSON"}
+		}
+	}
+	id, err := intField(raw, "customer_id", "Invalid customer ID")
+	if err != nil {
+		return r, err
+	}
+	r.CustomerID = id
+	items, ok := raw["items"]
+	if !ok {
+		return r, invalid{"Required"}
+	}
+	var list []map[string]json.RawMessage
+	if jsonType(items) != "array" {
+		return r, invalid{"Expected array, received " + jsonType(items)}
+	}
+	if err := json.Unmarshal(items, &list); err != nil {
+		return r, invalid{"Expected object, received " + firstNonObject(items)}
+	}
+	if len(list) == 0 {
+		return r, invalid{"At least one item is required"}
+	}
+	for _, it := range list {
+		pid, err := intField(it, "product_id", "Invalid product ID")
+		if err != nil {
+			return r, err
+		}
+		qty, err := intField(it, "qty", "Quantity must be at least 1")
+		if err != nil {
+			return r, err
+		}
+		r.Items = append(r.Items, Item{ProductID: pid, Qty: qty})
+	}
+	key, ok := raw["idempotency_key"]
+	if !ok {
+		return r, invalid{"Required"}
+	}
+	if t := jsonType(key); t != "string" {
+		return r, invalid{"Expected string, received " + t}
+	}
+	if err := json.Unmarshal(key, &r.IdempotencyKey); err != nil {
+		return r, invalid{"Invalid JSON"}
+	}
+	if r.IdempotencyKey == "" {
+		return r, invalid{"Idempotency key is required"}
+	}
+	return r, nil
+}
+
+// intField reads a required integer of at least 1.
+func intField(obj map[string]json.RawMessage, name, belowOne string) (int, error) {
+	v, ok := obj[name]
+	if !ok {
+		return 0, invalid{"Required"}
+	}
+	if t := jsonType(v); t != "number" {
+		return 0, invalid{"Expected number, received " + t}
+	}
+	var f float64
+	if err := json.Unmarshal(v, &f); err != nil {
+		return 0, invalid{"Expected number, received string"}
+	}
+	if f != math.Trunc(f) {
+		return 0, invalid{"Expected integer, received float"}
+	}
+	if f < 1 {
+		return 0, invalid{belowOne}
+	}
+	if f > maxInt {
+		return 0, invalid{fmt.Sprintf("Number must be less than or equal to %d", maxInt)}
+	}
+	return int(f), nil
+}
+
+func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+
+// jsonType names a JSON value's type as the original's messages do.
+func jsonType(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return "undefined"
+	}
+	switch v[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+func firstNonObject(items json.RawMessage) string {
+	var list []json.RawMessage
+	_ = json.Unmarshal(items, &list)
+	for _, v := range list {
+		if t := jsonType(v); t != "object" {
+			return t
+		}
+	}
+	return "unknown"
+}
