@@ -32,8 +32,7 @@ func (OrderItem) Fields() []ent.Field {
 // Edges of the OrderItem.
 func (OrderItem) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("order", Order.Type).Ref("items").Field("order_id").Unique().Required().Immutable().
-			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.From("order", Order.Type).Ref("items").Field("order_id").Unique().Required().Immutable(),
 		edge.From("product", Product.Type).Ref("order_items").Field("product_id").Unique().Required().Immutable(),
 	}
 }
