@@ -46,7 +46,8 @@ func roles() []role {
 }
 
 // app is what every role's handler is built from: the configuration, the
-// opened store and the shared pieces.
+// opened store and the shared pieces. The domain services, built once in
+// serve from db and cfg, join them here when the routes that call them do.
 type app struct {
 	cfg  Config
 	db   *db.DB
