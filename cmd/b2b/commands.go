@@ -14,6 +14,8 @@ import (
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
 )
 
 // serveOptions are serve's flags, resolved against the role table.
@@ -127,6 +129,8 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 			Required:     cfg.AuthRequired,
 		},
 	}
+	a.customers = customers.New(d, nil)
+	a.orders = orders.New(d, a.customers, orders.Config{CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL})
 	if err := a.serveAll(ctx, lns); err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
 )
 
 // role is one of the processes the binary can run. `b2b serve` runs all of
@@ -49,10 +51,12 @@ func roles() []role {
 // opened store and the shared pieces. The domain services, built once in
 // serve from db and cfg, join them here when the routes that call them do.
 type app struct {
-	cfg  Config
-	db   *db.DB
-	log  *slog.Logger
-	auth *auth.Authenticator
+	cfg       Config
+	db        *db.DB
+	log       *slog.Logger
+	auth      *auth.Authenticator
+	customers *customers.Service
+	orders    *orders.Service
 }
 
 // Limits of every server.
@@ -217,9 +221,35 @@ type job struct {
 	run   func(ctx context.Context) error
 }
 
-// jobs lists the background work of serve. The purge of expired
-// idempotency keys goes here, with the orders service it calls.
+// Purging of expired idempotency keys: every minute, in batches small
+// enough that no statement holds many locks, and a bounded number of
+// batches per run so that a backlog never monopolises a connection.
+const (
+	purgeEvery      = time.Minute
+	purgeBatch      = 500
+	purgeMaxBatches = 20
+)
+
+// jobs lists the background work of serve.
 func (a *app) jobs() []job {
+	return []job{{name: "purge expired idempotency keys", every: purgeEvery, run: a.purgeKeys}}
+}
+
+func (a *app) purgeKeys(ctx context.Context) error {
+	total := 0
+	for range purgeMaxBatches {
+		n, err := a.orders.PurgeExpiredKeys(ctx, purgeBatch)
+		total += n
+		if err != nil {
+			return err
+		}
+		if n < purgeBatch {
+			break
+		}
+	}
+	if total > 0 {
+		a.log.InfoContext(ctx, "purged expired idempotency keys", "count", total)
+	}
 	return nil
 }
 

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/b2b-orders/platform/db/dbtest"
+	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+// The purge job empties a backlog larger than one batch and leaves live
+// keys alone.
+func TestPurgeKeysJob(t *testing.T) {
+	d := dbtest.Open(t)
+	cs := customers.New(d, nil)
+	a := &app{db: d, log: testApp(t, io.Discard).log, customers: cs, orders: orders.New(d, cs, orders.Config{})}
+	ctx := t.Context()
+	past, future := time.Now().UTC().Add(-time.Hour), time.Now().UTC().Add(time.Hour)
+	var rows []*ent.IdempotencyKeyCreate
+	for i := range 2*purgeBatch + 7 {
+		rows = append(rows, d.Client.IdempotencyKey.Create().SetID(fmt.Sprint("old-", i)).
+			SetTargetType("order").SetTargetID(1).SetStatus("completed").SetExpiresAt(past))
+	}
+	rows = append(rows, d.Client.IdempotencyKey.Create().SetID("live").
+		SetTargetType("order").SetTargetID(1).SetStatus("completed").SetExpiresAt(future))
+	for i := 0; i < len(rows); i += 200 {
+		if err := d.Client.IdempotencyKey.CreateBulk(rows[i:min(i+200, len(rows))]...).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.purgeKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	left, err := d.Client.IdempotencyKey.Query().IDs(ctx)
+	if err != nil || len(left) != 1 || left[0] != "live" {
+		t.Fatalf("left = %v, %v", left, err)
+	}
+}
