@@ -1,0 +1,197 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/client"
+
+	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/db/dbtest"
+	"github.com/b2b-orders/platform/graph"
+	"github.com/b2b-orders/platform/graph/loaders"
+	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+const (
+	testSecret       = "graph-test-secret-graph-test-secret"
+	testServiceToken = "graph-test-service-token"
+)
+
+// env is a combined graph over a fresh, seeded store, behind the shared
+// authentication middleware, as `b2b serve` mounts it.
+type env struct {
+	t      *testing.T
+	db     *db.DB
+	svc    loaders.Services
+	tokens *auth.Tokens
+	c      *client.Client
+	now    time.Time
+}
+
+type envOption func(*envConfig)
+
+type envConfig struct {
+	authOptional bool
+	store        func(*db.DB) *db.DB
+	opts         server.Options
+}
+
+func authOptional() envOption { return func(c *envConfig) { c.authOptional = true } }
+
+func withOptions(o server.Options) envOption { return func(c *envConfig) { c.opts = o } }
+
+// newEnv seeds the store with the original's data (customers 1-5,
+// products 1-10, orders 1-4; customer 1 owns orders 1 and 4).
+func newEnv(t *testing.T, opt ...envOption) *env {
+	t.Helper()
+	var cfg envConfig
+	for _, o := range opt {
+		o(&cfg)
+	}
+	d := dbtest.Open(t)
+	if _, err := d.Seed(t.Context()); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	if cfg.store != nil {
+		d = cfg.store(d)
+	}
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	cs := customers.New(d, func() time.Time { return now })
+	svc := loaders.Services{Customers: cs, Orders: orders.New(d, cs, orders.Config{Now: func() time.Time { return now }})}
+	tokens := &auth.Tokens{Secret: []byte(testSecret), Now: func() time.Time { return now }}
+	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: !cfg.authOptional}
+	opts := cfg.opts
+	opts.Services = svc
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	h := authn.Middleware(graph.NewHandler(opts))
+	return &env{t: t, db: d, svc: svc, tokens: tokens, c: client.New(h), now: now}
+}
+
+func (e *env) token(role services.Role, customerID int) string {
+	e.t.Helper()
+	tok, err := e.tokens.Issue(services.Principal{Role: role, CustomerID: customerID, Subject: "test"}, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return "Bearer " + tok
+}
+
+func (e *env) admin() string          { return e.token(services.RoleAdmin, 0) }
+func (e *env) customer(id int) string { return e.token(services.RoleCustomer, id) }
+
+// gqlError is one entry of a response's errors.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (g gqlError) code() string  { s, _ := g.Extensions["code"].(string); return s }
+func (g gqlError) field() string { s, _ := g.Extensions["field"].(string); return s }
+
+// result is a decoded response.
+type result struct {
+	Data   json.RawMessage
+	Errors []gqlError
+}
+
+// do posts an operation through gqlgen's client. authorization "" sends no
+// Authorization header. Protocol errors (HTTP 4xx from parsing,
+// validation and the limits) come back as errors too.
+func (e *env) do(authorization, query string, vars map[string]any) result {
+	e.t.Helper()
+	opts := []client.Option{}
+	if authorization != "" {
+		opts = append(opts, client.AddHeader("Authorization", authorization))
+	}
+	for k, v := range vars {
+		opts = append(opts, client.Var(k, v))
+	}
+	resp, err := e.c.RawPost(query, opts...)
+	if err != nil {
+		// The client refuses HTTP 4xx; their bodies are GraphQL responses.
+		msg := err.Error()
+		if _, body, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "http 4") {
+			var r result
+			if jerr := json.Unmarshal([]byte(body), &r); jerr == nil {
+				return r
+			}
+		}
+		e.t.Fatalf("post: %v", err)
+	}
+	var r result
+	if len(resp.Errors) > 0 {
+		if err := json.Unmarshal(resp.Errors, &r.Errors); err != nil {
+			e.t.Fatalf("decode errors %s: %v", resp.Errors, err)
+		}
+	}
+	data, err := json.Marshal(resp.Data)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r.Data = data
+	return r
+}
+
+// ok runs an operation that must succeed and decodes its data into out.
+func (e *env) ok(authorization, query string, vars map[string]any, out any) {
+	e.t.Helper()
+	r := e.do(authorization, query, vars)
+	if len(r.Errors) > 0 {
+		e.t.Fatalf("unexpected errors: %+v", r.Errors)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			e.t.Fatalf("decode %s: %v", r.Data, err)
+		}
+	}
+}
+
+// fails runs an operation that must fail with exactly one error of the
+// given code, and returns it.
+func (e *env) fails(authorization, query string, vars map[string]any, code string) gqlError {
+	e.t.Helper()
+	r := e.do(authorization, query, vars)
+	if len(r.Errors) != 1 {
+		e.t.Fatalf("errors = %+v, want one %s", r.Errors, code)
+	}
+	if got := r.Errors[0].code(); got != code {
+		e.t.Fatalf("code = %q (%+v), want %s", got, r.Errors[0], code)
+	}
+	return r.Errors[0]
+}
+
+func vars(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+
+func mustJSON(t *testing.T, data []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(data, out); err != nil {
+		t.Fatalf("decode %s: %v", data, err)
+	}
+}
+
+// servicesAdmin is r's context with an admin principal, for handlers
+// called without the authentication middleware.
+func servicesAdmin(r *http.Request) context.Context {
+	return services.WithPrincipal(r.Context(), services.Principal{Role: services.RoleAdmin, Subject: "test"})
+}

@@ -1,0 +1,172 @@
+// Package loaders batches the graph's list→item reads: every edge that
+// would read one row per parent (Order.customer, Order.items,
+// OrderItem.product, Customer.orders) asks a per-request loader, which
+// collects the keys of one execution step and reads them with one service
+// batch call.
+package loaders
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/b2b-orders/platform/graph/model"
+	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+// Services are the batch reads behind the loaders. A subgraph process may
+// have only one of them; the loaders of the other are then unusable and
+// must not be asked.
+type Services struct {
+	Customers *customers.Service
+	Orders    *orders.Service
+}
+
+// Loaders are one request's loaders. They cache what they read for the
+// request's lifetime, under the request's principal.
+type Loaders struct {
+	customer       *dataloadgen.Loader[int, *model.Customer]
+	product        *dataloadgen.Loader[int, *model.Product]
+	items          *dataloadgen.Loader[int, []*model.OrderItem]
+	customerOrders *dataloadgen.Loader[CustomerOrdersKey, *model.OrderConnection]
+}
+
+// CustomerOrdersKey asks for one page of a customer's orders.
+type CustomerOrdersKey struct {
+	CustomerID int
+	After      int
+	First      int
+}
+
+// New returns fresh loaders over svc.
+func New(svc Services) *Loaders {
+	l := &Loaders{}
+	if svc.Customers != nil {
+		l.customer = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([]*model.Customer, []error) {
+			rows, err := svc.Customers.GetMany(ctx, ids)
+			return byID(ids, rows, err, func(c customers.Customer) int { return c.ID }, model.FromCustomer)
+		})
+	}
+	if svc.Orders != nil {
+		l.product = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([]*model.Product, []error) {
+			rows, err := svc.Orders.GetProducts(ctx, ids)
+			return byID(ids, rows, err, func(p orders.Product) int { return p.ID }, model.FromProduct)
+		})
+		l.items = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([][]*model.OrderItem, []error) {
+			got, err := svc.Orders.ItemsByOrder(ctx, ids)
+			if err != nil {
+				return nil, []error{err}
+			}
+			out := make([][]*model.OrderItem, len(ids))
+			for i, id := range ids {
+				out[i] = model.FromItems(got[id])
+			}
+			return out, nil
+		})
+		l.customerOrders = dataloadgen.NewLoader(func(ctx context.Context, keys []CustomerOrdersKey) ([]*model.OrderConnection, []error) {
+			return customerOrders(ctx, svc.Orders, keys)
+		})
+	}
+	return l
+}
+
+// byID orders rows as ids asked for them; an id without a row gets nil,
+// which the resolvers turn into null (a customer deleted since, or one the
+// principal may not see).
+func byID[S, T any](ids []int, rows []S, err error, id func(S) int, conv func(S) *T) ([]*T, []error) {
+	if err != nil {
+		return nil, []error{err}
+	}
+	found := make(map[int]S, len(rows))
+	for _, r := range rows {
+		found[id(r)] = r
+	}
+	out := make([]*T, len(ids))
+	for i, k := range ids {
+		if r, ok := found[k]; ok {
+			out[i] = conv(r)
+		}
+	}
+	return out, nil
+}
+
+// customerOrders reads the pages of several customers' orders, one service
+// call per distinct page position (in practice one: every Customer.orders
+// of a query usually has the same arguments).
+func customerOrders(ctx context.Context, svc *orders.Service, keys []CustomerOrdersKey) ([]*model.OrderConnection, []error) {
+	type window struct{ after, first int }
+	groups := map[window][]int{}
+	for _, k := range keys {
+		w := window{k.After, k.First}
+		groups[w] = append(groups[w], k.CustomerID)
+	}
+	pages := make(map[CustomerOrdersKey]services.Page[orders.Order], len(keys))
+	for w, ids := range groups {
+		got, err := svc.OrdersByCustomer(ctx, ids, w.after, w.first)
+		if err != nil {
+			return nil, []error{err}
+		}
+		for id, p := range got {
+			pages[CustomerOrdersKey{CustomerID: id, After: w.after, First: w.first}] = p
+		}
+	}
+	out := make([]*model.OrderConnection, len(keys))
+	for i, k := range keys {
+		out[i] = model.OrderConnectionOf(pages[k])
+	}
+	return out, nil
+}
+
+type ctxKey struct{}
+
+// Middleware gives every request its own loaders, so nothing read under
+// one principal is served to another.
+func Middleware(svc Services, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(svc))))
+	})
+}
+
+// With returns ctx carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// From returns the loaders in ctx. A handler built without Middleware is a
+// programming error, so it panics, and the graph's recover answers
+// INTERNAL_SERVER_ERROR.
+func From(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("loaders: no loaders in the context; wrap the handler with loaders.Middleware")
+	}
+	return l
+}
+
+// Customer returns the customer with the given id, or nil when there is no
+// such live customer that the principal may see.
+// Errors: those of customers.Service.GetMany.
+func (l *Loaders) Customer(ctx context.Context, id int) (*model.Customer, error) {
+	return l.customer.Load(ctx, id)
+}
+
+// Product returns the product with the given id, or nil when there is none.
+// Errors: those of orders.Service.GetProducts.
+func (l *Loaders) Product(ctx context.Context, id int) (*model.Product, error) {
+	return l.product.Load(ctx, id)
+}
+
+// Items returns the items of an order that the principal may see.
+// Errors: those of orders.Service.ItemsByOrder.
+func (l *Loaders) Items(ctx context.Context, orderID int) ([]*model.OrderItem, error) {
+	return l.items.Load(ctx, orderID)
+}
+
+// CustomerOrders returns a page of a customer's orders.
+// Errors: those of orders.Service.OrdersByCustomer.
+func (l *Loaders) CustomerOrders(ctx context.Context, k CustomerOrdersKey) (*model.OrderConnection, error) {
+	return l.customerOrders.Load(ctx, k)
+}

@@ -1,0 +1,166 @@
+// Package model holds the graph's Go types. They are written by hand and
+// bound by all three gqlgen configs (the two subgraphs and the combined
+// graph), so that the combined graph can reuse the subgraphs' resolvers:
+// every config sees the same Go types.
+package model
+
+import "time"
+
+// Customer is a live customer. In the orders subgraph only ID is set: there
+// Customer is a key-only entity, and the customers subgraph (or, in the
+// combined graph, the customer loader) resolves the rest.
+type Customer struct {
+	ID        int
+	Name      string
+	Email     string
+	Phone     *string
+	CreatedAt time.Time
+}
+
+// IsEntity marks a federation entity for gqlgen's _Entity union.
+func (Customer) IsEntity() {}
+
+// Product is a catalogue entry.
+type Product struct {
+	ID         int
+	Sku        string
+	Name       string
+	PriceCents int64
+	Stock      int64
+	CreatedAt  time.Time
+}
+
+// IsEntity marks a federation entity for gqlgen's _Entity union.
+func (Product) IsEntity() {}
+
+// Order is an order. Its customer and items are resolved through loaders,
+// unless the service already returned the items with the order.
+type Order struct {
+	ID          int
+	CustomerID  int
+	Status      OrderStatus
+	TotalCents  int64
+	CreatedAt   time.Time
+	ConfirmedAt *time.Time
+	CanceledAt  *time.Time
+	// Lines are the order's items when the service read them with the
+	// order; nil otherwise (every stored order has at least one item).
+	Lines []*OrderItem
+}
+
+// IsEntity marks a federation entity for gqlgen's _Entity union.
+func (Order) IsEntity() {}
+
+// OrderItem is one line of an order; its product is resolved through a
+// loader.
+type OrderItem struct {
+	ID             int
+	ProductID      int
+	Quantity       int64
+	UnitPriceCents int64
+	SubtotalCents  int64
+}
+
+// PageInfo says where a page sits in its list.
+type PageInfo struct {
+	HasNextPage     bool
+	HasPreviousPage bool
+	StartCursor     *string
+	EndCursor       *string
+}
+
+// CustomerConnection is a page of customers.
+type CustomerConnection struct {
+	Edges    []*CustomerEdge
+	PageInfo *PageInfo
+}
+
+// CustomerEdge is one customer of a page.
+type CustomerEdge struct {
+	Cursor string
+	Node   *Customer
+}
+
+// ProductConnection is a page of products.
+type ProductConnection struct {
+	Edges    []*ProductEdge
+	PageInfo *PageInfo
+}
+
+// ProductEdge is one product of a page.
+type ProductEdge struct {
+	Cursor string
+	Node   *Product
+}
+
+// OrderConnection is a page of orders.
+type OrderConnection struct {
+	Edges    []*OrderEdge
+	PageInfo *PageInfo
+}
+
+// OrderEdge is one order of a page.
+type OrderEdge struct {
+	Cursor string
+	Node   *Order
+}
+
+// CreateCustomerInput is the argument of createCustomer.
+type CreateCustomerInput struct {
+	Name  string
+	Email string
+	Phone *string
+}
+
+// UpdateCustomerInput is the argument of updateCustomer.
+type UpdateCustomerInput struct {
+	Name  *string
+	Email *string
+	Phone *string
+}
+
+// CreateProductInput is the argument of createProduct.
+type CreateProductInput struct {
+	Sku        string
+	Name       string
+	PriceCents int64
+	Stock      *int64
+}
+
+// UpdateProductInput is the argument of updateProduct.
+type UpdateProductInput struct {
+	Sku        *string
+	Name       *string
+	PriceCents *int64
+	Stock      *int64
+}
+
+// OrderLineInput asks for a quantity of one product.
+type OrderLineInput struct {
+	ProductID int
+	Quantity  int64
+}
+
+// CreateOrderInput is the argument of createOrder.
+type CreateOrderInput struct {
+	CustomerID int
+	Items      []*OrderLineInput
+}
+
+// CreateAndConfirmOrderInput is the argument of createAndConfirmOrder.
+type CreateAndConfirmOrderInput struct {
+	CustomerID     int
+	Items          []*OrderLineInput
+	IdempotencyKey string
+	CorrelationID  *string
+}
+
+// CustomerByIDsInput, ProductByIDsInput and OrderByIDsInput are the
+// federation representations the _entities resolvers receive. They are
+// bound here, not generated per config, so that the subgraphs and the
+// combined graph share one entity resolver signature.
+type (
+	CustomerByIDsInput struct{ ID int }
+	ProductByIDsInput  struct{ ID int }
+	OrderByIDsInput    struct{ ID int }
+)

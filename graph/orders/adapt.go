@@ -1,0 +1,116 @@
+package orders
+
+import (
+	"context"
+	"time"
+
+	"github.com/b2b-orders/platform/graph/loaders"
+	"github.com/b2b-orders/platform/graph/model"
+	"github.com/b2b-orders/platform/services"
+	orderssvc "github.com/b2b-orders/platform/services/orders"
+)
+
+// errProductNotFound answers an item whose product cannot be read; the
+// foreign key makes it a should-not-happen.
+var errProductNotFound = services.NotFoundf("Product not found")
+
+func createProductInput(in model.CreateProductInput) orderssvc.CreateProductInput {
+	out := orderssvc.CreateProductInput{SKU: in.Sku, Name: in.Name, PriceCents: in.PriceCents}
+	if in.Stock != nil {
+		out.Stock = *in.Stock
+	}
+	return out
+}
+
+// productsParams decodes the arguments of Query.products.
+// Errors: Invalid for first below 1 or a cursor that is not a product's.
+func productsParams(first *int, after, search *string) (orderssvc.ListProductsParams, error) {
+	n, err := model.First(first)
+	if err != nil {
+		return orderssvc.ListProductsParams{}, err
+	}
+	a, err := model.After(model.CursorProduct, after)
+	if err != nil {
+		return orderssvc.ListProductsParams{}, err
+	}
+	p := orderssvc.ListProductsParams{After: a, Limit: n}
+	if search != nil {
+		p.Search = *search
+	}
+	return p, nil
+}
+
+// ordersParams decodes the arguments of Query.orders.
+// Errors: Invalid for first below 1 or a cursor that is not an order's.
+func ordersParams(first *int, after *string, status *model.OrderStatus, from, to *time.Time, customerID *int) (orderssvc.ListOrdersParams, error) {
+	n, err := model.First(first)
+	if err != nil {
+		return orderssvc.ListOrdersParams{}, err
+	}
+	a, err := model.After(model.CursorOrder, after)
+	if err != nil {
+		return orderssvc.ListOrdersParams{}, err
+	}
+	p := orderssvc.ListOrdersParams{After: a, Limit: n, From: from, To: to}
+	if status != nil {
+		st := orderssvc.Status(*status)
+		p.Status = &st
+	}
+	if customerID != nil {
+		p.CustomerID = *customerID
+	}
+	return p, nil
+}
+
+// customerOrdersKey decodes the arguments of Customer.orders.
+// Errors: Invalid for first below 1 or a cursor that is not an order's.
+func customerOrdersKey(customerID int, first *int, after *string) (loaders.CustomerOrdersKey, error) {
+	n, err := model.First(first)
+	if err != nil {
+		return loaders.CustomerOrdersKey{}, err
+	}
+	a, err := model.After(model.CursorOrder, after)
+	if err != nil {
+		return loaders.CustomerOrdersKey{}, err
+	}
+	return loaders.CustomerOrdersKey{CustomerID: customerID, After: a, First: n}, nil
+}
+
+// CustomerStubs resolves _entities representations of Customer in the
+// orders subgraph, which knows customers by id only: a key-only Customer
+// for each id the principal may act for, null for the others (a customer
+// token asking for another customer learns nothing, not even an empty
+// order list). The customers subgraph decides whether the customer exists.
+// Errors: Unauthenticated.
+func CustomerStubs(ctx context.Context, reps []*model.CustomerByIDsInput) ([]*model.Customer, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Customer, len(reps))
+	for i, r := range reps {
+		if p.CanActFor(r.ID) {
+			out[i] = &model.Customer{ID: r.ID}
+		}
+	}
+	return out, nil
+}
+
+func ids[R any](reps []R, id func(R) int) []int {
+	return services.Map(reps, id)
+}
+
+// inOrder puts the rows a batch read returned in the representations'
+// order, null where a row is missing (gone, or not the principal's).
+func inOrder[R, S, T any](reps []R, rows []S, repID func(R) int, conv func(S) *T, id func(*T) int) []*T {
+	byID := make(map[int]*T, len(rows))
+	for _, row := range rows {
+		t := conv(row)
+		byID[id(t)] = t
+	}
+	out := make([]*T, len(reps))
+	for i, r := range reps {
+		out[i] = byID[repID(r)]
+	}
+	return out
+}

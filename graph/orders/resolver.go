@@ -1,0 +1,14 @@
+// Package orders is the orders subgraph: products, orders and their items,
+// and Customer as a key-only entity extended with its orders. Each
+// resolver is one call into the orders service or a loader; the combined
+// graph (package graph) reuses these resolvers.
+package orders
+
+import (
+	orderssvc "github.com/b2b-orders/platform/services/orders"
+)
+
+// Resolver is the orders subgraph's root resolver.
+type Resolver struct {
+	Service *orderssvc.Service
+}

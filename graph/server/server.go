@@ -1,0 +1,198 @@
+// Package server builds the HTTP handler of a GraphQL schema the same way
+// for the two subgraphs and the combined graph: one error presenter, panics
+// recovered, depth and complexity limits, a body limit, per-request
+// loaders, authentication answered once per operation, and a log line per
+// operation.
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/graph/loaders"
+	"github.com/b2b-orders/platform/services"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxDepth      = 12
+	DefaultMaxComplexity = 20000
+	DefaultMaxBodyBytes  = 1 << 20
+)
+
+// Options configure a graph handler. Zero fields take the defaults.
+type Options struct {
+	// Logger receives one line per operation and every internal error;
+	// nil means slog.Default().
+	Logger *slog.Logger
+	// Services back the loaders.
+	Services loaders.Services
+	// MaxDepth bounds how deeply an operation nests fields; introspection
+	// fields (__schema, __type) do not count.
+	MaxDepth int
+	// MaxComplexity bounds an operation's complexity: one per field, lists
+	// multiplied by their page size.
+	MaxComplexity int
+	// MaxBodyBytes bounds a request body.
+	MaxBodyBytes int64
+}
+
+// New returns the HTTP handler of es. It expects the authentication
+// middleware (auth.Authenticator.Middleware) to have run before it.
+func New(es graphql.ExecutableSchema, opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = DefaultMaxDepth
+	}
+	if opts.MaxComplexity <= 0 {
+		opts.MaxComplexity = DefaultMaxComplexity
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	srv := handler.New(es)
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Introspection stays on: the playground needs it, and gqlgen serves
+	// _service { sdl } (what gateways compose from) only with it.
+	srv.Use(extension.Introspection{})
+	srv.Use(depthLimit(opts.MaxDepth))
+	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	srv.SetErrorPresenter(presenter(opts.Logger))
+	srv.SetRecoverFunc(recoverer(opts.Logger))
+	srv.AroundOperations(requireAuth)
+	srv.AroundResponses(logOperation(opts.Logger))
+	h := loaders.Middleware(opts.Services, srv)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read the body here, bounded, so that an oversized one gets its
+		// own answer instead of a read error deep in the transport.
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, opts.MaxBodyBytes))
+		if err != nil {
+			status, msg := http.StatusBadRequest, "Could not read the request body"
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				status, msg = http.StatusRequestEntityTooLarge, "Request body too large"
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
+				Message: msg, Extensions: map[string]any{"code": CodeBadUserInput},
+			}}})
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.ServeHTTP(w, r)
+	})
+}
+
+// publicFields may be asked without credentials: they describe the schema
+// and read no data.
+var publicFields = map[string]bool{"__schema": true, "__type": true, "__typename": true, "_service": true}
+
+// requireAuth answers a whole operation with one UNAUTHENTICATED error when
+// the caller is not authenticated (no credential while one is required, or
+// a refused one), unless it asks only for the schema. Without it, every
+// root field would fail on its own with the same error.
+func requireAuth(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	_, err := auth.FromContext(ctx)
+	if err == nil {
+		return next(ctx)
+	}
+	opCtx := graphql.GetOperationContext(ctx)
+	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, nil) {
+		if !publicFields[f.Name] {
+			se := services.As(err)
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+				Message:    se.Message,
+				Extensions: map[string]any{"code": CodeUnauthenticated},
+			}}})
+		}
+	}
+	return next(ctx)
+}
+
+// logOperation logs each operation's name, duration and error count.
+func logOperation(log *slog.Logger) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		ctx = withLogAttrs(ctx)
+		resp := next(ctx)
+		opCtx := graphql.GetOperationContext(ctx)
+		name := opCtx.OperationName
+		if name == "" && opCtx.Operation != nil {
+			name = opCtx.Operation.Name
+		}
+		var errs int
+		if resp != nil {
+			errs = len(resp.Errors)
+		}
+		attrs := []any{"operation", name, "duration", time.Since(opCtx.Stats.OperationStart),
+			"errors", errs, "request_id", middleware.GetReqID(ctx)}
+		attrs = append(attrs, logAttrs(ctx)...)
+		log.InfoContext(ctx, "graphql: operation", attrs...)
+		return resp
+	}
+}
+
+// depthLimit refuses operations that nest fields deeper than max.
+type depthLimit int
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = depthLimit(0)
+
+func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
+func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (d depthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	if depth := selectionDepth(opCtx.Operation.SelectionSet); depth > int(d) {
+		return &gqlerror.Error{
+			Message:    "operation has depth " + itoa(depth) + ", which exceeds the limit of " + itoa(int(d)),
+			Extensions: map[string]any{"code": CodeDepthLimit},
+		}
+	}
+	return nil
+}
+
+// selectionDepth is the depth of the deepest field under set, fragments
+// included. Validation has already refused fragment cycles.
+func selectionDepth(set ast.SelectionSet) int {
+	deepest := 0
+	for _, sel := range set {
+		var d int
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if strings.HasPrefix(sel.Name, "__") {
+				continue
+			}
+			d = 1 + selectionDepth(sel.SelectionSet)
+		case *ast.InlineFragment:
+			d = selectionDepth(sel.SelectionSet)
+		case *ast.FragmentSpread:
+			if sel.Definition != nil {
+				d = selectionDepth(sel.Definition.SelectionSet)
+			}
+		}
+		deepest = max(deepest, d)
+	}
+	return deepest
+}
