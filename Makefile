@@ -1,5 +1,5 @@
 # Shortcuts for the commands in README.md; each target is one go command.
-.PHONY: run build test ci generate lint
+.PHONY: run build test ci generate lint lambda
 
 # The version and commit that `b2b version` prints.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -23,3 +23,11 @@ generate:
 lint:
 	go vet ./...
 	go tool staticcheck ./...
+
+# The orchestrator Lambda's bootstrap for provided.al2023, on both
+# architectures: bin/lambda/arm64/bootstrap and bin/lambda/amd64/bootstrap.
+lambda:
+	for arch in arm64 amd64; do \
+		GOOS=linux GOARCH=$$arch CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -ldflags "-s -w" \
+			-o bin/lambda/$$arch/bootstrap ./lambda || exit 1; \
+	done
