@@ -1,0 +1,282 @@
+package rest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/rest"
+	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+func (e *env) stock(t testing.TB, productID int) int64 {
+	t.Helper()
+	var p struct{ Stock int64 }
+	dataOf(t, e.must(t, get(products+"/"+itoa(productID))).body, &p)
+	return p.Stock
+}
+
+func (e *env) status(t testing.TB, orderID int) string {
+	t.Helper()
+	var o struct{ Status string }
+	dataOf(t, e.must(t, get(ordersURL+"/"+itoa(orderID))).body, &o)
+	return o.Status
+}
+
+// Stock is taken when the order is created and given back exactly once
+// when it is cancelled.
+func TestStockTakenAndRestoredOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.must(t, post(ordersURL, `{"customer_id":1,"items":[{"product_id":4,"qty":10},{"product_id":2,"qty":5},{"product_id":4,"qty":5}]}`))
+	var o struct{ ID int }
+	dataOf(t, r.body, &o)
+	if s4, s2 := e.stock(t, 4), e.stock(t, 2); s4 != 15 || s2 != 195 {
+		t.Fatalf("after create: stock %d and %d, want 15 and 195", s4, s2)
+	}
+	for range 3 {
+		e.must(t, post(ordersURL+"/"+itoa(o.ID)+"/cancel", ``))
+	}
+	if s4, s2 := e.stock(t, 4), e.stock(t, 2); s4 != 30 || s2 != 200 {
+		t.Fatalf("after cancels: stock %d and %d, want 30 and 200", s4, s2)
+	}
+	// A failed order takes nothing.
+	e.do(t, post(ordersURL, `{"customer_id":1,"items":[{"product_id":2,"qty":1},{"product_id":4,"qty":31}]}`))
+	if s4, s2 := e.stock(t, 4), e.stock(t, 2); s4 != 30 || s2 != 200 {
+		t.Fatalf("after a refused order: stock %d and %d", s4, s2)
+	}
+}
+
+// A CONFIRMED order can be cancelled for 10 minutes after its creation.
+func TestCancelWindow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for i, wait := range []time.Duration{10 * time.Minute, 10*time.Minute + time.Millisecond} {
+		var o struct{ ID int }
+		dataOf(t, e.must(t, post(ordersURL, order1Line)).body, &o)
+		e.must(t, post(ordersURL+"/"+itoa(o.ID)+"/confirm", `{"idempotency_key":"w`+itoa(i)+`"}`))
+		e.clock.Advance(wait)
+		r := e.do(t, post(ordersURL+"/"+itoa(o.ID)+"/cancel", ``))
+		if i == 0 && (r.status != 200 || e.status(t, o.ID) != "CANCELED") {
+			t.Fatalf("cancel at the window's end: %d %s", r.status, r.body)
+		}
+		if i == 1 && (r.status != 400 || errorMessage(t, r.body) != "Confirmed orders can only be canceled within 10 minutes of creation") {
+			t.Fatalf("cancel after the window: %d %s", r.status, r.body)
+		}
+	}
+}
+
+// Confirm is idempotent per key, and the key is bound to its order.
+func TestConfirmIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := e.must(t, post(ordersURL+"/2/confirm", ``).with("X-Idempotency-Key", "hdr"))
+	e.clock.Advance(time.Minute)
+	again := e.must(t, post(ordersURL+"/2/confirm", `{"idempotency_key":"hdr"}`))
+	if !bytes.Equal(first.body, again.body) {
+		t.Fatalf("replay differs:\n%s\n%s", first.body, again.body)
+	}
+	r := e.do(t, post(ordersURL+"/3/confirm", ``).with("X-Idempotency-Key", "hdr"))
+	if r.status != 400 || errorMessage(t, r.body) != "Idempotency key already used for different operation" {
+		t.Fatalf("key of another order: %d %s", r.status, r.body)
+	}
+	// Two concurrent confirms with one key both succeed with one effect.
+	const n = 8
+	bodies := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r := e.do(t, post(ordersURL+"/1/confirm", `{"idempotency_key":"same"}`))
+			if r.status != 200 {
+				t.Errorf("concurrent confirm: %d %s", r.status, r.body)
+			}
+			bodies[i] = r.body
+		})
+	}
+	wg.Wait()
+	for i := range bodies {
+		if !bytes.Equal(bodies[i], bodies[0]) {
+			t.Fatalf("concurrent confirms answered differently:\n%s\n%s", bodies[i], bodies[0])
+		}
+	}
+}
+
+// 40 clients race over HTTP for 10 units: exactly 10 orders, 30 refusals
+// for stock, none oversold.
+func TestRaceForStockOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var p struct{ ID int }
+	dataOf(t, e.must(t, post(products, `{"sku":"HOT","name":"Hot Item","price_cents":100,"stock":10}`)).body, &p)
+	srv := httptest.NewServer(e.orders)
+	t.Cleanup(srv.Close)
+
+	const clients = 40
+	type result struct {
+		status int
+		msg    string
+	}
+	results := make([]result, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			body := `{"customer_id":` + itoa(i%5+1) + `,"items":[{"product_id":` + itoa(p.ID) + `,"qty":1}]}`
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+ordersURL, strings.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", e.admin)
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			var env struct{ Error string }
+			if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+				t.Error(err)
+			}
+			results[i] = result{resp.StatusCode, env.Error}
+		})
+	}
+	wg.Wait()
+	created, refused := 0, 0
+	for _, r := range results {
+		switch {
+		case r.status == http.StatusCreated:
+			created++
+		case r.status == http.StatusBadRequest && strings.HasPrefix(r.msg, "Insufficient stock for product Hot Item. Available: "):
+			refused++
+		default:
+			t.Errorf("unexpected answer %d %q", r.status, r.msg)
+		}
+	}
+	if created != 10 || refused != 30 {
+		t.Fatalf("%d created, %d refused; want 10 and 30", created, refused)
+	}
+	if s := e.stock(t, p.ID); s != 0 {
+		t.Fatalf("stock %d, want 0", s)
+	}
+}
+
+// An internal error is answered "Internal server error" and logged once,
+// with the request id and the cause.
+func TestInternalErrorLoggedOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var logs syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: true}
+	h := stack(a, rest.NewOrdersAPI(orders.New(e.db, customers.New(e.db, nil), orders.Config{}), rest.Options{Auth: a, Log: log}))
+	if err := e.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodGet, products+"/1", nil)
+	req.Header.Set("Authorization", e.admin)
+	req.Header.Set("X-Request-Id", "req-42")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 500 || errorMessage(t, rec.Body.Bytes()) != "Internal server error" {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d log lines, want 1:\n%s", len(lines), logs.String())
+	}
+	var entry map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &entry); err != nil {
+		t.Fatal(err)
+	}
+	if entry["level"] != "ERROR" || entry["request_id"] != "req-42" || !strings.Contains(entry["err"].(string), "closed") {
+		t.Fatalf("log entry %v", entry)
+	}
+	if strings.Contains(rec.Body.String(), "closed") {
+		t.Fatalf("the cause leaked to the client: %s", rec.Body)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, rq := range []request{get(custURL + "/1"), get(custURL + "/999"), get(v1 + "/nope"), get(ordersURL), get(v1 + "/openapi.json")} {
+		r := e.do(t, rq)
+		for name, want := range map[string]string{
+			"X-Content-Type-Options":  "nosniff",
+			"X-Frame-Options":         "DENY",
+			"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+			"Referrer-Policy":         "no-referrer",
+			"Cache-Control":           "no-store",
+		} {
+			if got := r.header.Get(name); got != want {
+				t.Errorf("%s %s: %s = %q, want %q", rq.method, rq.path, name, got, want)
+			}
+		}
+		if got := r.header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("CORS is off by default, got Access-Control-Allow-Origin %q", got)
+		}
+	}
+}
+
+func TestCORS(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, envOptions{authRequired: true, corsOrigins: []string{"https://shop.example"}})
+	preflight := request{method: http.MethodOptions, path: ordersURL, header: map[string]string{
+		"Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+		"Access-Control-Request-Headers": "authorization, content-type", "Authorization": "",
+	}}
+	r := e.do(t, preflight)
+	if r.status != http.StatusNoContent || r.header.Get("Access-Control-Allow-Origin") != "https://shop.example" ||
+		!strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "Authorization") ||
+		!strings.Contains(r.header.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Fatalf("preflight from an allowed origin: %d %v", r.status, r.header)
+	}
+	r = e.do(t, get(products+"/1").with("Origin", "https://shop.example"))
+	if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "https://shop.example" || r.header.Get("Vary") != "Origin" {
+		t.Fatalf("request from an allowed origin: %d %v", r.status, r.header)
+	}
+	// Other origins get no CORS headers, and their preflight is an
+	// unknown method like any other.
+	r = e.do(t, get(products+"/1").with("Origin", "https://evil.example"))
+	if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("request from another origin: %d %v", r.status, r.header)
+	}
+	preflight.header["Origin"] = "https://evil.example"
+	r = e.do(t, preflight)
+	if r.status != http.StatusNotFound || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight from another origin: %d %v", r.status, r.header)
+	}
+
+	any := newEnvWith(t, envOptions{authRequired: true, corsOrigins: []string{"*"}})
+	r = any.do(t, get(products+"/1").with("Origin", "https://anywhere.example"))
+	if r.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("CORS_ORIGINS=*: %v", r.header)
+	}
+}

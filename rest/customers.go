@@ -1,0 +1,115 @@
+package rest
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/b2b-orders/platform/services/customers"
+)
+
+type customersHandler struct {
+	svc  *customers.Service
+	errs errorWriter
+}
+
+func (h *customersHandler) routes(r chi.Router) {
+	r.Post("/", h.create)
+	r.Get("/", h.list)
+	r.Get("/{id}", h.get)
+	r.Put("/{id}", h.update)
+	r.Delete("/{id}", h.delete)
+}
+
+// create: POST /customers {name, email, phone?} → 201 customer.
+func (h *customersHandler) create(w http.ResponseWriter, r *http.Request) {
+	obj, err := readObject(r)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	f := fields{obj: obj}
+	name, email, phone := f.str("name", true), f.str("email", true), f.str("phone", false)
+	if f.err != nil {
+		h.errs.write(w, r, f.err)
+		return
+	}
+	c, err := h.svc.Create(r.Context(), customers.CreateInput{Name: *name, Email: *email, Phone: phone})
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, ok(customerDTO(c)))
+}
+
+// get: GET /customers/{id} → 200 customer. It also answers the internal
+// route, whose service token RequireService has checked.
+func (h *customersHandler) get(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, msgInvalidCustID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	c, err := h.svc.Get(r.Context(), id)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ok(customerDTO(c)))
+}
+
+// list: GET /customers?search&cursor&limit → 200 page.
+func (h *customersHandler) list(w http.ResponseWriter, r *http.Request) {
+	q := parseQuery(r)
+	params := customers.ListParams{Search: q.one("search"), After: q.number("cursor"), Limit: q.number("limit")}
+	if q.err != nil {
+		h.errs.write(w, r, q.err)
+		return
+	}
+	p, err := h.svc.List(r.Context(), params)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page(p, params.Limit, customerDTO, customerID))
+}
+
+// update: PUT /customers/{id} {name?, email?, phone?} → 200 customer.
+func (h *customersHandler) update(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, msgInvalidCustID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	obj, err := readObject(r)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	f := fields{obj: obj}
+	in := customers.UpdateInput{Name: f.str("name", false), Email: f.str("email", false), Phone: f.str("phone", false)}
+	if f.err != nil {
+		h.errs.write(w, r, f.err)
+		return
+	}
+	c, err := h.svc.Update(r.Context(), id, in)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ok(customerDTO(c)))
+}
+
+// delete: DELETE /customers/{id} → 204, no body.
+func (h *customersHandler) delete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, msgInvalidCustID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	if err := h.svc.Delete(r.Context(), id); err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

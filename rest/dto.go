@@ -1,0 +1,134 @@
+package rest
+
+import (
+	"time"
+
+	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+// The envelopes of the contract.
+type (
+	dataBody[T any] struct {
+		Success bool `json:"success"`
+		Data    T    `json:"data"`
+	}
+	listBody[T any] struct {
+		Success    bool       `json:"success"`
+		Data       []T        `json:"data"`
+		Pagination pagination `json:"pagination"`
+	}
+	pagination struct {
+		// Cursor is the id of the page's last item, absent on an empty page.
+		Cursor  *int `json:"cursor,omitempty"`
+		Limit   int  `json:"limit"`
+		HasMore bool `json:"hasMore"`
+	}
+	errorBody struct {
+		Success bool   `json:"success"`
+		Error   string `json:"error"`
+	}
+)
+
+func ok[T any](data T) dataBody[T] { return dataBody[T]{Success: true, Data: data} }
+
+// page converts a page of service values; limit is the limit the caller
+// asked for, reported as the service applied it.
+func page[E, T any](p services.Page[E], limit int, f func(E) T, id func(E) int) listBody[T] {
+	out := listBody[T]{Success: true, Data: services.Map(p.Items, f)}
+	out.Pagination = pagination{Limit: services.ClampLimit(limit), HasMore: p.HasMore}
+	if n := len(p.Items); n > 0 {
+		last := id(p.Items[n-1])
+		out.Pagination.Cursor = &last
+	}
+	return out
+}
+
+// timestamp is the contract's time format: RFC 3339, UTC, milliseconds.
+type timestamp time.Time
+
+func (t timestamp) MarshalText() ([]byte, error) {
+	return []byte(time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z")), nil
+}
+
+type customerBody struct {
+	ID        int       `json:"id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Phone     *string   `json:"phone"`
+	CreatedAt timestamp `json:"created_at"`
+}
+
+func customerDTO(c customers.Customer) customerBody {
+	return customerBody{ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, CreatedAt: timestamp(c.CreatedAt)}
+}
+
+func customerID(c customers.Customer) int { return c.ID }
+
+type productBody struct {
+	ID         int       `json:"id"`
+	SKU        string    `json:"sku"`
+	Name       string    `json:"name"`
+	PriceCents int64     `json:"price_cents"`
+	Stock      int64     `json:"stock"`
+	CreatedAt  timestamp `json:"created_at"`
+}
+
+func productDTO(p orders.Product) productBody {
+	return productBody{ID: p.ID, SKU: p.SKU, Name: p.Name, PriceCents: p.PriceCents, Stock: p.Stock, CreatedAt: timestamp(p.CreatedAt)}
+}
+
+func productID(p orders.Product) int { return p.ID }
+
+// orderBody is an order with items of either shape: the contract answers
+// create and confirm with placedItem, and reads, lists and cancel with
+// storedItem.
+type orderBody[I any] struct {
+	ID         int       `json:"id"`
+	CustomerID int       `json:"customer_id"`
+	Status     string    `json:"status"`
+	TotalCents int64     `json:"total_cents"`
+	CreatedAt  timestamp `json:"created_at"`
+	Items      []I       `json:"items"`
+}
+
+// placedItem is the item shape of create and confirm.
+type placedItem struct {
+	ProductID      int    `json:"product_id"`
+	Qty            int64  `json:"qty"`
+	UnitPriceCents int64  `json:"unit_price_cents"`
+	SubtotalCents  int64  `json:"subtotal_cents"`
+	Name           string `json:"name"`
+}
+
+// storedItem is the item shape of read, list and cancel.
+type storedItem struct {
+	ID             int    `json:"id"`
+	OrderID        int    `json:"order_id"`
+	ProductID      int    `json:"product_id"`
+	Qty            int64  `json:"qty"`
+	UnitPriceCents int64  `json:"unit_price_cents"`
+	SubtotalCents  int64  `json:"subtotal_cents"`
+	ProductName    string `json:"product_name"`
+	ProductSKU     string `json:"product_sku"`
+}
+
+func placedItemDTO(it orders.Item) placedItem {
+	return placedItem{ProductID: it.ProductID, Qty: it.Qty, UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, Name: it.ProductName}
+}
+
+func storedItemDTO(it orders.Item) storedItem {
+	return storedItem{ID: it.ID, OrderID: it.OrderID, ProductID: it.ProductID, Qty: it.Qty,
+		UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, ProductName: it.ProductName, ProductSKU: it.ProductSKU}
+}
+
+func orderDTO[I any](o orders.Order, item func(orders.Item) I) orderBody[I] {
+	return orderBody[I]{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
+		CreatedAt: timestamp(o.CreatedAt), Items: services.Map(o.Items, item)}
+}
+
+func placedOrderDTO(o orders.Order) orderBody[placedItem] { return orderDTO(o, placedItemDTO) }
+func storedOrderDTO(o orders.Order) orderBody[storedItem] { return orderDTO(o, storedItemDTO) }
+
+func orderID(o orders.Order) int { return o.ID }

@@ -1,0 +1,222 @@
+package rest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/db/dbtest"
+	"github.com/b2b-orders/platform/rest"
+	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+const (
+	testSecret       = "rest-test-secret-0123456789abcdef0123456789"
+	testServiceToken = "rest-test-service-token-0123456789"
+)
+
+// testStart is the clock's start: every timestamp the tests create is
+// this one (or a later one a test moves to), so golden files need no
+// normalising; the seed data keeps its own.
+var testStart = time.Date(2025, 6, 1, 12, 0, 0, 123_000_000, time.UTC)
+
+// clock is a settable clock, safe for concurrent use.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// env is the two roles' real routers over one fresh, seeded database,
+// behind the same middleware cmd/b2b puts in front of them.
+type env struct {
+	db        *db.DB
+	clock     *clock
+	tokens    *auth.Tokens
+	customers http.Handler
+	orders    http.Handler
+	custSvc   *customers.Service
+	// admin is "Bearer <admin JWT>", sent by do unless a request says otherwise.
+	admin string
+}
+
+type envOptions struct {
+	authRequired bool
+	corsOrigins  []string
+	// directory, when set, replaces the customers service as the orders
+	// service's CustomerDirectory.
+	directory func(e *env) orders.CustomerDirectory
+}
+
+func newEnv(t testing.TB) *env { return newEnvWith(t, envOptions{authRequired: true}) }
+
+func newEnvWith(t testing.TB, o envOptions) *env {
+	t.Helper()
+	d := dbtest.Open(t)
+	if _, err := d.Seed(t.Context()); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	e := &env{db: d, clock: &clock{now: testStart}}
+	e.tokens = &auth.Tokens{Secret: []byte(testSecret), Now: e.clock.Now}
+	e.custSvc = customers.New(d, e.clock.Now)
+	var dir orders.CustomerDirectory = e.custSvc
+	if o.directory != nil {
+		dir = o.directory(e)
+	}
+	ordSvc := orders.New(d, dir, orders.Config{Now: e.clock.Now})
+	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: o.authRequired}
+	opts := rest.Options{Auth: a, CORSOrigins: o.corsOrigins}
+	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, opts))
+	e.orders = stack(a, rest.NewOrdersAPI(ordSvc, opts))
+	e.admin = e.bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "test-admin"})
+	return e
+}
+
+// bearer returns an Authorization value with a JWT for p.
+func (e *env) bearer(t testing.TB, p services.Principal) string {
+	t.Helper()
+	tok, err := e.tokens.Issue(p, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "Bearer " + tok
+}
+
+// stack is what cmd/b2b's role handler puts around the REST routes:
+// request id, body limit, authentication, and the 404 envelope outside
+// /api/v1.
+func stack(a *auth.Authenticator, api http.Handler) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Body = http.MaxBytesReader(w, r.Body, rest.MaxBodyBytes)
+			next.ServeHTTP(w, r)
+		})
+	}, a.Middleware)
+	notFound := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"success":false,"error":"Endpoint not found"}`)
+	}
+	r.NotFound(notFound)
+	r.MethodNotAllowed(notFound)
+	r.Mount(rest.Prefix, api)
+	return r
+}
+
+// request is one HTTP request of a test.
+type request struct {
+	method, path, body string
+	// header holds extra headers; an "Authorization" entry replaces the
+	// admin token ("" sends none).
+	header map[string]string
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// handlerFor picks the role that serves path.
+func (e *env) handlerFor(path string) http.Handler {
+	if strings.HasPrefix(path, rest.Prefix+"/customers") || strings.HasPrefix(path, rest.Prefix+"/internal/") {
+		return e.customers
+	}
+	return e.orders
+}
+
+func (e *env) do(t testing.TB, rq request) response {
+	t.Helper()
+	var body io.Reader
+	if rq.body != "" {
+		body = strings.NewReader(rq.body)
+	}
+	req := httptest.NewRequest(rq.method, rq.path, body)
+	if rq.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	auth, custom := rq.header["Authorization"]
+	if !custom {
+		auth = e.admin
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	for k, v := range rq.header {
+		if k != "Authorization" {
+			req.Header.Set(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	e.handlerFor(rq.path).ServeHTTP(rec, req)
+	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}
+
+// must sends rq and fails the test unless it succeeds (2xx).
+func (e *env) must(t testing.TB, rq request) response {
+	t.Helper()
+	r := e.do(t, rq)
+	if r.status < 200 || r.status > 299 {
+		t.Fatalf("%s %s: %d %s", rq.method, rq.path, r.status, r.body)
+	}
+	return r
+}
+
+// errorMessage returns the error of an error envelope, failing the test
+// when the body is not exactly one.
+func errorMessage(t testing.TB, body []byte) string {
+	t.Helper()
+	var env struct {
+		Success *bool   `json:"success"`
+		Error   *string `json:"error"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&env); err != nil || env.Success == nil || *env.Success || env.Error == nil {
+		t.Fatalf("not an error envelope: %s (%v)", body, err)
+	}
+	return *env.Error
+}
+
+// dataOf decodes the data of a success envelope into v.
+func dataOf(t testing.TB, body []byte, v any) {
+	t.Helper()
+	var env struct {
+		Success bool            `json:"success"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || !env.Success {
+		t.Fatalf("not a success envelope: %s (%v)", body, err)
+	}
+	if err := json.Unmarshal(env.Data, v); err != nil {
+		t.Fatalf("data: %v in %s", err, body)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,173 @@
+package rest
+
+import (
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+// idempotencyKeyHeader carries the confirm key when the body does not.
+const idempotencyKeyHeader = "X-Idempotency-Key"
+
+type ordersHandler struct {
+	svc  *orders.Service
+	errs errorWriter
+}
+
+func (h *ordersHandler) routes(r chi.Router) {
+	r.Post("/", h.create)
+	r.Get("/", h.list)
+	r.Get("/{id}", h.get)
+	r.Post("/{id}/confirm", h.confirm)
+	r.Post("/{id}/cancel", h.cancel)
+}
+
+// create: POST /orders {customer_id, items: [{product_id, qty}]} → 201
+// order with the create item shape.
+func (h *ordersHandler) create(w http.ResponseWriter, r *http.Request) {
+	obj, err := readObject(r)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	f := fields{obj: obj}
+	customerID := f.integer("customer_id", true)
+	elems := f.array("items", true)
+	lines := make([]orders.Line, 0, len(elems))
+	for _, raw := range elems {
+		item := f.element("items", raw)
+		if item == nil {
+			break
+		}
+		pid, qty := item.integer("product_id", true), item.integer("qty", true)
+		if f.adopt(item); f.err != nil {
+			break
+		}
+		lines = append(lines, orders.Line{ProductID: clampInt(*pid), Qty: *qty})
+	}
+	if f.err != nil {
+		h.errs.write(w, r, f.err)
+		return
+	}
+	o, err := h.svc.CreateOrder(r.Context(), clampInt(*customerID), lines)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, ok(placedOrderDTO(o)))
+}
+
+// get: GET /orders/{id} → 200 order with the read item shape.
+func (h *ordersHandler) get(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, msgInvalidOrdID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	o, err := h.svc.GetOrder(r.Context(), id)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ok(storedOrderDTO(o)))
+}
+
+// list: GET /orders?status&from&to&cursor&limit → 200 page of orders with
+// their items in the read shape.
+func (h *ordersHandler) list(w http.ResponseWriter, r *http.Request) {
+	q := parseQuery(r)
+	params := orders.ListOrdersParams{From: q.time("from"), To: q.time("to"), After: q.number("cursor"), Limit: q.number("limit")}
+	if s := q.one("status"); q.err == nil && q.values.Has("status") {
+		st, err := orders.ParseStatus(s)
+		if err != nil {
+			q.err = err
+		}
+		params.Status = &st
+	}
+	if q.err != nil {
+		h.errs.write(w, r, q.err)
+		return
+	}
+	p, err := h.svc.ListOrders(r.Context(), params)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page(p, params.Limit, storedOrderDTO, orderID))
+}
+
+// confirm: POST /orders/{id}/confirm with the key in the body's
+// idempotency_key or else in X-Idempotency-Key → 200 order with the create
+// item shape.
+func (h *ordersHandler) confirm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, msgInvalidOrdID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	obj, err := readObject(r)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	f := fields{obj: obj}
+	key := f.str("idempotency_key", false)
+	if f.err != nil {
+		h.errs.write(w, r, f.err)
+		return
+	}
+	if key == nil {
+		// Node joins repeated headers with ", "; so do we.
+		if vs := r.Header.Values(idempotencyKeyHeader); len(vs) > 0 {
+			k := strings.Join(vs, ", ")
+			key = &k
+		}
+	}
+	if key == nil {
+		h.errs.write(w, r, invalid("idempotency_key", msgRequired))
+		return
+	}
+	o, err := h.svc.ConfirmOrder(r.Context(), id, *key)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ok(placedOrderDTO(o)))
+}
+
+// cancel: POST /orders/{id}/cancel → 200 the order after the cancel, with
+// the read item shape. A body, if any, must be JSON; its reason is not kept,
+// as the original kept none.
+func (h *ordersHandler) cancel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, msgInvalidOrdID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	if _, err := readObject(r); err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	o, err := h.svc.CancelOrder(r.Context(), id)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ok(storedOrderDTO(o)))
+}
+
+// clampInt narrows a saturated int64 to int; on 64-bit platforms it is the
+// identity.
+func clampInt(n int64) int {
+	switch {
+	case n > math.MaxInt:
+		return math.MaxInt
+	case n < math.MinInt:
+		return math.MinInt
+	}
+	return int(n)
+}

@@ -1,0 +1,104 @@
+package rest
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+type productsHandler struct {
+	svc  *orders.Service
+	errs errorWriter
+}
+
+func (h *productsHandler) routes(r chi.Router) {
+	r.Post("/", h.create)
+	r.Get("/", h.list)
+	r.Get("/{id}", h.get)
+	r.Patch("/{id}", h.update)
+}
+
+// create: POST /products {sku, name, price_cents, stock?} → 201 product.
+func (h *productsHandler) create(w http.ResponseWriter, r *http.Request) {
+	obj, err := readObject(r)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	f := fields{obj: obj}
+	sku, name, price, stock := f.str("sku", true), f.str("name", true), f.integer("price_cents", true), f.integer("stock", false)
+	if f.err != nil {
+		h.errs.write(w, r, f.err)
+		return
+	}
+	in := orders.CreateProductInput{SKU: *sku, Name: *name, PriceCents: *price}
+	if stock != nil {
+		in.Stock = *stock
+	}
+	p, err := h.svc.CreateProduct(r.Context(), in)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, ok(productDTO(p)))
+}
+
+// get: GET /products/{id} → 200 product.
+func (h *productsHandler) get(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, msgInvalidProdID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	p, err := h.svc.GetProduct(r.Context(), id)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ok(productDTO(p)))
+}
+
+// list: GET /products?search&cursor&limit → 200 page.
+func (h *productsHandler) list(w http.ResponseWriter, r *http.Request) {
+	q := parseQuery(r)
+	params := orders.ListProductsParams{Search: q.one("search"), After: q.number("cursor"), Limit: q.number("limit")}
+	if q.err != nil {
+		h.errs.write(w, r, q.err)
+		return
+	}
+	p, err := h.svc.ListProducts(r.Context(), params)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page(p, params.Limit, productDTO, productID))
+}
+
+// update: PATCH /products/{id} {sku?, name?, price_cents?, stock?} → 200 product.
+func (h *productsHandler) update(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, msgInvalidProdID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	obj, err := readObject(r)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	f := fields{obj: obj}
+	in := orders.UpdateProductInput{SKU: f.str("sku", false), Name: f.str("name", false),
+		PriceCents: f.integer("price_cents", false), Stock: f.integer("stock", false)}
+	if f.err != nil {
+		h.errs.write(w, r, f.err)
+		return
+	}
+	p, err := h.svc.UpdateProduct(r.Context(), id, in)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ok(productDTO(p)))
+}
