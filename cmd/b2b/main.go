@@ -61,6 +61,8 @@ commands:
   seed     load the original's seed data (safe to repeat)
   token    print a JWT: --role admin|staff|customer [--customer-id N] [--ttl 24h] [--subject NAME]
   version  print the version and commit
+  healthcheck  exit 0 if GET http://HOST:PORT/PATH answers 200, else 1 (for HEALTHCHECK; reads no config)
+             [--port 3001] [--host 127.0.0.1] [--path /health] [--timeout 3s]
 
 Configuration comes from the environment; see README.md.
 `
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help":
 		fmt.Fprint(stdout, usageText)
 		return 0
+	case "healthcheck":
+		return healthcheck(ctx, args, stdout, stderr)
 	case "serve", "migrate", "seed", "token":
 	default:
 		fmt.Fprintf(stderr, "b2b: unknown command %q\n\n%s", cmd, usageText)

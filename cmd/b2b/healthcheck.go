@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Exit codes of healthcheck. Docker reads 0 as healthy and 1 as unhealthy,
+// and reserves 2, so a bad command line is unhealthy too rather than run's
+// usual 2: a typo in a HEALTHCHECK must show up as an unhealthy container.
+const (
+	healthyExit   = 0
+	unhealthyExit = 1
+)
+
+// healthBodyExcerpt bounds how much of an unhealthy answer is printed:
+// Docker keeps only the first 4 KiB of a probe's output in `docker inspect`.
+const healthBodyExcerpt = 512
+
+// healthcheck is `b2b healthcheck`: it GETs http://HOST:PORT/PATH and exits
+// 0 on 200 and 1 on anything else. It exists so that the container image
+// needs neither a shell nor curl for its HEALTHCHECK, and so that compose
+// probes each role with the binary it already runs.
+//
+// It reads no configuration from the environment: a probe must not fail
+// because of a variable that only the server cares about.
+func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("healthcheck")
+	host := fs.String("host", "127.0.0.1", "host to probe (the container itself by default)")
+	port := fs.Int("port", 3001, "port of the role to probe: customers 3001, orders 3002, orchestrator 3003, graph 4000")
+	path := fs.String("path", "/health", "path to GET")
+	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long (keep it below the HEALTHCHECK's --timeout)")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		// -h prints the flags and is not a probe either: Docker must not
+		// read it as healthy.
+		fmt.Fprintf(stderr, "b2b healthcheck: %v\n", err)
+		return unhealthyExit
+	}
+	switch {
+	case *port < 1 || *port > 65535:
+		fmt.Fprintf(stderr, "b2b healthcheck: --port must be between 1 and 65535, got %d\n", *port)
+		return unhealthyExit
+	case !strings.HasPrefix(*path, "/"):
+		fmt.Fprintf(stderr, "b2b healthcheck: --path must start with /, got %q\n", *path)
+		return unhealthyExit
+	case *timeout <= 0:
+		fmt.Fprintf(stderr, "b2b healthcheck: --timeout must be positive, got %s\n", *timeout)
+		return unhealthyExit
+	case strings.TrimSpace(*host) == "":
+		fmt.Fprintln(stderr, "b2b healthcheck: --host is empty")
+		return unhealthyExit
+	}
+
+	target := (&url.URL{Scheme: "http", Host: net.JoinHostPort(*host, strconv.Itoa(*port)), Path: *path}).String()
+	status, excerpt, err := probe(ctx, target, *timeout)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "unhealthy: GET %s: %v\n", target, err)
+		return unhealthyExit
+	case status != http.StatusOK:
+		fmt.Fprintf(stderr, "unhealthy: GET %s: %d %s %s\n", target, status, http.StatusText(status), excerpt)
+		return unhealthyExit
+	}
+	fmt.Fprintf(stdout, "healthy: GET %s: 200 OK\n", target)
+	return healthyExit
+}
+
+// probe GETs target once and returns the status and the start of the body.
+//
+// The client is built for a probe, not for the world: no proxy, because
+// HTTP_PROXY set for the application must not route a container's probe of
+// itself elsewhere; no redirects, because a 30x is not the role answering;
+// no kept-alive connection, because the process exits right after.
+func probe(ctx context.Context, target string, timeout time.Duration) (status int, excerpt string, err error) {
+	client := &http.Client{
+		Timeout:   timeout,
+		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("User-Agent", "b2b-healthcheck")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, healthBodyExcerpt))
+	if err != nil && resp.StatusCode == http.StatusOK {
+		// A 200 whose body breaks off is a server in trouble.
+		return 0, "", fmt.Errorf("read body: %w", err)
+	}
+	return resp.StatusCode, strings.TrimSpace(string(body)), nil
+}
