@@ -84,6 +84,7 @@ func (a *app) handler(rl role) http.Handler {
 	if rl.routes != nil {
 		rl.routes(r, a)
 	}
+	a.mountGraph(rl.name, r)
 	return r
 }
 
