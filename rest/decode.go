@@ -34,7 +34,8 @@ func readObject(r *http.Request) (object, error) {
 	if len(body) > MaxBodyBytes {
 		return nil, errTooLarge
 	}
-	body = bytes.Trim(body, " \t\r\n")
+	// The original's parser dropped a UTF-8 byte order mark.
+	body = bytes.Trim(bytes.TrimPrefix(body, []byte("\ufeff")), " \t\r\n")
 	if len(body) == 0 {
 		return object{}, nil
 	}

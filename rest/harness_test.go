@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -63,6 +64,8 @@ type env struct {
 	custSvc   *customers.Service
 	// admin is "Bearer <admin JWT>", sent by do unless a request says otherwise.
 	admin string
+	// cleanups run when the test ends, after the requests.
+	cleanups []func()
 }
 
 type envOptions struct {
@@ -82,6 +85,11 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 		t.Fatalf("seed: %v", err)
 	}
 	e := &env{db: d, clock: &clock{now: testStart}}
+	t.Cleanup(func() {
+		for _, f := range e.cleanups {
+			f()
+		}
+	})
 	e.tokens = &auth.Tokens{Secret: []byte(testSecret), Now: e.clock.Now}
 	e.custSvc = customers.New(d, e.clock.Now)
 	var dir orders.CustomerDirectory = e.custSvc
@@ -90,11 +98,19 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	}
 	ordSvc := orders.New(d, dir, orders.Config{Now: e.clock.Now})
 	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: o.authRequired}
-	opts := rest.Options{Auth: a, CORSOrigins: o.corsOrigins}
+	opts := rest.Options{Auth: a, CORSOrigins: o.corsOrigins, Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}
 	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, opts))
 	e.orders = stack(a, rest.NewOrdersAPI(ordSvc, opts))
 	e.admin = e.bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "test-admin"})
 	return e
+}
+
+// testLog shows the handlers' logs with the test's output.
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }
 
 // bearer returns an Authorization value with a JWT for p.
@@ -132,10 +148,14 @@ func stack(a *auth.Authenticator, api http.Handler) http.Handler {
 // request is one HTTP request of a test.
 type request struct {
 	method, path, body string
+	// role is the role to ask, when the path does not tell (openapi.json).
+	role string
 	// header holds extra headers; an "Authorization" entry replaces the
-	// admin token ("" sends none).
+	// admin token: "" sends none, customerTokenOf+"N" a JWT of customer N.
 	header map[string]string
 }
+
+const customerTokenOf = "customer-jwt:"
 
 type response struct {
 	status int
@@ -143,9 +163,19 @@ type response struct {
 	body   []byte
 }
 
-// handlerFor picks the role that serves path.
-func (e *env) handlerFor(path string) http.Handler {
-	if strings.HasPrefix(path, rest.Prefix+"/customers") || strings.HasPrefix(path, rest.Prefix+"/internal/") {
+// roleOf names the role that serves rq.
+func roleOf(rq request) string {
+	switch {
+	case rq.role != "":
+		return rq.role
+	case strings.HasPrefix(rq.path, custURL), strings.HasPrefix(rq.path, internal):
+		return "customers"
+	}
+	return "orders"
+}
+
+func (e *env) handlerFor(rq request) http.Handler {
+	if roleOf(rq) == "customers" {
 		return e.customers
 	}
 	return e.orders
@@ -162,8 +192,15 @@ func (e *env) do(t testing.TB, rq request) response {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	auth, custom := rq.header["Authorization"]
-	if !custom {
+	switch {
+	case !custom:
 		auth = e.admin
+	case strings.HasPrefix(auth, customerTokenOf):
+		id, err := strconv.Atoi(strings.TrimPrefix(auth, customerTokenOf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth = e.bearer(t, services.Principal{Role: services.RoleCustomer, CustomerID: id})
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
@@ -174,7 +211,7 @@ func (e *env) do(t testing.TB, rq request) response {
 		}
 	}
 	rec := httptest.NewRecorder()
-	e.handlerFor(rq.path).ServeHTTP(rec, req)
+	e.handlerFor(rq).ServeHTTP(rec, req)
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
 

@@ -1,0 +1,59 @@
+package rest_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/b2b-orders/platform/rest"
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+// httpDirectory serves e's customers role over loopback HTTP and returns a
+// CustomerClient of it, as the orders role uses in split mode.
+func httpDirectory(e *env) orders.CustomerDirectory {
+	// e.customers is built after the directory; requests come later.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.customers.ServeHTTP(w, r) }))
+	e.cleanups = append(e.cleanups, srv.Close)
+	return &rest.CustomerClient{Base: srv.URL + "/", ServiceToken: testServiceToken, HTTP: srv.Client()}
+}
+
+// A directory that cannot answer is an internal error, never "Customer
+// not found": a wrong token, a base URL that points elsewhere, a server
+// that is down.
+func TestCustomerClientFailures(t *testing.T) {
+	t.Parallel()
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"success":false,"error":"Endpoint not found"}`))
+	}))
+	t.Cleanup(elsewhere.Close)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+
+	for name, dir := range map[string]func(e *env) orders.CustomerDirectory{
+		"wrong token": func(e *env) orders.CustomerDirectory {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.customers.ServeHTTP(w, r) }))
+			e.cleanups = append(e.cleanups, srv.Close)
+			return &rest.CustomerClient{Base: srv.URL, ServiceToken: "wrong"}
+		},
+		"base points elsewhere": func(*env) orders.CustomerDirectory {
+			return &rest.CustomerClient{Base: elsewhere.URL, ServiceToken: testServiceToken}
+		},
+		"server down": func(*env) orders.CustomerDirectory {
+			return &rest.CustomerClient{Base: down.URL, ServiceToken: testServiceToken}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvWith(t, envOptions{authRequired: true, directory: dir})
+			r := e.do(t, post(ordersURL, order1Line))
+			if r.status != http.StatusInternalServerError || errorMessage(t, r.body) != "Internal server error" {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			if s := e.stock(t, 2); s != 200 {
+				t.Fatalf("stock taken: %d", s)
+			}
+		})
+	}
+}

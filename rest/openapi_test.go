@@ -1,0 +1,169 @@
+package rest_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// testServer is the origin httptest.NewRequest uses; the documents'
+// servers are pointed at it so that their routes match test requests.
+const testServer = "http://example.com" + v1
+
+// documents holds each role's served document, parsed once and validated
+// as OpenAPI 3.
+var documents sync.Map // role name → *document
+
+type document struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+// documentFor returns the document that the role serving rq serves at
+// /api/v1/openapi.json, fetched over e's real router.
+func documentFor(t testing.TB, e *env, rq request) *document {
+	t.Helper()
+	role := roleOf(rq)
+	if d, ok := documents.Load(role); ok {
+		return d.(*document)
+	}
+	rec := httptest.NewRecorder()
+	e.handlerFor(rq).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, v1+"/openapi.json", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET openapi.json on %s: %d", role, rec.Code)
+	}
+	d := parseDocument(t, rec.Body.Bytes())
+	actual, _ := documents.LoadOrStore(role, d)
+	return actual.(*document)
+}
+
+func parseDocument(t testing.TB, data []byte) *document {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		t.Fatalf("load document: %v", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("not a valid OpenAPI 3 document: %v", err)
+	}
+	doc.Servers = openapi3.Servers{{URL: testServer}}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &document{doc: doc, router: router}
+}
+
+// findRoute matches rq against the document. Express ignores one
+// trailing slash and so do we; the document does not list both forms.
+func (d *document) findRoute(rq request) (*routers.Route, map[string]string, error) {
+	path := rq.path
+	if p, q, ok := strings.Cut(path, "?"); ok {
+		path = strings.TrimSuffix(p, "/") + "?" + q
+	} else {
+		path = strings.TrimSuffix(path, "/")
+	}
+	req := httptest.NewRequest(rq.method, path, nil)
+	return d.router.FindRoute(req)
+}
+
+// checkDocumented validates a real answer against the role's document:
+// its status must be documented for the route, and its body must match
+// the schema. Requests to routes the document does not have must have
+// answered "Endpoint not found".
+func checkDocumented(t testing.TB, e *env, rq request, r response) {
+	t.Helper()
+	d := documentFor(t, e, rq)
+	route, params, err := d.findRoute(rq)
+	if err != nil {
+		if r.status != http.StatusNotFound || errorMessage(t, r.body) != "Endpoint not found" {
+			t.Fatalf("%s %s is not in the document (%v) but answered %d %s", rq.method, rq.path, err, r.status, r.body)
+		}
+		return
+	}
+	req := httptest.NewRequest(rq.method, rq.path, nil)
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 r.status,
+		Header:                 r.header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(r.body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Fatalf("%s %s answered %d against the document: %v\n%s", rq.method, rq.path, r.status, err, r.body)
+	}
+}
+
+// Every operation of both documents, and every status they document but
+// 500, is exercised by some contract case (whose answer checkDocumented
+// validated). Requests are only matched here, not sent.
+func TestOpenAPICoverage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	covered := map[string]bool{} // "role METHOD /path STATUS"
+	var all []contractCase
+	for _, cases := range [][]contractCase{customerCases, productCases, orderCases, routingCases, generatedCases()} {
+		all = append(all, cases...)
+	}
+	for _, tc := range all {
+		d := documentFor(t, e, tc.req)
+		route, _, err := d.findRoute(tc.req)
+		if err != nil {
+			continue
+		}
+		covered[fmt.Sprintf("%s %s %s %d", roleOf(tc.req), route.Method, route.Path, tc.status)] = true
+	}
+	var missing []string
+	for _, role := range []string{"customers", "orders"} {
+		d := documentFor(t, e, request{role: role})
+		for p, item := range d.doc.Paths.Map() {
+			for method, op := range item.Operations() {
+				for status := range op.Responses.Map() {
+					if status == "500" {
+						continue
+					}
+					key := fmt.Sprintf("%s %s %s %s", role, method, p, status)
+					if !covered[key] {
+						missing = append(missing, key)
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("documented but never exercised:\n%s", strings.Join(missing, "\n"))
+	}
+}
+
+// The document of each role describes only that role's routes.
+func TestOpenAPIPerRole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	paths := func(role string) []string {
+		var out []string
+		for p := range documentFor(t, e, request{role: role}).doc.Paths.Map() {
+			out = append(out, p)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := paths("customers"); !slices.Equal(got, []string{"/customers", "/customers/{id}", "/internal/customers/{id}", "/openapi.json"}) {
+		t.Errorf("customers document paths %v", got)
+	}
+	if got := paths("orders"); !slices.Equal(got, []string{"/openapi.json", "/orders", "/orders/{id}", "/orders/{id}/cancel", "/orders/{id}/confirm", "/products", "/products/{id}"}) {
+		t.Errorf("orders document paths %v", got)
+	}
+}
