@@ -12,7 +12,11 @@ import (
 )
 
 func (r *entityResolver) FindManyCustomerByIDs(ctx context.Context, reps []*model.CustomerByIDsInput) ([]*model.Customer, error) {
-	return CustomerStubs(ctx, reps)
+	visible, err := r.Service.VisibleCustomers(ctx, ids(reps, func(r *model.CustomerByIDsInput) int { return r.ID }))
+	if err != nil {
+		return nil, err
+	}
+	return CustomerStubs(reps, visible), nil
 }
 
 func (r *entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*model.OrderByIDsInput) ([]*model.Order, error) {

@@ -464,6 +464,19 @@ func TestListOrders(t *testing.T) {
 	if err != nil || len(byCustomer[c1].Items) != 3 || !byCustomer[c1].HasMore || len(byCustomer[c2].Items) != 3 || !byCustomer[c2].HasMore || len(byCustomer[999].Items) != 0 {
 		t.Fatalf("by customer = %+v, %v", byCustomer, err)
 	}
+	byCustomer, err = f.orders.OrdersByCustomer(f.ctx, []int{c2}, ids[3], 3)
+	if err != nil || len(byCustomer[c2].Items) != 2 || byCustomer[c2].HasMore || byCustomer[c2].Items[0].ID != ids[6] {
+		t.Fatalf("by customer after cursor = %+v, %v", byCustomer, err)
+	}
+	asC1 := servicetest.As(services.RoleCustomer, c1)
+	byCustomer, err = f.orders.OrdersByCustomer(asC1, []int{c1, c2}, 0, 100)
+	if err != nil || len(byCustomer) != 1 || len(byCustomer[c1].Items) != 8 {
+		t.Fatalf("by customer as customer = %+v, %v", byCustomer, err)
+	}
+	visible, err := f.orders.VisibleCustomers(asC1, []int{c2, c1})
+	if err != nil || len(visible) != 1 || visible[0] != c1 {
+		t.Fatalf("visible = %v, %v", visible, err)
+	}
 }
 
 // The original's seed keys mean completed in lower case and are bound to
