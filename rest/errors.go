@@ -117,16 +117,17 @@ func endpointNotFound(w http.ResponseWriter, _ *http.Request) {
 // path and query parameters).
 func invalid(field, msg string) error { return services.InvalidField(field, msg) }
 
-// writeJSON encodes v as the whole answer. HTML characters stay as they
-// are, as JSON.stringify leaves them; the security headers keep browsers
-// from sniffing the answer as HTML.
+// writeJSON encodes v as the whole answer, ending in a newline like every
+// other answer of the binary. HTML characters stay as they are, as
+// JSON.stringify leaves them; the security headers keep browsers from
+// sniffing the answer as HTML.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	body := []byte(`{"success":false,"error":"` + msgInternal + `"}`)
+	body := []byte(`{"success":false,"error":"` + msgInternal + `"}` + "\n")
 	if err := enc.Encode(v); err == nil {
-		body = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		body = buf.Bytes()
 	} else {
 		// Only a programming error gets here: every body is a DTO of this package.
 		status = http.StatusInternalServerError

@@ -20,7 +20,7 @@ func goldenText(t testing.TB, r response) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "HTTP %d\n", r.status)
 	if len(r.body) > 0 {
-		if err := json.Indent(&b, r.body, "", "  "); err != nil {
+		if err := json.Indent(&b, bytes.TrimSuffix(r.body, []byte("\n")), "", "  "); err != nil {
 			t.Fatalf("body is not JSON: %q", r.body)
 		}
 		b.WriteByte('\n')
