@@ -130,7 +130,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 		},
 	}
 	a.customers = customers.New(d, nil)
-	a.orders = orders.New(d, a.customers, orders.Config{CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL})
+	a.orders = orders.New(d, customerDirectory(cfg, opts.roles, a.customers), orders.Config{CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL})
 	if err := a.serveAll(ctx, lns); err != nil {
 		return err
 	}

@@ -40,8 +40,8 @@ type role struct {
 // handlers here.
 func roles() []role {
 	return []role{
-		{name: "customers", port: 3001},
-		{name: "orders", port: 3002},
+		{name: "customers", port: 3001, routes: mountCustomersREST},
+		{name: "orders", port: 3002, routes: mountOrdersREST},
 		{name: "orchestrator", port: 3003},
 		{name: "graph", port: 4000},
 	}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"slices"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/b2b-orders/platform/rest"
+	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+// mountCustomersREST and mountOrdersREST hang the original's /api/v1
+// routes on the customers and orders roles.
+func mountCustomersREST(r chi.Router, a *app) {
+	r.Mount(rest.Prefix, rest.NewCustomersAPI(a.customers, a.restOptions()))
+}
+
+func mountOrdersREST(r chi.Router, a *app) {
+	r.Mount(rest.Prefix, rest.NewOrdersAPI(a.orders, a.restOptions()))
+}
+
+func (a *app) restOptions() rest.Options {
+	return rest.Options{Auth: a.auth, Log: a.log, CORSOrigins: a.cfg.CORSOrigins}
+}
+
+// customerDirectory is how the orders service learns whether a customer
+// exists: the customers service itself when the customers role runs in
+// this process, and otherwise that role's internal route at
+// CUSTOMERS_API_BASE with the service token, as the original did.
+func customerDirectory(cfg Config, running []role, local *customers.Service) orders.CustomerDirectory {
+	if slices.ContainsFunc(running, func(rl role) bool { return rl.name == "customers" }) {
+		return local
+	}
+	return &rest.CustomerClient{Base: cfg.CustomersAPIBase, ServiceToken: cfg.ServiceToken}
+}
