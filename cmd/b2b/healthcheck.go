@@ -20,6 +20,11 @@ const (
 	unhealthyExit = 1
 )
 
+// defaultProbeTimeout is healthcheck's --timeout: below the 5 s HEALTHCHECK
+// timeout of the Dockerfile and docker-compose.yml, so that a hung role is
+// reported by the probe, with its address, rather than killed by Docker.
+const defaultProbeTimeout = 3 * time.Second
+
 // healthBodyExcerpt bounds how much of an unhealthy answer is printed:
 // Docker keeps only the first 4 KiB of a probe's output in `docker inspect`.
 const healthBodyExcerpt = 512
@@ -36,7 +41,7 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	host := fs.String("host", "127.0.0.1", "host to probe (the container itself by default)")
 	port := fs.Int("port", 3001, "port of the role to probe: customers 3001, orders 3002, orchestrator 3003, graph 4000")
 	path := fs.String("path", "/health", "path to GET")
-	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long (keep it below the HEALTHCHECK's --timeout)")
+	timeout := fs.Duration("timeout", defaultProbeTimeout, "give up after this long (keep it below the HEALTHCHECK's --timeout)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		// -h prints the flags and is not a probe either: Docker must not
 		// read it as healthy.
