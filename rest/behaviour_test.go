@@ -169,6 +169,48 @@ func TestRaceForStockOverHTTP(t *testing.T) {
 	}
 }
 
+// Creates racing for one email: one 201, the others 409, over HTTP.
+func TestRaceForEmailOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := httptest.NewServer(e.customers)
+	t.Cleanup(srv.Close)
+	const clients = 12
+	statuses := make([]int, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+custURL,
+				strings.NewReader(`{"name":"Racer `+itoa(i)+`","email":"race@example.com"}`))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Header.Set("Authorization", e.admin)
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			var env struct{ Error string }
+			_ = json.NewDecoder(resp.Body).Decode(&env)
+			if resp.StatusCode == http.StatusConflict && env.Error != "Email already exists" {
+				t.Errorf("409 with %q", env.Error)
+			}
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, s := range statuses {
+		count[s]++
+	}
+	if count[201] != 1 || count[409] != clients-1 {
+		t.Fatalf("statuses %v; want one 201 and %d 409", count, clients-1)
+	}
+}
+
 // An internal error is answered "Internal server error" and logged once,
 // with the request id and the cause.
 func TestInternalErrorLoggedOnce(t *testing.T) {

@@ -231,6 +231,7 @@ var orderCases = []contractCase{
 	{name: "get", req: get(ordersURL + "/1"), status: 200},
 	{name: "get created", setup: []request{post(ordersURL, order1Line)}, req: get(ordersURL + "/5"), status: 200},
 	{name: "get keeps price snapshot", setup: []request{post(ordersURL, order1Line), patch(products+"/2", `{"price_cents":3000,"name":"Renamed Mouse"}`)}, req: get(ordersURL + "/5"), status: 200},
+	{name: "get order of deleted customer", setup: []request{del(custURL + "/1")}, req: get(ordersURL + "/1"), status: 200},
 	{name: "get unknown", req: get(ordersURL + "/999"), status: 404, msg: "Order not found"},
 	{name: "get bad id", req: get(ordersURL + "/abc"), status: 400, msg: "Invalid order ID"},
 
