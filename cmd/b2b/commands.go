@@ -119,6 +119,13 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 	if err != nil {
 		return err
 	}
+	graphURL, err := orchestratorGraphURL(cfg, lns)
+	if err != nil {
+		for _, l := range lns {
+			l.ln.Close()
+		}
+		return err
+	}
 	a := &app{
 		cfg: cfg,
 		db:  d,
@@ -129,6 +136,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 			Required:     cfg.AuthRequired,
 		},
 	}
+	a.graphURL = graphURL
 	a.customers = customers.New(d, nil)
 	a.orders = orders.New(d, customerDirectory(cfg, opts.roles, a.customers), orders.Config{CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL})
 	if err := a.serveAll(ctx, lns); err != nil {

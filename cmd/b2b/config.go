@@ -29,6 +29,8 @@ type Config struct {
 	Port              int
 	CustomersAPIBase  string
 	OrdersAPIBase     string
+	// GraphURL is where the orchestrator sends its mutation; empty means
+	// the graph role of the same process.
 	GraphURL          string
 	CancelWindow      time.Duration
 	IdempotencyKeyTTL time.Duration
@@ -62,7 +64,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Port:              p.port("PORT", 0),
 		CustomersAPIBase:  p.httpURL("CUSTOMERS_API_BASE", "http://localhost:3001"),
 		OrdersAPIBase:     p.httpURL("ORDERS_API_BASE", "http://localhost:3002"),
-		GraphURL:          p.httpURL("GRAPH_URL", "http://localhost:4000/graphql"),
+		GraphURL:          p.optionalHTTPURL("GRAPH_URL"),
 		CancelWindow:      p.duration("CANCEL_WINDOW", 10*time.Minute),
 		IdempotencyKeyTTL: p.duration("IDEMPOTENCY_KEY_TTL", 24*time.Hour),
 		LogLevel:          p.logLevel("LOG_LEVEL", slog.LevelInfo),
@@ -217,6 +219,14 @@ func (p *envParser) httpURL(name, def string) string {
 		return def
 	}
 	return strings.TrimRight(v, "/")
+}
+
+// optionalHTTPURL is httpURL with no default: unset stays "".
+func (p *envParser) optionalHTTPURL(name string) string {
+	if p.getenv(name) == "" {
+		return ""
+	}
+	return p.httpURL(name, "")
 }
 
 // origins parses a comma-separated list of origins ("https://shop.example")

@@ -26,7 +26,7 @@ func defaultConfig() Config {
 		AuthRequired:      true,
 		CustomersAPIBase:  "http://localhost:3001",
 		OrdersAPIBase:     "http://localhost:3002",
-		GraphURL:          "http://localhost:4000/graphql",
+		GraphURL:          "",
 		CancelWindow:      10 * time.Minute,
 		IdempotencyKeyTTL: 24 * time.Hour,
 		LogLevel:          slog.LevelInfo,

@@ -42,7 +42,7 @@ func roles() []role {
 	return []role{
 		{name: "customers", port: 3001, routes: mountCustomersREST},
 		{name: "orders", port: 3002, routes: mountOrdersREST},
-		{name: "orchestrator", port: 3003},
+		{name: "orchestrator", port: 3003, routes: mountOrchestrator},
 		{name: "graph", port: 4000},
 	}
 }
@@ -57,6 +57,8 @@ type app struct {
 	auth      *auth.Authenticator
 	customers *customers.Service
 	orders    *orders.Service
+	// graphURL is where the orchestrator role reaches the graph.
+	graphURL string
 }
 
 // Limits of every server.

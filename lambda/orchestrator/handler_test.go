@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/go-chi/chi/v5"
 	"github.com/vektah/gqlparser/v2"
 
 	"github.com/b2b-orders/platform/auth"
@@ -284,7 +285,9 @@ func TestInvoke(t *testing.T) {
 func TestLocalHTTP(t *testing.T) {
 	e := newEnv(t)
 	authn := &auth.Authenticator{Tokens: e.tokens, ServiceToken: serviceToken, Required: true}
-	local := httptest.NewServer(authn.Middleware(e.h.Routes()))
+	routes := chi.NewRouter()
+	e.h.Register(routes)
+	local := httptest.NewServer(authn.Middleware(routes))
 	defer local.Close()
 	post := func(path, token, body string) (int, orchestrator.Response) {
 		t.Helper()

@@ -14,18 +14,16 @@ import (
 // maxBody bounds a request body; orders have at most 100 lines.
 const maxBody = 1 << 20
 
-// Routes returns the local HTTP form of the orchestrator:
+// Register hangs the local HTTP form of the orchestrator on r:
 // POST /orchestrator/create-and-confirm-order, also under /dev/ where the
 // original's tooling served it. It expects auth.Authenticator's middleware
 // in front: a refused or missing credential is answered 401, an
 // authenticated user's own credential is passed on to the graph, and
 // anonymous callers (AUTH_REQUIRED=false) go through with the service
 // token, as they would have with the original.
-func (h *Handler) Routes() chi.Router {
-	r := chi.NewRouter()
+func (h *Handler) Register(r chi.Router) {
 	r.Post("/orchestrator/create-and-confirm-order", h.serveHTTP)
 	r.Post("/dev/orchestrator/create-and-confirm-order", h.serveHTTP)
-	return r
 }
 
 func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
