@@ -5,21 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"entgo.io/ent/dialect"
 
-	"github.com/b2b-orders/platform/db/dbtest"
-)
-
-// Bugs outside rest/ that these tests find on MySQL (reported, not worked
-// around here).
-const (
-	// services/customers.Update reads 0 affected rows as "not found", and
-	// MySQL counts a row whose values do not change as not affected (the
-	// DSN lacks clientFoundRows=true).
-	bugUnchangedUpdate = "PUT with unchanged values answers 404 (0 affected rows read as not found)"
-	// The tables are utf8mb4_bin, so LIKE is case-sensitive on MySQL, while
-	// SQLite's LIKE and the original's default collation ignore case.
-	bugCaseSensitiveSearch = "search is case-sensitive (utf8mb4_bin columns)"
 )
 
 func get(path string) request { return request{method: http.MethodGet, path: path} }
@@ -55,9 +41,6 @@ type contractCase struct {
 	req    request
 	status int
 	msg    string
-	// mysqlBug, when set, names a known bug outside rest/ that makes the
-	// case fail on MySQL; the case is skipped there until it is fixed.
-	mysqlBug string
 	// noGolden skips the golden file (the OpenAPI documents are their own).
 	noGolden bool
 }
@@ -116,7 +99,7 @@ var customerCases = []contractCase{
 	{name: "list last page", req: get(custURL + "?limit=2&cursor=4"), status: 200},
 	{name: "list empty page", req: get(custURL + "?cursor=5"), status: 200},
 	{name: "list search name", req: get(custURL + "?search=Tech"), status: 200},
-	{name: "list search ignores case", req: get(custURL + "?search=acme"), status: 200, mysqlBug: bugCaseSensitiveSearch},
+	{name: "list search ignores case", req: get(custURL + "?search=acme"), status: 200},
 	{name: "list search email", req: get(custURL + "?search=globalind"), status: 200},
 	{name: "list search nothing", req: get(custURL + "?search=zzz"), status: 200},
 	{name: "list limit non-numeric", req: get(custURL + "?limit=abc"), status: 200},
@@ -135,7 +118,7 @@ var customerCases = []contractCase{
 	{name: "update empty name", req: put(custURL+"/1", `{"name":""}`), status: 400, msg: "Name is required"},
 	{name: "update phone number", req: put(custURL+"/1", `{"phone":5550101}`), status: 400, msg: "Expected string, received number"},
 	{name: "update taken email", req: put(custURL+"/1", `{"email":"procurement@techstart.com"}`), status: 409, msg: "Email already exists"},
-	{name: "update with unchanged values", req: put(custURL+"/1", `{"email":"ops@acme.com"}`), status: 200, mysqlBug: bugUnchangedUpdate},
+	{name: "update with unchanged values", req: put(custURL+"/1", `{"email":"ops@acme.com"}`), status: 200},
 	{name: "update unknown", req: put(custURL+"/999", `{"name":"X"}`), status: 404, msg: "Customer not found"},
 	{name: "update bad id", req: put(custURL+"/x", `{"name":"X"}`), status: 400, msg: "Invalid customer ID"},
 	{name: "update malformed JSON", req: put(custURL+"/1", `{name:1}`), status: 400, msg: "Invalid JSON"},
@@ -184,7 +167,7 @@ var productCases = []contractCase{
 	{name: "list", req: get(products), status: 200},
 	{name: "list page 2", req: get(products + "?limit=3&cursor=3"), status: 200},
 	{name: "list search", req: get(products + "?search=Mouse"), status: 200},
-	{name: "list search ignores case", req: get(products + "?search=mouse"), status: 200, mysqlBug: bugCaseSensitiveSearch},
+	{name: "list search ignores case", req: get(products + "?search=mouse"), status: 200},
 	{name: "list search sku", req: get(products + "?search=CABLE"), status: 200},
 	{name: "list search with cursor", req: get(products + "?search=Laptop&cursor=1"), status: 200},
 	{name: "list empty page", req: get(products + "?cursor=10"), status: 200},
@@ -352,9 +335,6 @@ func runContract(t *testing.T, opts envOptions, dir string, cases []contractCase
 		seen[tc.name] = true
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if tc.mysqlBug != "" && dbtest.Dialect() == dialect.MySQL {
-				t.Skip("known bug on MySQL, outside rest/: " + tc.mysqlBug)
-			}
 			e := newEnvWith(t, opts)
 			for _, s := range tc.setup {
 				e.must(t, s)

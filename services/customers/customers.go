@@ -4,6 +4,7 @@ package customers
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/b2b-orders/platform/db"
@@ -63,7 +64,7 @@ func New(store *db.DB, now func() time.Time) *Service {
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
-// Create registers a customer.
+// Create registers a customer. The email is kept lower-cased.
 // Errors: Unauthenticated; PermissionDenied for customer principals;
 // Invalid with the first failing field; Conflict (email_taken) when a live
 // customer already has the email, also when two creates race.
@@ -78,6 +79,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Customer, error) 
 	if err := validate(&in.Name, &in.Email, in.Phone); err != nil {
 		return Customer{}, err
 	}
+	in.Email = normalizeEmail(in.Email)
 	c, err := s.db.Client.Customer.Create().
 		SetName(in.Name).
 		SetEmail(in.Email).
@@ -158,7 +160,7 @@ func (s *Service) List(ctx context.Context, params ListParams) (services.Page[Cu
 		Order(ent.Asc(customer.FieldID)).
 		Limit(limit + 1)
 	if params.Search != "" {
-		q.Where(customer.Or(customer.NameContains(params.Search), customer.EmailContains(params.Search)))
+		q.Where(customer.Or(customer.NameContainsFold(params.Search), customer.EmailContainsFold(params.Search)))
 	}
 	if p.IsCustomer() {
 		q.Where(customer.ID(p.CustomerID))
@@ -187,24 +189,26 @@ func (s *Service) Update(ctx context.Context, id int, in UpdateInput) (Customer,
 	if err := validate(in.Name, in.Email, in.Phone); err != nil {
 		return Customer{}, err
 	}
+	if in.Email != nil {
+		e := normalizeEmail(*in.Email)
+		in.Email = &e
+	}
 	if !p.CanActFor(id) {
 		return Customer{}, errNotFound
 	}
 	var out Customer
 	err = s.db.WithTx(ctx, func(tx *ent.Tx) error {
-		n, err := tx.Customer.Update().
-			Where(customer.ID(id), customer.DeletedAtIsNil()).
+		// Read first: MySQL counts only changed rows as affected, so an
+		// update that changes nothing cannot tell "absent" by itself.
+		c, err := tx.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil()).Only(ctx)
+		if err != nil {
+			return err
+		}
+		c, err = c.Update().
 			SetNillableName(in.Name).
 			SetNillableEmail(in.Email).
 			SetNillablePhone(in.Phone).
 			Save(ctx)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return errNotFound
-		}
-		c, err := tx.Customer.Get(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -274,6 +278,11 @@ func validate(name, email, phone *string) error {
 	}
 	return nil
 }
+
+// normalizeEmail lower-cases an address, so that uniqueness and lookups
+// ignore case on every store, as the original's case-insensitive MySQL
+// collation did.
+func normalizeEmail(e string) string { return strings.ToLower(e) }
 
 // translate turns store errors into the services' vocabulary.
 func translate(err error, op string) error {

@@ -78,8 +78,12 @@ func TestCRUD(t *testing.T) {
 	if err != nil || got.Email != "ops@acme.com" || !got.CreatedAt.Equal(c.CreatedAt) {
 		t.Fatalf("get = %+v, %v; created %+v", got, err, c)
 	}
-	_, err = svc.Create(ctx, customers.CreateInput{Name: "Other", Email: "ops@acme.com"})
+	_, err = svc.Create(ctx, customers.CreateInput{Name: "Other", Email: "OPS@Acme.com"})
 	wantErr(t, err, services.Conflict, "Email already exists")
+	// An update that changes nothing still answers with the customer.
+	if same, err := svc.Update(ctx, c.ID, customers.UpdateInput{Name: ptr(c.Name)}); err != nil || same.Name != c.Name {
+		t.Fatalf("no-op update = %+v, %v", same, err)
+	}
 
 	_, err = svc.Update(ctx, c.ID, customers.UpdateInput{})
 	wantErr(t, err, services.Invalid, "At least one field must be provided for update")
@@ -155,6 +159,10 @@ func TestListSearchAndPages(t *testing.T) {
 	page, err := svc.List(ctx, customers.ListParams{Search: "five.org"})
 	if err != nil || len(page.Items) != 5 || page.HasMore {
 		t.Fatalf("search by email: %d items, more %v, %v", len(page.Items), page.HasMore, err)
+	}
+	page, err = svc.List(ctx, customers.ListParams{Search: "FIVE.ORG"})
+	if err != nil || len(page.Items) != 5 {
+		t.Fatalf("search ignoring case: %d items, %v", len(page.Items), err)
 	}
 	page, err = svc.List(ctx, customers.ListParams{Search: "Customer 1"})
 	if err != nil || len(page.Items) != 10 {

@@ -114,7 +114,7 @@ func TestProducts(t *testing.T) {
 
 	f.product(t, "MOUSE-001", 2599, 200)
 	f.product(t, "MOUSEPAD-001", 1999, 300)
-	page, err := f.orders.ListProducts(f.ctx, orders.ListProductsParams{Search: "MOUSE", After: 0, Limit: 1})
+	page, err := f.orders.ListProducts(f.ctx, orders.ListProductsParams{Search: "mouse", After: 0, Limit: 1})
 	if err != nil || len(page.Items) != 1 || !page.HasMore {
 		t.Fatalf("search page 1 = %+v, %v", page, err)
 	}

@@ -115,7 +115,7 @@ func (s *Service) ListProducts(ctx context.Context, params ListProductsParams) (
 		Limit(limit + 1)
 	if params.Search != "" {
 		// The OR is one predicate, so it stays grouped beside the cursor.
-		q.Where(product.Or(product.SkuContains(params.Search), product.NameContains(params.Search)))
+		q.Where(product.Or(product.SkuContainsFold(params.Search), product.NameContainsFold(params.Search)))
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
