@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-
 )
 
 func get(path string) request { return request{method: http.MethodGet, path: path} }
