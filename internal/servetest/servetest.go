@@ -1,0 +1,179 @@
+// Package servetest runs the real b2b binary in tests, on loopback and its
+// own data directory, as an operator would: build it, start `b2b serve`,
+// find the roles' addresses in its log, wait until they are healthy, and
+// stop it with SIGTERM, failing the test unless it exits cleanly.
+package servetest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Build compiles cmd/b2b into the test's temporary directory (with the race
+// detector when the test has it) and returns its path. It skips the test
+// under -short.
+func Build(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the b2b binary")
+	}
+	bin := filepath.Join(t.TempDir(), "b2b")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	out, err := exec.Command("go", append(args, "github.com/b2b-orders/platform/cmd/b2b")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// Process is a running `b2b serve`.
+type Process struct {
+	cmd   *exec.Cmd
+	addrs map[string]string // role → host:port
+	logs  syncBuffer
+	done  chan struct{} // closed when stderr reaches EOF (the process exited)
+}
+
+// Start runs `b2b serve --host 127.0.0.1 args...` with exactly env (nothing
+// of the caller's environment leaks in), waits until each of roles has
+// logged its address and answers /health 200, and stops the process when
+// the test ends. Pass `--port ROLE=0` in args for free ports.
+func Start(t testing.TB, bin string, env []string, roles []string, args ...string) *Process {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--host", "127.0.0.1"}, args...)...)
+	cmd.Env = env
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &Process{cmd: cmd, addrs: map[string]string{}, done: make(chan struct{})}
+	listening := make(chan [2]string, 16)
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			_, _ = p.logs.Write(append(sc.Bytes(), '\n'))
+			var l struct{ Msg, Role, Addr string }
+			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "listening" {
+				select {
+				case listening <- [2]string{l.Role, l.Addr}:
+				default: // never block the process's log
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() { p.Stop(t) })
+
+	deadline := time.After(2 * time.Minute)
+	for !p.hasAll(roles) {
+		select {
+		case l := <-listening:
+			p.addrs[l[0]] = l[1]
+		case <-p.done:
+			t.Fatalf("b2b exited during start-up:\n%s", p.Logs())
+		case <-deadline:
+			t.Fatalf("roles not listening in time:\n%s", p.Logs())
+		}
+	}
+	for _, r := range roles {
+		WaitHealthy(t, p.URL(r, "/health"))
+	}
+	return p
+}
+
+func (p *Process) hasAll(roles []string) bool {
+	for _, r := range roles {
+		if p.addrs[r] == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Addr is the host:port a role listens on.
+func (p *Process) Addr(role string) string { return p.addrs[role] }
+
+// URL is the http URL of path on a role.
+func (p *Process) URL(role, path string) string { return "http://" + p.addrs[role] + path }
+
+// Logs is everything the process wrote to stderr so far.
+func (p *Process) Logs() string { return p.logs.String() }
+
+// Stop sends SIGTERM and waits, bounded, for a clean exit; it runs by
+// itself when the test ends and does nothing the second time.
+func (p *Process) Stop(t testing.TB) {
+	t.Helper()
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Errorf("SIGTERM: %v", err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(time.Minute):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		t.Errorf("b2b did not exit after SIGTERM:\n%s", p.Logs())
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Errorf("b2b exited with %v:\n%s", err, p.Logs())
+	}
+}
+
+// WaitHealthy polls url until it answers 200, within a deadline.
+func WaitHealthy(t testing.TB, url string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not healthy in time (last error %v)", url, err)
+		}
+		<-tick.C
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the log reader writes while the test
+// reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
