@@ -25,11 +25,13 @@ func (a *app) restOptions() rest.Options {
 }
 
 // customerDirectory is how the orders service learns whether a customer
-// exists: the customers service itself when the customers role runs in
-// this process, and otherwise that role's internal route at
-// CUSTOMERS_API_BASE with the service token, as the original did.
+// exists: the customers service itself when this process serves customers
+// already (the customers role, or the combined graph, which reads
+// customers itself), and otherwise the customers role's internal route at
+// CUSTOMERS_API_BASE with the service token, as the original's orders API
+// did.
 func customerDirectory(cfg Config, running []role, local *customers.Service) orders.CustomerDirectory {
-	if slices.ContainsFunc(running, func(rl role) bool { return rl.name == "customers" }) {
+	if slices.ContainsFunc(running, func(rl role) bool { return rl.name == "customers" || rl.name == "graph" }) {
 		return local
 	}
 	return &rest.CustomerClient{Base: cfg.CustomersAPIBase, ServiceToken: cfg.ServiceToken}
