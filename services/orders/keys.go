@@ -75,12 +75,15 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 	}
 	use := newKeyUse(opConfirm, id, fmt.Sprint(id))
 	var out Order
+	var done effect
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		done = effect{}
 		k, err := s.lookupKey(ctx, tx.Client(), key, use)
 		if err != nil {
 			return err
 		}
 		if k.live {
+			done.replayed = true
 			out, err = readOrder(ctx, tx.Client(), p, k.target)
 			return err
 		}
@@ -102,10 +105,12 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 			if err := s.transition(ctx, tx, &o, was); err != nil {
 				return err
 			}
+			done.confirmed = true
 		}
 		out = o
 		return nil
 	})
+	s.report(done, err)
 	return out, err
 }
 
@@ -141,18 +146,22 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 	// A retry replays without asking the customer directory again, so it
 	// answers the same even if the customer has gone since.
 	if o, found, err := s.replay(ctx, p, in.IdempotencyKey, use); found || err != nil {
+		s.report(effect{replayed: true}, err)
 		return o, err
 	}
 	if err := s.authorizeOrder(ctx, req.customerID); err != nil {
 		return Order{}, err
 	}
 	var out Order
+	var done effect
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		done = effect{}
 		k, err := s.lookupKey(ctx, tx.Client(), in.IdempotencyKey, use)
 		if err != nil {
 			return err
 		}
 		if k.live {
+			done.replayed = true
 			out, err = readOrder(ctx, tx.Client(), p, k.target)
 			return err
 		}
@@ -166,6 +175,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		if err := s.insertKey(ctx, tx, in.IdempotencyKey, k, use, o.ID, StatusConfirmed); err != nil {
 			return err
 		}
+		done = effect{created: true, confirmed: true}
 		out = o
 		return nil
 	})
@@ -173,9 +183,11 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		// A duplicate may have lost the stock race to its own first
 		// attempt: that attempt's order is the answer.
 		if o, found, rerr := s.replay(ctx, p, in.IdempotencyKey, use); found || rerr != nil {
+			s.report(effect{replayed: true}, rerr)
 			return o, rerr
 		}
 	}
+	s.report(done, err)
 	return out, err
 }
 

@@ -36,6 +36,8 @@ type Config struct {
 	KeyTTL time.Duration
 	// Now is the clock (default: the system clock).
 	Now func() time.Time
+	// Events is told what each call did (default: nobody).
+	Events Events
 }
 
 // Limits on one order.
@@ -62,6 +64,9 @@ func New(store *db.DB, dir CustomerDirectory, cfg Config) *Service {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Events == nil {
+		cfg.Events = noEvents{}
 	}
 	return &Service{db: store, customers: dir, cfg: cfg}
 }
@@ -164,6 +169,7 @@ func (s *Service) CreateOrder(ctx context.Context, customerID int, lines []Line)
 		out, err = s.place(ctx, tx, req, StatusCreated)
 		return err
 	})
+	s.report(effect{created: true}, err)
 	return out, err
 }
 
@@ -493,7 +499,9 @@ func (s *Service) CancelOrder(ctx context.Context, id int) (Order, error) {
 		return Order{}, services.InvalidField("id", "Invalid order ID")
 	}
 	var out Order
+	var done effect
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		done = effect{}
 		o, err := readOrder(ctx, tx.Client(), p, id)
 		if err != nil {
 			return err
@@ -504,6 +512,7 @@ func (s *Service) CancelOrder(ctx context.Context, id int) (Order, error) {
 			out = o
 			return err
 		}
+		done.canceled = true
 		if err := s.transition(ctx, tx, &o, was); err != nil {
 			return err
 		}
@@ -519,6 +528,7 @@ func (s *Service) CancelOrder(ctx context.Context, id int) (Order, error) {
 		out = o
 		return nil
 	})
+	s.report(done, err)
 	return out, err
 }
 
