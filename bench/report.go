@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Targets of issue 7.
+const (
+	targetRatio    = 0.75
+	targetP99      = 3.0
+	targetReads    = 10_000.0
+	targetRSS      = 80 << 20
+	targetConc     = 32
+	targetScenario = "graph"
+)
+
+func isWrite(s string) bool { return s != "get" && s != "gqlist" && s != "ceiling" }
+
+func (e *benchEnv) ceilingAt(conc int) (result, bool) {
+	for _, r := range e.results {
+		if r.scenario == "ceiling" && r.conc == conc {
+			return r, true
+		}
+	}
+	return result{}, false
+}
+
+func machine() string {
+	model := "unknown"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for l := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	mem := "unknown"
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for l := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+				mem = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%d CPUs (%s), %s memory, %s/%s", runtime.NumCPU(), model, mem, runtime.GOOS, runtime.GOARCH)
+}
+
+func (e *benchEnv) report() string {
+	var b strings.Builder
+	var version string
+	_ = e.admin.QueryRowContext(context.Background(), "SELECT VERSION()").Scan(&version)
+	fmt.Fprintf(&b, "## Run of %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "- machine: %s\n", machine())
+	fmt.Fprintf(&b, "- Go %s, MariaDB/MySQL %s\n", strings.TrimPrefix(runtime.Version(), "go"), version)
+	fmt.Fprintf(&b, "- pool %d connections (server DB_CONNECTION_LIMIT and ceiling), %s per cell after %s warm-up, concurrencies %v\n\n",
+		e.o.pool, e.o.duration, e.o.warmup, e.o.conc)
+
+	b.WriteString("| scenario | conc | ops/s | req/s | p50 ms | p99 ms | ops vs ceiling | p99 vs ceiling | errors | server CPU ms/req | MariaDB CPU ms/op | load gen CPU ms/op | server peak RSS MB |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range e.results {
+		ratio, p99r := "–", "–"
+		if c, ok := e.ceilingAt(r.conc); ok && isWrite(r.scenario) && c.ops > 0 {
+			ratio = fmt.Sprintf("%.0f %%", 100*r.opsPerSec()/c.opsPerSec())
+			p99r = fmt.Sprintf("%.1f×", ms(r.p99)/ms(c.p99))
+		}
+		srvCPU, rss := "–", "–"
+		if r.scenario != "ceiling" && r.requests > 0 {
+			srvCPU = fmt.Sprintf("%.3f", 1000*r.serverCPU/float64(r.requests))
+			rss = mb(r.serverHWM)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.2f | %.2f | %s | %s | %d | %s | %.3f | %.3f | %s |\n",
+			r.scenario, r.conc, r.opsPerSec(), r.reqPerSec(), ms(r.p50), ms(r.p99), ratio, p99r, r.errs,
+			srvCPU, 1000*r.dbCPU/max(1, float64(r.ops)), 1000*r.selfCPU/max(1, float64(r.ops)), rss)
+	}
+
+	b.WriteString("\nStatements per operation (MariaDB `SHOW GLOBAL STATUS` deltas over all concurrencies; global counters, so other clients of the server count too):\n\n")
+	b.WriteString("| scenario | " + strings.Join(shortKeys(), " | ") + " |\n|---|" + strings.Repeat("---:|", len(comKeys)) + "\n")
+	for _, s := range e.o.scenarios {
+		sum := map[string]int64{}
+		ops := 0
+		for _, r := range e.results {
+			if r.scenario == s {
+				ops += r.ops
+				for k, v := range r.com {
+					sum[k] += v
+				}
+			}
+		}
+		fmt.Fprintf(&b, "| %s |", s)
+		for _, k := range comKeys {
+			fmt.Fprintf(&b, " %.2f |", float64(sum[k])/max(1, float64(ops)))
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("\nTargets:\n\n")
+	b.WriteString(e.targets())
+	return b.String()
+}
+
+func shortKeys() []string {
+	out := make([]string, len(comKeys))
+	for i, k := range comKeys {
+		out[i] = strings.TrimPrefix(k, "Com_")
+	}
+	return out
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+func (e *benchEnv) targets() string {
+	var b strings.Builder
+	var g result
+	found := false
+	for _, r := range e.results {
+		if r.scenario == targetScenario && r.conc == targetConc {
+			g, found = r, true
+		}
+	}
+	if c, ok := e.ceilingAt(targetConc); found && ok && c.ops > 0 {
+		ratio := g.opsPerSec() / c.opsPerSec()
+		p99 := ms(g.p99) / ms(c.p99)
+		fmt.Fprintf(&b, "- graph createAndConfirmOrder at c=%d: %.0f op/s = %.0f %% of the ceiling's %.0f op/s (target ≥ %.0f %%): %s\n",
+			targetConc, g.opsPerSec(), 100*ratio, c.opsPerSec(), 100*targetRatio, verdict(ratio >= targetRatio && g.errs == 0))
+		fmt.Fprintf(&b, "- its p99 %.2f ms = %.1f× the ceiling's %.2f ms (target ≤ %.0f×): %s\n",
+			ms(g.p99), p99, ms(c.p99), targetP99, verdict(p99 <= targetP99))
+	} else {
+		fmt.Fprintf(&b, "- graph vs ceiling at c=%d: not measured in this run\n", targetConc)
+	}
+	best, bestConc := 0.0, 0
+	for _, r := range e.results {
+		if r.scenario == "get" && r.errs == 0 && r.reqPerSec() > best {
+			best, bestConc = r.reqPerSec(), r.conc
+		}
+	}
+	if bestConc > 0 {
+		fmt.Fprintf(&b, "- GET /api/v1/orders/{id}: best %.0f req/s (c=%d; target ≥ %.0f): %s\n", best, bestConc, targetReads, verdict(best >= targetReads))
+	} else {
+		b.WriteString("- GET /api/v1/orders/{id}: not measured (or had errors) in this run\n")
+	}
+	var peak int64
+	var peakAt string
+	for _, r := range e.results {
+		if r.serverHWM > peak {
+			peak, peakAt = r.serverHWM, fmt.Sprintf("%s c=%d", r.scenario, r.conc)
+		}
+	}
+	fmt.Fprintf(&b, "- peak RSS of b2b serve: %s MB (%s; target ≤ %d MB): %s\n", mb(peak), peakAt, targetRSS>>20, verdict(peak > 0 && peak <= targetRSS))
+	return b.String()
+}
