@@ -73,6 +73,8 @@ var composeEnv = map[string]string{
 	"CANCEL_WINDOW":       envOptional,
 	"IDEMPOTENCY_KEY_TTL": envOptional,
 	"LOG_LEVEL":           envOptional,
+	"LOG_FORMAT":          envOptional, // json, the default, is what collectors want
+	"RATE_LIMIT":          envOptional, // off by default; an operator opts in
 	"CORS_ORIGINS":        envOptional,
 	// One value for every container would give every role the same port.
 	"PORT": envNever,

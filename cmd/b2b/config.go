@@ -35,6 +35,12 @@ type Config struct {
 	CancelWindow      time.Duration
 	IdempotencyKeyTTL time.Duration
 	LogLevel          slog.Level
+	// LogFormat is "json" (one object a line, for collectors) or "text"
+	// (key=value, for people).
+	LogFormat string
+	// RateLimit bounds requests per client on the public routes and the
+	// graph; the zero value is off.
+	RateLimit RateLimit
 	// CORSOrigins lists the browser origins allowed to call the API; empty
 	// means no cross-origin access.
 	CORSOrigins []string
@@ -68,6 +74,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		CancelWindow:      p.duration("CANCEL_WINDOW", 10*time.Minute),
 		IdempotencyKeyTTL: p.duration("IDEMPOTENCY_KEY_TTL", 24*time.Hour),
 		LogLevel:          p.logLevel("LOG_LEVEL", slog.LevelInfo),
+		LogFormat:         p.oneOf("LOG_FORMAT", "json", "json", "text"),
+		RateLimit:         p.rateLimit("RATE_LIMIT"),
 		CORSOrigins:       p.origins("CORS_ORIGINS"),
 	}
 	if len(p.errs) == 0 {
@@ -98,6 +106,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("cancel_window", c.CancelWindow.String()),
 		slog.String("idempotency_key_ttl", c.IdempotencyKeyTTL.String()),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.String("log_format", c.LogFormat),
+		slog.String("rate_limit", c.RateLimit.String()),
 		slog.Any("cors_origins", c.CORSOrigins),
 	)
 }
@@ -249,4 +259,41 @@ func (p *envParser) origins(name string) []string {
 		out = append(out, o)
 	}
 	return out
+}
+
+// RateLimit is RATE_LIMIT: at most Requests per Window from one client.
+// Requests == 0 turns limiting off.
+type RateLimit struct {
+	Requests int
+	Window   time.Duration
+}
+
+// String is the form RATE_LIMIT takes, or "off".
+func (r RateLimit) String() string {
+	if r.Requests == 0 {
+		return "off"
+	}
+	return fmt.Sprintf("%d/%s", r.Requests, r.Window)
+}
+
+// rateLimit parses "N/WINDOW" (e.g. 600/1m, 20/1s; a bare unit such as
+// 100/m means one of it). Unset or "0" is off. The window is at least a
+// second because Retry-After counts whole seconds.
+func (p *envParser) rateLimit(name string) RateLimit {
+	v := p.str(name, "")
+	if v == "" || v == "0" || strings.EqualFold(v, "off") {
+		return RateLimit{}
+	}
+	n, w, ok := strings.Cut(v, "/")
+	requests, err := strconv.Atoi(strings.TrimSpace(n))
+	w = strings.TrimSpace(w)
+	if w != "" && (w[0] < '0' || w[0] > '9') {
+		w = "1" + w
+	}
+	window, werr := time.ParseDuration(w)
+	if !ok || err != nil || werr != nil || requests < 1 || window < time.Second {
+		p.fail(name, fmt.Sprintf("must be N/WINDOW such as 600/1m (N >= 1, WINDOW >= 1s) or 0 for off, got %q", v))
+		return RateLimit{}
+	}
+	return RateLimit{Requests: requests, Window: window}
 }

@@ -30,6 +30,7 @@ func defaultConfig() Config {
 		CancelWindow:      10 * time.Minute,
 		IdempotencyKeyTTL: 24 * time.Hour,
 		LogLevel:          slog.LevelInfo,
+		LogFormat:         "json",
 	}
 }
 
@@ -54,15 +55,21 @@ func TestLoadConfig(t *testing.T) {
 			"CUSTOMERS_API_BASE": "http://customers:3001/", "ORDERS_API_BASE": "https://orders.example",
 			"GRAPH_URL": "http://graph:4000/graphql", "CANCEL_WINDOW": "15m", "IDEMPOTENCY_KEY_TTL": "48h",
 			"LOG_LEVEL": "debug", "CORS_ORIGINS": "https://shop.example, http://localhost:5173/ ,",
+			"LOG_FORMAT": "Text", "RATE_LIMIT": "600/1m",
 		}, func(c *Config) {
 			c.DB.DataDir, c.JWTSecret, c.ServiceToken = "/var/lib/b2b", "jwt", "svc"
 			c.AuthRequired, c.Port = false, 8080
 			c.CustomersAPIBase, c.OrdersAPIBase = "http://customers:3001", "https://orders.example"
 			c.GraphURL, c.CancelWindow, c.IdempotencyKeyTTL = "http://graph:4000/graphql", 15*time.Minute, 48*time.Hour
-			c.LogLevel = slog.LevelDebug
+			c.LogLevel, c.LogFormat = slog.LevelDebug, "text"
+			c.RateLimit = RateLimit{Requests: 600, Window: time.Minute}
 			c.CORSOrigins = []string{"https://shop.example", "http://localhost:5173"}
 		}},
 		{"any origin", map[string]string{"CORS_ORIGINS": "*"}, func(c *Config) { c.CORSOrigins = []string{"*"} }},
+		{"rate limit off", map[string]string{"RATE_LIMIT": "0"}, func(*Config) {}},
+		{"rate limit with a bare unit", map[string]string{"RATE_LIMIT": " 20 / s "}, func(c *Config) {
+			c.RateLimit = RateLimit{Requests: 20, Window: time.Second}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,6 +106,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{map[string]string{"GRAPH_URL": "ftp://graph/graphql"}, []string{"GRAPH_URL: must be an http(s) URL"}},
 		{map[string]string{"CORS_ORIGINS": "https://shop.example/path"}, []string{"CORS_ORIGINS: \"https://shop.example/path\" is not an origin"}},
 		{map[string]string{"DB_DRIVER": "mysql", "DB_NAME": "bad/name"}, []string{"database name"}},
+		{map[string]string{"LOG_FORMAT": "xml"}, []string{`LOG_FORMAT: must be one of json, text, got "xml"`}},
+		{map[string]string{"RATE_LIMIT": "100"}, []string{"RATE_LIMIT: must be N/WINDOW"}},
+		{map[string]string{"RATE_LIMIT": "0/1m"}, []string{"RATE_LIMIT: must be N/WINDOW"}},
+		{map[string]string{"RATE_LIMIT": "10/100ms"}, []string{"RATE_LIMIT: must be N/WINDOW"}},
+		{map[string]string{"RATE_LIMIT": "ten/1m"}, []string{"RATE_LIMIT: must be N/WINDOW"}},
 		{map[string]string{"DB_PORT": "x", "LOG_LEVEL": "x", "ORDERS_API_BASE": "x"},
 			[]string{"DB_PORT:", "LOG_LEVEL:", "ORDERS_API_BASE:"}},
 	}

@@ -97,7 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "b2b %s: %v\n", cmd, err)
 		return 1
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(cfg, stderr)
 
 	switch cmd {
 	case "serve":
@@ -173,4 +173,14 @@ func versionString() string {
 		c = "unknown"
 	}
 	return fmt.Sprintf("b2b %s (commit %s)", v, c)
+}
+
+// newLogger writes cfg's format at cfg's level to w (stderr, where a
+// container runtime collects it).
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
