@@ -131,7 +131,8 @@ func requireAuth(ctx context.Context, next graphql.OperationHandler) graphql.Res
 	return next(ctx)
 }
 
-// logOperation logs each operation's name, duration and error count.
+// logOperation logs each operation's name, duration and error count, or
+// hands them to the request's RecordOperation.
 func logOperation(log *slog.Logger) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		ctx = withLogAttrs(ctx)
@@ -144,6 +145,9 @@ func logOperation(log *slog.Logger) graphql.ResponseMiddleware {
 		var errs int
 		if resp != nil {
 			errs = len(resp.Errors)
+		}
+		if recordOperation(ctx, name, errs, time.Since(opCtx.Stats.OperationStart)) {
+			return resp
 		}
 		attrs := []any{"operation", name, "duration", time.Since(opCtx.Stats.OperationStart),
 			"errors", errs, "request_id", middleware.GetReqID(ctx)}
