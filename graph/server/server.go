@@ -137,19 +137,26 @@ func logOperation(log *slog.Logger) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		ctx = withLogAttrs(ctx)
 		resp := next(ctx)
-		opCtx := graphql.GetOperationContext(ctx)
-		name := opCtx.OperationName
-		if name == "" && opCtx.Operation != nil {
-			name = opCtx.Operation.Name
-		}
 		var errs int
 		if resp != nil {
 			errs = len(resp.Errors)
 		}
-		if recordOperation(ctx, name, errs, time.Since(opCtx.Stats.OperationStart)) {
+		// A request that never became an operation (a body that is not a
+		// GraphQL request) has no operation context.
+		var name string
+		var duration time.Duration
+		if graphql.HasOperationContext(ctx) {
+			opCtx := graphql.GetOperationContext(ctx)
+			name = opCtx.OperationName
+			if name == "" && opCtx.Operation != nil {
+				name = opCtx.Operation.Name
+			}
+			duration = time.Since(opCtx.Stats.OperationStart)
+		}
+		if recordOperation(ctx, name, errs, duration) {
 			return resp
 		}
-		attrs := []any{"operation", name, "duration", time.Since(opCtx.Stats.OperationStart),
+		attrs := []any{"operation", name, "duration", duration,
 			"errors", errs, "request_id", middleware.GetReqID(ctx)}
 		attrs = append(attrs, logAttrs(ctx)...)
 		log.InfoContext(ctx, "graphql: operation", attrs...)

@@ -1,0 +1,38 @@
+package graph_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/b2b-orders/platform/graph/server"
+)
+
+// Requests that never become a GraphQL operation (a body that is not a
+// GraphQL request) are refused with a 4xx and a coded error, and are not
+// internal errors: nothing is logged at level ERROR (rig.send checks both).
+func TestMalformedRequests(t *testing.T) {
+	t.Parallel()
+	g := newRig(t)
+	admin := g.admin(t)
+	cases := []struct {
+		name, method, contentType, body string
+		status                          int
+		msg                             string // a prefix of the one error's message
+	}{
+		{"not JSON", "POST", "application/json", `{bad`, 400, "json request body could not be decoded"},
+		{"empty body", "POST", "application/json", ``, 400, "json request body could not be decoded"},
+		{"a JSON scalar", "POST", "application/json", `42`, 400, "json request body could not be decoded"},
+		{"query not a string", "POST", "application/json", `{"query":1}`, 400, "json request body could not be decoded"},
+		{"variables an array", "POST", "application/json", `{"query":"{ __typename }","variables":[1]}`, 400, "json request body could not be decoded"},
+		{"variables a string", "POST", "application/json", `{"query":"{ __typename }","variables":"x"}`, 400, "json request body could not be decoded"},
+		{"extensions a number", "POST", "application/json", `{"query":"{ __typename }","extensions":1}`, 400, "json request body could not be decoded"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := g.send(t, tc.method, tc.contentType, admin, tc.body)
+			if r.status != tc.status || len(r.Errors) != 1 || !strings.HasPrefix(r.Errors[0].Message, tc.msg) || r.Errors[0].code() != server.CodeBadUserInput {
+				t.Fatalf("HTTP %d %s; want %d with one %s error %q…", r.status, r.raw, tc.status, server.CodeBadUserInput, tc.msg)
+			}
+		})
+	}
+}
