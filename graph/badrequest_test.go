@@ -8,8 +8,9 @@ import (
 )
 
 // Requests that never become a GraphQL operation (a body that is not a
-// GraphQL request) are refused with a 4xx and a coded error, and are not
-// internal errors: nothing is logged at level ERROR (rig.send checks both).
+// GraphQL request, a batch, another content type or method) are refused
+// with a 4xx and a coded error, and are not internal errors: nothing is
+// logged at level ERROR (rig.send checks both).
 func TestMalformedRequests(t *testing.T) {
 	t.Parallel()
 	g := newRig(t)
@@ -26,6 +27,17 @@ func TestMalformedRequests(t *testing.T) {
 		{"variables an array", "POST", "application/json", `{"query":"{ __typename }","variables":[1]}`, 400, "json request body could not be decoded"},
 		{"variables a string", "POST", "application/json", `{"query":"{ __typename }","variables":"x"}`, 400, "json request body could not be decoded"},
 		{"extensions a number", "POST", "application/json", `{"query":"{ __typename }","extensions":1}`, 400, "json request body could not be decoded"},
+		{"batch", "POST", "application/json", `[{"query":"{ __typename }"},{"query":"{ __typename }"}]`, 400, "Batched operations are not supported"},
+		{"batch after spaces", "POST", "application/json", " \n[{\"query\":\"{ __typename }\"}]", 400, "Batched operations are not supported"},
+		{"empty batch", "POST", "application/json", `[]`, 400, "Batched operations are not supported"},
+		{"text/plain", "POST", "text/plain", `{"query":"{ __typename }"}`, 415, "Content-Type must be application/json"},
+		{"no content type", "POST", "", `{"query":"{ __typename }"}`, 415, "Content-Type must be application/json"},
+		{"form", "POST", "application/x-www-form-urlencoded", `query=%7B__typename%7D`, 415, "Content-Type must be application/json"},
+		{"multipart", "POST", "multipart/form-data; boundary=x", "--x--", 415, "Content-Type must be application/json"},
+		{"bad media type", "POST", "application/json; =;", `{"query":"{ __typename }"}`, 415, "Content-Type must be application/json"},
+		{"PUT", "PUT", "application/json", `{"query":"{ __typename }"}`, 405, "Method PUT not allowed"},
+		{"DELETE", "DELETE", "", ``, 405, "Method DELETE not allowed"},
+		{"PATCH", "PATCH", "application/json", `{"query":"{ __typename }"}`, 405, "Method PATCH not allowed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

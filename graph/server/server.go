@@ -73,6 +73,7 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(unsupported{}) // last: what no other transport takes
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// Introspection stays on: the playground needs it, and gqlgen serves
 	// _service { sdl } (what gateways compose from) only with it.
@@ -93,16 +94,44 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				status, msg = http.StatusRequestEntityTooLarge, "Request body too large"
 			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
-				Message: msg, Extensions: map[string]any{"code": CodeBadUserInput},
-			}}})
+			writeError(w, status, msg)
+			return
+		}
+		// A JSON array of operations (batching) is refused as a whole:
+		// every operation is authorized, limited and logged on its own.
+		if r.Method == http.MethodPost && bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("[")) {
+			writeError(w, http.StatusBadRequest, "Batched operations are not supported: send one operation per request")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.ServeHTTP(w, r)
 	})
+}
+
+// writeError answers a request refused before it became an operation.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
+		Message: msg, Extensions: map[string]any{"code": CodeBadUserInput},
+	}}})
+}
+
+// unsupported takes the requests that no other transport does (another
+// method, a POST body that is not JSON) and answers them in the graph's
+// error format, with a code, instead of gqlgen's bare "transport not
+// supported".
+type unsupported struct{}
+
+func (unsupported) Supports(*http.Request) bool { return true }
+
+func (unsupported) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
+	if r.Method == http.MethodPost {
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		return
+	}
+	w.Header().Set("Allow", "GET, POST, OPTIONS")
+	writeError(w, http.StatusMethodNotAllowed, "Method "+r.Method+" not allowed: use GET or POST")
 }
 
 // publicFields may be asked without credentials: they describe the schema
