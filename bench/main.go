@@ -58,6 +58,19 @@ type options struct {
 	profileDir string
 	profile    []string
 	keepDB     bool
+	extraEnv   []string
+}
+
+// envList is a repeatable KEY=VALUE flag.
+type envList []string
+
+func (l *envList) String() string { return strings.Join(*l, " ") }
+func (l *envList) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	*l = append(*l, v)
+	return nil
 }
 
 var allScenarios = []string{"ceiling", "graph", "orch", "rest", "hot", "get", "gqlist"}
@@ -83,9 +96,12 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.profileDir, "profile", "", "build b2b with a loopback pprof endpoint and save CPU profiles of the -profile-cells here")
 	prof := fs.String("profile-cells", "graph@32,get@32", "cells to profile, scenario@concurrency")
 	fs.BoolVar(&o.keepDB, "keep-db", false, "keep the database at the end")
+	var extra envList
+	fs.Var(&extra, "server-env", "extra KEY=VALUE for b2b serve's environment (repeatable), for experiments")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	o.extraEnv = extra
 	if *quick {
 		o.duration, o.warmup = time.Second, 200*time.Millisecond
 	}

@@ -23,7 +23,7 @@ type op func(ctx context.Context) (requests int, err error)
 type result struct {
 	scenario string
 	conc     int
-	ops      int
+	ops      int // successful operations: failures count only in errs
 	requests int
 	errs     int
 	firstErr string
@@ -31,8 +31,11 @@ type result struct {
 	p50, p99 time.Duration
 	// CPU seconds over the measured window.
 	serverCPU, dbCPU, selfCPU float64
-	serverHWM                 int64 // bytes, VmHWM reset at the start of the cell
-	com                       map[string]int64
+	// otherCPU is what the rest of the machine used meanwhile (other
+	// people's builds and tests on a shared machine), in seconds.
+	otherCPU  float64
+	serverHWM int64 // bytes, VmHWM reset at the start of the cell
+	com       map[string]int64
 }
 
 func (r result) opsPerSec() float64 { return float64(r.ops) / r.elapsed.Seconds() }
@@ -71,9 +74,10 @@ func runCell(ctx context.Context, o options, conc int, mk func(worker int) op, o
 						break
 					}
 					n, err := workers[w](ctx)
-					a.ops++
 					a.reqs += n
-					if err != nil {
+					if err == nil {
+						a.ops++
+					} else {
 						a.errs++
 						if a.first == "" {
 							a.first = err.Error()
@@ -134,6 +138,25 @@ func procCPU(pid string) float64 {
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	s, _ := strconv.ParseInt(f[12], 10, 64)
 	return float64(u+s) / 100
+}
+
+// machineBusy is the CPU time, in seconds, that all processes of the
+// machine have used (/proc/stat: everything but idle and iowait).
+func machineBusy() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	var busy int64
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if i != 3 && i != 4 && i < 8 { // idle, iowait; guest time is inside user
+			busy += n
+		}
+	}
+	return float64(busy) / 100
 }
 
 // procStatus reads one "Name:   N kB" line of /proc/<pid>/status in bytes.
@@ -200,12 +223,14 @@ func measure(ctx context.Context, o options, env *benchEnv, scenario string, con
 	var (
 		before     map[string]int64
 		s0, d0, m0 float64
+		b0         float64
 		wg         sync.WaitGroup
 	)
 	start := func() {
 		resetHWM(spid)
 		before = globalStatus(ctx, env.admin)
 		s0, d0, m0 = procCPU(spid), procCPU(env.dbPid), procCPU("self")
+		b0 = machineBusy()
 		if env.profiling(scenario, conc) {
 			wg.Add(1)
 			go func() {
@@ -216,6 +241,7 @@ func measure(ctx context.Context, o options, env *benchEnv, scenario string, con
 	}
 	ops, reqs, errs, first, elapsed, lat := runCell(ctx, o, conc, mk, start)
 	s1, d1, m1 := procCPU(spid), procCPU(env.dbPid), procCPU("self")
+	b1 := machineBusy()
 	after := globalStatus(ctx, env.admin)
 	wg.Wait()
 	slices.Sort(lat)
@@ -223,6 +249,7 @@ func measure(ctx context.Context, o options, env *benchEnv, scenario string, con
 		scenario: scenario, conc: conc, ops: ops, requests: reqs, errs: errs, firstErr: first, elapsed: elapsed,
 		p50: percentile(lat, 0.50), p99: percentile(lat, 0.99),
 		serverCPU: s1 - s0, dbCPU: d1 - d0, selfCPU: m1 - m0,
+		otherCPU:  max(0, (b1-b0)-(s1-s0)-(d1-d0)-(m1-m0)),
 		serverHWM: procStatus(spid, "VmHWM"),
 		com:       map[string]int64{},
 	}
@@ -234,4 +261,3 @@ func measure(ctx context.Context, o options, env *benchEnv, scenario string, con
 	}
 	return r
 }
-

@@ -28,6 +28,7 @@ type benchEnv struct {
 	dbPid   string
 	pprof   string // host:port of the server's pprof endpoint, "" without -profile
 	results []result
+	cells   int
 }
 
 func (e *benchEnv) profiling(scenario string, conc int) bool {
@@ -191,7 +192,7 @@ func run(ctx context.Context, o options) (err error) {
 // seedOrders places a few hundred orders through the ceiling so that the
 // read scenarios find orders from the start.
 func (e *benchEnv) seedOrders(ctx context.Context) error {
-	w := e.newWorker("seed", 0)
+	w := e.newWorker("seed", 0, 0)
 	place := w.ceiling(e.ceilDB, e.cat)
 	for range 500 {
 		if _, err := place(ctx); err != nil {
@@ -208,27 +209,30 @@ func (e *benchEnv) maxOrderID(ctx context.Context) (int, error) {
 }
 
 // scenario returns the per-worker operations of a scenario.
+// Every call is a new cell, whose workers' idempotency keys are its own.
 func (e *benchEnv) scenario(ctx context.Context, s string) (func(int) op, error) {
+	e.cells++
+	cell := e.cells
 	switch s {
 	case "ceiling":
-		return func(i int) op { return e.newWorker(s, i).ceiling(e.ceilDB, e.cat) }, nil
+		return func(i int) op { return e.newWorker(s, cell, i).ceiling(e.ceilDB, e.cat) }, nil
 	case "graph":
-		return func(i int) op { return e.newWorker(s, i).graphCreate(false) }, nil
+		return func(i int) op { return e.newWorker(s, cell, i).graphCreate(false) }, nil
 	case "hot":
-		return func(i int) op { return e.newWorker(s, i).graphCreate(true) }, nil
+		return func(i int) op { return e.newWorker(s, cell, i).graphCreate(true) }, nil
 	case "orch":
-		return func(i int) op { return e.newWorker(s, i).orchCreate() }, nil
+		return func(i int) op { return e.newWorker(s, cell, i).orchCreate() }, nil
 	case "rest":
-		return func(i int) op { return e.newWorker(s, i).restCreateConfirm() }, nil
+		return func(i int) op { return e.newWorker(s, cell, i).restCreateConfirm() }, nil
 	case "get", "gqlist":
 		maxID, err := e.maxOrderID(ctx)
 		if err != nil {
 			return nil, err
 		}
 		if s == "get" {
-			return func(i int) op { return e.newWorker(s, i).getOrder(maxID) }, nil
+			return func(i int) op { return e.newWorker(s, cell, i).getOrder(maxID) }, nil
 		}
-		return func(i int) op { return e.newWorker(s, i).graphList(maxID) }, nil
+		return func(i int) op { return e.newWorker(s, cell, i).graphList(maxID) }, nil
 	}
 	return nil, fmt.Errorf("unknown scenario %q", s)
 }

@@ -37,7 +37,7 @@ type worker struct {
 	ls   []line
 }
 
-func (e *benchEnv) newWorker(scenario string, id int) *worker {
+func (e *benchEnv) newWorker(scenario string, cell, id int) *worker {
 	return &worker{
 		env:  e,
 		rng:  rand.New(rand.NewPCG(uint64(id)+1, uint64(len(scenario))*7919+uint64(time.Now().UnixNano()))),
@@ -47,7 +47,7 @@ func (e *benchEnv) newWorker(scenario string, id int) *worker {
 			"Authorization": {"Bearer " + e.token},
 			"Content-Type":  {"application/json"},
 		},
-		key: fmt.Appendf(nil, "bench-%s-%s-%d-", e.runID, scenario, id),
+		key: fmt.Appendf(nil, "bench-%s-%s-%d-%d-", e.runID, scenario, cell, id),
 		ls:  make([]line, 0, 3),
 	}
 }

@@ -125,7 +125,7 @@ func init() {
 
 // serverEnv is the whole environment of b2b migrate and serve.
 func (o options) serverEnv(dataDir, token string) []string {
-	return []string{
+	return append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + dataDir,
 		"DB_DRIVER=mysql",
@@ -138,7 +138,7 @@ func (o options) serverEnv(dataDir, token string) []string {
 		"B2B_DATA_DIR=" + dataDir,
 		"JWT_SECRET=" + randomHex(32),
 		"SERVICE_TOKEN=" + token,
-	}
+	}, o.extraEnv...)
 }
 
 func randomHex(n int) string {
