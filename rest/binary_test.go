@@ -1,7 +1,6 @@
 package rest_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net"
@@ -10,139 +9,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/b2b-orders/platform/internal/servetest"
 )
 
 // These tests run the real binary (cmd/b2b) on loopback, on its embedded
 // store, as an operator would.
-
-// buildBinary builds cmd/b2b into the test's temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "b2b")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/b2b-orders/platform/cmd/b2b").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// process is a running `b2b serve`.
-type process struct {
-	cmd   *exec.Cmd
-	addrs map[string]string // role → host:port
-	logs  *syncBuffer
-	done  chan struct{} // closed when stderr reaches EOF (the process exited)
-}
-
-// start runs `b2b serve --host 127.0.0.1 args...` with exactly env, waits
-// until each of roles has logged its address and answers /health, and
-// stops it with SIGTERM when the test ends, failing it unless it exits
-// cleanly.
-func start(t *testing.T, bin string, env []string, roles []string, args ...string) *process {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--host", "127.0.0.1"}, args...)...)
-	cmd.Env = env
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &process{cmd: cmd, addrs: map[string]string{}, logs: &syncBuffer{}, done: make(chan struct{})}
-	listening := make(chan [2]string, 16)
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			_, _ = p.logs.Write(append(sc.Bytes(), '\n'))
-			var l struct{ Msg, Role, Addr string }
-			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "listening" {
-				select {
-				case listening <- [2]string{l.Role, l.Addr}:
-				default: // never block the process's log
-				}
-			}
-		}
-	}()
-	t.Cleanup(func() { p.stop(t) })
-
-	deadline := time.After(2 * time.Minute)
-	for !hasAll(p.addrs, roles) {
-		select {
-		case l := <-listening:
-			p.addrs[l[0]] = l[1]
-		case <-p.done:
-			t.Fatalf("b2b exited during start-up:\n%s", p.logs.String())
-		case <-deadline:
-			t.Fatalf("roles not listening in time:\n%s", p.logs.String())
-		}
-	}
-	for _, r := range roles {
-		waitHealthy(t, "http://"+p.addrs[r]+"/health")
-	}
-	return p
-}
-
-// stop sends SIGTERM and waits for a clean exit (bounded).
-func (p *process) stop(t *testing.T) {
-	t.Helper()
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Errorf("SIGTERM: %v", err)
-	}
-	select {
-	case <-p.done:
-	case <-time.After(time.Minute):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		t.Errorf("b2b did not exit after SIGTERM:\n%s", p.logs.String())
-	}
-	if err := p.cmd.Wait(); err != nil {
-		t.Errorf("b2b exited with %v:\n%s", err, p.logs.String())
-	}
-}
-
-func hasAll(addrs map[string]string, roles []string) bool {
-	for _, r := range roles {
-		if addrs[r] == "" {
-			return false
-		}
-	}
-	return true
-}
-
-func (p *process) url(role, path string) string { return "http://" + p.addrs[role] + path }
-
-// waitHealthy polls url until it answers 200, within a deadline.
-func waitHealthy(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not healthy in time (last error %v)", url, err)
-		}
-		<-tick.C
-	}
-}
 
 // call is one curl: method, URL, JSON body, and the token if any.
 func call(t *testing.T, method, url, body, token string) (int, []byte) {
@@ -194,7 +68,7 @@ func expect(t *testing.T, what string, status int, body []byte, wantStatus int, 
 // seed was loaded.
 func TestREADMEExamples(t *testing.T) {
 	t.Parallel()
-	bin := buildBinary(t)
+	bin := servetest.Build(t)
 	for _, mode := range []string{"token", "AUTH_REQUIRED=false"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
@@ -213,9 +87,9 @@ func TestREADMEExamples(t *testing.T) {
 			} else {
 				env = append(env, "AUTH_REQUIRED=false")
 			}
-			p := start(t, bin, env, []string{"customers", "orders"},
+			p := servetest.Start(t, bin, env, []string{"customers", "orders"},
 				"--port", "customers=0", "--port", "orders=0", "--port", "orchestrator=0", "--port", "graph=0")
-			cust, ord := p.url("customers", ""), p.url("orders", "")
+			cust, ord := p.URL("customers", ""), p.URL("orders", "")
 
 			if mode == "token" {
 				s, b := call(t, "GET", cust+"/api/v1/customers/1", "", "")
@@ -327,40 +201,40 @@ func TestREADMEExamples(t *testing.T) {
 // checking customers at CUSTOMERS_API_BASE with the service token.
 func TestSplitRoles(t *testing.T) {
 	t.Parallel()
-	bin := buildBinary(t)
+	bin := servetest.Build(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
 	port := freePort(t)
 	common := []string{"B2B_DATA_DIR=" + dataDir, "AUTH_REQUIRED=false",
 		"JWT_SECRET=split-test-jwt-secret-0123456789abcdef", "SERVICE_TOKEN=split-test-service-token"}
-	cust := start(t, bin, append(common, "PORT="+strconv.Itoa(port)), []string{"customers"}, "--roles", "customers")
-	if want := "127.0.0.1:" + strconv.Itoa(port); cust.addrs["customers"] != want {
-		t.Fatalf("customers role on %s, want %s (PORT)", cust.addrs["customers"], want)
+	cust := servetest.Start(t, bin, append(common, "PORT="+strconv.Itoa(port)), []string{"customers"}, "--roles", "customers")
+	if want := "127.0.0.1:" + strconv.Itoa(port); cust.Addr("customers") != want {
+		t.Fatalf("customers role on %s, want %s (PORT)", cust.Addr("customers"), want)
 	}
-	ord := start(t, bin, append(common, "CUSTOMERS_API_BASE="+cust.url("customers", "")),
+	ord := servetest.Start(t, bin, append(common, "CUSTOMERS_API_BASE="+cust.URL("customers", "")),
 		[]string{"orders"}, "--roles", "orders", "--port", "orders=0")
 
-	s, b := call(t, "POST", ord.url("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":2,"qty":1}]}`, "")
+	s, b := call(t, "POST", ord.URL("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":2,"qty":1}]}`, "")
 	expect(t, "order for a customer", s, b, 201, "")
-	s, b = call(t, "POST", ord.url("orders", "/api/v1/orders"), `{"customer_id":999,"items":[{"product_id":2,"qty":1}]}`, "")
+	s, b = call(t, "POST", ord.URL("orders", "/api/v1/orders"), `{"customer_id":999,"items":[{"product_id":2,"qty":1}]}`, "")
 	expect(t, "order for an unknown customer", s, b, 404, "Customer not found or inactive")
-	s, b = call(t, "DELETE", cust.url("customers", "/api/v1/customers/2"), "", "")
+	s, b = call(t, "DELETE", cust.URL("customers", "/api/v1/customers/2"), "", "")
 	expect(t, "delete customer 2", s, b, 204, "")
-	s, b = call(t, "POST", ord.url("orders", "/api/v1/orders"), `{"customer_id":2,"items":[{"product_id":2,"qty":1}]}`, "")
+	s, b = call(t, "POST", ord.URL("orders", "/api/v1/orders"), `{"customer_id":2,"items":[{"product_id":2,"qty":1}]}`, "")
 	expect(t, "order for a deleted customer", s, b, 404, "Customer not found or inactive")
 
 	// Without the customers role the orders role cannot check customers:
 	// that is its failure, not the caller's, and nothing is taken.
-	cust.stop(t)
-	s, b = call(t, "POST", ord.url("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":2,"qty":1}]}`, "")
+	cust.Stop(t)
+	s, b = call(t, "POST", ord.URL("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":2,"qty":1}]}`, "")
 	expect(t, "order while customers is down", s, b, 500, "Internal server error")
-	s, b = call(t, "GET", ord.url("orders", "/api/v1/products/2"), "", "")
+	s, b = call(t, "GET", ord.URL("orders", "/api/v1/products/2"), "", "")
 	var p struct{ Stock int }
 	dataOf(t, b, &p)
 	if s != 200 || p.Stock != 199 {
 		t.Fatalf("product 2: %d %s", s, b)
 	}
-	if !strings.Contains(ord.logs.String(), `"msg":"internal error"`) {
-		t.Fatalf("the failure is not logged:\n%s", ord.logs.String())
+	if !strings.Contains(ord.Logs(), `"msg":"internal error"`) {
+		t.Fatalf("the failure is not logged:\n%s", ord.Logs())
 	}
 }
 
