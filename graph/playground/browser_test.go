@@ -7,10 +7,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -20,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/b2b-orders/platform/internal/servetest"
 )
 
 // The query the test runs in GraphiQL, and what its result must show: the
@@ -140,95 +140,18 @@ func TestPlaygroundInChromium(t *testing.T) {
 	t.Logf("%d requests, all to %s", len(reqs), srv.Host)
 }
 
-// startServer builds cmd/b2b, runs its graph role on a free loopback port
-// with a fixed environment (a new data dir, so the embedded store is
-// migrated and seeded), waits until /health answers and returns the base
-// URL. The process is stopped at cleanup.
+// startServer runs the graph role of the real binary on a free loopback
+// port with a fixed environment (a new data dir, so the embedded store is
+// migrated and seeded) and returns its base URL.
 func startServer(t *testing.T, serviceToken string) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "b2b")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/b2b-orders/platform/cmd/b2b").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "serve", "--roles", "graph", "--host", "127.0.0.1", "--port", "graph=0")
-	cmd.Env = []string{
+	p := servetest.Start(t, servetest.Build(t), []string{
 		"B2B_DATA_DIR=" + filepath.Join(dir, "data"),
 		"JWT_SECRET=playground-browser-test-jwt-secret-0123456789",
 		"SERVICE_TOKEN=" + serviceToken,
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-
-	// Every line is kept for the failure report; the address comes from
-	// the "listening" line.
-	var (
-		mu   sync.Mutex
-		logs []string
-	)
-	log := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(logs, "\n") }
-	addrc := make(chan string, 1)
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			mu.Lock()
-			logs = append(logs, sc.Text())
-			mu.Unlock()
-			var l struct{ Msg, Role, Addr string }
-			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "listening" && l.Role == "graph" {
-				addrc <- l.Addr
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-readDone:
-		case <-time.After(10 * time.Second):
-			t.Errorf("b2b did not stop within 10 s of SIGTERM")
-			_ = cmd.Process.Kill()
-		}
-		if err := cmd.Wait(); err != nil && !t.Failed() {
-			t.Errorf("b2b: %v\n%s", err, log())
-		}
-		if t.Failed() {
-			t.Logf("b2b log:\n%s", log())
-		}
-	})
-
-	var addr string
-	select {
-	case addr = <-addrc:
-	case <-readDone:
-		t.Fatalf("b2b exited during start-up:\n%s", log())
-	case <-time.After(time.Minute):
-		t.Fatalf("b2b not listening within a minute:\n%s", log())
-	}
-	base := "http://" + addr
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := client.Get(base + "/health")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-			err = errors.New(resp.Status)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s/health: %v", base, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	}, []string{"graph"}, "--roles", "graph", "--port", "graph=0")
+	return p.URL("graph", "")
 }
 
 // browser is headless Chromium driven over the DevTools protocol on a pipe
