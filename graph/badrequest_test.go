@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +46,41 @@ func TestMalformedRequests(t *testing.T) {
 			r := g.send(t, tc.method, tc.contentType, admin, tc.body)
 			if r.status != tc.status || len(r.Errors) != 1 || !strings.HasPrefix(r.Errors[0].Message, tc.msg) || r.Errors[0].code() != server.CodeBadUserInput {
 				t.Fatalf("HTTP %d %s; want %d with one %s error %q…", r.status, r.raw, tc.status, server.CodeBadUserInput, tc.msg)
+			}
+		})
+	}
+}
+
+// Representations that _entities cannot resolve (an unknown or missing
+// __typename, a missing or malformed key) are the caller's mistake:
+// BAD_USER_INPUT, not an internal error, and nothing logged at ERROR.
+func TestEntitiesBadRepresentations(t *testing.T) {
+	t.Parallel()
+	g := newRig(t)
+	admin := g.admin(t)
+	query := `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id } ... on Customer { id } ... on Product { id } } }`
+	for _, rep := range []string{
+		`{"__typename":"Nope","id":"1"}`,
+		`{"__typename":"Query","id":"1"}`,
+		`{"id":"1"}`,
+		`{"__typename":7,"id":"1"}`,
+		`{"__typename":"Order"}`,
+		`{"__typename":"Order","id":null}`,
+		`{"__typename":"Order","id":"abc"}`,
+		`{"__typename":"Customer","id":"-1"}`,
+		`{"__typename":"Product","id":{"a":1}}`,
+		`{"__typename":"Product","id":"99999999999999999999"}`,
+	} {
+		t.Run(rep, func(t *testing.T) {
+			body := `{"query":` + strconv.Quote(query) + `,"variables":{"r":[{"__typename":"Order","id":"1"},` + rep + `]}}`
+			r := g.send(t, http.MethodPost, "application/json", admin, body)
+			if len(r.Errors) == 0 {
+				t.Fatalf("accepted: %s", r.raw)
+			}
+			for _, e := range r.Errors {
+				if e.code() != server.CodeBadUserInput {
+					t.Fatalf("code %q, want %s: %s", e.code(), server.CodeBadUserInput, r.raw)
+				}
 			}
 		})
 	}

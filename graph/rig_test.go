@@ -103,14 +103,20 @@ func checkGraphAnswer(t testing.TB, r *gqlResponse, logs *logBuffer) {
 	dec := json.NewDecoder(bytes.NewReader(r.raw))
 	dec.DisallowUnknownFields()
 	var shape struct {
-		Data       json.RawMessage `json:"data"`
-		Errors     []gqlError      `json:"errors"`
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			gqlError
+			Locations []struct{ Line, Column int } `json:"locations"`
+		} `json:"errors"`
 		Extensions json.RawMessage `json:"extensions"`
 	}
 	if err := dec.Decode(&shape); err != nil {
 		t.Fatalf("HTTP %d: not a GraphQL response (%v): %s", r.status, err, r.raw)
 	}
-	r.Data, r.Errors = shape.Data, shape.Errors
+	r.Data = shape.Data
+	for _, e := range shape.Errors {
+		r.Errors = append(r.Errors, e.gqlError)
+	}
 	if len(r.Errors) == 0 && (len(r.Data) == 0 || string(r.Data) == "null") {
 		t.Fatalf("HTTP %d: neither data nor errors: %s", r.status, r.raw)
 	}
@@ -136,8 +142,9 @@ func checkGraphAnswer(t testing.TB, r *gqlResponse, logs *logBuffer) {
 // logBuffer keeps JSON log lines (warnings and errors), safe for
 // concurrent use.
 type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	seen int // bytes errors has looked at
 }
 
 func (b *logBuffer) Write(p []byte) (int, error) {
@@ -152,13 +159,17 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
-// errors returns the lines logged at level ERROR.
+// errors returns the lines logged at level ERROR since the last call, so
+// that one finding does not fail every later input of a fuzz target.
 func (b *logBuffer) errors() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	var out []string
-	for _, l := range strings.Split(b.String(), "\n") {
+	for _, l := range strings.Split(b.buf.String()[b.seen:], "\n") {
 		if strings.Contains(l, `"level":"ERROR"`) {
 			out = append(out, l)
 		}
 	}
+	b.seen = b.buf.Len()
 	return strings.Join(out, "\n")
 }

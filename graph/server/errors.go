@@ -83,6 +83,13 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
+		// The federation runtime's own errors about _entities
+		// representations (an unknown __typename, a missing or malformed
+		// key) describe the caller's input and wrap no services error.
+		if se == nil && !errors.As(err, new(panicked)) && inEntities(ctx) {
+			gqlErr.Extensions = map[string]any{"code": CodeBadUserInput}
+			return gqlErr
+		}
 		if !errors.As(err, new(panicked)) {
 			log.ErrorContext(ctx, "graphql: internal error",
 				"err", err, "path", gqlErr.Path.String(), "request_id", middleware.GetReqID(ctx))
@@ -94,6 +101,12 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			Extensions: map[string]any{"code": CodeInternal},
 		}
 	}
+}
+
+// inEntities reports whether ctx is the resolution of the _entities field.
+func inEntities(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Field.Field != nil && fc.Field.Name == "_entities"
 }
 
 // panicked is a recovered panic, already logged with its stack.
