@@ -137,8 +137,11 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 		},
 	}
 	a.graphURL = graphURL
+	a.metrics = newMetrics(d)
 	a.customers = customers.New(d, nil)
-	a.orders = orders.New(d, customerDirectory(cfg, opts.roles, a.customers), orders.Config{CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL})
+	a.orders = orders.New(d, customerDirectory(cfg, opts.roles, a.customers), orders.Config{
+		CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Events: &a.metrics.orders,
+	})
 	if err := a.serveAll(ctx, lns); err != nil {
 		return err
 	}

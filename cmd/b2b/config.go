@@ -26,9 +26,9 @@ type Config struct {
 	// AuthRequired refuses callers without credentials on the public routes.
 	AuthRequired bool
 	// Port (PORT) replaces the role's default port when one role runs; 0 when unset.
-	Port              int
-	CustomersAPIBase  string
-	OrdersAPIBase     string
+	Port             int
+	CustomersAPIBase string
+	OrdersAPIBase    string
 	// GraphURL is where the orchestrator sends its mutation; empty means
 	// the graph role of the same process.
 	GraphURL          string

@@ -152,10 +152,16 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	return err
 }
 
-// versionString is "b2b VERSION (commit COMMIT)", from the link-time values
-// or else the module build info.
+// versionString is "b2b VERSION (commit COMMIT)".
 func versionString() string {
-	v, c := version, commit
+	v, c := build()
+	return fmt.Sprintf("b2b %s (commit %s)", v, c)
+}
+
+// build returns the version and commit, from the link-time values or else
+// the module build info ("dev" and "unknown" when neither says).
+func build() (v, c string) {
+	v, c = version, commit
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 			v = info.Main.Version
@@ -172,7 +178,7 @@ func versionString() string {
 	if c == "" {
 		c = "unknown"
 	}
-	return fmt.Sprintf("b2b %s (commit %s)", v, c)
+	return v, c
 }
 
 // newLogger writes cfg's format at cfg's level to w (stderr, where a

@@ -59,6 +59,8 @@ type app struct {
 	orders    *orders.Service
 	// graphURL is where the orchestrator role reaches the graph.
 	graphURL string
+	// metrics is the process's registry, served at /metrics on every role.
+	metrics *metrics
 }
 
 // Limits of every server.
@@ -76,17 +78,29 @@ const (
 	healthTimeout = 2 * time.Second
 )
 
-// handler builds the HTTP handler of one role.
+// handler builds the HTTP handler of one role. The probes and /metrics
+// sit outside the rate limit: an orchestrator or a scraper that gets 429
+// would take a healthy instance for a broken one. /metrics needs no
+// credential, like the probes: it is for the operator's scraper on the
+// internal network and must not be published (see README).
 func (a *app) handler(rl role) http.Handler {
 	r := chi.NewRouter()
-	r.Use(requestID, a.recoverer, limitBody, a.auth.Middleware)
+	r.Use(requestID, correlationID, a.observe(rl.name), withTimeout, a.recoverer, limitBody, a.auth.Middleware)
 	r.NotFound(notFound)
 	r.MethodNotAllowed(notFound) // the contract answers unknown methods like unknown routes
 	r.Get("/health", a.health)
-	if rl.routes != nil {
-		rl.routes(r, a)
-	}
-	a.mountGraph(rl.name, r)
+	r.Get("/livez", livez)
+	r.Get("/readyz", a.readyz)
+	r.Method(http.MethodGet, "/metrics", a.metrics.handler())
+	r.Group(func(r chi.Router) {
+		if limit := rateLimiter(a.cfg.RateLimit); limit != nil {
+			r.Use(limit)
+		}
+		if rl.routes != nil {
+			rl.routes(r, a)
+		}
+		a.mountGraph(rl.name, r)
+	})
 	return r
 }
 

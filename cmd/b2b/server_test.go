@@ -32,9 +32,10 @@ func testApp(t *testing.T, logs io.Writer) *app {
 	}
 	t.Cleanup(func() { d.Close() })
 	return &app{
-		db:   d,
-		log:  slog.New(slog.NewJSONHandler(logs, nil)),
-		auth: &auth.Authenticator{Tokens: &auth.Tokens{Secret: []byte("test-secret")}, ServiceToken: "svc", Required: true},
+		db:      d,
+		log:     slog.New(slog.NewJSONHandler(logs, nil)),
+		auth:    &auth.Authenticator{Tokens: &auth.Tokens{Secret: []byte("test-secret")}, ServiceToken: "svc", Required: true},
+		metrics: newMetrics(d),
 	}
 }
 

@@ -151,6 +151,13 @@ func requireAuth(ctx context.Context, next graphql.OperationHandler) graphql.Res
 	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, nil) {
 		if !publicFields[f.Name] {
 			se := services.As(err)
+			// The response middlewares (logOperation) never see a refused
+			// operation: tell the access log here.
+			name := opCtx.OperationName
+			if name == "" {
+				name = opCtx.Operation.Name
+			}
+			recordOperation(ctx, name, 1, time.Since(opCtx.Stats.OperationStart))
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 				Message:    se.Message,
 				Extensions: map[string]any{"code": CodeUnauthenticated},
