@@ -86,7 +86,8 @@ func (h *Handler) Handle(ctx context.Context, body []byte, correlationID, author
 	if req.CorrelationID != "" {
 		correlationID = req.CorrelationID
 	}
-	if correlationID == "" {
+	if correlationID == "" || !validCorrelationID(correlationID) {
+		// A header value can be anything in a Lambda event.
 		correlationID = h.newID()
 	}
 	fail := func(status int, msg string) Response {

@@ -46,9 +46,14 @@ func ParseRequest(body []byte) (Request, error) {
 		if t := jsonType(v); t != "string" {
 			return r, invalid{"Expected string, received " + t}
 		}
-		if err := json.Unmarshal(v, &r.CorrelationID); err != nil {
+		var id string
+		if err := json.Unmarshal(v, &id); err != nil {
 			return r, invalid{"Invalid JSON"}
 		}
+		if err := checkCorrelationID(id); err != nil {
+			return r, err
+		}
+		r.CorrelationID = id
 	}
 	id, err := intField(raw, "customer_id", "Invalid customer ID")
 	if err != nil {
@@ -94,6 +99,34 @@ func ParseRequest(body []byte) (Request, error) {
 		return r, invalid{"Idempotency key is required"}
 	}
 	return r, nil
+}
+
+// maxCorrelationID bounds a correlation id, which travels in headers.
+const maxCorrelationID = 255
+
+// checkCorrelationID refuses a correlation id that could not travel in the
+// X-Correlation-ID header of the call to the graph and of the answer:
+// control characters, or more than maxCorrelationID bytes.
+func checkCorrelationID(id string) error {
+	if len(id) > maxCorrelationID {
+		return invalid{fmt.Sprintf("Correlation ID must be at most %d characters", maxCorrelationID)}
+	}
+	if !validCorrelationID(id) {
+		return invalid{"Correlation ID must not contain control characters"}
+	}
+	return nil
+}
+
+func validCorrelationID(id string) bool {
+	if len(id) > maxCorrelationID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // intField reads a required integer of at least 1.
