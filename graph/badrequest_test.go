@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,5 +85,36 @@ func TestEntitiesBadRepresentations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// GET requests that gqlgen's GET transport refuses itself (past the error
+// presenter) still answer errors with a code.
+func TestGETRefusalsCarryACode(t *testing.T) {
+	t.Parallel()
+	g := newRig(t)
+	admin := g.admin(t)
+	for _, tc := range []struct {
+		name, rawQuery string
+		status         int
+	}{
+		{"a mutation", "query=" + url.QueryEscape(`mutation { cancelOrder(id: "2") { id } }`), 406},
+		{"variables that are not JSON", "query=" + url.QueryEscape(`{ __typename }`) + "&variables=%7B", 400},
+		{"extensions that are not JSON", "query=" + url.QueryEscape(`{ __typename }`) + "&extensions=x", 400},
+		{"a query string it cannot parse", "query=%zz", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/graphql", nil)
+			req.URL.RawQuery = tc.rawQuery
+			r := g.do(t, req, admin)
+			if r.status != tc.status || len(r.Errors) != 1 || r.Errors[0].code() != server.CodeBadUserInput {
+				t.Fatalf("HTTP %d %s; want %d with one %s error", r.status, r.raw, tc.status, server.CodeBadUserInput)
+			}
+		})
+	}
+	// What it answers well stays as it was.
+	r := g.do(t, httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(`{ product(id: "1") { sku } }`), nil), admin)
+	if r.status != http.StatusOK || string(r.Data) != `{"product":{"sku":"LAPTOP-001"}}` {
+		t.Fatalf("GET query: %d %s", r.status, r.raw)
 	}
 }

@@ -85,6 +85,13 @@ func (g *rig) send(t testing.TB, method, contentType, authorization, body string
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	return g.do(t, req, authorization)
+}
+
+// do sends req with the Authorization header (none when "") and checks
+// the answer as send does.
+func (g *rig) do(t testing.TB, req *http.Request, authorization string) gqlResponse {
+	t.Helper()
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}

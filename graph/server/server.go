@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -71,7 +72,7 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	}
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(codedGET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(unsupported{}) // last: what no other transport takes
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -116,6 +117,45 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 		Message: msg, Extensions: map[string]any{"code": CodeBadUserInput},
 	}}})
 }
+
+// codedGET is gqlgen's GET transport, with a code added to the errors it
+// writes itself, past the error presenter: a query string or variables it
+// cannot read, a mutation sent with GET (406).
+type codedGET struct{ transport.GET }
+
+func (t codedGET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	buf := &bufferedWriter{header: w.Header(), status: http.StatusOK}
+	t.GET.Do(buf, r, exec)
+	body := buf.body.Bytes()
+	if buf.status >= http.StatusBadRequest {
+		var resp graphql.Response
+		if json.Unmarshal(body, &resp) == nil {
+			coded := false
+			for _, e := range resp.Errors {
+				if _, has := e.Extensions["code"]; !has {
+					errcode.Set(e, CodeBadUserInput)
+					coded = true
+				}
+			}
+			if b, err := json.Marshal(resp); coded && err == nil {
+				body = b
+			}
+		}
+	}
+	w.WriteHeader(buf.status)
+	_, _ = w.Write(body)
+}
+
+// bufferedWriter keeps an answer for codedGET to look at.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedWriter) Header() http.Header         { return b.header }
+func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }
+func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
 
 // unsupported takes the requests that no other transport does (another
 // method, a POST body that is not JSON) and answers them in the graph's
