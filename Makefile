@@ -31,3 +31,11 @@ lambda:
 		GOOS=linux GOARCH=$$arch CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -ldflags "-s -w" \
 			-o bin/lambda/$$arch/bootstrap ./lambda || exit 1; \
 	done
+
+# The load benchmark of docs/BENCHMARKS.md: builds cmd/b2b, creates and
+# drops the database b2b_bench on the MariaDB/MySQL at 127.0.0.1:3306 (root,
+# no password) and runs every scenario at concurrency 1, 8, 32 and 128.
+# Smoke run: make bench BENCH_FLAGS=-quick. Flags: go run ./bench -h.
+.PHONY: bench
+bench:
+	go run ./bench $(BENCH_FLAGS)

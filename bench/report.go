@@ -62,8 +62,8 @@ func (e *benchEnv) report() string {
 	fmt.Fprintf(&b, "- pool %d connections (server DB_CONNECTION_LIMIT and ceiling), %s per cell after %s warm-up, concurrencies %v\n\n",
 		e.o.pool, e.o.duration, e.o.warmup, e.o.conc)
 
-	b.WriteString("| scenario | conc | ops/s | req/s | p50 ms | p99 ms | ops vs ceiling | p99 vs ceiling | errors | server CPU ms/req | MariaDB CPU ms/op | load gen CPU ms/op | server peak RSS MB | other procs, cores |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| scenario | conc | ops/s | req/s | p50 ms | p99 ms | ops vs ceiling | p99 vs ceiling | errors | server CPU ms/req | MariaDB CPU ms/op | load gen CPU ms/op | all three, ms/op | server peak RSS MB | other procs, cores |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range e.results {
 		ratio, p99r := "–", "–"
 		if c, ok := e.ceilingAt(r.conc); ok && isWrite(r.scenario) && c.ops > 0 {
@@ -75,9 +75,10 @@ func (e *benchEnv) report() string {
 			srvCPU = fmt.Sprintf("%.3f", 1000*r.serverCPU/float64(r.requests))
 			rss = mb(r.serverHWM)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.2f | %.2f | %s | %s | %d | %s | %.3f | %.3f | %s | %.2f |\n",
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.2f | %.2f | %s | %s | %d | %s | %.3f | %.3f | %.3f | %s | %.2f |\n",
 			r.scenario, r.conc, r.opsPerSec(), r.reqPerSec(), ms(r.p50), ms(r.p99), ratio, p99r, r.errs,
-			srvCPU, 1000*r.dbCPU/max(1, float64(r.ops)), 1000*r.selfCPU/max(1, float64(r.ops)), rss,
+			srvCPU, 1000*r.dbCPU/max(1, float64(r.ops)), 1000*r.selfCPU/max(1, float64(r.ops)),
+			1000*(r.serverCPU+r.dbCPU+r.selfCPU)/max(1, float64(r.ops)), rss,
 			r.otherCPU/r.elapsed.Seconds())
 	}
 
