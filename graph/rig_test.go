@@ -67,6 +67,10 @@ func (g *rig) admin(t testing.TB) string {
 	return g.bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "rig-admin"})
 }
 
+func (g *rig) customer(t testing.TB, id int) string {
+	return g.bearer(t, services.Principal{Role: services.RoleCustomer, CustomerID: id, Subject: "rig-customer"})
+}
+
 // gqlResponse is a decoded GraphQL answer and its HTTP status.
 type gqlResponse struct {
 	status int
@@ -100,6 +104,16 @@ func (g *rig) do(t testing.TB, req *http.Request, authorization string) gqlRespo
 	r := gqlResponse{status: rec.Code, raw: rec.Body.Bytes()}
 	checkGraphAnswer(t, &r, g.logs)
 	return r
+}
+
+// post sends a JSON body of {query, variables}.
+func (g *rig) post(t testing.TB, authorization, query string, variables map[string]any) gqlResponse {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.send(t, http.MethodPost, "application/json", authorization, string(body))
 }
 
 func checkGraphAnswer(t testing.TB, r *gqlResponse, logs *logBuffer) {

@@ -1,0 +1,197 @@
+package graph_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/graph/server"
+)
+
+// snapshot is what refused operations must leave as it was: the rows of
+// every table, every product's stock and price and every order's status.
+func snapshot(t testing.TB, d *db.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		"SELECT COUNT(*) FROM customers", "SELECT COUNT(*) FROM products", "SELECT COUNT(*) FROM orders",
+		"SELECT COUNT(*) FROM order_items", "SELECT COUNT(*) FROM idempotency_keys",
+		"SELECT id, sku, name, price_cents, stock FROM products ORDER BY id",
+		"SELECT id, customer_id, status, total_cents FROM orders ORDER BY id",
+		"SELECT id, name, email, deleted_at IS NULL FROM customers ORDER BY id",
+	} {
+		rows, err := d.SQL.QueryContext(t.Context(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if bs, ok := v.([]byte); ok {
+					v = string(bs)
+				}
+				fmt.Fprintf(&b, "%v|", v)
+			}
+			b.WriteString("\n")
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
+// nest wraps inner in n levels of order → customer → orders.
+func nest(n int) string {
+	q := "id"
+	for range n / 4 {
+		q = "orders(first: 1) { edges { node { customer { " + q + " } } } }"
+	}
+	return "{ customer(id: \"1\") { " + q + " } }"
+}
+
+// aliases repeats field n times under distinct aliases.
+func aliases(n int, field string) string {
+	var b strings.Builder
+	b.WriteString("{ ")
+	for i := range n {
+		fmt.Fprintf(&b, "a%d: %s ", i, field)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// Hostile operations are refused with a 4xx or an error with a code, and
+// the data is exactly as it was before any of them. Batches, bodies that
+// are no GraphQL request and other content types are in
+// TestMalformedRequests.
+func TestHostileOperations(t *testing.T) {
+	t.Parallel()
+	g := newRig(t)
+	admin := g.admin(t)
+	before := snapshot(t, g.db)
+	// introspection nests a and b alternately n times under __type.
+	introspection := func(n int, a, b string) string {
+		return `{ __type(name: "Order") { ` + strings.Repeat(a+` { `+b+` { `, n) + `name` + strings.Repeat(` } }`, n) + ` } }`
+	}
+	cases := []struct {
+		name, auth, body string
+		status           int
+		code             string
+	}{
+		{"50 levels deep", admin, q(nest(50)), 200, server.CodeDepthLimit},
+		{"200 levels deep", admin, q(nest(200)), 200, server.CodeDepthLimit},
+		{"50 levels of fragments", admin, q(`{ customer(id: "1") { ...F0 } } ` + fragments(50)), 200, server.CodeDepthLimit},
+		{"nesting past the parser's limit", admin, q(strings.Repeat("{ a ", 2000) + strings.Repeat("}", 2000)), 422, "GRAPHQL_PARSE_FAILED"},
+		{"1,000 aliases of a page of orders", admin, q(aliases(1000, `orders(first: 100) { edges { node { items { product { sku } } } } }`)), 200, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"1,000 aliases of the product list", admin, q(aliases(1000, `products(first: 100) { edges { node { sku } } }`)), 200, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"1,000 aliases of a mutation", admin, q("mutation " + aliases(1000, `cancelOrder(id: "2") { items { product { stock } } }`)), 200, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"1,000 aliases of _entities", admin, q(aliases(1000, `_entities(representations: [{__typename: "Order", id: "1"}]) { ... on Order { items { product { sku } } } }`)), 200, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"a page size far over the maximum", admin, q(`{ customers(first: 2147483647) { edges { node { orders(first: 2147483647) { edges { node { items { id } } } } } } } }`), 200, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"deep __type nesting", "", q(introspection(20, "fields", "type")), 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"deep possibleTypes nesting", "", q(introspection(20, "possibleTypes", "interfaces")), 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"introspection nested past the parser's limit", "", q(introspection(600, "ofType", "ofType")), 422, "GRAPHQL_PARSE_FAILED"},
+		{"deep __schema nesting", "", q(`{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }`), 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"introspection beside data without credentials", "", q(`{ __schema { types { name } } orders { edges { cursor } } }`), 200, server.CodeUnauthenticated},
+		{"a fragment cycle", admin, q(`{ customer(id: "1") { ...A } } fragment A on Customer { ...B } fragment B on Customer { ...A }`), 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"10,000 directives", admin, q(`{ customer(id: "1") { id ` + strings.Repeat(`@include(if: true) `, 10000) + `} }`), 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"a body over 1 MiB", admin, q(`{ products(search: "` + strings.Repeat("x", 1<<20) + `") { edges { cursor } } }`), 413, server.CodeBadUserInput},
+		{"10,000 order lines", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
+			`{"in":{"customerId":"1","items":[`+strings.TrimSuffix(strings.Repeat(`{"productId":"2","quantity":1},`, 10000), ",")+`]}}`), 200, server.CodeInsufficientStock},
+		{"10,000 different products", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
+			`{"in":{"customerId":"1","items":[`+lines(10000)+`]}}`), 200, server.CodeBadUserInput},
+		{"quantity 2^31", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
+			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":2147483648}]}}`), 200, server.CodeBadUserInput},
+		{"quantity 1e309", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
+			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":1e309}]}}`), 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"quantity -0", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
+			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":-0}]}}`), 200, server.CodeBadUserInput},
+		{"price 2^53", admin, vq(`mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
+			`{"in":{"sku":"P","name":"n","priceCents":9007199254740993}}`), 200, server.CodeBadUserInput},
+		{"price 2^31 literal", admin, q(`mutation { createProduct(input: {sku: "P", name: "n", priceCents: 2147483648}) { id } }`), 200, server.CodeBadUserInput},
+		{"stock 1.5", admin, q(`mutation { updateProduct(id: "1", input: {stock: 1.5}) { id } }`), 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"id 0", admin, q(`mutation { cancelOrder(id: "0") { id } }`), 200, server.CodeBadUserInput},
+		{"id -1", admin, q(`mutation { deleteCustomer(id: "-1") }`), 200, server.CodeBadUserInput},
+		{"id 2^63", admin, q(`mutation { confirmOrder(id: "9223372036854775808", idempotencyKey: "k") { id } }`), 200, server.CodeBadUserInput},
+		{"NUL in a name", admin, vq(`mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { id } }`,
+			`{"in":{"name":"a\u0000b","email":"nul@example.com"}}`), 200, server.CodeBadUserInput},
+		{"SQL in an email", admin, q(`mutation { createCustomer(input: {name: "x", email: "' OR 1=1 --"}) { id } }`), 200, server.CodeBadUserInput},
+		{"SQL in an id", admin, q(`{ order(id: "1 OR 1=1") { id } }`), 200, server.CodeBadUserInput},
+		{"SQL in a cursor", admin, q(`{ orders(after: "' OR 1=1 --") { edges { cursor } } }`), 200, server.CodeBadUserInput},
+		{"another list's cursor", admin, q(`{ orders(after: "Y3VzdG9tZXI6MQ") { edges { cursor } } }`), 200, server.CodeBadUserInput},
+		{"duplicate variables keys", admin, `{"query":"mutation($id: ID!) { cancelOrder(id: $id) { id } }","variables":{"id":"2","id":"0"}}`, 200, server.CodeBadUserInput},
+		{"duplicate input fields", admin, q(`mutation { cancelOrder(id: "2", id: "3") { id } }`), 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"GET with a mutation", admin, "", 406, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var r gqlResponse
+			if tc.name == "GET with a mutation" {
+				r = g.get(t, admin, `mutation { cancelOrder(id: "2") { id } }`)
+				if r.status != http.StatusNotAcceptable || len(r.Errors) == 0 {
+					t.Fatalf("HTTP %d %s", r.status, r.raw)
+				}
+				return
+			}
+			r = g.send(t, http.MethodPost, "application/json", tc.auth, tc.body)
+			if r.status != tc.status || len(r.Errors) == 0 || r.Errors[0].code() != tc.code {
+				t.Fatalf("HTTP %d %.300s; want %d with %s", r.status, r.raw, tc.status, tc.code)
+			}
+		})
+	}
+	if after := snapshot(t, g.db); after != before {
+		t.Fatalf("data changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// q is the JSON body of a query without variables.
+func q(query string) string { return vq(query, `{}`) }
+
+// vq is the JSON body of a query with variables given as JSON.
+func vq(query, variables string) string {
+	return `{"query":` + jsonQuote(query) + `,"variables":` + variables + `}`
+}
+
+func jsonQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}
+
+// fragments defines F0…F(n-1), each going one customer → order → customer
+// level deeper through the next.
+func fragments(n int) string {
+	var b strings.Builder
+	for i := range n {
+		next := "id"
+		if i < n-1 {
+			next = fmt.Sprintf("...F%d", i+1)
+		}
+		fmt.Fprintf(&b, "fragment F%d on Customer { orders(first: 1) { edges { node { customer { %s } } } } } ", i, next)
+	}
+	return b.String()
+}
+
+func lines(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`{"productId":"%d","quantity":1}`, i+1)
+	}
+	return strings.Join(parts, ",")
+}
+
+// get sends a GraphQL GET request.
+func (g *rig) get(t testing.TB, authorization, query string) gqlResponse {
+	t.Helper()
+	return g.do(t, httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(query), nil), authorization)
+}
