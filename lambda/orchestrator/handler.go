@@ -75,6 +75,8 @@ var statusByCode = map[string]int{
 	"CONFLICT":            http.StatusConflict,
 	"UNAUTHENTICATED":     http.StatusUnauthorized,
 	"FORBIDDEN":           http.StatusForbidden,
+	// The graph limits a caller whose own token the local form passes on.
+	"RATE_LIMITED": http.StatusTooManyRequests,
 }
 
 // Handle answers one request body. correlationID is the caller's header

@@ -251,6 +251,17 @@ func TestGraphDownAndRefused(t *testing.T) {
 	if r := retry.Handle(t.Context(), body, "", ""); r.Status != http.StatusServiceUnavailable || calls != 3 {
 		t.Fatalf("flaky graph = %+v after %d calls", r, calls)
 	}
+	// The graph limiting the caller is the caller's 429, not our failure.
+	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"errors":[{"message":"Too many requests","extensions":{"code":"RATE_LIMITED"}}],"data":null}`)
+	}))
+	defer limited.Close()
+	slow := *e.h
+	slow.Graph = &orchestrator.GraphClient{URL: limited.URL, ServiceToken: serviceToken, HTTP: limited.Client()}
+	if r := slow.Handle(t.Context(), body, "", ""); r.Status != http.StatusTooManyRequests || r.Error != "Too many requests" {
+		t.Fatalf("rate limited = %+v", r)
+	}
 	// No order reached the store through any of them.
 	if s := e.stock(t, 1); s != 50 {
 		t.Fatalf("stock = %d", s)
