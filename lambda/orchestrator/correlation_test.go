@@ -41,4 +41,10 @@ func TestCorrelationIDMustFitAHeader(t *testing.T) {
 	if r.Status != http.StatusCreated || r.CorrelationID != "generated-id" {
 		t.Fatalf("header id with CRLF: %+v", r)
 	}
+	// A header id that is not UTF-8 would be one thing in the JSON answer
+	// and another in its header.
+	r = e.h.Handle(t.Context(), []byte(`{"customer_id":1,"items":[{"product_id":1,"qty":1}],"idempotency_key":"corr-3"}`), "\x84", "")
+	if r.Status != http.StatusCreated || r.CorrelationID != "generated-id" {
+		t.Fatalf("header id not UTF-8: %+v", r)
+	}
 }

@@ -28,7 +28,9 @@ func (h *Handler) Register(r chi.Router) {
 
 func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	correlationID := r.Header.Get("X-Correlation-ID")
-	if correlationID == "" {
+	if correlationID == "" || !validCorrelationID(correlationID) {
+		// Bytes that are no UTF-8 would be replaced in the JSON answer
+		// but not in its header.
 		correlationID = h.newID()
 	}
 	p, err := auth.FromContext(r.Context())

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"unicode/utf8"
 )
 
 // Request is a create-and-confirm request as the original orchestrator
@@ -106,7 +107,8 @@ const maxCorrelationID = 255
 
 // checkCorrelationID refuses a correlation id that could not travel in the
 // X-Correlation-ID header of the call to the graph and of the answer:
-// control characters, or more than maxCorrelationID bytes.
+// control characters, or more than maxCorrelationID bytes. (One from a JSON
+// body is valid UTF-8; validCorrelationID also checks that, for headers.)
 func checkCorrelationID(id string) error {
 	if len(id) > maxCorrelationID {
 		return invalid{fmt.Sprintf("Correlation ID must be at most %d characters", maxCorrelationID)}
@@ -118,7 +120,7 @@ func checkCorrelationID(id string) error {
 }
 
 func validCorrelationID(id string) bool {
-	if len(id) > maxCorrelationID {
+	if len(id) > maxCorrelationID || !utf8.ValidString(id) {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
