@@ -47,7 +47,7 @@ func TestGatewayEquality(t *testing.T) {
 	admin, service, customer1 := e.admin(), "Bearer "+testServiceToken, e.customer(1)
 	type check struct {
 		name, auth, query string
-		vars               map[string]any
+		vars              map[string]any
 		// against, when set, is the graph the combined graph is compared
 		// with instead of the gateway (for _entities, which a gateway
 		// does not serve).
@@ -62,20 +62,20 @@ func TestGatewayEquality(t *testing.T) {
 			query: `{ orders(first: 5) { edges { node { id status customer { name } items { product { sku } quantity } } } } }`},
 		{name: "customers → orders, two pages", auth: admin,
 			query: `query($after: String) { customers(first: 2, after: $after) { edges { cursor node { id name orders(first: 1) { edges { node { id totalCents customer { email } } } pageInfo { hasNextPage } } } } pageInfo { hasNextPage endCursor } } }`,
-			vars: map[string]any{"after": nil}},
+			vars:  map[string]any{"after": nil}},
 		{name: "products search and filters", auth: admin,
 			query: `{ products(first: 3, search: "USB") { edges { node { sku name priceCents stock } } } orders(status: CONFIRMED, from: "2024-01-01T00:00:00Z") { edges { node { id customer { id } } } } }`},
 		{name: "customer token sees only its own, nested", auth: customer1,
 			query: `{ orders(first: 10) { edges { node { id customer { name orders { edges { node { id } } } } } } } customers { edges { node { id } } } }`},
 		{name: "_entities: customers from the combined graph and the customers subgraph", auth: admin, against: "customers",
 			query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Customer { id name email } } }`,
-			vars: map[string]any{"r": []any{map[string]any{"__typename": "Customer", "id": "3"}, map[string]any{"__typename": "Customer", "id": "1"}}}},
+			vars:  map[string]any{"r": []any{map[string]any{"__typename": "Customer", "id": "3"}, map[string]any{"__typename": "Customer", "id": "1"}}}},
 		{name: "_entities: orders and products from the combined graph and the orders subgraph", auth: admin, against: "orders",
 			query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Order { id status items { quantity product { sku } } } ... on Product { id name } } }`,
-			vars: map[string]any{"r": []any{map[string]any{"__typename": "Order", "id": "3"}, map[string]any{"__typename": "Product", "id": "7"}}}},
+			vars:  map[string]any{"r": []any{map[string]any{"__typename": "Order", "id": "3"}, map[string]any{"__typename": "Product", "id": "7"}}}},
 		{name: "createAndConfirmOrder through the gateway, replayed on the combined graph", auth: service,
 			query: `mutation($in: CreateAndConfirmOrderInput!) { createAndConfirmOrder(input: $in) { id status totalCents customer { id name } items { quantity product { sku } } } }`,
-			vars: map[string]any{"in": map[string]any{"customerId": "2", "items": []any{map[string]any{"productId": "3", "quantity": 2}}, "idempotencyKey": "gateway-check-1", "correlationId": "c-1"}}},
+			vars:  map[string]any{"in": map[string]any{"customerId": "2", "items": []any{map[string]any{"productId": "3", "quantity": 2}}, "idempotencyKey": "gateway-check-1", "correlationId": "c-1"}}},
 	}
 	passed, failed := 0, 0
 	for _, c := range checks {

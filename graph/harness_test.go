@@ -72,6 +72,7 @@ func newEnv(t *testing.T, opt ...envOption) *env {
 	tokens := &auth.Tokens{Secret: []byte(testSecret), Now: func() time.Time { return now }}
 	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: !cfg.authOptional}
 	opts := cfg.opts
+	svc.Wait = opts.Services.Wait
 	opts.Services = svc
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -181,7 +182,6 @@ func vars(kv ...any) map[string]any {
 	}
 	return m
 }
-
 
 func mustJSON(t *testing.T, data []byte, out any) {
 	t.Helper()

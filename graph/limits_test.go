@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/graph"
@@ -56,6 +57,9 @@ func TestStatementCount(t *testing.T) {
 
 	e := newEnv(t, func(c *envConfig) {
 		c.store = func(d *db.DB) *db.DB { return &db.DB{Client: d.Client.Debug(), SQL: d.SQL, Dialect: d.Dialect} }
+		// What is under test is that every edge goes through a loader; a
+		// long wait keeps a loaded CI machine from splitting the batches.
+		c.opts.Services.Wait = 100 * time.Millisecond
 	})
 	admin := e.admin()
 	for i := range 46 {

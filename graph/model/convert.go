@@ -36,7 +36,8 @@ func FromOrder(o orders.Order) *Order {
 // FromItems converts an order's service items.
 func FromItems(items []orders.Item) []*OrderItem {
 	return services.Map(items, func(it orders.Item) *OrderItem {
-		return &OrderItem{ID: it.ID, ProductID: it.ProductID, Quantity: it.Qty, UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents}
+		return &OrderItem{ID: it.ID, ProductID: it.ProductID, Quantity: it.Qty, UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents,
+			ProductSKU: it.ProductSKU, ProductName: it.ProductName}
 	})
 }
 

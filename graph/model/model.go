@@ -59,6 +59,11 @@ type OrderItem struct {
 	Quantity       int64
 	UnitPriceCents int64
 	SubtotalCents  int64
+	// ProductSKU and ProductName come with the item from the services
+	// (empty when unknown), so that a selection of only those product
+	// fields needs no product read.
+	ProductSKU  string
+	ProductName string
 }
 
 // PageInfo says where a page sits in its list.

@@ -1,6 +1,9 @@
 package orders
 
 import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
 	"slices"
 	"time"
 
@@ -74,6 +77,24 @@ func customerOrdersKey(customerID int, first *int, after *string) (loaders.Custo
 		return loaders.CustomerOrdersKey{}, err
 	}
 	return loaders.CustomerOrdersKey{CustomerID: customerID, After: a, First: n}, nil
+}
+
+// productFromItem answers OrderItem.product from the item itself when the
+// selection asks only for what the item carries (id, sku, name): the
+// orchestrator's `product { id }` then costs no read. Otherwise nil, and
+// the product loader answers.
+func productFromItem(ctx context.Context, it *model.OrderItem) *model.Product {
+	if it.ProductSKU == "" {
+		return nil
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "id", "sku", "name", "__typename":
+		default:
+			return nil
+		}
+	}
+	return &model.Product{ID: it.ProductID, Sku: it.ProductSKU, Name: it.ProductName}
 }
 
 // CustomerStubs answers _entities representations of Customer in the

@@ -82,6 +82,9 @@ func (r *orderResolver) Items(ctx context.Context, obj *model.Order) ([]*model.O
 }
 
 func (r *orderItemResolver) Product(ctx context.Context, obj *model.OrderItem) (*model.Product, error) {
+	if p := productFromItem(ctx, obj); p != nil {
+		return p, nil
+	}
 	p, err := loaders.From(ctx).Product(ctx, obj.ProductID)
 	if err == nil && p == nil {
 		err = errProductNotFound
