@@ -186,6 +186,7 @@ func TestRaceForEmailOverHTTP(t *testing.T) {
 				t.Error(err)
 				return
 			}
+			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", e.admin)
 			resp, err := srv.Client().Do(req)
 			if err != nil {

@@ -3,6 +3,7 @@ package rest
 import (
 	"errors"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -48,12 +49,36 @@ func TestReadObjectLimit(t *testing.T) {
 	if len(fits) != MaxBodyBytes {
 		t.Fatalf("len %d", len(fits))
 	}
-	if _, err := readObject(httptest.NewRequest("POST", "/", strings.NewReader(fits))); err != nil {
+	if _, err := readObject(jsonRequest(fits)); err != nil {
 		t.Fatalf("a body of exactly MaxBodyBytes: %v", err)
 	}
 	over := fits + " "
-	if _, err := readObject(httptest.NewRequest("POST", "/", strings.NewReader(over))); !errors.Is(err, errTooLarge) {
+	if _, err := readObject(jsonRequest(over)); !errors.Is(err, errTooLarge) {
 		t.Fatalf("a body one byte over: %v", err)
+	}
+}
+
+func jsonRequest(body string) *http.Request {
+	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+// A body that is not declared JSON is no body, whatever it holds.
+func TestReadObjectIgnoresOtherContentTypes(t *testing.T) {
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "application/jsonx", "bogus;;"} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(`{"a":1}`))
+		r.Header.Set("Content-Type", ct)
+		if obj, err := readObject(r); err != nil || len(obj) != 0 {
+			t.Errorf("Content-Type %q: %v, %v", ct, obj, err)
+		}
+	}
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(`{"a":1}`))
+		r.Header.Set("Content-Type", ct)
+		if obj, err := readObject(r); err != nil || len(obj) != 1 {
+			t.Errorf("Content-Type %q: %v, %v", ct, obj, err)
+		}
 	}
 }
 
@@ -77,7 +102,7 @@ func TestReadObject(t *testing.T) {
 		{"\ufeff\ufeff{}", "Invalid JSON"},
 	}
 	for _, c := range cases {
-		_, err := readObject(httptest.NewRequest("POST", "/", strings.NewReader(c.body)))
+		_, err := readObject(jsonRequest(c.body))
 		got := ""
 		if err != nil {
 			got = services.As(err).Message
