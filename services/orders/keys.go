@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -143,62 +144,55 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		return Order{}, errDenied
 	}
 	use := newKeyUse(opCreateAndConfirm, 0, req.String())
-	// A retry replays without asking the customer directory again, so it
-	// answers the same even if the customer has gone since.
-	if o, found, err := s.replay(ctx, p, in.IdempotencyKey, use); found || err != nil {
-		s.report(effect{replayed: true}, err)
-		return o, err
-	}
-	if err := s.authorizeOrder(ctx, req.customerID); err != nil {
-		return Order{}, err
-	}
-	var out Order
-	var done effect
-	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		done = effect{}
-		k, err := s.lookupKey(ctx, tx.Client(), in.IdempotencyKey, use)
+	for attempt := range maxAttempts {
+		// The key is read once per attempt, outside the transaction: a
+		// retry replays without asking the customer directory again (so it
+		// answers the same even if the customer has gone since), and a
+		// concurrent duplicate that gets past this read fails on the key's
+		// unique index at commit time and comes back here to replay.
+		k, err := s.lookupKey(ctx, s.db.Client, in.IdempotencyKey, use)
 		if err != nil {
-			return err
+			return Order{}, services.Wrap(err, "look up key")
 		}
 		if k.live {
-			done.replayed = true
-			out, err = readOrder(ctx, tx.Client(), p, k.target)
-			return err
+			o, err := readOrder(ctx, s.db.Client, p, k.target)
+			err = services.Wrap(err, "replay order")
+			s.report(effect{replayed: true}, err)
+			return o, err
 		}
-		o, err := s.place(ctx, tx, req, StatusConfirmed)
-		if err != nil {
-			return err
+		if attempt == 0 {
+			if err := s.authorizeOrder(ctx, req.customerID); err != nil {
+				return Order{}, err
+			}
 		}
-		// The key goes in last because it names the new order; a
-		// concurrent duplicate that got this far fails here on the unique
-		// key, rolls back its stock and replays.
-		if err := s.insertKey(ctx, tx, in.IdempotencyKey, k, use, o.ID, StatusConfirmed); err != nil {
-			return err
+		var out Order
+		err = s.db.WithTx(ctx, func(tx *ent.Tx) error {
+			o, err := s.place(ctx, tx, req, StatusConfirmed)
+			if err != nil {
+				return err
+			}
+			// The key goes in last because it names the new order.
+			if err := s.insertKey(ctx, tx, in.IdempotencyKey, k, use, o.ID, StatusConfirmed); err != nil {
+				return err
+			}
+			out = o
+			return nil
+		})
+		if errors.Is(err, errRetry) {
+			continue
 		}
-		done = effect{created: true, confirmed: true}
-		out = o
-		return nil
-	})
-	if services.KindOf(err) == services.FailedPrecondition {
-		// A duplicate may have lost the stock race to its own first
-		// attempt: that attempt's order is the answer.
-		if o, found, rerr := s.replay(ctx, p, in.IdempotencyKey, use); found || rerr != nil {
-			s.report(effect{replayed: true}, rerr)
-			return o, rerr
+		if services.KindOf(err) == services.FailedPrecondition {
+			// A duplicate may have lost the stock race to its own first
+			// attempt: then that attempt's order is the answer.
+			if k, lerr := s.lookupKey(ctx, s.db.Client, in.IdempotencyKey, use); lerr == nil && k.live {
+				continue
+			}
 		}
+		err = services.Wrap(err, "create and confirm")
+		s.report(effect{created: true, confirmed: true}, err)
+		return out, err
 	}
-	s.report(done, err)
-	return out, err
-}
-
-// replay returns the order a key already guards, outside any transaction.
-func (s *Service) replay(ctx context.Context, p services.Principal, key string, use keyUse) (Order, bool, error) {
-	k, err := s.lookupKey(ctx, s.db.Client, key, use)
-	if err != nil || !k.live {
-		return Order{}, false, services.Wrap(err, "replay key")
-	}
-	o, err := readOrder(ctx, s.db.Client, p, k.target)
-	return o, true, services.Wrap(err, "replay order")
+	return Order{}, errBusy
 }
 
 // storedKey is what lookupKey found of a key.

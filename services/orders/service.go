@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	stdsql "database/sql"
 	"errors"
 	"slices"
 	"strconv"
@@ -269,26 +270,65 @@ func (s *Service) GetOrder(ctx context.Context, id int) (Order, error) {
 	return o, services.Wrap(err, "get order")
 }
 
+// orderWithItems reads an order joined with its items and their products'
+// names and skus, items in id order: one statement, the hot path of every
+// order read and of confirm and cancel.
+const orderWithItems = `SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.confirmed_at, o.canceled_at,
+	i.id, i.product_id, i.qty, i.unit_price_cents, i.subtotal_cents, p.name, p.sku
+FROM orders o
+LEFT JOIN order_items i ON i.order_id = o.id
+LEFT JOIN products p ON p.id = i.product_id
+WHERE o.id = ?`
+
 // readOrder reads an order and its items as p may see it.
 func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int) (Order, error) {
-	q := c.Order.Query().Where(order.ID(id))
+	query, args := orderWithItems, []any{id}
 	if p.IsCustomer() {
-		q.Where(order.CustomerID(p.CustomerID))
+		query += " AND o.customer_id = ?"
+		args = append(args, p.CustomerID)
 	}
-	eo, err := q.Only(ctx)
-	if ent.IsNotFound(err) {
+	rows, err := c.QueryContext(ctx, query+" ORDER BY i.id", args...)
+	if err != nil {
+		return Order{}, err
+	}
+	defer rows.Close()
+	var (
+		o              Order
+		found          bool
+		confirmed      stdsql.NullTime
+		canceled       stdsql.NullTime
+		itemID, prodID stdsql.NullInt64
+		qty, unit, sub stdsql.NullInt64
+		name, sku      stdsql.NullString
+	)
+	for rows.Next() {
+		if err := rows.Scan(&o.ID, &o.CustomerID, &o.Status, &o.TotalCents, &o.CreatedAt, &confirmed, &canceled,
+			&itemID, &prodID, &qty, &unit, &sub, &name, &sku); err != nil {
+			return Order{}, err
+		}
+		found = true
+		if itemID.Valid {
+			o.Items = append(o.Items, Item{ID: int(itemID.Int64), OrderID: o.ID, ProductID: int(prodID.Int64),
+				Qty: qty.Int64, UnitPriceCents: unit.Int64, SubtotalCents: sub.Int64, ProductName: name.String, ProductSKU: sku.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Order{}, err
+	}
+	if !found {
 		return Order{}, errOrderNotFound
 	}
-	if err != nil {
-		return Order{}, err
-	}
-	items, err := loadItems(ctx, c, nil, id)
-	if err != nil {
-		return Order{}, err
-	}
-	o := orderFromEnt(eo)
-	o.Items = items[id]
+	o.CreatedAt = o.CreatedAt.UTC()
+	o.ConfirmedAt, o.CanceledAt = nullTime(confirmed), nullTime(canceled)
 	return o, nil
+}
+
+func nullTime(t stdsql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
 }
 
 // ListOrdersParams selects a page of orders ordered by id.
@@ -550,19 +590,23 @@ func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, was Stat
 	return nil
 }
 
+// maxAttempts bounds how often a call runs its transaction again after
+// another transaction changed what it read.
+const maxAttempts = 5
+
+// errBusy answers a call whose transaction kept losing races.
+var errBusy = services.Errorf(services.Conflict, services.CodeConflict, "The order changed concurrently; try again")
+
 // inTx runs fn in a transaction, again when it asks for a retry, and
 // translates what comes out.
 func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	const attempts = 5
-	for i := 0; ; i++ {
+	for range maxAttempts {
 		err := s.db.WithTx(ctx, fn)
 		if !errors.Is(err, errRetry) {
 			return services.Wrap(err, "orders transaction")
 		}
-		if i == attempts-1 {
-			return services.Errorf(services.Conflict, services.CodeConflict, "The order changed concurrently; try again")
-		}
 	}
+	return errBusy
 }
 
 func orderFromEnt(o *ent.Order) Order {
