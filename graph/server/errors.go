@@ -29,6 +29,9 @@ const (
 	// CodeDepthLimit is the code of an operation nested deeper than allowed;
 	// the complexity limit answers gqlgen's COMPLEXITY_LIMIT_EXCEEDED.
 	CodeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
+	// CodeUnavailable answers an operation that waited for its turn until
+	// its deadline.
+	CodeUnavailable = "UNAVAILABLE"
 )
 
 // Code returns the extensions.code of a services error: the one table

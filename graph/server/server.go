@@ -36,6 +36,10 @@ const (
 	DefaultMaxDepth      = 12
 	DefaultMaxComplexity = 20000
 	DefaultMaxBodyBytes  = 1 << 20
+	// DefaultMaxInFlight keeps a busy graph's memory bounded (see
+	// docs/BENCHMARKS.md) while leaving two cores far more work than
+	// they can do at once.
+	DefaultMaxInFlight = 32
 )
 
 // Options configure a graph handler. Zero fields take the defaults.
@@ -53,6 +57,11 @@ type Options struct {
 	MaxComplexity int
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
+	// MaxInFlight bounds the operations executing at once; the others
+	// wait their turn until their context ends. gqlgen resolves list
+	// elements in goroutines of their own, so memory grows with the
+	// operations in flight, not with the connections.
+	MaxInFlight int
 }
 
 // New returns the HTTP handler of es. It expects the authentication
@@ -70,6 +79,9 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = DefaultMaxInFlight
+	}
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(codedGET{})
@@ -85,7 +97,7 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	srv.SetRecoverFunc(recoverer(opts.Logger))
 	srv.AroundOperations(requireAuth)
 	srv.AroundResponses(logOperation(opts.Logger))
-	h := loaders.Middleware(opts.Services, srv)
+	h := limitInFlight(opts.MaxInFlight, loaders.Middleware(opts.Services, srv))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Read the body here, bounded, so that an oversized one gets its
 		// own answer instead of a read error deep in the transport.
@@ -109,12 +121,33 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	})
 }
 
+// limitInFlight lets at most n requests into next at once; the others wait
+// for a turn until their context ends (the client left, or the server's
+// request timeout passed) and are then answered 503 UNAVAILABLE.
+func limitInFlight(n int, next http.Handler) http.Handler {
+	turns := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case turns <- struct{}{}:
+			defer func() { <-turns }()
+			next.ServeHTTP(w, r)
+		case <-r.Context().Done():
+			w.Header().Set("Retry-After", "1")
+			writeCodedError(w, http.StatusServiceUnavailable, CodeUnavailable, "The server is busy; try again")
+		}
+	})
+}
+
 // writeError answers a request refused before it became an operation.
 func writeError(w http.ResponseWriter, status int, msg string) {
+	writeCodedError(w, status, CodeBadUserInput, msg)
+}
+
+func writeCodedError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
-		Message: msg, Extensions: map[string]any{"code": CodeBadUserInput},
+		Message: msg, Extensions: map[string]any{"code": code},
 	}}})
 }
 
