@@ -226,14 +226,14 @@ func TestSplitRoles(t *testing.T) {
 	// that is its failure, not the caller's, and nothing is taken.
 	cust.Stop(t)
 	s, b = call(t, "POST", ord.URL("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":2,"qty":1}]}`, "")
-	expect(t, "order while customers is down", s, b, 500, "Internal server error")
+	expect(t, "order while customers is down", s, b, 503, "Service temporarily unavailable")
 	s, b = call(t, "GET", ord.URL("orders", "/api/v1/products/2"), "", "")
 	var p struct{ Stock int }
 	dataOf(t, b, &p)
 	if s != 200 || p.Stock != 199 {
 		t.Fatalf("product 2: %d %s", s, b)
 	}
-	if !strings.Contains(ord.Logs(), `"msg":"internal error"`) {
+	if !strings.Contains(ord.Logs(), `"status":503`) {
 		t.Fatalf("the failure is not logged:\n%s", ord.Logs())
 	}
 }

@@ -40,6 +40,7 @@ var kindStatus = map[services.Kind]int{
 	services.NotFound:           http.StatusNotFound,
 	services.Conflict:           http.StatusConflict,
 	services.FailedPrecondition: http.StatusBadRequest,
+	services.Unavailable:        http.StatusServiceUnavailable,
 	services.Internal:           http.StatusInternalServerError,
 }
 

@@ -6,6 +6,8 @@ package services
 import (
 	"errors"
 	"fmt"
+
+	"github.com/b2b-orders/platform/db"
 )
 
 // Kind classifies an error for every transport. Each transport maps Kinds
@@ -22,6 +24,9 @@ const (
 	NotFound
 	Conflict
 	FailedPrecondition
+	// Unavailable: the database (or another role the call depends on) did
+	// not answer. Retrying later may succeed; nothing was done.
+	Unavailable
 )
 
 var kindNames = [...]string{
@@ -32,6 +37,7 @@ var kindNames = [...]string{
 	NotFound:           "not_found",
 	Conflict:           "conflict",
 	FailedPrecondition: "failed_precondition",
+	Unavailable:        "unavailable",
 }
 
 func (k Kind) String() string {
@@ -55,6 +61,7 @@ const (
 	CodeKeyReused           = "idempotency_key_reused"
 	CodeEmailTaken          = "email_taken"
 	CodeSKUTaken            = "sku_taken"
+	CodeUnavailable         = "unavailable"
 )
 
 // Error is the one error type the services return. Message is safe to show
@@ -92,8 +99,9 @@ func NotFoundf(format string, args ...any) *Error {
 	return Errorf(NotFound, CodeNotFound, format, args...)
 }
 
-// Wrap marks err as Internal, keeping it as the cause. Errors that are
-// already *Error pass through unchanged.
+// Wrap classifies err, keeping it as the cause: Unavailable when the
+// database (or a role the call asked over the network) did not answer,
+// Internal otherwise. Errors that are already *Error pass through.
 func Wrap(err error, op string) error {
 	if err == nil {
 		return nil
@@ -102,14 +110,21 @@ func Wrap(err error, op string) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	return &Error{Kind: Internal, Code: CodeInternal, Message: "Internal server error", Err: fmt.Errorf("%s: %w", op, err)}
+	return classify(fmt.Errorf("%s: %w", op, err))
 }
 
-// As returns the *Error in err's chain, or an Internal error wrapping err.
+// As returns the *Error in err's chain, or err classified as Wrap does.
 func As(err error) *Error {
 	var se *Error
 	if errors.As(err, &se) {
 		return se
+	}
+	return classify(err)
+}
+
+func classify(err error) *Error {
+	if db.IsUnavailable(err) {
+		return &Error{Kind: Unavailable, Code: CodeUnavailable, Message: "Service temporarily unavailable", Err: err}
 	}
 	return &Error{Kind: Internal, Code: CodeInternal, Message: "Internal server error", Err: err}
 }

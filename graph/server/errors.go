@@ -48,6 +48,8 @@ func Code(e *services.Error) string {
 		return CodeNotFound
 	case services.Conflict:
 		return CodeConflict
+	case services.Unavailable:
+		return CodeUnavailable
 	case services.FailedPrecondition:
 		if e.Code == services.CodeInsufficientStock {
 			return CodeInsufficientStock

@@ -77,6 +77,8 @@ var statusByCode = map[string]int{
 	"FORBIDDEN":           http.StatusForbidden,
 	// The graph limits a caller whose own token the local form passes on.
 	"RATE_LIMITED": http.StatusTooManyRequests,
+	// The graph's database did not answer.
+	"UNAVAILABLE": http.StatusServiceUnavailable,
 }
 
 // Handle answers one request body. correlationID is the caller's header
