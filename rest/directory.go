@@ -52,7 +52,9 @@ func (c *CustomerClient) Exists(ctx context.Context, id int) (bool, error) {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return false, services.Wrap(err, "customer directory")
+		// The customers role did not answer: an outage, which the caller
+		// may retry, not a fault of ours.
+		return false, services.Outage(fmt.Errorf("customer directory: %w", err))
 	}
 	defer resp.Body.Close()
 	var body errorBody

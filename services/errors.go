@@ -6,8 +6,6 @@ package services
 import (
 	"errors"
 	"fmt"
-
-	"github.com/b2b-orders/platform/db"
 )
 
 // Kind classifies an error for every transport. Each transport maps Kinds
@@ -99,9 +97,9 @@ func NotFoundf(format string, args ...any) *Error {
 	return Errorf(NotFound, CodeNotFound, format, args...)
 }
 
-// Wrap classifies err, keeping it as the cause: Unavailable when the
-// database (or a role the call asked over the network) did not answer,
-// Internal otherwise. Errors that are already *Error pass through.
+// Wrap marks err as Internal, keeping it as the cause. Errors that are
+// already *Error pass through unchanged. (The domain services classify
+// store errors with services/internal/storeerr, which also knows outages.)
 func Wrap(err error, op string) error {
 	if err == nil {
 		return nil
@@ -110,21 +108,20 @@ func Wrap(err error, op string) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	return classify(fmt.Errorf("%s: %w", op, err))
+	return &Error{Kind: Internal, Code: CodeInternal, Message: "Internal server error", Err: fmt.Errorf("%s: %w", op, err)}
 }
 
-// As returns the *Error in err's chain, or err classified as Wrap does.
+// Outage returns the Unavailable error of a call whose database, or a role
+// it asked over the network, did not answer; err is the cause.
+func Outage(err error) *Error {
+	return &Error{Kind: Unavailable, Code: CodeUnavailable, Message: "Service temporarily unavailable", Err: err}
+}
+
+// As returns the *Error in err's chain, or an Internal error wrapping err.
 func As(err error) *Error {
 	var se *Error
 	if errors.As(err, &se) {
 		return se
-	}
-	return classify(err)
-}
-
-func classify(err error) *Error {
-	if db.IsUnavailable(err) {
-		return &Error{Kind: Unavailable, Code: CodeUnavailable, Message: "Service temporarily unavailable", Err: err}
 	}
 	return &Error{Kind: Internal, Code: CodeInternal, Message: "Internal server error", Err: err}
 }

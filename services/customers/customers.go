@@ -11,6 +11,7 @@ import (
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
 // Customer is a live customer as clients see it.
@@ -119,7 +120,7 @@ func (s *Service) Get(ctx context.Context, id int) (Customer, error) {
 // Errors: Internal only.
 func (s *Service) Exists(ctx context.Context, id int) (bool, error) {
 	ok, err := s.db.Client.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil()).Exist(ctx)
-	return ok, services.Wrap(err, "customer exists")
+	return ok, storeerr.Wrap(err, "customer exists")
 }
 
 // GetMany returns the live customers among ids that the principal may see,
@@ -137,7 +138,7 @@ func (s *Service) GetMany(ctx context.Context, ids []int) ([]Customer, error) {
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return nil, services.Wrap(err, "get customers")
+		return nil, storeerr.Wrap(err, "get customers")
 	}
 	return services.Map(rows, fromEnt), nil
 }
@@ -167,7 +168,7 @@ func (s *Service) List(ctx context.Context, params ListParams) (services.Page[Cu
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return services.Page[Customer]{}, services.Wrap(err, "list customers")
+		return services.Page[Customer]{}, storeerr.Wrap(err, "list customers")
 	}
 	return services.PageOf(rows, limit, fromEnt), nil
 }
@@ -294,7 +295,7 @@ func translate(err error, op string) error {
 	case db.IsUniqueViolation(err):
 		return services.Errorf(services.Conflict, services.CodeEmailTaken, "Email already exists")
 	}
-	return services.Wrap(err, op)
+	return storeerr.Wrap(err, op)
 }
 
 func fromEnt(c *ent.Customer) Customer {

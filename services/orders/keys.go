@@ -13,6 +13,7 @@ import (
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/idempotencykey"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
 // The operations an idempotency key can guard.
@@ -152,11 +153,11 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		// unique index at commit time and comes back here to replay.
 		k, err := s.lookupKey(ctx, s.db.Client, in.IdempotencyKey, use)
 		if err != nil {
-			return Order{}, services.Wrap(err, "look up key")
+			return Order{}, storeerr.Wrap(err, "look up key")
 		}
 		if k.live {
 			o, err := readOrder(ctx, s.db.Client, p, k.target)
-			err = services.Wrap(err, "replay order")
+			err = storeerr.Wrap(err, "replay order")
 			s.report(effect{replayed: true}, err)
 			return o, err
 		}
@@ -188,7 +189,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 				continue
 			}
 		}
-		err = services.Wrap(err, "create and confirm")
+		err = storeerr.Wrap(err, "create and confirm")
 		s.report(effect{created: true, confirmed: true}, err)
 		return out, err
 	}
@@ -311,12 +312,12 @@ func (s *Service) PurgeExpiredKeys(ctx context.Context, batch int) (int, error) 
 		Limit(batch).
 		IDs(ctx)
 	if err != nil || len(ids) == 0 {
-		return 0, services.Wrap(err, "find expired keys")
+		return 0, storeerr.Wrap(err, "find expired keys")
 	}
 	n, err := s.db.Client.IdempotencyKey.Delete().
 		Where(idempotencykey.IDIn(ids...), idempotencykey.ExpiresAtLTE(now)).
 		Exec(ctx)
-	return n, services.Wrap(err, "purge expired keys")
+	return n, storeerr.Wrap(err, "purge expired keys")
 }
 
 // String is the canonical form of the request that the key's hash covers.

@@ -7,6 +7,7 @@ import (
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
 // Product is a catalogue entry with its stock.
@@ -94,7 +95,7 @@ func (s *Service) GetProducts(ctx context.Context, ids []int) ([]Product, error)
 	}
 	rows, err := s.db.Client.Product.Query().Where(product.IDIn(ids...)).All(ctx)
 	if err != nil {
-		return nil, services.Wrap(err, "get products")
+		return nil, storeerr.Wrap(err, "get products")
 	}
 	return services.Map(rows, productFromEnt), nil
 }
@@ -119,7 +120,7 @@ func (s *Service) ListProducts(ctx context.Context, params ListProductsParams) (
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return services.Page[Product]{}, services.Wrap(err, "list products")
+		return services.Page[Product]{}, storeerr.Wrap(err, "list products")
 	}
 	return services.PageOf(rows, limit, productFromEnt), nil
 }
@@ -202,7 +203,7 @@ func translateProduct(err error, op string) error {
 	case isUnique(err):
 		return services.Errorf(services.Conflict, services.CodeSKUTaken, "SKU already exists")
 	}
-	return services.Wrap(err, op)
+	return storeerr.Wrap(err, op)
 }
 
 func productFromEnt(p *ent.Product) Product {

@@ -17,6 +17,7 @@ import (
 	"github.com/b2b-orders/platform/ent/orderitem"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
 // CustomerDirectory answers whether a customer may place orders. In one
@@ -143,7 +144,7 @@ func (s *Service) authorizeOrder(ctx context.Context, customerID int) error {
 	}
 	ok, err := s.customers.Exists(ctx, customerID)
 	if err != nil {
-		return services.Wrap(err, "check customer")
+		return storeerr.Wrap(err, "check customer")
 	}
 	if !ok {
 		return errCustomerUnknown
@@ -267,7 +268,7 @@ func (s *Service) GetOrder(ctx context.Context, id int) (Order, error) {
 		return Order{}, services.InvalidField("id", "Invalid order ID")
 	}
 	o, err := readOrder(ctx, s.db.Client, p, id)
-	return o, services.Wrap(err, "get order")
+	return o, storeerr.Wrap(err, "get order")
 }
 
 // orderWithItems reads an order joined with its items and their products'
@@ -372,7 +373,7 @@ func (s *Service) ListOrders(ctx context.Context, params ListOrdersParams) (serv
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return services.Page[Order]{}, services.Wrap(err, "list orders")
+		return services.Page[Order]{}, storeerr.Wrap(err, "list orders")
 	}
 	page := services.PageOf(rows, limit, orderFromEnt)
 	if err := s.attachItems(ctx, page.Items); err != nil {
@@ -396,7 +397,7 @@ func (s *Service) GetOrders(ctx context.Context, ids []int) ([]Order, error) {
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return nil, services.Wrap(err, "get orders")
+		return nil, storeerr.Wrap(err, "get orders")
 	}
 	return services.Map(rows, orderFromEnt), nil
 }
@@ -431,7 +432,7 @@ func (s *Service) OrdersByCustomer(ctx context.Context, customerIDs []int, after
 		Order(ent.Asc(order.FieldCustomerID), ent.Asc(order.FieldID)).
 		All(ctx)
 	if err != nil {
-		return nil, services.Wrap(err, "orders by customer")
+		return nil, storeerr.Wrap(err, "orders by customer")
 	}
 	grouped := make(map[int][]*ent.Order, len(customerIDs))
 	for _, o := range rows {
@@ -469,7 +470,7 @@ func (s *Service) ItemsByOrder(ctx context.Context, orderIDs []int) (map[int][]I
 		only = &p.CustomerID
 	}
 	items, err := loadItems(ctx, s.db.Client, only, orderIDs...)
-	return items, services.Wrap(err, "items by order")
+	return items, storeerr.Wrap(err, "items by order")
 }
 
 func (s *Service) attachItems(ctx context.Context, os []Order) error {
@@ -482,7 +483,7 @@ func (s *Service) attachItems(ctx context.Context, os []Order) error {
 	}
 	items, err := loadItems(ctx, s.db.Client, nil, ids...)
 	if err != nil {
-		return services.Wrap(err, "load items")
+		return storeerr.Wrap(err, "load items")
 	}
 	for i := range os {
 		os[i].Items = items[os[i].ID]
@@ -603,7 +604,7 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	for range maxAttempts {
 		err := s.db.WithTx(ctx, fn)
 		if !errors.Is(err, errRetry) {
-			return services.Wrap(err, "orders transaction")
+			return storeerr.Wrap(err, "orders transaction")
 		}
 	}
 	return errBusy

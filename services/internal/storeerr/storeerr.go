@@ -1,0 +1,30 @@
+// Package storeerr translates what the store (and the roles a service asks
+// over the network) fail with into the services' error vocabulary. It
+// lives apart from package services so that everything that only needs
+// the vocabulary (auth, the Lambda) does not link the database drivers.
+package storeerr
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/services"
+)
+
+// Wrap classifies err, keeping it as the cause: Unavailable when the
+// database (or a role asked over the network) did not answer, Internal
+// otherwise. Errors that are already *services.Error pass through.
+func Wrap(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	var se *services.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	if db.IsUnavailable(err) {
+		return services.Outage(fmt.Errorf("%s: %w", op, err))
+	}
+	return services.Wrap(err, op)
+}
