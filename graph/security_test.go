@@ -1,66 +1,13 @@
 package graph_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/auth/authtest"
 	"github.com/b2b-orders/platform/graph/server"
 )
-
-// forged are JWTs that auth.Tokens refuses (its unit tests say why), each
-// spoiling one thing of an otherwise valid admin token; here they go
-// through the graph.
-func forged(t testing.TB, now time.Time) map[string]string {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})
-	claims := func(edit func(jwt.MapClaims)) jwt.MapClaims {
-		c := jwt.MapClaims{"iss": auth.DefaultIssuer, "aud": auth.DefaultAudience, "sub": "mallory",
-			"iat": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix(), "role": "admin"}
-		if edit != nil {
-			edit(c)
-		}
-		return c
-	}
-	sign := func(m jwt.SigningMethod, k any, c jwt.MapClaims) string {
-		s, err := jwt.NewWithClaims(m, c).SignedString(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	hs := func(edit func(jwt.MapClaims)) string {
-		return sign(jwt.SigningMethodHS256, []byte(testSecret), claims(edit))
-	}
-	return map[string]string{
-		"alg none":                     sign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims(nil)),
-		"RS256":                        sign(jwt.SigningMethodRS256, key, claims(nil)),
-		"HS256 keyed with the RSA key": sign(jwt.SigningMethodHS256, pubPEM, claims(nil)),
-		"wrong secret":                 sign(jwt.SigningMethodHS256, []byte("not-the-secret-not-the-secret-0123"), claims(nil)),
-		"expired":                      hs(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Second).Unix() }),
-		"not yet valid":                hs(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Minute).Unix() }),
-		"wrong issuer":                 hs(func(c jwt.MapClaims) { c["iss"] = "evil" }),
-		"wrong audience":               hs(func(c jwt.MapClaims) { c["aud"] = "another-api" }),
-		"missing role":                 hs(func(c jwt.MapClaims) { delete(c, "role") }),
-		"role service":                 hs(func(c jwt.MapClaims) { c["role"] = "service" }),
-	}
-}
 
 // Every forged token, and every wrong form of the service token, gets one
 // UNAUTHENTICATED error and no data, on queries, mutations and _entities,
@@ -78,8 +25,10 @@ func TestForgedCredentialsRefused(t *testing.T) {
 		"service token, as Basic":    "Basic " + testServiceToken,
 		"a token beside the service": "Bearer " + testServiceToken + " " + testServiceToken,
 	}
-	for name, tok := range forged(t, g.now) {
-		credentials[name] = "Bearer " + tok
+	for name, tok := range authtest.Forged(t, []byte(testSecret), g.now) {
+		if name != authtest.Control {
+			credentials[name] = "Bearer " + tok
+		}
 	}
 	operations := []string{
 		`{ customers { edges { node { id email } } } }`,

@@ -1,77 +1,11 @@
 package rest_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"net/http"
 	"testing"
-	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/auth/authtest"
 )
-
-// forgedTokens are JWTs that auth.Tokens refuses (its unit tests say why
-// each is refused); here they go through the real routers. Each spoils one
-// thing of an otherwise valid admin token for the env's secret and clock.
-func forgedTokens(t testing.TB, now time.Time) map[string]string {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})
-	claims := func(edit func(jwt.MapClaims)) jwt.MapClaims {
-		c := jwt.MapClaims{
-			"iss": auth.DefaultIssuer, "aud": auth.DefaultAudience, "sub": "mallory",
-			"iat": now.Add(-time.Minute).Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix(),
-			"role": "admin",
-		}
-		if edit != nil {
-			edit(c)
-		}
-		return c
-	}
-	sign := func(m jwt.SigningMethod, k any, c jwt.MapClaims) string {
-		s, err := jwt.NewWithClaims(m, c).SignedString(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	hs := func(edit func(jwt.MapClaims)) string {
-		return sign(jwt.SigningMethodHS256, []byte(testSecret), claims(edit))
-	}
-	// The control: the same claims, unspoilt, are accepted (checked by
-	// the tests below).
-	return map[string]string{
-		"valid (control)":                     hs(nil),
-		"alg none":                            sign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims(nil)),
-		"RS256":                               sign(jwt.SigningMethodRS256, key, claims(nil)),
-		"HS256 keyed with the RSA public key": sign(jwt.SigningMethodHS256, pubPEM, claims(nil)),
-		"HS512 with the right secret":         sign(jwt.SigningMethodHS512, []byte(testSecret), claims(nil)),
-		"wrong secret":                        sign(jwt.SigningMethodHS256, []byte("not-the-secret-not-the-secret-0123"), claims(nil)),
-		"expired":                             hs(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Second).Unix() }),
-		"no expiry":                           hs(func(c jwt.MapClaims) { delete(c, "exp") }),
-		"not yet valid":                       hs(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Minute).Unix() }),
-		"issued in the future":                hs(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Minute).Unix() }),
-		"wrong issuer":                        hs(func(c jwt.MapClaims) { c["iss"] = "evil" }),
-		"wrong audience":                      hs(func(c jwt.MapClaims) { c["aud"] = "another-api" }),
-		"missing role":                        hs(func(c jwt.MapClaims) { delete(c, "role") }),
-		"role service":                        hs(func(c jwt.MapClaims) { c["role"] = "service" }),
-		"role root":                           hs(func(c jwt.MapClaims) { c["role"] = "root" }),
-		"customer without an id":              hs(func(c jwt.MapClaims) { c["role"] = "customer" }),
-		"admin with a customer_id":            hs(func(c jwt.MapClaims) { c["customer_id"] = 2 }),
-		"signature stripped":                  hs(nil)[:len(hs(nil))-43] + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-	}
-}
 
 // allRoutes is one request of every public route, and of the internal one.
 func allRoutes() []request {
@@ -93,8 +27,8 @@ func TestForgedTokensRefusedOnEveryRoute(t *testing.T) {
 	t.Parallel()
 	e := newFuzzEnv(t)
 	before := snapshot(t, e.db)
-	for name, tok := range forgedTokens(t, e.clock.Now()) {
-		if name == "valid (control)" {
+	for name, tok := range authtest.Forged(t, []byte(testSecret), e.clock.Now()) {
+		if name == authtest.Control {
 			continue
 		}
 		for _, rq := range allRoutes() {
@@ -113,7 +47,7 @@ func TestForgedTokensRefusedOnEveryRoute(t *testing.T) {
 		t.Fatalf("forged tokens changed data:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	// The control token works, so the refusals above are the spoilt part's.
-	e.must(t, get(custURL+"/2").with("Authorization", "Bearer "+forgedTokens(t, e.clock.Now())["valid (control)"]))
+	e.must(t, get(custURL+"/2").with("Authorization", "Bearer "+authtest.Forged(t, []byte(testSecret), e.clock.Now())[authtest.Control]))
 }
 
 // The service token: wrong, empty, a prefix or an extension of the right
