@@ -24,13 +24,17 @@ func TestMalformedRequests(t *testing.T) {
 		status                          int
 		msg                             string // a prefix of the one error's message
 	}{
-		{"not JSON", "POST", "application/json", `{bad`, 400, "json request body could not be decoded"},
-		{"empty body", "POST", "application/json", ``, 400, "json request body could not be decoded"},
-		{"a JSON scalar", "POST", "application/json", `42`, 400, "json request body could not be decoded"},
-		{"query not a string", "POST", "application/json", `{"query":1}`, 400, "json request body could not be decoded"},
-		{"variables an array", "POST", "application/json", `{"query":"{ __typename }","variables":[1]}`, 400, "json request body could not be decoded"},
-		{"variables a string", "POST", "application/json", `{"query":"{ __typename }","variables":"x"}`, 400, "json request body could not be decoded"},
-		{"extensions a number", "POST", "application/json", `{"query":"{ __typename }","extensions":1}`, 400, "json request body could not be decoded"},
+		{"not JSON", "POST", "application/json", `{bad`, 400, "The request body is not valid JSON"},
+		{"two JSON values", "POST", "application/json", `{"query":"{ __typename }"} {}`, 400, "The request body is not valid JSON"},
+		{"empty body", "POST", "application/json", ``, 400, "The request body is empty"},
+		{"a JSON scalar", "POST", "application/json", `42`, 400, "The request body must be a JSON object"},
+		{"no query", "POST", "application/json", `{"qeury":"{ __typename }"}`, 400, "A query is required"},
+		{"query not a string", "POST", "application/json", `{"query":1}`, 400, "query must be a string"},
+		{"operationName not a string", "POST", "application/json", `{"query":"{ __typename }","operationName":1}`, 400, "operationName must be a string"},
+		{"variables an array", "POST", "application/json", `{"query":"{ __typename }","variables":[1]}`, 400, "variables must be a JSON object"},
+		{"variables a string", "POST", "application/json", `{"query":"{ __typename }","variables":"x"}`, 400, "variables must be a JSON object"},
+		{"extensions a number", "POST", "application/json", `{"query":"{ __typename }","extensions":1}`, 400, "extensions must be a JSON object"},
+		{"a charset other than UTF-8", "POST", "application/json; charset=utf-16", `{"query":"{ __typename }"}`, 415, "The request body must be encoded in UTF-8"},
 		{"batch", "POST", "application/json", `[{"query":"{ __typename }"},{"query":"{ __typename }"}]`, 400, "Batched operations are not supported"},
 		{"batch after spaces", "POST", "application/json", " \n[{\"query\":\"{ __typename }\"}]", 400, "Batched operations are not supported"},
 		{"empty batch", "POST", "application/json", `[]`, 400, "Batched operations are not supported"},
@@ -88,8 +92,8 @@ func TestEntitiesBadRepresentations(t *testing.T) {
 	}
 }
 
-// GET requests that gqlgen's GET transport refuses itself (past the error
-// presenter) still answer errors with a code.
+// GET requests that are no GraphQL request, or ask for a mutation, answer
+// errors with a code.
 func TestGETRefusalsCarryACode(t *testing.T) {
 	t.Parallel()
 	g := newRig(t)
@@ -98,7 +102,9 @@ func TestGETRefusalsCarryACode(t *testing.T) {
 		name, rawQuery string
 		status         int
 	}{
-		{"a mutation", "query=" + url.QueryEscape(`mutation { cancelOrder(id: "2") { id } }`), 406},
+		{"a mutation", "query=" + url.QueryEscape(`mutation { cancelOrder(id: "2") { id } }`), 405},
+		{"no query", "operationName=x", 400},
+		{"a repeated parameter", "query=" + url.QueryEscape(`{ __typename }`) + "&query=x", 400},
 		{"variables that are not JSON", "query=" + url.QueryEscape(`{ __typename }`) + "&variables=%7B", 400},
 		{"extensions that are not JSON", "query=" + url.QueryEscape(`{ __typename }`) + "&extensions=x", 400},
 		{"a query string it cannot parse", "query=%zz", 400},

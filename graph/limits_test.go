@@ -121,15 +121,19 @@ func TestDepthAndComplexityLimits(t *testing.T) {
 	e := newEnv(t)
 	admin := e.admin()
 
-	// Depth 9 is fine; the limit is 12.
+	// Depth 9 is fine; the limit is 15.
 	e.ok(admin, `{ customers(first: 2) { edges { node { orders(first: 2) { edges { node { items { product { sku } } } } } } } } }`, nil, nil)
-	deep := `{ orders(first: 1) { edges { node { customer { orders(first: 1) { edges { node { customer { orders(first: 1) { edges { node { customer { id } } } } } } } } } } } } }`
-	e.fails(admin, deep, nil, server.CodeDepthLimit)
+	// Depth 16: orders → edges → node, three times customer → orders →
+	// edges → node, and id.
+	levels := strings.Repeat("customer { orders(first: 1) { edges { node { ", 3) + "id" + strings.Repeat(" } } } }", 3)
+	e.fails(admin, `{ orders(first: 1) { edges { node { `+levels+` } } } }`, nil, server.CodeDepthLimit)
 	// Fragments count too.
 	e.fails(admin, `query { orders(first: 1) { ...o } }
-		fragment o on OrderConnection { edges { node { customer { orders(first: 1) { edges { node { customer { orders(first: 1) { edges { node { customer { id } } } } } } } } } } } }`, nil, server.CodeDepthLimit)
-	// Introspection is deep by nature and does not count.
-	e.ok("", `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }`, nil, nil)
+		fragment o on OrderConnection { edges { node { `+levels+` } } }`, nil, server.CodeDepthLimit)
+	// Introspection counts too: GraphiQL's query (depth 14) passes, two
+	// levels more do not.
+	e.ok(admin, `{ __schema { types { fields { type { `+strings.Repeat("ofType { ", 9)+`name`+strings.Repeat(" }", 9)+` } } } } }`, nil, nil)
+	e.fails(admin, `{ __schema { types { fields { type { `+strings.Repeat("ofType { ", 11)+`name`+strings.Repeat(" }", 11)+` } } } } }`, nil, server.CodeDepthLimit)
 
 	// 100 customers × 100 orders × 10 items is far over the limit, though
 	// shallow enough.

@@ -105,5 +105,5 @@ func NewHandler(opts server.Options) http.Handler {
 		Customers: &customers.Resolver{Service: opts.Services.Customers},
 		Orders:    &orders.Resolver{Service: opts.Services.Orders},
 	}
-	return server.New(NewExecutableSchema(Config{Resolvers: r, Complexity: Complexity()}), opts)
+	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: r, Complexity: Complexity()}), opts)
 }

@@ -12,7 +12,7 @@ import (
 // Services.Customers is set to svc.
 func NewHandler(svc *customersvc.Service, opts server.Options) http.Handler {
 	opts.Services.Customers = svc
-	return server.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: svc}, Complexity: Complexity()}), opts)
+	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc}, Complexity: Complexity()}), opts)
 }
 
 // Complexity counts lists by the size they will have, so that the

@@ -8,16 +8,13 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -33,7 +30,9 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultMaxDepth      = 12
+	// DefaultMaxDepth admits GraphiQL's introspection query, whose
+	// deepest field (a type reference nine ofType levels down) is at 14.
+	DefaultMaxDepth      = 15
 	DefaultMaxComplexity = 20000
 	DefaultMaxBodyBytes  = 1 << 20
 	// DefaultMaxInFlight keeps a busy graph's memory bounded (see
@@ -49,11 +48,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Services back the loaders.
 	Services loaders.Services
-	// MaxDepth bounds how deeply an operation nests fields; introspection
-	// fields (__schema, __type) do not count.
+	// MaxDepth bounds how deeply an operation nests fields, introspection
+	// included.
 	MaxDepth int
 	// MaxComplexity bounds an operation's complexity: one per field, lists
-	// multiplied by their page size.
+	// multiplied by their page size, introspection by its answer's size.
 	MaxComplexity int
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
@@ -62,10 +61,21 @@ type Options struct {
 	// elements in goroutines of their own, so memory grows with the
 	// operations in flight, not with the connections.
 	MaxInFlight int
+	// Limits bound a document before it is validated.
+	Limits Limits
+	// Introspection says who may read the schema; "" is
+	// IntrospectionAuthenticated.
+	Introspection Introspection
+	// Charge, when set, takes cost more units from the caller's rate
+	// budget for an operation with more than one root field (the request
+	// itself was charged one). It returns false, having answered the
+	// request, when the budget is spent.
+	Charge func(w http.ResponseWriter, r *http.Request, cost int) bool
 }
 
-// New returns the HTTP handler of es. It expects the authentication
-// middleware (auth.Authenticator.Middleware) to have run before it.
+// New returns the HTTP handler of es (built with Executable, so that it
+// serves its public schema). It expects the authentication middleware
+// (auth.Authenticator.Middleware) to have run before it.
 func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -82,20 +92,30 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = DefaultMaxInFlight
 	}
+	if opts.Introspection == "" {
+		opts.Introspection = IntrospectionAuthenticated
+	}
+	limits := opts.Limits.withDefaults()
+	cache := lru.New[*ast.QueryDocument](1000)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(codedGET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(&httpTransport{
+		limits: limits, cache: cache, schema: es.Schema(),
+		// Suggestions name fields: only where anyone may read them anyway.
+		suggest: opts.Introspection == IntrospectionPublic,
+		charge:  opts.Charge,
+	})
 	srv.AddTransport(unsupported{}) // last: what no other transport takes
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	// Introspection stays on: the playground needs it, and gqlgen serves
-	// _service { sdl } (what gateways compose from) only with it.
+	srv.SetQueryCache(cache)
+	srv.SetParserTokenLimit(limits.Tokens)
+	// gqlgen serves __schema, __type and _service { sdl } only with this
+	// extension; authorize decides who may ask.
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit(opts.MaxDepth))
-	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	srv.Use(&complexityLimit{limit: opts.MaxComplexity})
 	srv.SetErrorPresenter(presenter(opts.Logger))
 	srv.SetRecoverFunc(recoverer(opts.Logger))
-	srv.AroundOperations(requireAuth)
+	srv.AroundOperations(authorize(opts.Introspection))
 	srv.AroundResponses(logOperation(opts.Logger))
 	h := limitInFlight(opts.MaxInFlight, loaders.Middleware(opts.Services, srv))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -108,12 +128,6 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 				status, msg = http.StatusRequestEntityTooLarge, "Request body too large"
 			}
 			writeError(w, status, msg)
-			return
-		}
-		// A JSON array of operations (batching) is refused as a whole:
-		// every operation is authorized, limited and logged on its own.
-		if r.Method == http.MethodPost && bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("[")) {
-			writeError(w, http.StatusBadRequest, "Batched operations are not supported: send one operation per request")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -144,100 +158,55 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 func writeCodedError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
-		Message: msg, Extensions: map[string]any{"code": code},
-	}}})
+	writeAnswer(w, mediaJSON, status, requestError(code, msg))
 }
-
-// codedGET is gqlgen's GET transport, with a code added to the errors it
-// writes itself, past the error presenter: a query string or variables it
-// cannot read, a mutation sent with GET (406).
-type codedGET struct{ transport.GET }
-
-func (t codedGET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	buf := &bufferedWriter{header: w.Header(), status: http.StatusOK}
-	t.GET.Do(buf, r, exec)
-	body := buf.body.Bytes()
-	if buf.status >= http.StatusBadRequest {
-		var resp graphql.Response
-		if json.Unmarshal(body, &resp) == nil {
-			coded := false
-			for _, e := range resp.Errors {
-				if _, has := e.Extensions["code"]; !has {
-					errcode.Set(e, CodeBadUserInput)
-					coded = true
-				}
-			}
-			if b, err := json.Marshal(resp); coded && err == nil {
-				body = b
-			}
-		}
-	}
-	w.WriteHeader(buf.status)
-	_, _ = w.Write(body)
-}
-
-// bufferedWriter keeps an answer for codedGET to look at.
-type bufferedWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (b *bufferedWriter) Header() http.Header         { return b.header }
-func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }
-func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
 
 // unsupported takes the requests that no other transport does (another
-// method, a POST body that is not JSON) and answers them in the graph's
-// error format, with a code, instead of gqlgen's bare "transport not
-// supported".
+// method, an upgrade) and answers them in the graph's error format, with a
+// code, instead of gqlgen's bare "transport not supported".
 type unsupported struct{}
 
 func (unsupported) Supports(*http.Request) bool { return true }
 
 func (unsupported) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
-	if r.Method == http.MethodPost {
-		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
-		return
-	}
 	w.Header().Set("Allow", "GET, POST, OPTIONS")
 	writeError(w, http.StatusMethodNotAllowed, "Method "+r.Method+" not allowed: use GET or POST")
 }
 
-// publicFields may be asked without credentials: they describe the schema
-// and read no data.
-var publicFields = map[string]bool{"__schema": true, "__type": true, "__typename": true, "_service": true}
-
-// requireAuth answers a whole operation with one UNAUTHENTICATED error when
-// the caller is not authenticated (no credential while one is required, or
-// a refused one), unless it asks only for the schema. Without it, every
-// root field would fail on its own with the same error.
-func requireAuth(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	_, err := auth.FromContext(ctx)
-	if err == nil {
+// authorize answers a whole operation with one error when the caller may
+// not run it: UNAUTHENTICATED when the caller is not authenticated (no
+// credential while one is required, or a refused one) and asks for more
+// than __typename or the schema open to it; FORBIDDEN for __schema and
+// __type when introspection is off. Without it, every root field would
+// fail on its own with the same error.
+func authorize(policy Introspection) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		_, authErr := auth.FromContext(ctx)
+		opCtx := graphql.GetOperationContext(ctx)
+		for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, nil) {
+			switch {
+			case f.Name == "__typename":
+			case introspectionFields[f.Name] && policy == IntrospectionOff:
+				return refuse(ctx, opCtx, CodeForbidden, "Introspection is disabled on this server")
+			case (introspectionFields[f.Name] || f.Name == "_service") && policy == IntrospectionPublic:
+			case authErr != nil:
+				return refuse(ctx, opCtx, CodeUnauthenticated, services.As(authErr).Message)
+			}
+		}
 		return next(ctx)
 	}
-	opCtx := graphql.GetOperationContext(ctx)
-	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, nil) {
-		if !publicFields[f.Name] {
-			se := services.As(err)
-			// The response middlewares (logOperation) never see a refused
-			// operation: tell the access log here.
-			name := opCtx.OperationName
-			if name == "" {
-				name = opCtx.Operation.Name
-			}
-			recordOperation(ctx, name, 1, time.Since(opCtx.Stats.OperationStart))
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-				Message:    se.Message,
-				Extensions: map[string]any{"code": CodeUnauthenticated},
-			}}})
-		}
+}
+
+// refuse answers an operation that authorize refused.
+func refuse(ctx context.Context, opCtx *graphql.OperationContext, code, msg string) graphql.ResponseHandler {
+	// The response middlewares (logOperation) never see a refused
+	// operation: tell the access log here.
+	name := opCtx.OperationName
+	if name == "" {
+		name = opCtx.Operation.Name
 	}
-	return next(ctx)
+	recordOperation(ctx, name, 1, time.Since(opCtx.Stats.OperationStart))
+	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{codedError(code, msg)}})
 }
 
 // logOperation logs each operation's name, duration and error count, or
@@ -294,16 +263,14 @@ func (d depthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Ope
 }
 
 // selectionDepth is the depth of the deepest field under set, fragments
-// included. Validation has already refused fragment cycles.
+// and introspection included. Validation has already refused fragment
+// cycles.
 func selectionDepth(set ast.SelectionSet) int {
 	deepest := 0
 	for _, sel := range set {
 		var d int
 		switch sel := sel.(type) {
 		case *ast.Field:
-			if strings.HasPrefix(sel.Name, "__") {
-				continue
-			}
 			d = 1 + selectionDepth(sel.SelectionSet)
 		case *ast.InlineFragment:
 			d = selectionDepth(sel.SelectionSet)
