@@ -362,4 +362,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-
