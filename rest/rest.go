@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 )
@@ -88,7 +89,7 @@ func withPrincipal(ew errorWriter, routes func(chi.Router)) func(chi.Router) {
 func newRouter(opts Options) *chi.Mux {
 	r := chi.NewRouter()
 	// Express, which the original ran on, ignores one trailing slash.
-	r.Use(securityHeaders, cors(opts.CORSOrigins), middleware.StripSlashes)
+	r.Use(web.SecurityHeaders, cors(opts.CORSOrigins), middleware.StripSlashes)
 	// The contract answers unknown methods like unknown routes.
 	r.NotFound(endpointNotFound)
 	r.MethodNotAllowed(endpointNotFound)

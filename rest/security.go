@@ -5,22 +5,6 @@ import (
 	"slices"
 )
 
-// securityHeaders sets what Helmet set on the original's answers that
-// matters for a JSON API: no sniffing, no framing, no referrer, and no
-// caching of customers' data by shared caches.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
-	})
-}
-
 // The CORS answer for allowed origins.
 const (
 	corsMethods = "GET, POST, PUT, PATCH, DELETE"

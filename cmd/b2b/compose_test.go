@@ -67,15 +67,16 @@ var composeEnv = map[string]string{
 	"GRAPH_URL":          "orchestrator",
 	"ORDERS_API_BASE":    envOptional, // read, but no split role calls the orders role
 	// Only the embedded store uses it; the image sets it anyway.
-	"B2B_DATA_DIR":        envOptional,
-	"DB_CONNECTION_LIMIT": envOptional,
-	"AUTH_REQUIRED":       envOptional,
-	"CANCEL_WINDOW":       envOptional,
-	"IDEMPOTENCY_KEY_TTL": envOptional,
-	"LOG_LEVEL":           envOptional,
-	"LOG_FORMAT":          envOptional, // json, the default, is what collectors want
-	"RATE_LIMIT":          envOptional, // off by default; an operator opts in
-	"CORS_ORIGINS":        envOptional,
+	"B2B_DATA_DIR":          envOptional,
+	"DB_CONNECTION_LIMIT":   envOptional,
+	"AUTH_REQUIRED":         envOptional,
+	"CANCEL_WINDOW":         envOptional,
+	"IDEMPOTENCY_KEY_TTL":   envOptional,
+	"LOG_LEVEL":             envOptional,
+	"LOG_FORMAT":            envOptional, // json, the default, is what collectors want
+	"RATE_LIMIT":            envOptional, // off by default; an operator opts in
+	"CORS_ORIGINS":          envOptional,
+	"GRAPHQL_INTROSPECTION": envOptional,
 	// One value for every container would give every role the same port.
 	"PORT": envNever,
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/graph/server"
 )
 
 // Config is everything the binary reads from its environment. main reads
@@ -44,6 +45,9 @@ type Config struct {
 	// CORSOrigins lists the browser origins allowed to call the API; empty
 	// means no cross-origin access.
 	CORSOrigins []string
+	// Introspection (GRAPHQL_INTROSPECTION) says who may read the graph's
+	// schema: authenticated (the default), public or off.
+	Introspection server.Introspection
 }
 
 // LoadConfig reads the configuration through getenv (os.Getenv in main, a
@@ -77,6 +81,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:         p.oneOf("LOG_FORMAT", "json", "json", "text"),
 		RateLimit:         p.rateLimit("RATE_LIMIT"),
 		CORSOrigins:       p.origins("CORS_ORIGINS"),
+		Introspection: server.Introspection(p.oneOf("GRAPHQL_INTROSPECTION", string(server.IntrospectionAuthenticated),
+			string(server.IntrospectionAuthenticated), string(server.IntrospectionPublic), string(server.IntrospectionOff))),
 	}
 	if len(p.errs) == 0 {
 		if err := cfg.DB.Validate(); err != nil {
@@ -109,6 +115,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat),
 		slog.String("rate_limit", c.RateLimit.String()),
 		slog.Any("cors_origins", c.CORSOrigins),
+		slog.String("graphql_introspection", string(c.Introspection)),
 	)
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+
 	"github.com/go-chi/chi/v5"
 
 	"github.com/b2b-orders/platform/graph"
@@ -14,9 +16,10 @@ import (
 // mountGraph hangs the GraphQL side of a role on r: the combined graph and
 // GraphiQL on the graph role, each domain's federation subgraph at
 // /graphql on its own role (so that a gateway can compose them when the
-// roles run apart).
-func (a *app) mountGraph(roleName string, r chi.Router) {
-	opts := server.Options{Logger: a.log}
+// roles run apart). charge, when set, takes an operation's extra root
+// fields from the caller's rate budget.
+func (a *app) mountGraph(roleName string, r chi.Router, charge func(http.ResponseWriter, *http.Request, int) bool) {
+	opts := server.Options{Logger: a.log, Introspection: a.cfg.Introspection, Charge: charge}
 	switch roleName {
 	case "customers":
 		r.Handle("/graphql", customersgraph.NewHandler(a.customers, opts))

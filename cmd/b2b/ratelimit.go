@@ -20,10 +20,9 @@ const internalPrefix = rest.Prefix + "/internal/"
 // codeRateLimited is the GraphQL error code of a limited request.
 const codeRateLimited = "RATE_LIMITED"
 
-// rateLimiter returns the middleware that limits each client of a role's
-// public routes and graph to cfg's budget (a sliding window, kept in this
-// process), or nil when limiting is off. It runs after authentication so
-// that it can tell clients apart:
+// limiter limits each client of a role's public routes and graph to a
+// budget (a sliding window, kept in this process). It runs after
+// authentication so that it can tell clients apart:
 //
 //   - a user with a valid token is one client whatever address it comes
 //     from (behind a gateway or a NAT every user shares one address);
@@ -32,28 +31,68 @@ const codeRateLimited = "RATE_LIMITED"
 //   - the service token is not limited: it is the other roles and the
 //     orchestrator, whose own callers were limited where they came in.
 //
-// Over the budget the answer is 429 with Retry-After, in the envelope of
-// the surface: the contract's {"success":false,"error":…} on REST and the
-// orchestrator, a GraphQL error on /graphql.
-func rateLimiter(cfg RateLimit) func(http.Handler) http.Handler {
+// A request costs one; a GraphQL operation costs one per root field, so
+// that aliasing a mutation a hundred times costs what a hundred requests
+// do. Over the budget the answer is 429 with Retry-After, in the envelope
+// of the surface: the contract's {"success":false,"error":…} on REST and
+// the orchestrator, a GraphQL error on /graphql.
+type limiter struct {
+	rl *httprate.RateLimiter
+	// key is the limiter's own key function: httprate joins key
+	// functions into one, which adds a separator to what they return.
+	key httprate.KeyFunc
+}
+
+// newLimiter returns the limiter of cfg, or nil when limiting is off.
+func newLimiter(cfg RateLimit) *limiter {
 	if cfg.Requests == 0 {
 		return nil
 	}
-	limit := httprate.LimitBy(cfg.Requests, cfg.Window, rateLimitKey, httprate.WithLimitHandler(tooManyRequests))
-	return func(next http.Handler) http.Handler {
-		limited := limit(next)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, internalPrefix) {
-				next.ServeHTTP(w, r)
-				return
-			}
-			if p, err := auth.FromContext(r.Context()); err == nil && p.Role == services.RoleService {
-				next.ServeHTTP(w, r)
-				return
-			}
-			limited.ServeHTTP(w, r)
-		})
+	return &limiter{
+		rl: httprate.NewRateLimiter(cfg.Requests, cfg.Window,
+			httprate.WithKeyFuncs(rateLimitKey), httprate.WithLimitHandler(tooManyRequests)),
+		key: httprate.JoinKeys(rateLimitKey),
 	}
+}
+
+// exempt reports whether r is never limited: the customers role's internal
+// route and callers with the service token.
+func exempt(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, internalPrefix) {
+		return true
+	}
+	p, err := auth.FromContext(r.Context())
+	return err == nil && p.Role == services.RoleService
+}
+
+// middleware charges every request one.
+func (l *limiter) middleware(next http.Handler) http.Handler {
+	limited := l.rl.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if exempt(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		limited.ServeHTTP(w, r)
+	})
+}
+
+// charge takes cost more from r's client, for the graph's operations with
+// several root fields. It returns false, having answered 429, when the
+// budget does not cover it.
+func (l *limiter) charge(w http.ResponseWriter, r *http.Request, cost int) bool {
+	if exempt(r) {
+		return true
+	}
+	key, err := l.key(r)
+	if err != nil {
+		return true // rateLimitKey never fails; the middleware charged the request
+	}
+	if l.rl.OnLimit(w, r.WithContext(httprate.WithIncrement(r.Context(), cost)), key) {
+		tooManyRequests(w, r)
+		return false
+	}
+	return true
 }
 
 // rateLimitKey names the client of r (see rateLimiter).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -67,6 +68,41 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// A GraphQL operation costs one per root field: aliasing a mutation ten
+// times in one request is ten requests' worth, and over the budget it is
+// refused whole, before any of its fields runs.
+func TestRateLimitCountsRootFields(t *testing.T) {
+	a := fullApp(t, io.Discard, Config{RateLimit: RateLimit{Requests: 5, Window: time.Minute}})
+	if _, err := a.db.Seed(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h := a.handler(role{name: "graph"})
+	customer := http.Header{"Authorization": {bearer(t, services.Principal{Role: services.RoleCustomer, CustomerID: 1, Subject: "c1"})}}
+	var b strings.Builder
+	b.WriteString(`{"query":"mutation { `)
+	for i := range 10 {
+		fmt.Fprintf(&b, `o%d: createOrder(input: {customerId: \"1\", items: [{productId: \"1\", quantity: 1}]}) { id } `, i)
+	}
+	b.WriteString(`}"}`)
+	before := countRows(t, a, "orders")
+	rec := send(t, h, "POST", "/graphql", b.String(), customer)
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), `"code":"RATE_LIMITED"`) {
+		t.Fatalf("ten root fields on a budget of five: %d %s", rec.Code, rec.Body)
+	}
+	if after := countRows(t, a, "orders"); after != before {
+		t.Fatalf("orders went from %d to %d", before, after)
+	}
+	// Four root fields fit what is left after that request's one.
+	rec = send(t, h, "POST", "/graphql", `{"query":"{ a: customer(id: \"1\") { id } b: customer(id: \"1\") { id } c: customer(id: \"1\") { id } d: customer(id: \"1\") { id } }"}`, customer)
+	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "errors") {
+		t.Fatalf("four root fields: %d %s", rec.Code, rec.Body)
+	}
+	rec = send(t, h, "POST", "/graphql", `{"query":"{ __typename }"}`, customer)
+	if rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("past the budget: %d %s", rec.Code, rec.Body)
+	}
+}
+
 // Off (the default): no limit, no rate-limit headers.
 func TestRateLimitOff(t *testing.T) {
 	a := fullApp(t, io.Discard, Config{})
@@ -78,4 +114,13 @@ func TestRateLimitOff(t *testing.T) {
 			t.Fatalf("request %d: %d, limit header %q", i, rec.Code, rec.Header().Get("X-RateLimit-Limit"))
 		}
 	}
+}
+
+func countRows(t *testing.T, a *app, table string) int {
+	t.Helper()
+	var n int
+	if err := a.db.SQL.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

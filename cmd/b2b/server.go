@@ -20,6 +20,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 )
@@ -85,7 +86,7 @@ const (
 // internal network and must not be published (see README).
 func (a *app) handler(rl role) http.Handler {
 	r := chi.NewRouter()
-	r.Use(requestID, correlationID, a.observe(rl.name), withTimeout, a.recoverer, limitBody, a.auth.Middleware)
+	r.Use(web.SecurityHeaders, requestID, correlationID, a.observe(rl.name), withTimeout, a.recoverer, limitBody, a.auth.Middleware)
 	r.NotFound(notFound)
 	r.MethodNotAllowed(notFound) // the contract answers unknown methods like unknown routes
 	r.Get("/health", a.health)
@@ -93,13 +94,15 @@ func (a *app) handler(rl role) http.Handler {
 	r.Get("/readyz", a.readyz)
 	r.Method(http.MethodGet, "/metrics", a.metrics.handler())
 	r.Group(func(r chi.Router) {
-		if limit := rateLimiter(a.cfg.RateLimit); limit != nil {
-			r.Use(limit)
+		var charge func(http.ResponseWriter, *http.Request, int) bool
+		if limit := newLimiter(a.cfg.RateLimit); limit != nil {
+			r.Use(limit.middleware)
+			charge = limit.charge
 		}
 		if rl.routes != nil {
 			rl.routes(r, a)
 		}
-		a.mountGraph(rl.name, r)
+		a.mountGraph(rl.name, r, charge)
 	})
 	return r
 }

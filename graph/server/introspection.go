@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -26,17 +25,6 @@ const (
 	// stays open to authenticated callers, since gateways compose from it.
 	IntrospectionOff Introspection = "off"
 )
-
-// ParseIntrospection reads an introspection policy; "" is the default.
-func ParseIntrospection(s string) (Introspection, error) {
-	switch p := Introspection(strings.ToLower(strings.TrimSpace(s))); p {
-	case "":
-		return IntrospectionAuthenticated, nil
-	case IntrospectionAuthenticated, IntrospectionPublic, IntrospectionOff:
-		return p, nil
-	}
-	return "", fmt.Errorf("introspection policy %q: want authenticated, public or off", s)
-}
 
 // Executable builds the executable schema that newSchema (a generated
 // NewExecutableSchema) makes of cfg, serving PublicSchema of it: what
