@@ -41,10 +41,10 @@ func TestLimitsAdmitRealClients(t *testing.T) {
 	}
 	l := Limits{}.withDefaults()
 	for name, query := range map[string]string{
-		"GraphiQL's introspection": string(introspection),
-		"fragments spread many times": `{ products { ...P related { ...P related { ...P } } } } fragment P on Product { id sku }`,
-		"twenty aliases": "{ " + repeat(20, `p%d: product(id: "%[1]d") { id }`) + "}",
-		"ten mutations":  "mutation { " + repeat(10, `c%d: cancel(id: "%[1]d") { id }`) + "}",
+		"GraphiQL's introspection":                 string(introspection),
+		"fragments spread many times":              `{ products { ...P related { ...P related { ...P } } } } fragment P on Product { id sku }`,
+		"twenty aliases":                           "{ " + repeat(20, `p%d: product(id: "%[1]d") { id }`) + "}",
+		"ten mutations":                            "mutation { " + repeat(10, `c%d: cancel(id: "%[1]d") { id }`) + "}",
 		"one field asked by overlapping fragments": `{ product(id: "1") { id ...A ...B } } fragment A on Product { id sku } fragment B on Product { id sku }`,
 	} {
 		doc, gqlErr := l.parse(query)
