@@ -8,7 +8,10 @@
 #  3. runs the subgraphs, the combined graph and Apollo's gateway on
 #     loopback and requires byte-equal answers to a fixed set of
 #     cross-domain operations (TestGatewayEquality), printing
-#     "N passed, N failed".
+#     "N passed, N failed";
+#  4. runs graphql-http's GraphQL-over-HTTP audit and graphql-js's
+#     buildClientSchema against the three graphs of a real `b2b serve`
+#     (TestHTTPConformance, audit.mjs).
 # Needs node and npm (Node 20); npm ci needs only the registry.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -36,3 +39,6 @@ fi
 
 section "federation: gateway equality"
 (cd "$root" && B2B_GATEWAY_CHECK=1 go test -count=1 -v -run '^TestGatewayEquality$' ./graph/)
+
+section "GraphQL over HTTP: graphql-http audit and client schemas"
+(cd "$root" && B2B_AUDIT_CHECK=1 go test -count=1 -v -run '^TestHTTPConformance$' ./graph/)
