@@ -140,6 +140,9 @@ func (c *GraphClient) post(ctx context.Context, body []byte, correlationID, auth
 		return nil, nil, &unreachable{status: http.StatusBadGateway, err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// GraphQL over HTTP: the graph answers a refused document with 400 and
+	// no data in this media type; the body is read the same either way.
+	req.Header.Set("Accept", "application/graphql-response+json, application/json;q=0.9")
 	req.Header.Set("Authorization", authorization)
 	req.Header.Set("X-Correlation-ID", correlationID)
 	resp, err := c.HTTP.Do(req)
