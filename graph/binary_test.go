@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -80,15 +79,6 @@ func doRaw(t *testing.T, req *http.Request) rawAnswer {
 		t.Fatal(err)
 	}
 	return rawAnswer{resp.StatusCode, resp.Header, string(b)}
-}
-
-// copies joins n copies of format, each given its index.
-func copies(n int, format string) string {
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, format+" ", i)
-	}
-	return b.String()
 }
 
 // The attacks that made the graphs spend minutes of CPU and gigabytes, or
