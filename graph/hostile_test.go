@@ -199,3 +199,28 @@ func (g *rig) get(t testing.TB, authorization, query string) gqlResponse {
 	t.Helper()
 	return g.do(t, httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(query), nil), authorization)
 }
+
+// Money stays within GraphQL's Int: an order whose total would pass 2³¹−1
+// cents is refused before it is written, so no gateway ever meets a
+// committed order it cannot return.
+func TestOrderTotalFitsAnInt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.admin()
+	var p struct{ CreateProduct struct{ ID string } }
+	e.ok(admin, `mutation { createProduct(input: {sku: "DEAR", name: "Dear", priceCents: 2147483647, stock: 5}) { id } }`, nil, &p)
+	order := `mutation($p: ID!, $q: Int!) { createOrder(input: {customerId: "1", items: [{productId: $p, quantity: $q}]}) { id totalCents } }`
+	if err := e.fails(admin, order, map[string]any{"p": p.CreateProduct.ID, "q": 2}, server.CodeBadUserInput); err.Message != "Order total must be at most 2147483647 cents" {
+		t.Fatalf("message %q", err.Message)
+	}
+	var o struct{ CreateOrder struct{ TotalCents int } }
+	e.ok(admin, order, map[string]any{"p": p.CreateProduct.ID, "q": 1}, &o)
+	if o.CreateOrder.TotalCents != 2147483647 {
+		t.Fatalf("total %d", o.CreateOrder.TotalCents)
+	}
+	var stock struct{ Product struct{ Stock int } }
+	e.ok(admin, `query($p: ID!) { product(id: $p) { stock } }`, map[string]any{"p": p.CreateProduct.ID}, &stock)
+	if stock.Product.Stock != 4 {
+		t.Fatalf("stock %d after one unit sold and one order refused", stock.Product.Stock)
+	}
+}

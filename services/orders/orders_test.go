@@ -170,6 +170,7 @@ func TestCreateOrderErrors(t *testing.T) {
 	}
 	a := f.product(t, "A", 100, 5)
 	b := f.product(t, "B", 200, 1)
+	dear := f.product(t, "D", orders.MaxTotalCents, 3)
 	cases := []struct {
 		name     string
 		customer int
@@ -184,6 +185,8 @@ func TestCreateOrderErrors(t *testing.T) {
 		{"unknown customer", 999, []orders.Line{{ProductID: a, Qty: 1}}, services.NotFound, "Customer not found or inactive"},
 		{"deleted customer", gone, []orders.Line{{ProductID: a, Qty: 1}}, services.NotFound, "Customer not found or inactive"},
 		{"unknown products", c, []orders.Line{{ProductID: 999, Qty: 1}, {ProductID: a, Qty: 1}, {ProductID: 998, Qty: 1}}, services.NotFound, "Products not found: 999, 998"},
+		{"a total past 32 bits", c, []orders.Line{{ProductID: dear, Qty: 2}}, services.Invalid, "Order total must be at most 2147483647 cents"},
+		{"a total past 32 bits over lines", c, []orders.Line{{ProductID: dear, Qty: 1}, {ProductID: a, Qty: 1}}, services.Invalid, "Order total must be at most 2147483647 cents"},
 		{"insufficient", c, []orders.Line{{ProductID: a, Qty: 2}, {ProductID: b, Qty: 2}}, services.FailedPrecondition, "Insufficient stock for product Product B. Available: 1, Requested: 2"},
 	}
 	for _, tc := range cases {
@@ -193,8 +196,12 @@ func TestCreateOrderErrors(t *testing.T) {
 		})
 	}
 	// The failed order took nothing, not even the line that fitted.
-	if f.stock(t, a) != 5 || f.stock(t, b) != 1 {
-		t.Fatalf("stock after failures = %d, %d", f.stock(t, a), f.stock(t, b))
+	if f.stock(t, a) != 5 || f.stock(t, b) != 1 || f.stock(t, dear) != 3 {
+		t.Fatalf("stock after failures = %d, %d, %d", f.stock(t, a), f.stock(t, b), f.stock(t, dear))
+	}
+	// The largest total that fits is accepted.
+	if o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: dear, Qty: 1}}); err != nil || o.TotalCents != orders.MaxTotalCents {
+		t.Fatalf("an order of exactly the maximum: %+v, %v", o, err)
 	}
 	var se *services.Error
 	_, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: b, Qty: 9}})

@@ -46,6 +46,11 @@ type Config struct {
 const (
 	MaxLines = 100
 	MaxQty   = 1_000_000
+	// MaxTotalCents bounds an order's total, and so every subtotal, to
+	// what GraphQL's 32-bit Int can carry: a larger total could be
+	// written and then not be read through a gateway, which refuses an Int
+	// outside 32 bits after the subgraph has committed it.
+	MaxTotalCents = 1<<31 - 1
 )
 
 // Service is the orders domain service. Its methods are safe for
@@ -201,6 +206,13 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 			}
 		}
 		return Order{}, services.NotFoundf("Products not found: %s", strings.Join(missing, ", "))
+	}
+	var total int64
+	for _, l := range req.lines {
+		total += byID[l.ProductID].PriceCents * l.Qty // at most 100 × (2³¹−1) × 10⁶: no overflow
+	}
+	if total > MaxTotalCents {
+		return Order{}, services.InvalidField("items", "Order total must be at most 2147483647 cents")
 	}
 	for _, l := range req.lines {
 		n, err := tx.Product.Update().
