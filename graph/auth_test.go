@@ -23,33 +23,36 @@ func TestAuthentication(t *testing.T) {
 	e.fails("Basic dXNlcjpwYXNz", q, nil, server.CodeUnauthenticated)
 	e.ok("Bearer "+testServiceToken, q, nil, nil)
 
-	// The schema is open to callers who may run operations (the default
-	// policy), and __typename to anyone ...
-	e.ok("", `{ __typename }`, nil, nil)
-	e.fails("", `{ _service { sdl } }`, nil, server.CodeUnauthenticated)
-	e.fails("", `{ __schema { queryType { name } } }`, nil, server.CodeUnauthenticated)
-	e.fails("", `{ __type(name: "Order") { name } }`, nil, server.CodeUnauthenticated)
+	// The schema is open to anyone (the default policy), credentials or
+	// not, and so is __typename ...
 	var sdl struct {
 		Service struct{ SDL string } `json:"_service"`
 	}
-	e.ok(e.customer(1), `{ _service { sdl } __typename }`, nil, &sdl)
+	e.ok("", `{ _service { sdl } __typename }`, nil, &sdl)
 	if !strings.Contains(sdl.Service.SDL, `type Customer @key(fields: "id")`) {
 		t.Fatalf("_service sdl without Customer's key:\n%s", sdl.Service.SDL)
 	}
-	e.ok(e.customer(1), `{ __schema { queryType { name } } }`, nil, nil)
+	e.ok("", `{ __schema { queryType { name } } }`, nil, nil)
 	// ... but a schema field beside a data field does not open the data.
 	e.fails("", `{ __typename products { edges { cursor } } }`, nil, server.CodeUnauthenticated)
 }
 
-// The operator's introspection policy: public opens the schema to callers
-// without credentials, off closes __schema and __type to everyone but
-// leaves _service to authenticated callers (gateways compose from it).
+// The operator's introspection policy: authenticated closes the schema to
+// callers without credentials, off closes __schema and __type to everyone
+// but leaves _service to authenticated callers (gateways compose from it).
 func TestIntrospectionPolicy(t *testing.T) {
 	t.Parallel()
-	public := newEnv(t, withOptions(server.Options{Introspection: server.IntrospectionPublic}))
-	public.ok("", `{ __schema { queryType { name } } }`, nil, nil)
-	public.ok("", `{ _service { sdl } }`, nil, nil)
-	public.fails("", `{ __schema { queryType { name } } products { edges { cursor } } }`, nil, server.CodeUnauthenticated)
+	authn := newEnv(t, withOptions(server.Options{Introspection: server.IntrospectionAuthenticated}))
+	authn.ok("", `{ __typename }`, nil, nil)
+	authn.fails("", `{ _service { sdl } }`, nil, server.CodeUnauthenticated)
+	authn.fails("", `{ __schema { queryType { name } } }`, nil, server.CodeUnauthenticated)
+	authn.fails("", `{ __type(name: "Order") { name } }`, nil, server.CodeUnauthenticated)
+	authn.ok(authn.customer(1), `{ __schema { queryType { name } } _service { sdl } }`, nil, nil)
+	// With introspection closed to some, validation does not suggest
+	// field names.
+	if e := authn.fails("", `{ ordrs { edges { cursor } } }`, nil, server.CodeValidationFailed); strings.Contains(e.Message, "orders") {
+		t.Fatalf("a closed schema's validation suggests a field: %q", e.Message)
+	}
 
 	off := newEnv(t, withOptions(server.Options{Introspection: server.IntrospectionOff}))
 	admin := off.admin()
@@ -58,10 +61,6 @@ func TestIntrospectionPolicy(t *testing.T) {
 	off.ok(admin, `{ _service { sdl } }`, nil, nil)
 	off.fails("", `{ _service { sdl } }`, nil, server.CodeUnauthenticated)
 	off.ok("", `{ __typename }`, nil, nil)
-	// With introspection closed, validation does not suggest field names.
-	if e := off.fails(admin, `{ ordrs { edges { cursor } } }`, nil, server.CodeValidationFailed); strings.Contains(e.Message, "orders") {
-		t.Fatalf("a closed schema's validation suggests a field: %q", e.Message)
-	}
 }
 
 func TestAuthOptional(t *testing.T) {

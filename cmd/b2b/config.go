@@ -46,7 +46,7 @@ type Config struct {
 	// means no cross-origin access.
 	CORSOrigins []string
 	// Introspection (GRAPHQL_INTROSPECTION) says who may read the graph's
-	// schema: authenticated (the default), public or off.
+	// schema: public (the default), authenticated or off.
 	Introspection server.Introspection
 }
 
@@ -81,8 +81,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:         p.oneOf("LOG_FORMAT", "json", "json", "text"),
 		RateLimit:         p.rateLimit("RATE_LIMIT"),
 		CORSOrigins:       p.origins("CORS_ORIGINS"),
-		Introspection: server.Introspection(p.oneOf("GRAPHQL_INTROSPECTION", string(server.IntrospectionAuthenticated),
-			string(server.IntrospectionAuthenticated), string(server.IntrospectionPublic), string(server.IntrospectionOff))),
+		Introspection: server.Introspection(p.oneOf("GRAPHQL_INTROSPECTION", string(server.IntrospectionPublic),
+			string(server.IntrospectionPublic), string(server.IntrospectionAuthenticated), string(server.IntrospectionOff))),
 	}
 	if len(p.errs) == 0 {
 		if err := cfg.DB.Validate(); err != nil {

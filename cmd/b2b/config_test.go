@@ -32,7 +32,7 @@ func defaultConfig() Config {
 		IdempotencyKeyTTL: 24 * time.Hour,
 		LogLevel:          slog.LevelInfo,
 		LogFormat:         "json",
-		Introspection:     server.IntrospectionAuthenticated,
+		Introspection:     server.IntrospectionPublic,
 	}
 }
 
@@ -69,7 +69,7 @@ func TestLoadConfig(t *testing.T) {
 		}},
 		{"any origin", map[string]string{"CORS_ORIGINS": "*"}, func(c *Config) { c.CORSOrigins = []string{"*"} }},
 		{"rate limit off", map[string]string{"RATE_LIMIT": "0"}, func(*Config) {}},
-		{"introspection open", map[string]string{"GRAPHQL_INTROSPECTION": "Public"}, func(c *Config) { c.Introspection = server.IntrospectionPublic }},
+		{"introspection for authenticated callers", map[string]string{"GRAPHQL_INTROSPECTION": "Authenticated"}, func(c *Config) { c.Introspection = server.IntrospectionAuthenticated }},
 		{"rate limit with a bare unit", map[string]string{"RATE_LIMIT": " 20 / s "}, func(c *Config) {
 			c.RateLimit = RateLimit{Requests: 20, Window: time.Second}
 		}},
@@ -102,7 +102,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{map[string]string{"DB_CONNECTION_LIMIT": "0"}, []string{"DB_CONNECTION_LIMIT: must be a positive integer"}},
 		{map[string]string{"DB_CONNECTION_LIMIT": "ten"}, []string{"DB_CONNECTION_LIMIT: must be a positive integer"}},
 		{map[string]string{"AUTH_REQUIRED": "yes"}, []string{`AUTH_REQUIRED: must be true or false, got "yes"`}},
-		{map[string]string{"GRAPHQL_INTROSPECTION": "open"}, []string{`GRAPHQL_INTROSPECTION: must be one of authenticated, public, off, got "open"`}},
+		{map[string]string{"GRAPHQL_INTROSPECTION": "open"}, []string{`GRAPHQL_INTROSPECTION: must be one of public, authenticated, off, got "open"`}},
 		{map[string]string{"CANCEL_WINDOW": "10"}, []string{"CANCEL_WINDOW: must be a positive duration"}},
 		{map[string]string{"IDEMPOTENCY_KEY_TTL": "-1h"}, []string{"IDEMPOTENCY_KEY_TTL: must be a positive duration"}},
 		{map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL: must be debug, info, warn or error"}},

@@ -97,9 +97,12 @@ func TestPlaygroundInChromium(t *testing.T) {
 	var result string
 	b.poll(ctx, t, "the result pane shows "+browserWant, 15*time.Second,
 		`(() => { const w = document.querySelector(".result-window"); if (!w) return ""; const cm = w.querySelector(".CodeMirror"); return cm && cm.CodeMirror ? cm.CodeMirror.getValue() : w.innerText; })()`,
-		// GraphiQL may have introspected before its header editor held
-		// the token, and show that refusal here until the query answers.
-		&result, func() bool { return strings.Contains(result, browserWant) && !strings.Contains(result, `"errors"`) })
+		&result, func() bool {
+			if strings.Contains(result, `"errors"`) {
+				t.Fatalf("the query failed:\n%s", result)
+			}
+			return strings.Contains(result, browserWant)
+		})
 	t.Logf("result shown after %v", time.Since(start).Round(time.Millisecond))
 
 	// Offline: every request the page made went to the server, and the

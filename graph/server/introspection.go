@@ -15,12 +15,15 @@ import (
 type Introspection string
 
 const (
-	// IntrospectionAuthenticated (the default) lets every caller that may
-	// run operations introspect: a valid credential, or no credential
-	// when the operator opened the public routes (AUTH_REQUIRED=false).
-	IntrospectionAuthenticated Introspection = "authenticated"
-	// IntrospectionPublic lets anyone introspect, credentials or not.
+	// IntrospectionPublic (the default) lets anyone introspect, credentials
+	// or not. GraphiQL introspects as its page opens, before a user can
+	// give it a token; what introspection costs is bounded like any
+	// operation's, and the data stays behind authentication.
 	IntrospectionPublic Introspection = "public"
+	// IntrospectionAuthenticated lets every caller that may run operations
+	// introspect: a valid credential, or no credential when the operator
+	// opened the public routes (AUTH_REQUIRED=false).
+	IntrospectionAuthenticated Introspection = "authenticated"
 	// IntrospectionOff refuses __schema and __type to everyone; _service
 	// stays open to authenticated callers, since gateways compose from it.
 	IntrospectionOff Introspection = "off"

@@ -64,7 +64,7 @@ type Options struct {
 	// Limits bound a document before it is validated.
 	Limits Limits
 	// Introspection says who may read the schema; "" is
-	// IntrospectionAuthenticated.
+	// IntrospectionPublic.
 	Introspection Introspection
 	// Charge, when set, takes cost more units from the caller's rate
 	// budget for an operation with more than one root field (the request
@@ -93,7 +93,7 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 		opts.MaxInFlight = DefaultMaxInFlight
 	}
 	if opts.Introspection == "" {
-		opts.Introspection = IntrospectionAuthenticated
+		opts.Introspection = IntrospectionPublic
 	}
 	limits := opts.Limits.withDefaults()
 	cache := lru.New[*ast.QueryDocument](1000)
