@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -89,6 +90,16 @@ func TestEntitiesBadRepresentations(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A bad key fails its own representation only: the others of the
+	// batch resolve, and the error names the one at fault.
+	for _, rep := range []string{`{"__typename":"Order"}`, `{"__typename":"Order","id":"abc"}`, `{"__typename":"Order","id":"0"}`, `{"__typename":"Order","id":{"a":1}}`} {
+		body := `{"query":` + strconv.Quote(query) + `,"variables":{"r":[{"__typename":"Order","id":"1"},` + rep + `,{"__typename":"Order","id":"2"}]}}`
+		r := g.send(t, http.MethodPost, "application/json", admin, body)
+		if string(r.Data) != `{"_entities":[{"id":"1"},null,{"id":"2"}]}` || len(r.Errors) != 1 ||
+			r.Errors[0].code() != server.CodeBadUserInput || fmt.Sprint(r.Errors[0].Path) != "[_entities 1]" {
+			t.Errorf("%s: %s", rep, r.raw)
+		}
 	}
 }
 

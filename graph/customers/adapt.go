@@ -27,24 +27,10 @@ func listParams(first *int, after, search *string) (customersvc.ListParams, erro
 
 // FindCustomers resolves _entities representations of Customer with one
 // batch read, in the representations' order; a customer that does not
-// exist, or that the principal may not see, is null.
+// exist, or that the principal may not see, is null, and a representation
+// whose id is not an id gets its own error.
 // Errors: those of customers.Service.GetMany.
 func FindCustomers(ctx context.Context, svc *customersvc.Service, reps []*model.CustomerByIDsInput) ([]*model.Customer, error) {
-	ids := make([]int, len(reps))
-	for i, r := range reps {
-		ids[i] = r.ID
-	}
-	rows, err := svc.GetMany(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[int]*model.Customer, len(rows))
-	for _, c := range rows {
-		byID[c.ID] = model.FromCustomer(c)
-	}
-	out := make([]*model.Customer, len(ids))
-	for i, id := range ids {
-		out[i] = byID[id]
-	}
-	return out, nil
+	read := func(ids []int) ([]customersvc.Customer, error) { return svc.GetMany(ctx, ids) }
+	return model.Entities(model.Keys(reps), read, model.FromCustomer, func(c *model.Customer) int { return c.ID })
 }

@@ -165,7 +165,21 @@ type CreateAndConfirmOrderInput struct {
 // bound here, not generated per config, so that the subgraphs and the
 // combined graph share one entity resolver signature.
 type (
-	CustomerByIDsInput struct{ ID int }
-	ProductByIDsInput  struct{ ID int }
-	OrderByIDsInput    struct{ ID int }
+	CustomerByIDsInput struct{ ID EntityKey }
+	ProductByIDsInput  struct{ ID EntityKey }
+	OrderByIDsInput    struct{ ID EntityKey }
 )
+
+// The keys of representations.
+func (r *CustomerByIDsInput) Key() EntityKey { return r.ID }
+func (r *ProductByIDsInput) Key() EntityKey  { return r.ID }
+func (r *OrderByIDsInput) Key() EntityKey    { return r.ID }
+
+// Keys returns the keys of reps.
+func Keys[R interface{ Key() EntityKey }](reps []R) []EntityKey {
+	out := make([]EntityKey, len(reps))
+	for i, r := range reps {
+		out[i] = r.Key()
+	}
+	return out
+}

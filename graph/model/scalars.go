@@ -34,7 +34,7 @@ func UnmarshalID(v any) (int, error) {
 	case int64:
 		s = strconv.FormatInt(v, 10)
 	default:
-		return 0, services.InvalidField("id", fmt.Sprintf("Invalid ID: %v", v))
+		return 0, invalidID()
 	}
 	id, err := strconv.Atoi(s)
 	if err != nil || id < 1 {
@@ -42,6 +42,10 @@ func UnmarshalID(v any) (int, error) {
 	}
 	return id, nil
 }
+
+// invalidID answers an ID that is neither a string nor a number; the
+// message does not quote it, since it may be any JSON value.
+func invalidID() error { return services.InvalidField("id", "Invalid ID") }
 
 // dateTimeLayout is RFC 3339 in UTC with milliseconds, as the REST
 // routes write timestamps.

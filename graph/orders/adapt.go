@@ -3,9 +3,9 @@ package orders
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
-	"slices"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/model"
@@ -102,32 +102,9 @@ func productFromItem(ctx context.Context, it *model.OrderItem) *model.Product {
 // for each visible id (see orders.Service.VisibleCustomers), null for the
 // others, so a customer token asking for another customer learns nothing,
 // not even an empty order list. The customers subgraph decides whether the
-// customer exists.
-func CustomerStubs(reps []*model.CustomerByIDsInput, visible []int) []*model.Customer {
-	out := make([]*model.Customer, len(reps))
-	for i, r := range reps {
-		if slices.Contains(visible, r.ID) {
-			out[i] = &model.Customer{ID: r.ID}
-		}
-	}
-	return out
-}
-
-func ids[R any](reps []R, id func(R) int) []int {
-	return services.Map(reps, id)
-}
-
-// inOrder puts the rows a batch read returned in the representations'
-// order, null where a row is missing (gone, or not the principal's).
-func inOrder[R, S, T any](reps []R, rows []S, repID func(R) int, conv func(S) *T, id func(*T) int) []*T {
-	byID := make(map[int]*T, len(rows))
-	for _, row := range rows {
-		t := conv(row)
-		byID[id(t)] = t
-	}
-	out := make([]*T, len(reps))
-	for i, r := range reps {
-		out[i] = byID[repID(r)]
-	}
-	return out
+// customer exists. Errors: those of VisibleCustomers.
+func CustomerStubs(ctx context.Context, svc *orderssvc.Service, reps []*model.CustomerByIDsInput) ([]*model.Customer, error) {
+	read := func(ids []int) ([]int, error) { return svc.VisibleCustomers(ctx, ids) }
+	stub := func(id int) *model.Customer { return &model.Customer{ID: id} }
+	return model.Entities(model.Keys(reps), read, stub, func(c *model.Customer) int { return c.ID })
 }

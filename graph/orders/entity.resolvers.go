@@ -9,30 +9,21 @@ import (
 	"context"
 
 	"github.com/b2b-orders/platform/graph/model"
+	orderssvc "github.com/b2b-orders/platform/services/orders"
 )
 
 func (r *entityResolver) FindManyCustomerByIDs(ctx context.Context, reps []*model.CustomerByIDsInput) ([]*model.Customer, error) {
-	visible, err := r.Service.VisibleCustomers(ctx, ids(reps, func(r *model.CustomerByIDsInput) int { return r.ID }))
-	if err != nil {
-		return nil, err
-	}
-	return CustomerStubs(reps, visible), nil
+	return CustomerStubs(ctx, r.Service, reps)
 }
 
 func (r *entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*model.OrderByIDsInput) ([]*model.Order, error) {
-	rows, err := r.Service.GetOrders(ctx, ids(reps, func(r *model.OrderByIDsInput) int { return r.ID }))
-	if err != nil {
-		return nil, err
-	}
-	return inOrder(reps, rows, func(r *model.OrderByIDsInput) int { return r.ID }, model.FromOrder, func(o *model.Order) int { return o.ID }), nil
+	read := func(ids []int) ([]orderssvc.Order, error) { return r.Service.GetOrders(ctx, ids) }
+	return model.Entities(model.Keys(reps), read, model.FromOrder, func(o *model.Order) int { return o.ID })
 }
 
 func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model.ProductByIDsInput) ([]*model.Product, error) {
-	rows, err := r.Service.GetProducts(ctx, ids(reps, func(r *model.ProductByIDsInput) int { return r.ID }))
-	if err != nil {
-		return nil, err
-	}
-	return inOrder(reps, rows, func(r *model.ProductByIDsInput) int { return r.ID }, model.FromProduct, func(p *model.Product) int { return p.ID }), nil
+	read := func(ids []int) ([]orderssvc.Product, error) { return r.Service.GetProducts(ctx, ids) }
+	return model.Entities(model.Keys(reps), read, model.FromProduct, func(p *model.Product) int { return p.ID })
 }
 
 func (r *Resolver) Entity() EntityResolver { return &entityResolver{r} }

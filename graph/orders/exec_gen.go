@@ -4397,7 +4397,7 @@ func (ec *executionContext) unmarshalInputCustomerByIDsInput(ctx context.Context
 		switch k {
 		case "ID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
-			data, err := ec.unmarshalNID2int(ctx, v)
+			data, err := ec.unmarshalNID2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐEntityKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -4439,7 +4439,7 @@ func (ec *executionContext) unmarshalInputOrderByIDsInput(ctx context.Context, o
 		switch k {
 		case "ID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
-			data, err := ec.unmarshalNID2int(ctx, v)
+			data, err := ec.unmarshalNID2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐEntityKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -4530,7 +4530,7 @@ func (ec *executionContext) unmarshalInputProductByIDsInput(ctx context.Context,
 		switch k {
 		case "ID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
-			data, err := ec.unmarshalNID2int(ctx, v)
+			data, err := ec.unmarshalNID2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐEntityKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -5760,6 +5760,16 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 		graphql.AddInvalidNullFromMarshaler(ctx, "FieldSet!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐEntityKey(ctx context.Context, v any) (model.EntityKey, error) {
+	var res model.EntityKey
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐEntityKey(ctx context.Context, sel ast.SelectionSet, v model.EntityKey) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {

@@ -193,7 +193,7 @@ func (ec *executionContext) resolveManyEntities(
 			typedReps := make([]*model.CustomerByIDsInput, len(reps))
 
 			for i, rep := range reps {
-				id0, err := ec.unmarshalNID2int(ctx, rep.entity["id"])
+				id0, err := ec.unmarshalNID2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐEntityKey(ctx, rep.entity["id"])
 				if err != nil {
 					return errors.New(fmt.Sprintf("Field %s undefined in schema.", "id"))
 				}
@@ -233,7 +233,7 @@ func (ec *executionContext) resolveManyEntities(
 			typedReps := make([]*model.OrderByIDsInput, len(reps))
 
 			for i, rep := range reps {
-				id0, err := ec.unmarshalNID2int(ctx, rep.entity["id"])
+				id0, err := ec.unmarshalNID2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐEntityKey(ctx, rep.entity["id"])
 				if err != nil {
 					return errors.New(fmt.Sprintf("Field %s undefined in schema.", "id"))
 				}
@@ -273,7 +273,7 @@ func (ec *executionContext) resolveManyEntities(
 			typedReps := make([]*model.ProductByIDsInput, len(reps))
 
 			for i, rep := range reps {
-				id0, err := ec.unmarshalNID2int(ctx, rep.entity["id"])
+				id0, err := ec.unmarshalNID2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐEntityKey(ctx, rep.entity["id"])
 				if err != nil {
 					return errors.New(fmt.Sprintf("Field %s undefined in schema.", "id"))
 				}
