@@ -138,3 +138,20 @@ func TestSubgraphEntities(t *testing.T) {
 		t.Errorf("orders subgraph Customer.orders as customer 1:\n got %s\nwant %s", got, want)
 	}
 }
+
+// An order whose customer was deleted answers customer: null on the
+// orders subgraph as on the combined graph, so that a gateway never asks
+// the customers subgraph for an entity it would answer null.
+func TestDeletedCustomerIsNullOnEveryGraph(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.admin()
+	g := e.graphs()
+	e.ok(admin, `mutation { deleteCustomer(id: "2") }`, nil, nil)
+	for _, name := range []string{"orders", "combined"} {
+		got := string(post(t, g[name], admin, `{ o2: order(id: "2") { id customer { id } } o1: order(id: "1") { id customer { id } } }`, nil))
+		if got != `{"data":{"o2":{"id":"2","customer":null},"o1":{"id":"1","customer":{"id":"1"}}}}` {
+			t.Errorf("%s: %s", name, got)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,26 @@ func (c *CustomerClient) Exists(ctx context.Context, id int) (bool, error) {
 		return false, nil
 	}
 	return false, services.Wrap(fmt.Errorf("GET %s: status %d %q", url, resp.StatusCode, body.Error), "customer directory")
+}
+
+// Live returns those of ids that are live customers, asking the internal
+// route once per distinct id (it has no batch form).
+// Errors: those of Exists.
+func (c *CustomerClient) Live(ctx context.Context, ids []int) ([]int, error) {
+	var live []int
+	for _, id := range ids {
+		if slices.Contains(live, id) {
+			continue
+		}
+		ok, err := c.Exists(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			live = append(live, id)
+		}
+	}
+	return live, nil
 }
 
 // msgCustomerNotFound is the customers service's answer for an unknown id.

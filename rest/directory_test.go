@@ -3,9 +3,11 @@ package rest_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 
 	"github.com/b2b-orders/platform/rest"
+	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/orders"
 )
 
@@ -61,5 +63,29 @@ func TestCustomerClientFailures(t *testing.T) {
 				t.Fatalf("stock taken: %d", s)
 			}
 		})
+	}
+}
+
+// Live answers for several ids through the internal route, as the
+// customers service answers in one process: the live ones, each once.
+func TestCustomerClientLive(t *testing.T) {
+	e := newEnvWith(t, envOptions{authRequired: true})
+	client := httpDirectory(e)
+	admin := services.WithPrincipal(t.Context(), services.Principal{Role: services.RoleAdmin, Subject: "test"})
+	if err := e.custSvc.Delete(admin, 2); err != nil {
+		t.Fatal(err)
+	}
+	ids := []int{1, 2, 999, 1, 3}
+	got, err := client.Live(t.Context(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.custSvc.Live(t.Context(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, []int{1, 3}) || !slices.Equal(want, []int{1, 3}) {
+		t.Fatalf("over HTTP %v, in process %v; want [1 3]", got, want)
 	}
 }

@@ -8,6 +8,7 @@ package loaders
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -33,6 +34,7 @@ type Services struct {
 // request's lifetime, under the request's principal.
 type Loaders struct {
 	customer       *dataloadgen.Loader[int, *model.Customer]
+	liveCustomer   *dataloadgen.Loader[int, bool]
 	product        *dataloadgen.Loader[int, *model.Product]
 	items          *dataloadgen.Loader[int, []*model.OrderItem]
 	customerOrders *dataloadgen.Loader[CustomerOrdersKey, *model.OrderConnection]
@@ -67,6 +69,17 @@ func New(svc Services) *Loaders {
 		}, dataloadgen.WithWait(wait))
 	}
 	if svc.Orders != nil {
+		l.liveCustomer = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([]bool, []error) {
+			live, err := svc.Orders.LiveCustomers(ctx, ids)
+			if err != nil {
+				return nil, []error{err}
+			}
+			out := make([]bool, len(ids))
+			for i, id := range ids {
+				out[i] = slices.Contains(live, id)
+			}
+			return out, nil
+		}, dataloadgen.WithWait(wait))
 		l.product = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([]*model.Product, []error) {
 			rows, err := svc.Orders.GetProducts(ctx, ids)
 			return byID(ids, rows, err, func(p orders.Product) int { return p.ID }, model.FromProduct)
@@ -167,6 +180,13 @@ func From(ctx context.Context) *Loaders {
 // Errors: those of customers.Service.GetMany.
 func (l *Loaders) Customer(ctx context.Context, id int) (*model.Customer, error) {
 	return l.customer.Load(ctx, id)
+}
+
+// LiveCustomer reports whether the customer with the given id is live and
+// its orders visible to the principal, for the orders subgraph.
+// Errors: those of orders.Service.LiveCustomers.
+func (l *Loaders) LiveCustomer(ctx context.Context, id int) (bool, error) {
+	return l.liveCustomer.Load(ctx, id)
 }
 
 // Product returns the product with the given id, or nil when there is none.

@@ -71,6 +71,12 @@ func (r *mutationResolver) CreateAndConfirmOrder(ctx context.Context, input mode
 }
 
 func (r *orderResolver) Customer(ctx context.Context, obj *model.Order) (*model.Customer, error) {
+	// Null for a customer deleted since, as the customers subgraph and
+	// the combined graph answer: a gateway then has no entity to ask for.
+	live, err := loaders.From(ctx).LiveCustomer(ctx, obj.CustomerID)
+	if err != nil || !live {
+		return nil, err
+	}
 	return &model.Customer{ID: obj.CustomerID}, nil
 }
 

@@ -123,6 +123,14 @@ func (s *Service) Exists(ctx context.Context, id int) (bool, error) {
 	return ok, storeerr.Wrap(err, "customer exists")
 }
 
+// Live returns those of ids that are live customers, in one statement;
+// the orders service asks it, whoever the principal is.
+// Errors: Internal.
+func (s *Service) Live(ctx context.Context, ids []int) ([]int, error) {
+	live, err := s.db.Client.Customer.Query().Where(customer.IDIn(ids...), customer.DeletedAtIsNil()).IDs(ctx)
+	return live, storeerr.Wrap(err, "live customers")
+}
+
 // GetMany returns the live customers among ids that the principal may see,
 // in no particular order; missing ids are simply absent. It is the batch
 // read behind the graph's loaders.
