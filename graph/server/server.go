@@ -115,7 +115,7 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	srv.Use(&complexityLimit{limit: opts.MaxComplexity})
 	srv.SetErrorPresenter(presenter(opts.Logger))
 	srv.SetRecoverFunc(recoverer(opts.Logger))
-	srv.AroundOperations(authorize(opts.Introspection))
+	srv.AroundFields(authorize(opts.Introspection))
 	srv.AroundResponses(logOperation(opts.Logger))
 	h := limitInFlight(opts.MaxInFlight, loaders.Middleware(opts.Services, srv))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -173,41 +173,37 @@ func (unsupported) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExe
 	writeError(w, http.StatusMethodNotAllowed, "Method "+r.Method+" not allowed: use GET or POST")
 }
 
-// authorize answers a whole operation with one error when the caller may
-// not run it: UNAUTHENTICATED when the caller is not authenticated (no
-// credential while one is required, or a refused one) and asks for more
-// than __typename or the schema open to it; FORBIDDEN for __schema and
-// __type when introspection is off. Without it, every root field would
-// fail on its own with the same error.
-func authorize(policy Introspection) graphql.OperationMiddleware {
-	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		_, authErr := auth.FromContext(ctx)
-		opCtx := graphql.GetOperationContext(ctx)
-		for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, nil) {
-			switch {
-			case f.Name == "__typename":
-			case introspectionFields[f.Name] && policy == IntrospectionOff:
-				return refuse(ctx, opCtx, CodeForbidden, "Introspection is disabled on this server")
-			case (introspectionFields[f.Name] || f.Name == "_service") && policy == IntrospectionPublic:
-			case authErr != nil:
-				return refuse(ctx, opCtx, CodeUnauthenticated, services.As(authErr).Message)
+// authorize refuses each root field the caller may not ask for, with the
+// field's own error at its path: UNAUTHENTICATED when the caller is not
+// authenticated (no credential while one is required, or a refused one)
+// and the field is not __typename or schema the policy opens to anyone;
+// FORBIDDEN for __schema and __type when introspection is off. Per field,
+// not per operation, because that is the shape a federation gateway gives
+// a subgraph's refusal: the combined graph and the gateways answer alike.
+func authorize(policy Introspection) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		fc := graphql.GetFieldContext(ctx)
+		// A root field's parent is the operation's root object, which
+		// is no field.
+		if fc == nil || fc.Parent != nil && fc.Parent.Field.Field != nil {
+			return next(ctx)
+		}
+		name := fc.Field.Name
+		switch {
+		case name == "__typename":
+		case introspectionFields[name] && policy == IntrospectionOff:
+			return nil, errIntrospectionOff
+		case (introspectionFields[name] || name == "_service") && policy == IntrospectionPublic:
+		default:
+			if _, err := auth.FromContext(ctx); err != nil {
+				return nil, err
 			}
 		}
 		return next(ctx)
 	}
 }
 
-// refuse answers an operation that authorize refused.
-func refuse(ctx context.Context, opCtx *graphql.OperationContext, code, msg string) graphql.ResponseHandler {
-	// The response middlewares (logOperation) never see a refused
-	// operation: tell the access log here.
-	name := opCtx.OperationName
-	if name == "" {
-		name = opCtx.Operation.Name
-	}
-	recordOperation(ctx, name, 1, time.Since(opCtx.Stats.OperationStart))
-	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{codedError(code, msg)}})
-}
+var errIntrospectionOff = services.Errorf(services.PermissionDenied, "", "Introspection is disabled on this server")
 
 // logOperation logs each operation's name, duration and error count, or
 // hands them to the request's RecordOperation.
