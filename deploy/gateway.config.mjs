@@ -24,7 +24,12 @@ for (const [key, location] of Object.entries(process.env)) {
 // on the caller's, or one it generates (its `requestId` option).
 const forwarded = ['authorization', 'x-correlation-id'];
 
+// The graph's own limits (README, "Limits"), where Hive Gateway has them:
+// a document refused here never costs the subgraphs anything. The
+// subgraphs keep every limit of their own behind it.
 export const gatewayConfig = {
+  maxTokens: 10000,
+  maxDepth: 15,
   transportEntries,
   propagateHeaders: {
     fromClientToSubgraphs({ request }) {

@@ -9,7 +9,12 @@
 #     loopback and requires byte-equal answers to a fixed set of
 #     cross-domain operations (TestGatewayEquality), printing
 #     "N passed, N failed";
-#  4. runs graphql-http's GraphQL-over-HTTP audit and graphql-js's
+#  4. runs the gateway suite (TestGatewaySuite): 80 operations sent to the
+#     combined graph of a real `b2b serve` and, over the subgraphs of two
+#     more, to Hive Gateway (the version compose pins, with
+#     deploy/gateway.config.mjs) and Apollo Gateway, compared on status,
+#     data and error codes with their paths;
+#  5. runs graphql-http's GraphQL-over-HTTP audit and graphql-js's
 #     buildClientSchema against the three graphs of a real `b2b serve`
 #     (TestHTTPConformance, audit.mjs).
 # Needs node and npm (Node 20); npm ci needs only the registry.
@@ -39,6 +44,9 @@ fi
 
 section "federation: gateway equality"
 (cd "$root" && B2B_GATEWAY_CHECK=1 go test -count=1 -v -run '^TestGatewayEquality$' ./graph/)
+
+section "federation: the gateway suite (Hive Gateway and Apollo Gateway against the combined graph)"
+(cd "$root" && B2B_GATEWAY_CHECK=1 go test -count=1 -v -run '^TestGatewaySuite$' ./graph/)
 
 section "GraphQL over HTTP: graphql-http audit and client schemas"
 (cd "$root" && B2B_AUDIT_CHECK=1 go test -count=1 -v -run '^TestHTTPConformance$' ./graph/)

@@ -30,7 +30,12 @@ const gateway = new ApolloGateway({
 });
 
 // The landing page would load from a CDN; the check runs offline.
-const server = new ApolloServer({ gateway, plugins: [ApolloServerPluginLandingPageDisabled()] });
+// No stack traces in answers, as in production.
+const server = new ApolloServer({
+  gateway,
+  includeStacktraceInErrorResponses: false,
+  plugins: [ApolloServerPluginLandingPageDisabled()],
+});
 const { url } = await startStandaloneServer(server, {
   listen: { host: '127.0.0.1', port: 0 },
   context: async ({ req }) => ({ authorization: req.headers.authorization }),

@@ -86,6 +86,7 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	}
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
+		reshapeVariableErrors(errs)
 		writeAnswer(w, media, refused, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
 		return
 	}
@@ -128,6 +129,33 @@ func (t *httpTransport) document(ctx context.Context, params *graphql.RawParams)
 			"The document has no operation named "+strconv.Quote(truncate(params.OperationName, 64)))}
 	}
 	return op, nil
+}
+
+// reshapeVariableErrors gives the errors of variables that do not coerce
+// (gqlgen's GRAPHQL_VALIDATION_FAILED at path ["variable", name, …]) the
+// shape federation gateways give them: BAD_USER_INPUT, no path, the
+// variable named in the message.
+func reshapeVariableErrors(errs gqlerror.List) {
+	for _, e := range errs {
+		if len(e.Path) < 2 || e.Path[0] != ast.PathName("variable") {
+			continue
+		}
+		var where strings.Builder
+		for i, p := range e.Path[1:] {
+			switch p := p.(type) {
+			case ast.PathName:
+				if i > 0 {
+					where.WriteByte('.')
+				}
+				where.WriteString(string(p))
+			case ast.PathIndex:
+				where.WriteString("[" + strconv.Itoa(int(p)) + "]")
+			}
+		}
+		e.Message = "Variable \"$" + where.String() + "\": " + e.Message
+		e.Path = nil
+		e.Extensions = map[string]any{"code": CodeBadUserInput}
+	}
 }
 
 // rootFields counts the root fields an operation executes (the same
