@@ -44,6 +44,14 @@ func TestAuthentication(t *testing.T) {
 		t.Fatalf("_service sdl without Customer's key:\n%s", sdl.Service.SDL)
 	}
 	e.ok("", `{ __schema { queryType { name } } }`, nil, nil)
+	// Lists inside introspection too (list elements are no root fields).
+	var types struct {
+		Schema struct{ Types []struct{ Name string } } `json:"__schema"`
+	}
+	e.ok("", `{ __schema { types { name fields { name type { kind } } } } }`, nil, &types)
+	if len(types.Schema.Types) < 20 {
+		t.Fatalf("%d types", len(types.Schema.Types))
+	}
 	// ... but a schema field beside a data field does not open the data.
 	e.fails("", `{ __typename products { edges { cursor } } }`, nil, server.CodeUnauthenticated)
 }

@@ -183,9 +183,9 @@ func (unsupported) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExe
 func authorize(policy Introspection) graphql.FieldMiddleware {
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
-		// A root field's parent is the operation's root object, which
-		// is no field.
-		if fc == nil || fc.Parent != nil && fc.Parent.Field.Field != nil {
+		// A root field's parent is the operation's root object: neither
+		// a field nor a list element.
+		if fc == nil || fc.Parent != nil && (fc.Parent.Field.Field != nil || fc.Parent.Index != nil) {
 			return next(ctx)
 		}
 		name := fc.Field.Name
