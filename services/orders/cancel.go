@@ -1,0 +1,76 @@
+package orders
+
+import (
+	"context"
+	"slices"
+
+	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/ent/order"
+	"github.com/b2b-orders/platform/ent/product"
+	"github.com/b2b-orders/platform/services"
+)
+
+// CancelOrder cancels an order and gives its stock back, exactly once: a
+// CANCELED order is returned unchanged. A CONFIRMED order can be cancelled
+// only within the cancel window.
+// Errors: Unauthenticated; Invalid for ids below 1; NotFound;
+// FailedPrecondition (cancel_window_expired).
+func (s *Service) CancelOrder(ctx context.Context, id int) (Order, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	if id < 1 {
+		return Order{}, services.InvalidField("id", "Invalid order ID")
+	}
+	var out Order
+	var done effect
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		done = effect{}
+		o, err := readOrder(ctx, tx.Client(), p, id)
+		if err != nil {
+			return err
+		}
+		was := o.Status
+		changed, err := o.Cancel(s.stamp(), s.cfg.CancelWindow)
+		if err != nil || !changed {
+			out = o
+			return err
+		}
+		done.canceled = true
+		if err := s.transition(ctx, tx, &o, was); err != nil {
+			return err
+		}
+		// Items are in id order; give stock back in product-id order like
+		// every writer takes it.
+		back := slices.Clone(o.Items)
+		slices.SortFunc(back, func(a, b Item) int { return a.ProductID - b.ProductID })
+		for _, it := range back {
+			if _, err := tx.Product.Update().Where(product.ID(it.ProductID)).AddStock(it.Qty).Save(ctx); err != nil {
+				return err
+			}
+		}
+		out = o
+		return nil
+	})
+	s.report(done, err)
+	return out, err
+}
+
+// transition writes o's new status if the stored one is still was; when
+// another transaction moved it first, the whole transaction runs again.
+func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, was Status) error {
+	n, err := tx.Order.Update().
+		Where(order.ID(o.ID), order.StatusEQ(order.Status(was))).
+		SetStatus(order.Status(o.Status)).
+		SetNillableConfirmedAt(o.ConfirmedAt).
+		SetNillableCanceledAt(o.CanceledAt).
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errRetry
+	}
+	return nil
+}

@@ -1,0 +1,70 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/services"
+)
+
+// ConfirmOrder confirms an order under an idempotency key. The key is
+// bound to this order: the same key again answers with the order as it is
+// and changes nothing; an order already CONFIRMED is confirmed again under
+// a new key without change. Two concurrent confirms with one key both
+// succeed with one effect.
+// Errors: Unauthenticated; Invalid (ids below 1, "Idempotency key is
+// required"); NotFound; Conflict (idempotency_key_reused, when the key
+// guards another order or operation); FailedPrecondition
+// (invalid_transition for a CANCELED order).
+func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	if id < 1 {
+		return Order{}, services.InvalidField("id", "Invalid order ID")
+	}
+	if err := checkKeyValue(key); err != nil {
+		return Order{}, err
+	}
+	use := newKeyUse(opConfirm, id, fmt.Sprint(id))
+	var out Order
+	var done effect
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		done = effect{}
+		k, err := s.lookupKey(ctx, tx.Client(), key, use)
+		if err != nil {
+			return err
+		}
+		if k.live {
+			done.replayed = true
+			out, err = readOrder(ctx, tx.Client(), p, k.target)
+			return err
+		}
+		// The key goes in first: a concurrent duplicate waits on it and
+		// then replays, instead of confirming a second time.
+		if err := s.insertKey(ctx, tx, key, k, use, id, StatusConfirmed); err != nil {
+			return err
+		}
+		o, err := readOrder(ctx, tx.Client(), p, id)
+		if err != nil {
+			return err
+		}
+		was := o.Status
+		changed, err := o.Confirm(s.stamp())
+		if err != nil {
+			return err
+		}
+		if changed {
+			if err := s.transition(ctx, tx, &o, was); err != nil {
+				return err
+			}
+			done.confirmed = true
+		}
+		out = o
+		return nil
+	})
+	s.report(done, err)
+	return out, err
+}

@@ -1,0 +1,190 @@
+package orders
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/ent/order"
+	"github.com/b2b-orders/platform/ent/product"
+	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/internal/storeerr"
+)
+
+// orderRequest is a parsed order: merged lines in product-id order (the
+// order rows are locked in) and the ids in the order the caller gave them.
+type orderRequest struct {
+	customerID int
+	lines      []Line
+	requested  []int
+}
+
+// parseOrder validates and normalises an order.
+// Errors: Invalid with the contract's messages.
+func parseOrder(customerID int, lines []Line) (orderRequest, error) {
+	if customerID < 1 {
+		return orderRequest{}, services.InvalidField("customer_id", "Invalid customer ID")
+	}
+	if len(lines) == 0 {
+		return orderRequest{}, services.InvalidField("items", "At least one item is required")
+	}
+	qty := make(map[int]int64, len(lines))
+	req := orderRequest{customerID: customerID}
+	for _, l := range lines {
+		if l.ProductID < 1 {
+			return orderRequest{}, services.InvalidField("product_id", "Invalid product ID")
+		}
+		if l.Qty < 1 {
+			return orderRequest{}, services.InvalidField("qty", "Quantity must be at least 1")
+		}
+		if l.Qty > MaxQty || qty[l.ProductID]+l.Qty > MaxQty {
+			return orderRequest{}, services.InvalidField("qty", "Quantity must be at most "+strconv.Itoa(MaxQty))
+		}
+		if _, seen := qty[l.ProductID]; !seen {
+			req.requested = append(req.requested, l.ProductID)
+		}
+		qty[l.ProductID] += l.Qty
+	}
+	if len(qty) > MaxLines {
+		return orderRequest{}, services.InvalidField("items", "An order can hold at most "+strconv.Itoa(MaxLines)+" different products")
+	}
+	for id, q := range qty {
+		req.lines = append(req.lines, Line{ProductID: id, Qty: q})
+	}
+	slices.SortFunc(req.lines, func(a, b Line) int { return a.ProductID - b.ProductID })
+	return req, nil
+}
+
+// authorizeOrder checks that the caller may order for the customer and
+// that the customer is live. It runs before any transaction, because the
+// directory may be a remote call.
+func (s *Service) authorizeOrder(ctx context.Context, customerID int) error {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.CanActFor(customerID) {
+		return errDenied
+	}
+	ok, err := s.customers.Exists(ctx, customerID)
+	if err != nil {
+		return storeerr.Wrap(err, "check customer")
+	}
+	if !ok {
+		return errCustomerUnknown
+	}
+	return nil
+}
+
+// CreateOrder places an order in state CREATED and takes its stock.
+// Duplicate product lines are merged; unit prices are those of now.
+// Errors: Unauthenticated; PermissionDenied when a customer principal
+// orders for another customer; Invalid; NotFound ("Customer not found or
+// inactive", "Products not found: 3, 9"); FailedPrecondition
+// (insufficient_stock).
+func (s *Service) CreateOrder(ctx context.Context, customerID int, lines []Line) (Order, error) {
+	req, err := parseOrder(customerID, lines)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := s.authorizeOrder(ctx, customerID); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		out, err = s.place(ctx, tx, req, StatusCreated)
+		return err
+	})
+	s.report(effect{created: true}, err)
+	return out, err
+}
+
+// place writes an order in the given state and takes its stock: the
+// products are read, stock is taken by one conditional update per line in
+// product-id order (so two orders never wait on each other in opposite
+// order, and the items' foreign-key checks find the rows already locked),
+// then the order and its items are inserted.
+func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, status Status) (Order, error) {
+	ids := make([]int, len(req.lines))
+	for i, l := range req.lines {
+		ids[i] = l.ProductID
+	}
+	rows, err := tx.Product.Query().Where(product.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	byID := make(map[int]*ent.Product, len(rows))
+	for _, p := range rows {
+		byID[p.ID] = p
+	}
+	if len(byID) < len(ids) {
+		var missing []string
+		for _, id := range req.requested {
+			if byID[id] == nil {
+				missing = append(missing, strconv.Itoa(id))
+			}
+		}
+		return Order{}, services.NotFoundf("Products not found: %s", strings.Join(missing, ", "))
+	}
+	var total int64
+	for _, l := range req.lines {
+		total += byID[l.ProductID].PriceCents * l.Qty // at most 100 × (2³¹−1) × 10⁶: no overflow
+	}
+	if total > MaxTotalCents {
+		return Order{}, services.InvalidField("items", "Order total must be at most 2147483647 cents")
+	}
+	for _, l := range req.lines {
+		n, err := tx.Product.Update().
+			Where(product.ID(l.ProductID), product.StockGTE(l.Qty)).
+			AddStock(-l.Qty).
+			Save(ctx)
+		if err != nil {
+			return Order{}, err
+		}
+		if n == 0 {
+			p := byID[l.ProductID]
+			return Order{}, services.Errorf(services.FailedPrecondition, services.CodeInsufficientStock,
+				"Insufficient stock for product %s. Available: %d, Requested: %d", p.Name, p.Stock, l.Qty)
+		}
+	}
+	now := s.stamp()
+	o := Order{CustomerID: req.customerID, Status: status, CreatedAt: now, Items: make([]Item, len(req.lines))}
+	builders := make([]*ent.OrderItemCreate, len(req.lines))
+	for i, l := range req.lines {
+		p := byID[l.ProductID]
+		o.Items[i] = Item{ProductID: p.ID, Qty: l.Qty, UnitPriceCents: p.PriceCents, SubtotalCents: p.PriceCents * l.Qty, ProductName: p.Name, ProductSKU: p.Sku}
+		o.TotalCents += o.Items[i].SubtotalCents
+	}
+	create := tx.Order.Create().
+		SetCustomerID(req.customerID).
+		SetStatus(order.Status(status)).
+		SetTotalCents(o.TotalCents).
+		SetCreatedAt(now)
+	if status == StatusConfirmed {
+		o.ConfirmedAt = &now
+		create.SetConfirmedAt(now)
+	}
+	eo, err := create.Save(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	o.ID = eo.ID
+	for i, it := range o.Items {
+		builders[i] = tx.OrderItem.Create().
+			SetOrderID(o.ID).
+			SetProductID(it.ProductID).
+			SetQty(it.Qty).
+			SetUnitPriceCents(it.UnitPriceCents).
+			SetSubtotalCents(it.SubtotalCents)
+	}
+	items, err := tx.OrderItem.CreateBulk(builders...).Save(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	for i, it := range items {
+		o.Items[i].ID, o.Items[i].OrderID = it.ID, o.ID
+	}
+	return o, nil
+}
