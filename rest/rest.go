@@ -26,7 +26,7 @@ import (
 const Prefix = "/api/v1"
 
 // MaxBodyBytes is the largest request body read; larger ones get 413.
-const MaxBodyBytes = 1 << 20
+const MaxBodyBytes = web.MaxBodyBytes
 
 // Options are what both roles' handlers share.
 type Options struct {

@@ -66,7 +66,6 @@ type app struct {
 
 // Limits of every server.
 const (
-	maxBodyBytes      = 1 << 20
 	maxHeaderBytes    = 64 << 10
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 30 * time.Second
@@ -204,7 +203,7 @@ func (a *app) recoverer(next http.Handler) http.Handler {
 // *http.MaxBytesError and answers 413 in its own format.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, web.MaxBodyBytes)
 		next.ServeHTTP(w, r)
 	})
 }

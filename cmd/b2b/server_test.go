@@ -20,6 +20,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
 
@@ -157,7 +158,7 @@ func TestBodyLimitAndAuthentication(t *testing.T) {
 	}}
 	h := a.handler(rl)
 
-	req := httptest.NewRequest(http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", maxBodyBytes+1)))
+	req := httptest.NewRequest(http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", web.MaxBodyBytes+1)))
 	req.Header.Set("Authorization", "Bearer svc")
 	h.ServeHTTP(httptest.NewRecorder(), req)
 	var tooBig *http.MaxBytesError
@@ -168,7 +169,7 @@ func TestBodyLimitAndAuthentication(t *testing.T) {
 		t.Errorf("principal = %+v, %v; want the service", principal, authErr)
 	}
 
-	req = httptest.NewRequest(http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", maxBodyBytes)))
+	req = httptest.NewRequest(http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", web.MaxBodyBytes)))
 	h.ServeHTTP(httptest.NewRecorder(), req)
 	if readErr != nil {
 		t.Errorf("reading exactly the limit: %v", readErr)

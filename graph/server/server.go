@@ -25,6 +25,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/graph/loaders"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
 
@@ -34,7 +35,7 @@ const (
 	// deepest field (a type reference nine ofType levels down) is at 14.
 	DefaultMaxDepth      = 15
 	DefaultMaxComplexity = 20000
-	DefaultMaxBodyBytes  = 1 << 20
+	DefaultMaxBodyBytes  = web.MaxBodyBytes
 	// DefaultMaxInFlight keeps a busy graph's memory bounded (see
 	// docs/BENCHMARKS.md) while leaving two cores far more work than
 	// they can do at once.

@@ -3,6 +3,10 @@ package web
 
 import "net/http"
 
+// MaxBodyBytes is the largest request body any role reads; a larger one is
+// answered 413 in the surface's own envelope.
+const MaxBodyBytes = 1 << 20
+
 // APIPolicy is the Content-Security-Policy of answers that are data, not
 // pages: nothing may load, nothing may frame them.
 const APIPolicy = "default-src 'none'; frame-ancestors 'none'"

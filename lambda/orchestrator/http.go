@@ -8,11 +8,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
-
-// maxBody bounds a request body; orders have at most 100 lines.
-const maxBody = 1 << 20
 
 // Register hangs the local HTTP form of the orchestrator on r:
 // POST /orchestrator/create-and-confirm-order, also under /dev/ where the
@@ -42,7 +40,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.Role != services.RoleAnonymous {
 		forward = r.Header.Get("Authorization")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, web.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
