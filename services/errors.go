@@ -92,6 +92,10 @@ func InvalidField(field, message string) *Error {
 	return &Error{Kind: Invalid, Code: CodeInvalid, Field: field, Message: message}
 }
 
+// ErrPermissionDenied answers a principal acting for a customer it may not
+// act for, in every domain.
+var ErrPermissionDenied = Errorf(PermissionDenied, CodePermissionDenied, "Permission denied")
+
 // NotFoundf returns a NotFound error with a client-safe message.
 func NotFoundf(format string, args ...any) *Error {
 	return Errorf(NotFound, CodeNotFound, format, args...)

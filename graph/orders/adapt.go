@@ -9,13 +9,8 @@ import (
 
 	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/model"
-	"github.com/b2b-orders/platform/services"
 	orderssvc "github.com/b2b-orders/platform/services/orders"
 )
-
-// errProductNotFound answers an item whose product cannot be read; the
-// foreign key makes it a should-not-happen.
-var errProductNotFound = services.NotFoundf("Product not found")
 
 func createProductInput(in model.CreateProductInput) orderssvc.CreateProductInput {
 	out := orderssvc.CreateProductInput{SKU: in.Sku, Name: in.Name, PriceCents: in.PriceCents}

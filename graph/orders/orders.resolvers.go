@@ -93,7 +93,7 @@ func (r *orderItemResolver) Product(ctx context.Context, obj *model.OrderItem) (
 	}
 	p, err := loaders.From(ctx).Product(ctx, obj.ProductID)
 	if err == nil && p == nil {
-		err = errProductNotFound
+		err = orderssvc.ErrProductNotFound
 	}
 	return p, err
 }

@@ -75,7 +75,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Customer, error) 
 		return Customer{}, err
 	}
 	if !p.CanManageCatalogue() {
-		return Customer{}, errDenied
+		return Customer{}, services.ErrPermissionDenied
 	}
 	if err := validate(&in.Name, &in.Email, in.Phone); err != nil {
 		return Customer{}, err
@@ -240,7 +240,7 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 		return err
 	}
 	if !p.CanManageCatalogue() {
-		return errDenied
+		return services.ErrPermissionDenied
 	}
 	if id < 1 {
 		return services.InvalidField("id", "Invalid customer ID")
@@ -261,7 +261,6 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 
 var (
 	errNotFound = services.NotFoundf("Customer not found")
-	errDenied   = services.Errorf(services.PermissionDenied, services.CodePermissionDenied, "Permission denied")
 )
 
 // validate checks the fields present, in the contract's order: name, email,

@@ -160,7 +160,7 @@ func (s *Service) requireManager(ctx context.Context) error {
 		return err
 	}
 	if !p.CanManageCatalogue() {
-		return errDenied
+		return services.ErrPermissionDenied
 	}
 	return nil
 }
@@ -199,7 +199,7 @@ func validateProduct(sku, name *string, price, stock *int64) error {
 func translateProduct(err error, op string) error {
 	switch {
 	case ent.IsNotFound(err):
-		return errProductNotFound
+		return ErrProductNotFound
 	case isUnique(err):
 		return services.Errorf(services.Conflict, services.CodeSKUTaken, "SKU already exists")
 	}

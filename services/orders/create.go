@@ -66,7 +66,7 @@ func (s *Service) authorizeOrder(ctx context.Context, customerID int) error {
 		return err
 	}
 	if !p.CanActFor(customerID) {
-		return errDenied
+		return services.ErrPermissionDenied
 	}
 	ok, err := s.customers.Exists(ctx, customerID)
 	if err != nil {

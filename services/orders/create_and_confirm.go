@@ -35,7 +35,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		return Order{}, err
 	}
 	if !p.CanActFor(req.customerID) {
-		return Order{}, errDenied
+		return Order{}, services.ErrPermissionDenied
 	}
 	use := newKeyUse(opCreateAndConfirm, 0, req.String())
 	for attempt := range maxAttempts {

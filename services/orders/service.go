@@ -74,9 +74,9 @@ func New(store *db.DB, dir CustomerDirectory, cfg Config) *Service {
 func (s *Service) stamp() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
 var (
-	errDenied          = services.Errorf(services.PermissionDenied, services.CodePermissionDenied, "Permission denied")
-	errOrderNotFound   = services.NotFoundf("Order not found")
-	errProductNotFound = services.NotFoundf("Product not found")
+	errOrderNotFound = services.NotFoundf("Order not found")
+	// ErrProductNotFound answers a read of a product that does not exist.
+	ErrProductNotFound = services.NotFoundf("Product not found")
 	errCustomerUnknown = services.NotFoundf("Customer not found or inactive")
 )
 
