@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services/customers"
 )
 
@@ -39,7 +40,7 @@ func (h *customersHandler) create(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ok(customerDTO(c)))
+	web.WriteJSON(w, http.StatusCreated, ok(customerDTO(c)))
 }
 
 // get: GET /customers/{id} → 200 customer. It also answers the internal
@@ -55,7 +56,7 @@ func (h *customersHandler) get(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ok(customerDTO(c)))
+	web.WriteJSON(w, http.StatusOK, ok(customerDTO(c)))
 }
 
 // list: GET /customers?search&cursor&limit → 200 page.
@@ -71,7 +72,7 @@ func (h *customersHandler) list(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page(p, params.Limit, customerDTO, customerID))
+	web.WriteJSON(w, http.StatusOK, page(p, params.Limit, customerDTO, customerID))
 }
 
 // update: PUT /customers/{id} {name?, email?, phone?} → 200 customer.
@@ -97,7 +98,7 @@ func (h *customersHandler) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ok(customerDTO(c)))
+	web.WriteJSON(w, http.StatusOK, ok(customerDTO(c)))
 }
 
 // delete: DELETE /customers/{id} → 204, no body.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
 
@@ -58,7 +59,7 @@ func (c *CustomerClient) Exists(ctx context.Context, id int) (bool, error) {
 		return false, services.Outage(fmt.Errorf("customer directory: %w", err))
 	}
 	defer resp.Body.Close()
-	var body errorBody
+	var body web.ErrorBody
 	// Read to the end so that the connection can be reused.
 	_ = json.NewDecoder(io.LimitReader(resp.Body, MaxBodyBytes)).Decode(&body)
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxBodyBytes))

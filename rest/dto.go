@@ -25,10 +25,6 @@ type (
 		Limit   int  `json:"limit"`
 		HasMore bool `json:"hasMore"`
 	}
-	errorBody struct {
-		Success bool   `json:"success"`
-		Error   string `json:"error"`
-	}
 )
 
 func ok[T any](data T) dataBody[T] { return dataBody[T]{Success: true, Data: data} }

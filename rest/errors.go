@@ -1,26 +1,22 @@
 package rest
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
 
 // The messages this package produces itself; every other message comes
 // from the services.
 const (
-	msgNotFound      = "Endpoint not found"
 	msgInvalidJSON   = "Invalid JSON"
 	msgTooLarge      = "Request entity too large"
-	msgInternal      = "Internal server error"
 	msgInvalidQuery  = "Invalid query parameters"
 	msgRequired      = "Required"
 	msgInvalidCustID = "Invalid customer ID"
@@ -71,7 +67,7 @@ type errorWriter struct {
 func (ew errorWriter) write(w http.ResponseWriter, r *http.Request, err error) {
 	var tooLarge *http.MaxBytesError
 	if errors.Is(err, errTooLarge) || errors.As(err, &tooLarge) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: msgTooLarge})
+		web.WriteError(w, http.StatusRequestEntityTooLarge, msgTooLarge)
 		return
 	}
 	e := services.As(err)
@@ -82,17 +78,17 @@ func (ew errorWriter) write(w http.ResponseWriter, r *http.Request, err error) {
 			"err", err, "kind", e.Kind.String(), "code", e.Code,
 			"method", r.Method, "path", r.URL.Path,
 			"request_id", middleware.GetReqID(r.Context()))
-		msg = msgInternal
+		msg = web.MsgInternal
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="b2b"`)
 	}
-	writeJSON(w, status, errorBody{Error: msg})
+	web.WriteError(w, status, msg)
 }
 
 // deny is the answer of auth.Authenticator.RequireService.
 func (ew errorWriter) deny(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: msg})
+	web.WriteError(w, status, msg)
 }
 
 // requirePrincipal answers 401 before any decoding when the caller has no
@@ -110,32 +106,6 @@ func (ew errorWriter) requirePrincipal(next http.Handler) http.Handler {
 	})
 }
 
-func endpointNotFound(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusNotFound, errorBody{Error: msgNotFound})
-}
-
 // invalid is a 400 with msg that this package decides itself (decoding,
 // path and query parameters).
 func invalid(field, msg string) error { return services.InvalidField(field, msg) }
-
-// writeJSON encodes v as the whole answer, ending in a newline like every
-// other answer of the binary. HTML characters stay as they are, as
-// JSON.stringify leaves them; the security headers keep browsers from
-// sniffing the answer as HTML.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	body := []byte(`{"success":false,"error":"` + msgInternal + `"}` + "\n")
-	if err := enc.Encode(v); err == nil {
-		body = buf.Bytes()
-	} else {
-		// Only a programming error gets here: every body is a DTO of this package.
-		status = http.StatusInternalServerError
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	// The client may be gone; there is nobody left to tell.
-	_, _ = w.Write(body)
-}

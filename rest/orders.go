@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services/orders"
 )
 
@@ -58,7 +59,7 @@ func (h *ordersHandler) create(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ok(placedOrderDTO(o)))
+	web.WriteJSON(w, http.StatusCreated, ok(placedOrderDTO(o)))
 }
 
 // get: GET /orders/{id} → 200 order with the read item shape.
@@ -73,7 +74,7 @@ func (h *ordersHandler) get(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ok(storedOrderDTO(o)))
+	web.WriteJSON(w, http.StatusOK, ok(storedOrderDTO(o)))
 }
 
 // list: GET /orders?status&from&to&cursor&limit → 200 page of orders with
@@ -97,7 +98,7 @@ func (h *ordersHandler) list(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page(p, params.Limit, storedOrderDTO, orderID))
+	web.WriteJSON(w, http.StatusOK, page(p, params.Limit, storedOrderDTO, orderID))
 }
 
 // confirm: POST /orders/{id}/confirm with the key in the body's
@@ -136,7 +137,7 @@ func (h *ordersHandler) confirm(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ok(placedOrderDTO(o)))
+	web.WriteJSON(w, http.StatusOK, ok(placedOrderDTO(o)))
 }
 
 // cancel: POST /orders/{id}/cancel → 200 the order after the cancel, with
@@ -157,7 +158,7 @@ func (h *ordersHandler) cancel(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ok(storedOrderDTO(o)))
+	web.WriteJSON(w, http.StatusOK, ok(storedOrderDTO(o)))
 }
 
 // clampInt narrows a saturated int64 to int; on 64-bit platforms it is the

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services/orders"
 )
 
@@ -42,7 +43,7 @@ func (h *productsHandler) create(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ok(productDTO(p)))
+	web.WriteJSON(w, http.StatusCreated, ok(productDTO(p)))
 }
 
 // get: GET /products/{id} → 200 product.
@@ -57,7 +58,7 @@ func (h *productsHandler) get(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ok(productDTO(p)))
+	web.WriteJSON(w, http.StatusOK, ok(productDTO(p)))
 }
 
 // list: GET /products?search&cursor&limit → 200 page.
@@ -73,7 +74,7 @@ func (h *productsHandler) list(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page(p, params.Limit, productDTO, productID))
+	web.WriteJSON(w, http.StatusOK, page(p, params.Limit, productDTO, productID))
 }
 
 // update: PATCH /products/{id} {sku?, name?, price_cents?, stock?} → 200 product.
@@ -100,5 +101,5 @@ func (h *productsHandler) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ok(productDTO(p)))
+	web.WriteJSON(w, http.StatusOK, ok(productDTO(p)))
 }

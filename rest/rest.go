@@ -91,7 +91,7 @@ func newRouter(opts Options) *chi.Mux {
 	// Express, which the original ran on, ignores one trailing slash.
 	r.Use(web.SecurityHeaders, cors(opts.CORSOrigins), middleware.StripSlashes)
 	// The contract answers unknown methods like unknown routes.
-	r.NotFound(endpointNotFound)
-	r.MethodNotAllowed(endpointNotFound)
+	r.NotFound(web.NotFound)
+	r.MethodNotAllowed(web.NotFound)
 	return r
 }

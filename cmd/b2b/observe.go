@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -10,35 +9,8 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/web"
 )
-
-// correlationIDHeader carries the id of a business flow across processes:
-// the orchestrator sends it to the graph, and every role echoes it and logs
-// it with each request.
-const correlationIDHeader = "X-Correlation-ID"
-
-type correlationKey struct{}
-
-// correlationID keeps the caller's X-Correlation-ID when it is a sane token
-// (the rule of request ids: it ends up in log lines), puts it in the
-// context and echoes it. Unlike the request id, none is made up: a request
-// without one belongs to no flow. The orchestrator, which starts flows,
-// makes its own and answers with it.
-func correlationID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := r.Header.Get(correlationIDHeader); validRequestID(id) {
-			w.Header().Set(correlationIDHeader, id)
-			r = r.WithContext(context.WithValue(r.Context(), correlationKey{}, id))
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// correlationIDFrom returns the correlation id correlationID accepted, or "".
-func correlationIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(correlationKey{}).(string)
-	return id
-}
 
 // requestTimeout bounds the context of every request, so that a database
 // or a peer that stops answering (rather than refusing) turns into an
@@ -46,14 +18,6 @@ func correlationIDFrom(ctx context.Context) string {
 // the client still gets that answer, and above the orchestrator's worst
 // case of three graph calls (graphTimeout each).
 const requestTimeout = 45 * time.Second
-
-func withTimeout(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
 
 // probePaths are asked by machines every few seconds; their access lines
 // go to debug so that they do not drown the requests of people.
@@ -86,9 +50,9 @@ func (a *app) observe(roleName string) func(http.Handler) http.Handler {
 
 			// The orchestrator makes a correlation id when the caller
 			// sent none and answers with it; the header has the last word.
-			corr := ww.Header().Get(correlationIDHeader)
+			corr := ww.Header().Get(web.CorrelationIDHeader)
 			if corr == "" {
-				corr = correlationIDFrom(r.Context())
+				corr = web.CorrelationIDFrom(r.Context())
 			}
 			attrs := make([]slog.Attr, 0, 12)
 			attrs = append(attrs,

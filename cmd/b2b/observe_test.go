@@ -18,6 +18,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db/dbtest"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
@@ -128,8 +129,8 @@ func TestAccessLog(t *testing.T) {
 
 	rec := send(t, h, http.MethodPost, "/api/v1/products", `{"sku":"A-1","name":"A","price_cents":100,"stock":5}`,
 		http.Header{"Authorization": {admin}, "X-Request-Id": {"req-create"}, "X-Correlation-Id": {"flow-1"}})
-	if rec.Code != http.StatusCreated || rec.Header().Get(correlationIDHeader) != "flow-1" {
-		t.Fatalf("create: %d %s, correlation %q", rec.Code, rec.Body, rec.Header().Get(correlationIDHeader))
+	if rec.Code != http.StatusCreated || rec.Header().Get(web.CorrelationIDHeader) != "flow-1" {
+		t.Fatalf("create: %d %s, correlation %q", rec.Code, rec.Body, rec.Header().Get(web.CorrelationIDHeader))
 	}
 	l := oneAccessLine(t, &logs, "req-create")
 	if l.Level != "INFO" || l.Role != "orders" || l.Method != "POST" || l.Route != "/api/v1/products" || l.Status != 201 ||
@@ -141,8 +142,8 @@ func TestAccessLog(t *testing.T) {
 	// neither kept nor echoed.
 	rec = send(t, h, http.MethodGet, "/api/v1/products/999", "",
 		http.Header{"Authorization": {admin}, "X-Request-Id": {"req-404"}, "X-Correlation-Id": {"has space"}})
-	if rec.Code != http.StatusNotFound || rec.Header().Get(correlationIDHeader) != "" {
-		t.Fatalf("get: %d, correlation %q", rec.Code, rec.Header().Get(correlationIDHeader))
+	if rec.Code != http.StatusNotFound || rec.Header().Get(web.CorrelationIDHeader) != "" {
+		t.Fatalf("get: %d, correlation %q", rec.Code, rec.Header().Get(web.CorrelationIDHeader))
 	}
 	if l := oneAccessLine(t, &logs, "req-404"); l.Route != "/api/v1/products/{id}" || l.Status != 404 || l.CorrelationID != "" {
 		t.Errorf("get: %+v", l)

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net/http"
+
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // livez answers 200 while the process serves HTTP at all. It checks no
@@ -10,7 +12,7 @@ import (
 // liveness fails, and restarting does not bring a database back.
 func livez(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]string{"status": "alive"})
+	web.WriteJSON(w, http.StatusOK, map[string]string{"status": "alive"})
 }
 
 // readyBody says what /readyz found. Pending is the number of migrations
@@ -46,5 +48,5 @@ func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
 		body.Pending = &n
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, status, body)
+	web.WriteJSON(w, status, body)
 }

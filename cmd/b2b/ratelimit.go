@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/rest"
 	"github.com/b2b-orders/platform/services"
 )
@@ -112,10 +113,10 @@ func rateLimitKey(r *http.Request) (string, error) {
 func tooManyRequests(w http.ResponseWriter, r *http.Request) {
 	const msg = "Too many requests, please retry later"
 	if strings.HasSuffix(r.URL.Path, "/graphql") {
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []map[string]any{{
+		web.WriteJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []map[string]any{{
 			"message": msg, "extensions": map[string]string{"code": codeRateLimited},
 		}}})
 		return
 	}
-	writeJSON(w, http.StatusTooManyRequests, errorBody{Error: msg})
+	web.WriteError(w, http.StatusTooManyRequests, msg)
 }

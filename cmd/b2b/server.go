@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -85,9 +81,10 @@ const (
 // internal network and must not be published (see README).
 func (a *app) handler(rl role) http.Handler {
 	r := chi.NewRouter()
-	r.Use(web.SecurityHeaders, requestID, correlationID, a.observe(rl.name), withTimeout, a.recoverer, limitBody, a.auth.Middleware)
-	r.NotFound(notFound)
-	r.MethodNotAllowed(notFound) // the contract answers unknown methods like unknown routes
+	r.Use(web.SecurityHeaders, web.RequestID, web.CorrelationID, a.observe(rl.name), web.Timeout(requestTimeout),
+		web.Recoverer(a.log), web.LimitBody, a.auth.Middleware)
+	r.NotFound(web.NotFound)
+	r.MethodNotAllowed(web.NotFound) // the contract answers unknown methods like unknown routes
 	r.Get("/health", a.health)
 	r.Get("/livez", livez)
 	r.Get("/readyz", a.readyz)
@@ -125,87 +122,7 @@ func (a *app) health(w http.ResponseWriter, r *http.Request) {
 		body.Status, body.Database, status = "unhealthy", "disconnected", http.StatusServiceUnavailable
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, status, body)
-}
-
-// errorBody is the contract's error envelope.
-type errorBody struct {
-	Success bool   `json:"success"`
-	Error   string `json:"error"`
-}
-
-func notFound(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusNotFound, errorBody{Error: "Endpoint not found"})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	// The client may be gone; there is nobody left to tell.
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// requestIDHeader is read from the client (or a proxy) and echoed back.
-const requestIDHeader = "X-Request-ID"
-
-// requestID keeps the caller's request id when it is a sane token, and
-// otherwise makes one. It stores it under chi's key, so that every
-// transport reads it with middleware.GetReqID.
-func requestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(requestIDHeader)
-		if !validRequestID(id) {
-			b := make([]byte, 12)
-			_, _ = rand.Read(b) // never fails, see crypto/rand.Read
-			id = hex.EncodeToString(b)
-		}
-		w.Header().Set(requestIDHeader, id)
-		ctx := context.WithValue(r.Context(), middleware.RequestIDKey, id)
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// validRequestID accepts up to 128 visible ASCII characters, so that a
-// client's id cannot forge log lines or bloat them.
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] <= ' ' || id[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
-
-// recoverer turns a panic into a logged error and a 500 that says nothing
-// about it.
-func (a *app) recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			rec := recover()
-			if rec == nil {
-				return
-			}
-			if rec == http.ErrAbortHandler {
-				panic(rec) // net/http's way to abort a response; it logs nothing
-			}
-			a.log.ErrorContext(r.Context(), "panic", "panic", fmt.Sprint(rec),
-				"request_id", middleware.GetReqID(r.Context()), "stack", string(debug.Stack()))
-			writeJSON(w, http.StatusInternalServerError, errorBody{Error: "Internal server error"})
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// limitBody caps request bodies; a handler reading past the cap gets an
-// *http.MaxBytesError and answers 413 in its own format.
-func limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, web.MaxBodyBytes)
-		next.ServeHTTP(w, r)
-	})
+	web.WriteJSON(w, status, body)
 }
 
 // listener is a role bound to its address, before it serves.

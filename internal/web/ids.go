@@ -1,0 +1,74 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// The headers of the ids that tie a request's log lines together.
+const (
+	// RequestIDHeader is read from the client (or a proxy) and echoed back.
+	RequestIDHeader = "X-Request-ID"
+	// CorrelationIDHeader carries the id of a business flow across
+	// processes: the orchestrator sends it to the graph, and every role
+	// echoes it and logs it with each request.
+	CorrelationIDHeader = "X-Correlation-ID"
+)
+
+// RequestID keeps the caller's request id when it is a ValidID, and
+// otherwise makes one. It stores it under chi's key, so that every
+// transport reads it with middleware.GetReqID.
+func RequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(RequestIDHeader)
+		if !ValidID(id) {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b) // never fails, see crypto/rand.Read
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set(RequestIDHeader, id)
+		ctx := context.WithValue(r.Context(), middleware.RequestIDKey, id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// ValidID accepts up to 128 visible ASCII characters, so that a client's
+// id cannot forge log lines or bloat them.
+func ValidID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+type correlationKey struct{}
+
+// CorrelationID keeps the caller's X-Correlation-ID when it is a ValidID
+// (it ends up in log lines), puts it in the context and echoes it. Unlike
+// the request id, none is made up: a request without one belongs to no
+// flow. The orchestrator, which starts flows, makes its own and answers
+// with it.
+func CorrelationID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(CorrelationIDHeader); ValidID(id) {
+			w.Header().Set(CorrelationIDHeader, id)
+			r = r.WithContext(context.WithValue(r.Context(), correlationKey{}, id))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// CorrelationIDFrom returns the correlation id CorrelationID accepted, or "".
+func CorrelationIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(correlationKey{}).(string)
+	return id
+}
