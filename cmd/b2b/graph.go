@@ -1,8 +1,6 @@
 package main
 
 import (
-	"net/http"
-
 	"github.com/go-chi/chi/v5"
 
 	"github.com/b2b-orders/platform/graph"
@@ -13,22 +11,29 @@ import (
 	"github.com/b2b-orders/platform/graph/server"
 )
 
-// mountGraph hangs the GraphQL side of a role on r: the combined graph and
-// GraphiQL on the graph role, each domain's federation subgraph at
-// /graphql on its own role (so that a gateway can compose them when the
-// roles run apart). charge, when set, takes an operation's extra root
-// fields from the caller's rate budget.
-func (a *app) mountGraph(roleName string, r chi.Router, charge func(http.ResponseWriter, *http.Request, int) bool) {
-	opts := server.Options{Logger: a.log, Introspection: a.cfg.Introspection, Charge: charge}
-	switch roleName {
-	case "customers":
-		r.Handle("/graphql", customersgraph.NewHandler(a.customers, opts))
-	case "orders":
-		r.Handle("/graphql", ordersgraph.NewHandler(a.orders, opts))
-	case "graph":
-		opts.Services = loaders.Services{Customers: a.customers, Orders: a.orders}
-		r.Handle("/graphql", graph.NewHandler(opts))
-		r.Get("/", playground.Page("B2B orders", "/graphql").ServeHTTP)
-		r.Get(playground.AssetsPath+"*", playground.Assets().ServeHTTP)
-	}
+// graphOptions are the options of every graph the process serves.
+func (a *app) graphOptions() server.Options {
+	return server.Options{Logger: a.log, Introspection: a.cfg.Introspection, Charge: a.charge}
+}
+
+// mountCustomers hangs the customers role's REST routes and its federation
+// subgraph, which a gateway composes with the orders role's.
+func mountCustomers(r chi.Router, a *app) {
+	mountCustomersREST(r, a)
+	r.Handle("/graphql", customersgraph.NewHandler(a.customers, a.graphOptions()))
+}
+
+// mountOrders hangs the orders role's REST routes and its federation subgraph.
+func mountOrders(r chi.Router, a *app) {
+	mountOrdersREST(r, a)
+	r.Handle("/graphql", ordersgraph.NewHandler(a.orders, a.graphOptions()))
+}
+
+// mountCombinedGraph hangs the combined graph and GraphiQL.
+func mountCombinedGraph(r chi.Router, a *app) {
+	opts := a.graphOptions()
+	opts.Services = loaders.Services{Customers: a.customers, Orders: a.orders}
+	r.Handle("/graphql", graph.NewHandler(opts))
+	r.Get("/", playground.Page("B2B orders", "/graphql").ServeHTTP)
+	r.Get(playground.AssetsPath+"*", playground.Assets().ServeHTTP)
 }

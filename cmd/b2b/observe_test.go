@@ -124,7 +124,7 @@ func oneAccessLine(t *testing.T, logs *bytes.Buffer, requestID string) accessLin
 func TestAccessLog(t *testing.T) {
 	var logs bytes.Buffer
 	a := fullApp(t, &logs, Config{})
-	h := a.handler(role{name: "orders", routes: mountOrdersREST})
+	h := a.handler(role{name: "orders", routes: mountOrders})
 	admin := bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "ops"})
 
 	rec := send(t, h, http.MethodPost, "/api/v1/products", `{"sku":"A-1","name":"A","price_cents":100,"stock":5}`,
@@ -230,7 +230,7 @@ func hasMetric(page, line string) bool {
 
 func TestMetrics(t *testing.T) {
 	a := fullApp(t, io.Discard, Config{})
-	h := a.handler(role{name: "orders", routes: mountOrdersREST})
+	h := a.handler(role{name: "orders", routes: mountOrders})
 	admin := http.Header{"Authorization": {bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "ops"})}}
 	ctx := services.WithPrincipal(context.Background(), services.Principal{Role: services.RoleAdmin, Subject: "test"})
 	c, err := a.customers.Create(ctx, customers.CreateInput{Name: "C", Email: "c@example.com"})

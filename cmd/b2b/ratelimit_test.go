@@ -13,7 +13,7 @@ import (
 
 func TestRateLimit(t *testing.T) {
 	a := fullApp(t, io.Discard, Config{RateLimit: RateLimit{Requests: 2, Window: time.Minute}})
-	h := a.handler(role{name: "customers", routes: mountCustomersREST})
+	h := a.handler(role{name: "customers", routes: mountCustomers})
 	admin := http.Header{"Authorization": {bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "ops"})}}
 	staff := http.Header{"Authorization": {bearer(t, services.Principal{Role: services.RoleStaff, Subject: "desk"})}}
 	service := http.Header{"Authorization": {"Bearer " + obsServiceToken}}
@@ -76,7 +76,7 @@ func TestRateLimitCountsRootFields(t *testing.T) {
 	if _, err := a.db.Seed(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	h := a.handler(role{name: "graph"})
+	h := a.handler(role{name: "graph", routes: mountCombinedGraph})
 	customer := http.Header{"Authorization": {bearer(t, services.Principal{Role: services.RoleCustomer, CustomerID: 1, Subject: "c1"})}}
 	var b strings.Builder
 	b.WriteString(`{"query":"mutation { `)
@@ -106,7 +106,7 @@ func TestRateLimitCountsRootFields(t *testing.T) {
 // Off (the default): no limit, no rate-limit headers.
 func TestRateLimitOff(t *testing.T) {
 	a := fullApp(t, io.Discard, Config{})
-	h := a.handler(role{name: "customers", routes: mountCustomersREST})
+	h := a.handler(role{name: "customers", routes: mountCustomers})
 	admin := http.Header{"Authorization": {bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "ops"})}}
 	for i := range 20 {
 		rec := send(t, h, "GET", "/api/v1/customers", "", admin)

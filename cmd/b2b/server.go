@@ -26,21 +26,23 @@ import (
 type role struct {
 	name string
 	port int
-	// routes hangs the role's own routes on r. /health, the 404 answer and
-	// the common middleware are the same for every role and come from
-	// app.handler. nil: the role serves /health only (so far).
+	// routes hangs everything the role serves on r but what app.handler
+	// gives every role: the common middleware, /health and the other
+	// probes, /metrics and the 404 answer.
 	routes func(r chi.Router, a *app)
 }
 
-// roles is the role table, in start order. The REST routers (customers,
-// orders), the Lambda's local form (orchestrator) and the graph hang their
-// handlers here.
+// roles is the role table, in start order: everything each role serves.
 func roles() []role {
 	return []role{
-		{name: "customers", port: 3001, routes: mountCustomersREST},
-		{name: "orders", port: 3002, routes: mountOrdersREST},
+		// /api/v1/customers…, the internal customer route, the customers subgraph.
+		{name: "customers", port: 3001, routes: mountCustomers},
+		// /api/v1/products… and /api/v1/orders…, the orders subgraph.
+		{name: "orders", port: 3002, routes: mountOrders},
+		// The Lambda's local form.
 		{name: "orchestrator", port: 3003, routes: mountOrchestrator},
-		{name: "graph", port: 4000},
+		// The combined graph and GraphiQL.
+		{name: "graph", port: 4000, routes: mountCombinedGraph},
 	}
 }
 
@@ -58,6 +60,10 @@ type app struct {
 	graphURL string
 	// metrics is the process's registry, served at /metrics on every role.
 	metrics *metrics
+	// charge takes a GraphQL operation's extra root fields from the
+	// caller's rate budget; handler sets the role's own before it mounts
+	// the role's routes (nil: no rate limit).
+	charge func(http.ResponseWriter, *http.Request, int) bool
 }
 
 // Limits of every server.
@@ -90,15 +96,14 @@ func (a *app) handler(rl role) http.Handler {
 	r.Get("/readyz", a.readyz)
 	r.Method(http.MethodGet, "/metrics", a.metrics.handler())
 	r.Group(func(r chi.Router) {
-		var charge func(http.ResponseWriter, *http.Request, int) bool
+		ra := *a // the role's own rate limiter: a copy of app carries it
 		if limit := newLimiter(a.cfg.RateLimit); limit != nil {
 			r.Use(limit.middleware)
-			charge = limit.charge
+			ra.charge = limit.charge
 		}
 		if rl.routes != nil {
-			rl.routes(r, a)
+			rl.routes(r, &ra)
 		}
-		a.mountGraph(rl.name, r, charge)
 	})
 	return r
 }
