@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"entgo.io/ent/dialect"
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/order"
 	"github.com/b2b-orders/platform/ent/product"
@@ -144,9 +145,14 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 			return Order{}, err
 		}
 		if n == 0 {
-			p := byID[l.ProductID]
+			// The pre-read's stock may be stale by now: quote what the
+			// update just found, read again under the update's lock.
+			available, err := s.stockNow(ctx, tx, l.ProductID)
+			if err != nil {
+				return Order{}, err
+			}
 			return Order{}, services.Errorf(services.FailedPrecondition, services.CodeInsufficientStock,
-				"Insufficient stock for product %s. Available: %d, Requested: %d", p.Name, p.Stock, l.Qty)
+				"Insufficient stock for product %s. Available: %d, Requested: %d", byID[l.ProductID].Name, available, l.Qty)
 		}
 	}
 	now := s.stamp()
@@ -187,4 +193,22 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 		o.Items[i].ID, o.Items[i].OrderID = it.ID, o.ID
 	}
 	return o, nil
+}
+
+// stockNow reads a product's stock as it is, not as the transaction's
+// snapshot saw it: on MySQL a plain read in REPEATABLE READ returns the
+// snapshot of the transaction's first read, so it is a locking read, FOR
+// UPDATE (MariaDB has no FOR SHARE), which costs nothing more: the failed
+// conditional update holds the row's exclusive lock already. SQLite's
+// transaction holds the database's write lock, so its read is current.
+func (s *Service) stockNow(ctx context.Context, tx *ent.Tx, id int) (int64, error) {
+	q := tx.Product.Query().Where(product.ID(id))
+	if s.db.Dialect == dialect.MySQL {
+		q = q.ForUpdate()
+	}
+	p, err := q.Only(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return p.Stock, nil
 }
