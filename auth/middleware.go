@@ -49,7 +49,7 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 // Authenticate returns ctx carrying the outcome for the value of an
 // Authorization header, for transports that do not go through Middleware
 // (a GraphQL websocket's init payload, say):
-//   - "Bearer <ServiceToken>": services.Service;
+//   - "Bearer <ServiceToken>": services.ServicePrincipal;
 //   - "Bearer <valid JWT>": the token's principal;
 //   - empty: services.Anonymous when not Required, otherwise nothing;
 //   - anything else: no principal and an error for Err, never Anonymous.
@@ -66,7 +66,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 		return refuse(ctx, invalid(errors.New("not a Bearer credential")))
 	}
 	if a.ServiceToken != "" && secretEqual(token, a.ServiceToken) {
-		return accept(ctx, services.Service)
+		return accept(ctx, services.ServicePrincipal)
 	}
 	if a.Tokens == nil {
 		return refuse(ctx, invalid(errors.New("no token verifier configured")))
@@ -99,7 +99,7 @@ func FromContext(ctx context.Context) (services.Principal, error) {
 
 // RequireService guards the internal routes, which only other processes
 // call: whatever Middleware decided, next runs only for "Bearer
-// <ServiceToken>", as services.Service. Otherwise deny answers, in the
+// <ServiceToken>", as services.ServicePrincipal. Otherwise deny answers, in the
 // transport's format: 401 "Service token required" without a Bearer
 // credential, 403 "Invalid service token" with any other one (also when
 // ServiceToken is empty, which disables the internal routes).
@@ -114,7 +114,7 @@ func (a *Authenticator) RequireService(next http.Handler, deny func(w http.Respo
 			deny(w, http.StatusForbidden, "Invalid service token")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(accept(r.Context(), services.Service)))
+		next.ServeHTTP(w, r.WithContext(accept(r.Context(), services.ServicePrincipal)))
 	})
 }
 

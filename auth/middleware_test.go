@@ -41,8 +41,8 @@ func TestMiddleware(t *testing.T) {
 	}{
 		{"no credential, required", testServiceToken, true, nil, none},
 		{"no credential, not required", testServiceToken, false, nil, outcome{principal: services.Anonymous}},
-		{"service token", testServiceToken, true, []string{"Bearer " + testServiceToken}, outcome{principal: services.Service}},
-		{"service token, lower-case scheme", testServiceToken, true, []string{"bearer " + testServiceToken}, outcome{principal: services.Service}},
+		{"service token", testServiceToken, true, []string{"Bearer " + testServiceToken}, outcome{principal: services.ServicePrincipal}},
+		{"service token, lower-case scheme", testServiceToken, true, []string{"bearer " + testServiceToken}, outcome{principal: services.ServicePrincipal}},
 		{"wrong service token", testServiceToken, true, []string{"Bearer wrong"}, refused},
 		{"prefix of the service token", testServiceToken, false, []string{"Bearer " + testServiceToken[:10]}, refused},
 		{"service token with a suffix", testServiceToken, false, []string{"Bearer " + testServiceToken + "x"}, refused},
@@ -80,7 +80,7 @@ func TestMiddleware(t *testing.T) {
 			}
 			switch {
 			case got.refused:
-				se := services.As(fromCtxErr)
+				se := services.ErrorOf(fromCtxErr)
 				if se.Kind != services.Unauthenticated || se.Message != "Invalid or expired token" {
 					t.Fatalf("FromContext error = %v, want Unauthenticated %q", fromCtxErr, "Invalid or expired token")
 				}
@@ -105,7 +105,7 @@ func TestAuthenticateReplacesEarlierDecision(t *testing.T) {
 		t.Fatal("principal survived a refused credential")
 	}
 	ctx = a.Authenticate(ctx, "Bearer "+testServiceToken)
-	if p, err := FromContext(ctx); err != nil || p != services.Service {
+	if p, err := FromContext(ctx); err != nil || p != services.ServicePrincipal {
 		t.Fatalf("FromContext = %+v, %v", p, err)
 	}
 }
@@ -159,7 +159,7 @@ func TestRequireService(t *testing.T) {
 				t.Fatalf("status = %d, want %d", rec.Code, tt.wantStatus)
 			}
 			if tt.wantStatus == http.StatusOK {
-				if deniedStatus != 0 || seen != services.Service {
+				if deniedStatus != 0 || seen != services.ServicePrincipal {
 					t.Fatalf("denied %d %q, principal %+v", deniedStatus, deniedMsg, seen)
 				}
 				return

@@ -120,7 +120,7 @@ func assertRefused(t *testing.T, got services.Principal, err error) {
 	if err == nil {
 		t.Fatalf("accepted as %+v, want refused", got)
 	}
-	se := services.As(err)
+	se := services.ErrorOf(err)
 	if se.Kind != services.Unauthenticated || se.Message != "Invalid or expired token" {
 		t.Fatalf("error = %v (kind %v, message %q), want Unauthenticated %q", err, se.Kind, se.Message, "Invalid or expired token")
 	}
@@ -197,7 +197,7 @@ func TestIssueRefuses(t *testing.T) {
 		{"zero ttl", testTokens(), services.Principal{Role: services.RoleAdmin}, 0},
 		{"negative ttl", testTokens(), services.Principal{Role: services.RoleAdmin}, -time.Hour},
 		{"no role", testTokens(), services.Principal{}, time.Hour},
-		{"service role", testTokens(), services.Service, time.Hour},
+		{"service role", testTokens(), services.ServicePrincipal, time.Hour},
 		{"anonymous role", testTokens(), services.Anonymous, time.Hour},
 		{"customer without id", testTokens(), services.Principal{Role: services.RoleCustomer}, time.Hour},
 		{"admin with customer id", testTokens(), services.Principal{Role: services.RoleAdmin, CustomerID: 3}, time.Hour},

@@ -69,7 +69,7 @@ func (r *Resolver) Order() OrderResolver { return orderResolver{r.Orders.Order()
 type orderResolver struct{ ordersOrder }
 
 // Customer returns the order's customer, or null when it was deleted
-// since. Errors: those of customers.Service.GetMany.
+// since. Errors: those of customers.Service.GetCustomers.
 func (orderResolver) Customer(ctx context.Context, obj *model.Order) (*model.Customer, error) {
 	return loaders.From(ctx).Customer(ctx, obj.CustomerID)
 }

@@ -105,7 +105,7 @@ func TestReadObject(t *testing.T) {
 		_, err := readObject(jsonRequest(c.body))
 		got := ""
 		if err != nil {
-			got = services.As(err).Message
+			got = services.ErrorOf(err).Message
 		}
 		if got != c.msg {
 			t.Errorf("readObject(%q): %q, want %q", c.body, got, c.msg)
@@ -121,7 +121,7 @@ func TestFieldsFirstFailure(t *testing.T) {
 	f.integer("b", true)  // the first failure
 	f.integer("c", true)
 	f.str("missing", true)
-	if got := services.As(f.err).Message; got != "Expected number, received string" {
+	if got := services.ErrorOf(f.err).Message; got != "Expected number, received string" {
 		t.Fatalf("first failure %q", got)
 	}
 	f = fields{obj: obj}
@@ -130,7 +130,7 @@ func TestFieldsFirstFailure(t *testing.T) {
 		item.integer("q", true)
 		f.adopt(item)
 	}
-	if got := services.As(f.err).Message; got != "Expected number, received string" {
+	if got := services.ErrorOf(f.err).Message; got != "Expected number, received string" {
 		t.Fatalf("element failure %q", got)
 	}
 }

@@ -40,7 +40,7 @@ func (c *CustomerClient) Exists(ctx context.Context, id int) (bool, error) {
 	url := strings.TrimRight(c.Base, "/") + Prefix + "/internal/customers/" + strconv.Itoa(id)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return false, services.Wrap(err, "customer directory")
+		return false, services.WrapInternal(err, "customer directory")
 	}
 	req.Header.Set("Authorization", "Bearer "+c.ServiceToken)
 	req.Header.Set("Accept", "application/json")
@@ -71,7 +71,7 @@ func (c *CustomerClient) Exists(ctx context.Context, id int) (bool, error) {
 		// a CUSTOMERS_API_BASE that points elsewhere must not hide every customer.
 		return false, nil
 	}
-	return false, services.Wrap(fmt.Errorf("GET %s: status %d %q", url, resp.StatusCode, body.Error), "customer directory")
+	return false, services.WrapInternal(fmt.Errorf("GET %s: status %d %q", url, resp.StatusCode, body.Error), "customer directory")
 }
 
 // Live returns those of ids that are live customers, asking the internal

@@ -70,7 +70,7 @@ func (ew errorWriter) write(w http.ResponseWriter, r *http.Request, err error) {
 		web.WriteError(w, http.StatusRequestEntityTooLarge, msgTooLarge)
 		return
 	}
-	e := services.As(err)
+	e := services.ErrorOf(err)
 	status := statusOf(e)
 	msg := e.Message
 	if status == http.StatusInternalServerError {

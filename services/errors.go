@@ -101,10 +101,10 @@ func NotFoundf(format string, args ...any) *Error {
 	return Errorf(NotFound, CodeNotFound, format, args...)
 }
 
-// Wrap marks err as Internal, keeping it as the cause. Errors that are
+// WrapInternal marks err as Internal, keeping it as the cause. Errors that are
 // already *Error pass through unchanged. (The domain services classify
 // store errors with services/internal/storeerr, which also knows outages.)
-func Wrap(err error, op string) error {
+func WrapInternal(err error, op string) error {
 	if err == nil {
 		return nil
 	}
@@ -121,8 +121,8 @@ func Outage(err error) *Error {
 	return &Error{Kind: Unavailable, Code: CodeUnavailable, Message: "Service temporarily unavailable", Err: err}
 }
 
-// As returns the *Error in err's chain, or an Internal error wrapping err.
-func As(err error) *Error {
+// ErrorOf returns the *Error in err's chain, or an Internal error wrapping err.
+func ErrorOf(err error) *Error {
 	var se *Error
 	if errors.As(err, &se) {
 		return se
@@ -131,4 +131,4 @@ func As(err error) *Error {
 }
 
 // KindOf returns the Kind of err; nil has no kind and reports Internal.
-func KindOf(err error) Kind { return As(err).Kind }
+func KindOf(err error) Kind { return ErrorOf(err).Kind }

@@ -38,8 +38,8 @@ type Principal struct {
 // Anonymous is the principal of an unauthenticated caller on open routes.
 var Anonymous = Principal{Role: RoleAnonymous, Subject: "anonymous"}
 
-// Service is the principal of another process holding the service token.
-var Service = Principal{Role: RoleService, Subject: "service"}
+// ServicePrincipal is the principal of another process holding the service token.
+var ServicePrincipal = Principal{Role: RoleService, Subject: "service"}
 
 // IsCustomer reports whether p is limited to one customer's data.
 func (p Principal) IsCustomer() bool { return p.Role == RoleCustomer }

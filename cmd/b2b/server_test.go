@@ -165,7 +165,7 @@ func TestBodyLimitAndAuthentication(t *testing.T) {
 	if !errors.As(readErr, &tooBig) {
 		t.Errorf("reading past the limit: %v, want *http.MaxBytesError", readErr)
 	}
-	if authErr != nil || principal != services.Service {
+	if authErr != nil || principal != services.ServicePrincipal {
 		t.Errorf("principal = %+v, %v; want the service", principal, authErr)
 	}
 

@@ -29,8 +29,8 @@ func listParams(first *int, after, search *string) (customersvc.ListParams, erro
 // batch read, in the representations' order; a customer that does not
 // exist, or that the principal may not see, is null, and a representation
 // whose id is not an id gets its own error.
-// Errors: those of customers.Service.GetMany.
+// Errors: those of customers.Service.GetCustomers.
 func FindCustomers(ctx context.Context, svc *customersvc.Service, reps []*model.CustomerByIDsInput) ([]*model.Customer, error) {
-	read := func(ids []int) ([]customersvc.Customer, error) { return svc.GetMany(ctx, ids) }
+	read := func(ids []int) ([]customersvc.Customer, error) { return svc.GetCustomers(ctx, ids) }
 	return model.Entities(model.Keys(reps), read, model.FromCustomer, func(c *model.Customer) int { return c.ID })
 }

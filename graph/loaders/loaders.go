@@ -64,7 +64,7 @@ func New(svc Services) *Loaders {
 	}
 	if svc.Customers != nil {
 		l.customer = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([]*model.Customer, []error) {
-			rows, err := svc.Customers.GetMany(ctx, ids)
+			rows, err := svc.Customers.GetCustomers(ctx, ids)
 			return byID(ids, rows, err, func(c customers.Customer) int { return c.ID }, model.FromCustomer)
 		}, dataloadgen.WithWait(wait))
 	}
@@ -177,7 +177,7 @@ func From(ctx context.Context) *Loaders {
 
 // Customer returns the customer with the given id, or nil when there is no
 // such live customer that the principal may see.
-// Errors: those of customers.Service.GetMany.
+// Errors: those of customers.Service.GetCustomers.
 func (l *Loaders) Customer(ctx context.Context, id int) (*model.Customer, error) {
 	return l.customer.Load(ctx, id)
 }

@@ -68,7 +68,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) stock(t *testing.T, id int) int64 {
 	t.Helper()
-	p, err := e.orders.GetProduct(services.WithPrincipal(t.Context(), services.Service), id)
+	p, err := e.orders.GetProduct(services.WithPrincipal(t.Context(), services.ServicePrincipal), id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := auth.FromContext(r.Context())
 	if err != nil {
-		write(w, Response{Status: http.StatusUnauthorized, CorrelationID: correlationID, Error: services.As(err).Message})
+		write(w, Response{Status: http.StatusUnauthorized, CorrelationID: correlationID, Error: services.ErrorOf(err).Message})
 		return
 	}
 	forward := ""

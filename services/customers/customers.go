@@ -120,7 +120,7 @@ func (s *Service) Get(ctx context.Context, id int) (Customer, error) {
 // Errors: Internal only.
 func (s *Service) Exists(ctx context.Context, id int) (bool, error) {
 	ok, err := s.db.Client.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil()).Exist(ctx)
-	return ok, storeerr.Wrap(err, "customer exists")
+	return ok, storeerr.Classify(err, "customer exists")
 }
 
 // Live returns those of ids that are live customers, in one statement;
@@ -128,14 +128,14 @@ func (s *Service) Exists(ctx context.Context, id int) (bool, error) {
 // Errors: Internal.
 func (s *Service) Live(ctx context.Context, ids []int) ([]int, error) {
 	live, err := s.db.Client.Customer.Query().Where(customer.IDIn(ids...), customer.DeletedAtIsNil()).IDs(ctx)
-	return live, storeerr.Wrap(err, "live customers")
+	return live, storeerr.Classify(err, "live customers")
 }
 
-// GetMany returns the live customers among ids that the principal may see,
+// GetCustomers returns the live customers among ids that the principal may see,
 // in no particular order; missing ids are simply absent. It is the batch
 // read behind the graph's loaders.
 // Errors: Unauthenticated; Internal.
-func (s *Service) GetMany(ctx context.Context, ids []int) ([]Customer, error) {
+func (s *Service) GetCustomers(ctx context.Context, ids []int) ([]Customer, error) {
 	p, err := services.PrincipalFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func (s *Service) GetMany(ctx context.Context, ids []int) ([]Customer, error) {
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return nil, storeerr.Wrap(err, "get customers")
+		return nil, storeerr.Classify(err, "get customers")
 	}
 	return services.Map(rows, fromEnt), nil
 }
@@ -176,7 +176,7 @@ func (s *Service) List(ctx context.Context, params ListParams) (services.Page[Cu
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return services.Page[Customer]{}, storeerr.Wrap(err, "list customers")
+		return services.Page[Customer]{}, storeerr.Classify(err, "list customers")
 	}
 	return services.PageOf(rows, limit, fromEnt), nil
 }
@@ -302,7 +302,7 @@ func translate(err error, op string) error {
 	case db.IsUniqueViolation(err):
 		return services.Errorf(services.Conflict, services.CodeEmailTaken, "Email already exists")
 	}
-	return storeerr.Wrap(err, op)
+	return storeerr.Classify(err, op)
 }
 
 func fromEnt(c *ent.Customer) Customer {

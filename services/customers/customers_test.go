@@ -199,9 +199,9 @@ func TestAuthorization(t *testing.T) {
 	if err != nil || len(page.Items) != 1 || page.Items[0].ID != a.ID {
 		t.Fatalf("customer list = %+v, %v", page, err)
 	}
-	many, err := svc.GetMany(asA, []int{a.ID, b.ID})
+	many, err := svc.GetCustomers(asA, []int{a.ID, b.ID})
 	if err != nil || len(many) != 1 || many[0].ID != a.ID {
-		t.Fatalf("GetMany = %+v, %v", many, err)
+		t.Fatalf("GetCustomers = %+v, %v", many, err)
 	}
 	_, err = svc.Create(asA, customers.CreateInput{Name: "C", Email: "c@c.com"})
 	wantErr(t, err, services.PermissionDenied, "Permission denied")

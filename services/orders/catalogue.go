@@ -95,7 +95,7 @@ func (s *Service) GetProducts(ctx context.Context, ids []int) ([]Product, error)
 	}
 	rows, err := s.db.Client.Product.Query().Where(product.IDIn(ids...)).All(ctx)
 	if err != nil {
-		return nil, storeerr.Wrap(err, "get products")
+		return nil, storeerr.Classify(err, "get products")
 	}
 	return services.Map(rows, productFromEnt), nil
 }
@@ -120,7 +120,7 @@ func (s *Service) ListProducts(ctx context.Context, params ListProductsParams) (
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return services.Page[Product]{}, storeerr.Wrap(err, "list products")
+		return services.Page[Product]{}, storeerr.Classify(err, "list products")
 	}
 	return services.PageOf(rows, limit, productFromEnt), nil
 }
@@ -203,7 +203,7 @@ func translateProduct(err error, op string) error {
 	case isUnique(err):
 		return services.Errorf(services.Conflict, services.CodeSKUTaken, "SKU already exists")
 	}
-	return storeerr.Wrap(err, op)
+	return storeerr.Classify(err, op)
 }
 
 func productFromEnt(p *ent.Product) Product {

@@ -71,7 +71,7 @@ func (s *Service) authorizeOrder(ctx context.Context, customerID int) error {
 	}
 	ok, err := s.customers.Exists(ctx, customerID)
 	if err != nil {
-		return storeerr.Wrap(err, "check customer")
+		return storeerr.Classify(err, "check customer")
 	}
 	if !ok {
 		return errCustomerUnknown

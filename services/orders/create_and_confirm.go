@@ -46,11 +46,11 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		// unique index at commit time and comes back here to replay.
 		k, err := s.lookupKey(ctx, s.db.Client, in.IdempotencyKey, use)
 		if err != nil {
-			return Order{}, storeerr.Wrap(err, "look up key")
+			return Order{}, storeerr.Classify(err, "look up key")
 		}
 		if k.live {
 			o, err := readOrder(ctx, s.db.Client, p, k.target)
-			err = storeerr.Wrap(err, "replay order")
+			err = storeerr.Classify(err, "replay order")
 			s.report(effect{replayed: true}, err)
 			return o, err
 		}
@@ -82,7 +82,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 				continue
 			}
 		}
-		err = storeerr.Wrap(err, "create and confirm")
+		err = storeerr.Classify(err, "create and confirm")
 		s.report(effect{created: true, confirmed: true}, err)
 		return out, err
 	}

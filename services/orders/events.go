@@ -43,7 +43,7 @@ type effect struct {
 func (s *Service) report(e effect, err error) {
 	ev := s.cfg.Events
 	if err != nil {
-		if services.As(err).Code == services.CodeInsufficientStock {
+		if services.ErrorOf(err).Code == services.CodeInsufficientStock {
 			ev.StockRejected()
 		}
 		return

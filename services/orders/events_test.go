@@ -62,7 +62,7 @@ func TestEventsOneByOne(t *testing.T) {
 	}
 	wantCounts(t, c, "created 1, confirmed 1, canceled 0, rejected 0, replayed 1")
 
-	if _, err := svc.CreateOrder(f.ctx, cust, []orders.Line{{ProductID: p, Qty: 7}}); services.As(err).Code != services.CodeInsufficientStock {
+	if _, err := svc.CreateOrder(f.ctx, cust, []orders.Line{{ProductID: p, Qty: 7}}); services.ErrorOf(err).Code != services.CodeInsufficientStock {
 		t.Fatalf("over-order: %v", err)
 	}
 	if _, err := svc.CreateOrder(f.ctx, cust, []orders.Line{{ProductID: p + 1000, Qty: 1}}); services.KindOf(err) != services.NotFound {
@@ -82,7 +82,7 @@ func TestEventsOneByOne(t *testing.T) {
 		}
 	}
 	in.IdempotencyKey = "cc-2"
-	if _, err := svc.CreateAndConfirm(f.ctx, in); services.As(err).Code != services.CodeInsufficientStock {
+	if _, err := svc.CreateAndConfirm(f.ctx, in); services.ErrorOf(err).Code != services.CodeInsufficientStock {
 		t.Fatalf("create-and-confirm over stock: %v", err)
 	}
 	wantCounts(t, c, "created 2, confirmed 2, canceled 1, rejected 2, replayed 2")
@@ -131,7 +131,7 @@ func TestEventsRaceLastUnits(t *testing.T) {
 	}
 	wg.Wait()
 	for i, err := range errs {
-		if err != nil && services.As(err).Code != services.CodeInsufficientStock {
+		if err != nil && services.ErrorOf(err).Code != services.CodeInsufficientStock {
 			t.Fatalf("buyer %d: %v", i, err)
 		}
 	}

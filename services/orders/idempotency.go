@@ -170,12 +170,12 @@ func (s *Service) PurgeExpiredKeys(ctx context.Context, batch int) (int, error) 
 		Limit(batch).
 		IDs(ctx)
 	if err != nil || len(ids) == 0 {
-		return 0, storeerr.Wrap(err, "find expired keys")
+		return 0, storeerr.Classify(err, "find expired keys")
 	}
 	n, err := s.db.Client.IdempotencyKey.Delete().
 		Where(idempotencykey.IDIn(ids...), idempotencykey.ExpiresAtLTE(now)).
 		Exec(ctx)
-	return n, storeerr.Wrap(err, "purge expired keys")
+	return n, storeerr.Classify(err, "purge expired keys")
 }
 
 // String is the canonical form of the request that the key's hash covers.

@@ -28,7 +28,7 @@ func (s *Service) GetOrder(ctx context.Context, id int) (Order, error) {
 		return Order{}, services.InvalidField("id", "Invalid order ID")
 	}
 	o, err := readOrder(ctx, s.db.Client, p, id)
-	return o, storeerr.Wrap(err, "get order")
+	return o, storeerr.Classify(err, "get order")
 }
 
 // orderWithItems reads an order joined with its items and their products'
@@ -133,7 +133,7 @@ func (s *Service) ListOrders(ctx context.Context, params ListOrdersParams) (serv
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return services.Page[Order]{}, storeerr.Wrap(err, "list orders")
+		return services.Page[Order]{}, storeerr.Classify(err, "list orders")
 	}
 	page := services.PageOf(rows, limit, orderFromEnt)
 	if err := s.attachItems(ctx, page.Items); err != nil {
@@ -157,7 +157,7 @@ func (s *Service) GetOrders(ctx context.Context, ids []int) ([]Order, error) {
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
-		return nil, storeerr.Wrap(err, "get orders")
+		return nil, storeerr.Classify(err, "get orders")
 	}
 	return services.Map(rows, orderFromEnt), nil
 }
@@ -192,7 +192,7 @@ func (s *Service) OrdersByCustomer(ctx context.Context, customerIDs []int, after
 		Order(ent.Asc(order.FieldCustomerID), ent.Asc(order.FieldID)).
 		All(ctx)
 	if err != nil {
-		return nil, storeerr.Wrap(err, "orders by customer")
+		return nil, storeerr.Classify(err, "orders by customer")
 	}
 	grouped := make(map[int][]*ent.Order, len(customerIDs))
 	for _, o := range rows {
@@ -247,7 +247,7 @@ func (s *Service) ItemsByOrder(ctx context.Context, orderIDs []int) (map[int][]I
 		only = &p.CustomerID
 	}
 	items, err := loadItems(ctx, s.db.Client, only, orderIDs...)
-	return items, storeerr.Wrap(err, "items by order")
+	return items, storeerr.Classify(err, "items by order")
 }
 
 func (s *Service) attachItems(ctx context.Context, os []Order) error {
@@ -260,7 +260,7 @@ func (s *Service) attachItems(ctx context.Context, os []Order) error {
 	}
 	items, err := loadItems(ctx, s.db.Client, nil, ids...)
 	if err != nil {
-		return storeerr.Wrap(err, "load items")
+		return storeerr.Classify(err, "load items")
 	}
 	for i := range os {
 		os[i].Items = items[os[i].ID]

@@ -26,7 +26,7 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	for range maxAttempts {
 		err := s.db.WithTx(ctx, fn)
 		if !errors.Is(err, errRetry) {
-			return storeerr.Wrap(err, "orders transaction")
+			return storeerr.Classify(err, "orders transaction")
 		}
 	}
 	return errBusy

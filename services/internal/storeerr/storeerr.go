@@ -12,10 +12,10 @@ import (
 	"github.com/b2b-orders/platform/services"
 )
 
-// Wrap classifies err, keeping it as the cause: Unavailable when the
+// Classify classifies err, keeping it as the cause: Unavailable when the
 // database (or a role asked over the network) did not answer, Internal
 // otherwise. Errors that are already *services.Error pass through.
-func Wrap(err error, op string) error {
+func Classify(err error, op string) error {
 	if err == nil {
 		return nil
 	}
@@ -26,5 +26,5 @@ func Wrap(err error, op string) error {
 	if db.IsUnavailable(err) {
 		return services.Outage(fmt.Errorf("%s: %w", op, err))
 	}
-	return services.Wrap(err, op)
+	return services.WrapInternal(err, op)
 }
