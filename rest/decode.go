@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // object is a request body whose fields are type-checked one at a time,
@@ -49,7 +51,7 @@ func readObject(r *http.Request) (object, error) {
 	if !json.Valid(body) {
 		return nil, invalid("", msgInvalidJSON)
 	}
-	switch k := kindOf(body); k {
+	switch k := web.JSONKind(body); k {
 	case "object":
 		var obj object
 		if err := json.Unmarshal(body, &obj); err != nil {
@@ -72,28 +74,6 @@ func isJSON(contentType string) bool {
 		return false
 	}
 	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
-}
-
-// kindOf names the JSON type of a valid value as zod names the JavaScript
-// type it parses to.
-func kindOf(raw json.RawMessage) string {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return "undefined"
-	}
-	switch raw[0] {
-	case '"':
-		return "string"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }
 
 func typeError(field, expected, received string) error {
@@ -127,7 +107,7 @@ func (f *fields) str(name string, required bool) *string {
 	if !ok {
 		return nil
 	}
-	if k := kindOf(raw); k != "string" {
+	if k := web.JSONKind(raw); k != "string" {
 		f.err = typeError(name, "string", k)
 		return nil
 	}
@@ -147,7 +127,7 @@ func (f *fields) integer(name string, required bool) *int64 {
 	if !ok {
 		return nil
 	}
-	if k := kindOf(raw); k != "number" {
+	if k := web.JSONKind(raw); k != "number" {
 		f.err = typeError(name, "number", k)
 		return nil
 	}
@@ -165,7 +145,7 @@ func (f *fields) array(name string, required bool) []json.RawMessage {
 	if !ok {
 		return nil
 	}
-	if k := kindOf(raw); k != "array" {
+	if k := web.JSONKind(raw); k != "array" {
 		f.err = typeError(name, "array", k)
 		return nil
 	}
@@ -187,7 +167,7 @@ func (f *fields) element(name string, raw json.RawMessage) *fields {
 	if f.err != nil {
 		return nil
 	}
-	if k := kindOf(raw); k != "object" {
+	if k := web.JSONKind(raw); k != "object" {
 		f.err = typeError(name, "object", k)
 		return nil
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"unicode/utf8"
+
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // Request is a create-and-confirm request as the original orchestrator
@@ -44,7 +46,7 @@ func ParseRequest(body []byte) (Request, error) {
 	var r Request
 	// The correlation id is optional; null counts as absent.
 	if v, ok := raw["correlation_id"]; ok && !isNull(v) {
-		if t := jsonType(v); t != "string" {
+		if t := web.JSONKind(v); t != "string" {
 			return r, invalid{"Expected string, received " + t}
 		}
 		var id string
@@ -66,8 +68,8 @@ func ParseRequest(body []byte) (Request, error) {
 		return r, invalid{"Required"}
 	}
 	var list []map[string]json.RawMessage
-	if jsonType(items) != "array" {
-		return r, invalid{"Expected array, received " + jsonType(items)}
+	if web.JSONKind(items) != "array" {
+		return r, invalid{"Expected array, received " + web.JSONKind(items)}
 	}
 	if err := json.Unmarshal(items, &list); err != nil {
 		return r, invalid{"Expected object, received " + firstNonObject(items)}
@@ -90,7 +92,7 @@ func ParseRequest(body []byte) (Request, error) {
 	if !ok {
 		return r, invalid{"Required"}
 	}
-	if t := jsonType(key); t != "string" {
+	if t := web.JSONKind(key); t != "string" {
 		return r, invalid{"Expected string, received " + t}
 	}
 	if err := json.Unmarshal(key, &r.IdempotencyKey); err != nil {
@@ -137,7 +139,7 @@ func intField(obj map[string]json.RawMessage, name, belowOne string) (int, error
 	if !ok {
 		return 0, invalid{"Required"}
 	}
-	if t := jsonType(v); t != "number" {
+	if t := web.JSONKind(v); t != "number" {
 		return 0, invalid{"Expected number, received " + t}
 	}
 	var f float64
@@ -158,32 +160,11 @@ func intField(obj map[string]json.RawMessage, name, belowOne string) (int, error
 
 func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
 
-// jsonType names a JSON value's type as the original's messages do.
-func jsonType(v json.RawMessage) string {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 {
-		return "undefined"
-	}
-	switch v[0] {
-	case '"':
-		return "string"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
-}
-
 func firstNonObject(items json.RawMessage) string {
 	var list []json.RawMessage
 	_ = json.Unmarshal(items, &list)
 	for _, v := range list {
-		if t := jsonType(v); t != "object" {
+		if t := web.JSONKind(v); t != "object" {
 			return t
 		}
 	}
