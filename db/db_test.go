@@ -529,8 +529,8 @@ func TestWithTxRetryLimit(t *testing.T) {
 		calls++
 		return fmt.Errorf("wrapped: %w", deadlock)
 	})
-	if calls != db.MaxTxRetries+1 || !errors.Is(err, deadlock) {
-		t.Errorf("fn ran %d times, err %v; want %d runs and the deadlock", calls, err, db.MaxTxRetries+1)
+	if calls != db.MaxTxAttempts || !errors.Is(err, deadlock) {
+		t.Errorf("fn ran %d times, err %v; want %d runs and the deadlock", calls, err, db.MaxTxAttempts)
 	}
 }
 

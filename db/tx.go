@@ -11,41 +11,64 @@ import (
 	"github.com/b2b-orders/platform/ent"
 )
 
-// MaxTxRetries is how many times WithTx runs fn again on MySQL after a
-// deadlock or lock wait timeout (so fn runs at most MaxTxRetries+1 times).
-const MaxTxRetries = 3
+// The retry policy of every transaction, stated once here. A call runs its
+// work at most MaxTxAttempts times. It runs it again when the work fails
+// with ErrRetry (the work saw a row change under it, or a concurrent
+// duplicate commit first) or, on MySQL, with a deadlock (1213) or a lock
+// wait timeout (1205), returned by the work (wrapped is fine) or by the
+// commit; it waits a jittered backoff that grows with the attempt first.
+// SQLite transactions take the write lock at BEGIN, so they queue instead
+// of deadlocking. After the last attempt the last error comes back.
+const MaxTxAttempts = 5
 
-// WithTx runs fn in one transaction: begin, fn, commit. If fn returns an
-// error or panics, the transaction is rolled back (and the panic goes on).
-//
-// On MySQL, when the transaction fails with a deadlock (1213) or a lock wait
-// timeout (1205) — returned by fn (wrapped is fine) or by the commit — the
-// whole of fn runs again in a new transaction, up to MaxTxRetries times. So
-// fn must have no effects outside tx. SQLite transactions take the write lock
-// at BEGIN, so they queue instead of deadlocking and are not retried.
-//
-// Errors: fn's error as fn returned it (joined with a rollback error, if
-// rollback failed too); "db: begin: ..." or "db: commit: ..." wrapping the
-// driver error otherwise — a failed commit is never reported as success.
-// After the retries, the last deadlock error. ctx ending stops the retries.
-func (d *DB) WithTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	attempts := 1
-	if d.Dialect == dialectMySQL {
-		attempts += MaxTxRetries
-	}
+// ErrRetry, returned by a transaction's work (wrapped or not), asks for
+// another attempt in a new transaction.
+var ErrRetry = errors.New("db: retry the transaction")
+
+// Retry runs attempt under the retry policy above. attempt may run
+// transactions of its own with WithTxOnce and reads around them; it must
+// have no effects outside them.
+// Errors: attempt's last error, joined with ctx's error when ctx ended
+// during a backoff.
+func (d *DB) Retry(ctx context.Context, attempt func() error) error {
 	var err error
-	for attempt := range attempts {
-		if attempt > 0 {
-			if werr := backoff(ctx, attempt); werr != nil {
+	for n := range MaxTxAttempts {
+		if n > 0 {
+			if werr := backoff(ctx, n); werr != nil {
 				return errors.Join(err, werr)
 			}
 		}
-		err = d.runTx(ctx, fn)
-		if err == nil || !isRetryable(err) {
+		err = attempt()
+		if err == nil || !d.retryable(err) {
 			return err
 		}
 	}
 	return err
+}
+
+func (d *DB) retryable(err error) bool {
+	return errors.Is(err, ErrRetry) || d.Dialect == dialectMySQL && isRetryable(err)
+}
+
+// WithTx runs fn in one transaction (begin, fn, commit) under the retry
+// policy: the whole of fn runs again in a new transaction when it asks for
+// it (ErrRetry) or meets a deadlock, so fn must have no effects outside tx.
+// If fn returns an error or panics, the transaction is rolled back (and the
+// panic goes on).
+//
+// Errors: fn's error as fn returned it (joined with a rollback error, if
+// rollback failed too); "db: begin: ..." or "db: commit: ..." wrapping the
+// driver error otherwise — a failed commit is never reported as success.
+// After the last attempt, its error (ErrRetry or the deadlock).
+func (d *DB) WithTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	return d.Retry(ctx, func() error { return d.runTx(ctx, fn) })
+}
+
+// WithTxOnce runs fn in one transaction, with no retry: for a call that
+// retries a larger step, transaction included, with Retry.
+// Errors: those of WithTx.
+func (d *DB) WithTxOnce(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	return d.runTx(ctx, fn)
 }
 
 func (d *DB) runTx(ctx context.Context, fn func(tx *ent.Tx) error) error {

@@ -2,11 +2,9 @@ package orders
 
 import (
 	"context"
-	"errors"
 
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/services"
-	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
 // CreateAndConfirmInput is an order to place and confirm at once.
@@ -38,29 +36,36 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		return Order{}, services.ErrPermissionDenied
 	}
 	use := newKeyUse(opCreateAndConfirm, 0, req.String())
-	for attempt := range maxAttempts {
-		// The key is read once per attempt, outside the transaction: a
-		// retry replays without asking the customer directory again (so it
-		// answers the same even if the customer has gone since), and a
-		// concurrent duplicate that gets past this read fails on the key's
-		// unique index at commit time and comes back here to replay.
+	var (
+		out        Order
+		replayed   bool
+		authorized bool
+	)
+	// One attempt: read the key, replay or place the order. The key is
+	// read outside the transaction, so that a replay never asks the
+	// customer directory (it answers the same even if the customer has
+	// gone since), and the directory, which may be a remote call, is asked
+	// once, before any transaction of the first attempt that places. A
+	// concurrent duplicate that gets past the read fails on the key's
+	// unique index at commit time and asks for another attempt, which then
+	// replays.
+	attempt := func() error {
 		k, err := s.lookupKey(ctx, s.db.Client, in.IdempotencyKey, use)
 		if err != nil {
-			return Order{}, storeerr.Classify(err, "look up key")
+			return err
 		}
 		if k.live {
-			o, err := readOrder(ctx, s.db.Client, p, k.target)
-			err = storeerr.Classify(err, "replay order")
-			s.report(effect{replayed: true}, err)
-			return o, err
+			replayed = true
+			out, err = readOrder(ctx, s.db.Client, p, k.target)
+			return err
 		}
-		if attempt == 0 {
+		if !authorized {
 			if err := s.authorizeOrder(ctx, req.customerID); err != nil {
-				return Order{}, err
+				return err
 			}
+			authorized = true
 		}
-		var out Order
-		err = s.db.WithTx(ctx, func(tx *ent.Tx) error {
+		err = s.db.WithTxOnce(ctx, func(tx *ent.Tx) error {
 			o, err := s.place(ctx, tx, req, StatusConfirmed)
 			if err != nil {
 				return err
@@ -72,19 +77,23 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 			out = o
 			return nil
 		})
-		if errors.Is(err, errRetry) {
-			continue
-		}
 		if services.KindOf(err) == services.FailedPrecondition {
 			// A duplicate may have lost the stock race to its own first
 			// attempt: then that attempt's order is the answer.
 			if k, lerr := s.lookupKey(ctx, s.db.Client, in.IdempotencyKey, use); lerr == nil && k.live {
-				continue
+				return errRetry
 			}
 		}
-		err = storeerr.Classify(err, "create and confirm")
-		s.report(effect{created: true, confirmed: true}, err)
-		return out, err
+		return err
 	}
-	return Order{}, errBusy
+	err = s.outcome(s.db.Retry(ctx, attempt), "create and confirm")
+	if replayed {
+		s.report(effect{replayed: true}, err)
+	} else {
+		s.report(effect{created: true, confirmed: true}, err)
+	}
+	if err != nil {
+		return Order{}, err
+	}
+	return out, nil
 }
