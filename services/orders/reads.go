@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	stdsql "database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,14 @@ func (s *Service) GetOrder(ctx context.Context, id int) (Order, error) {
 	o, err := readOrder(ctx, s.db.Client, p, id)
 	return o, storeerr.Classify(err, "get order")
 }
+
+// firstOrdersOfCustomers selects the first orders after a cursor of each
+// of several customers (%s: their ids' placeholders), at most a page each,
+// with a window function: one statement for the graph's Customer.orders.
+const firstOrdersOfCustomers = `id IN (SELECT id FROM (
+		SELECT id, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY id) AS n
+		FROM orders WHERE customer_id IN (%s) AND id > ?
+	) AS ranked WHERE n <= ?)`
 
 // orderWithItems reads an order joined with its items and their products'
 // names and skus, items in id order: one statement, the hot path of every
@@ -183,10 +192,7 @@ func (s *Service) OrdersByCustomer(ctx context.Context, customerIDs []int, after
 		args = append(args, id)
 	}
 	args = append(args, after, limit+1)
-	firstOrders := sql.ExprP(`id IN (SELECT id FROM (
-		SELECT id, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY id) AS n
-		FROM orders WHERE customer_id IN (?`+strings.Repeat(", ?", len(customerIDs)-1)+`) AND id > ?
-	) AS ranked WHERE n <= ?)`, args...)
+	firstOrders := sql.ExprP(fmt.Sprintf(firstOrdersOfCustomers, "?"+strings.Repeat(", ?", len(customerIDs)-1)), args...)
 	rows, err := s.db.Client.Order.Query().
 		Where(func(sel *sql.Selector) { sel.Where(firstOrders) }).
 		Order(ent.Asc(order.FieldCustomerID), ent.Asc(order.FieldID)).
