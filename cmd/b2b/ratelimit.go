@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/graph/server"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/rest"
 	"github.com/b2b-orders/platform/services"
@@ -17,9 +18,6 @@ import (
 // internalPrefix is the customers role's internal route, which only other
 // roles call (with the service token): never limited.
 const internalPrefix = rest.Prefix + "/internal/"
-
-// codeRateLimited is the GraphQL error code of a limited request.
-const codeRateLimited = "RATE_LIMITED"
 
 // limiter limits each client of a role's public routes and graph to a
 // budget (a sliding window, kept in this process). It runs after
@@ -114,7 +112,7 @@ func tooManyRequests(w http.ResponseWriter, r *http.Request) {
 	const msg = "Too many requests, please retry later"
 	if strings.HasSuffix(r.URL.Path, "/graphql") {
 		web.WriteJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []map[string]any{{
-			"message": msg, "extensions": map[string]string{"code": codeRateLimited},
+			"message": msg, "extensions": map[string]string{"code": server.CodeRateLimited},
 		}}})
 		return
 	}

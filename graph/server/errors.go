@@ -32,6 +32,8 @@ const (
 	// CodeUnavailable answers an operation that waited for its turn until
 	// its deadline.
 	CodeUnavailable = "UNAVAILABLE"
+	// CodeRateLimited answers a caller over its rate budget (429).
+	CodeRateLimited = "RATE_LIMITED"
 )
 
 // Code returns the extensions.code of a services error: the one table
