@@ -19,9 +19,9 @@ import (
 // roles call (with the service token): never limited.
 const internalPrefix = rest.Prefix + "/internal/"
 
-// limiter limits each client of a role's public routes and graph to a
-// budget (a sliding window, kept in this process). It runs after
-// authentication so that it can tell clients apart:
+// newLimiter returns the rate limiter of a role's public routes and graph,
+// or nil when limiting is off. It runs after authentication so that it can
+// tell clients apart (rateLimitKey):
 //
 //   - a user with a valid token is one client whatever address it comes
 //     from (behind a gateway or a NAT every user shares one address);
@@ -35,23 +35,11 @@ const internalPrefix = rest.Prefix + "/internal/"
 // do. Over the budget the answer is 429 with Retry-After, in the envelope
 // of the surface: the contract's {"success":false,"error":…} on REST and
 // the orchestrator, a GraphQL error on /graphql.
-type limiter struct {
-	rl *httprate.RateLimiter
-	// key is the limiter's own key function: httprate joins key
-	// functions into one, which adds a separator to what they return.
-	key httprate.KeyFunc
-}
-
-// newLimiter returns the limiter of cfg, or nil when limiting is off.
-func newLimiter(cfg RateLimit) *limiter {
+func newLimiter(cfg RateLimit) *web.RateLimiter {
 	if cfg.Requests == 0 {
 		return nil
 	}
-	return &limiter{
-		rl: httprate.NewRateLimiter(cfg.Requests, cfg.Window,
-			httprate.WithKeyFuncs(rateLimitKey), httprate.WithLimitHandler(tooManyRequests)),
-		key: httprate.JoinKeys(rateLimitKey),
-	}
+	return web.NewRateLimiter(cfg.Requests, cfg.Window, rateLimitKey, exempt, tooManyRequests)
 }
 
 // exempt reports whether r is never limited: the customers role's internal
@@ -64,37 +52,7 @@ func exempt(r *http.Request) bool {
 	return err == nil && p.Role == services.RoleService
 }
 
-// middleware charges every request one.
-func (l *limiter) middleware(next http.Handler) http.Handler {
-	limited := l.rl.Handler(next)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if exempt(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		limited.ServeHTTP(w, r)
-	})
-}
-
-// charge takes cost more from r's client, for the graph's operations with
-// several root fields. It returns false, having answered 429, when the
-// budget does not cover it.
-func (l *limiter) charge(w http.ResponseWriter, r *http.Request, cost int) bool {
-	if exempt(r) {
-		return true
-	}
-	key, err := l.key(r)
-	if err != nil {
-		return true // rateLimitKey never fails; the middleware charged the request
-	}
-	if l.rl.OnLimit(w, r.WithContext(httprate.WithIncrement(r.Context(), cost)), key) {
-		tooManyRequests(w, r)
-		return false
-	}
-	return true
-}
-
-// rateLimitKey names the client of r (see rateLimiter).
+// rateLimitKey names the client of r (see newLimiter).
 func rateLimitKey(r *http.Request) (string, error) {
 	if p, err := auth.FromContext(r.Context()); err == nil && p.Role != services.RoleAnonymous {
 		return "principal:" + string(p.Role) + ":" + strconv.Itoa(p.CustomerID) + ":" + p.Subject, nil

@@ -98,8 +98,8 @@ func (a *app) handler(rl role) http.Handler {
 	r.Group(func(r chi.Router) {
 		ra := *a // the role's own rate limiter: a copy of app carries it
 		if limit := newLimiter(a.cfg.RateLimit); limit != nil {
-			r.Use(limit.middleware)
-			ra.charge = limit.charge
+			r.Use(limit.Middleware)
+			ra.charge = limit.Charge
 		}
 		if rl.routes != nil {
 			rl.routes(r, &ra)
