@@ -49,6 +49,7 @@ func (k EntityKey) ID() (int, error) {
 // own error, at its index. Errors: those of read.
 func Entities[R, T any](keys []EntityKey, read func([]int) ([]R, error), conv func(R) *T, id func(*T) int) ([]*T, error) {
 	ids := make([]int, 0, len(keys))
+	at := make([]int, len(keys)) // each key's id; 0 for a bad key
 	var errs graphql.BatchErrorList
 	for i, k := range keys {
 		n, err := k.ID()
@@ -59,6 +60,7 @@ func Entities[R, T any](keys []EntityKey, read func([]int) ([]R, error), conv fu
 			errs[i] = err
 			continue
 		}
+		at[i] = n
 		ids = append(ids, n)
 	}
 	var rows []R
@@ -74,9 +76,8 @@ func Entities[R, T any](keys []EntityKey, read func([]int) ([]R, error), conv fu
 		byID[id(t)] = t
 	}
 	out := make([]*T, len(keys))
-	for i, k := range keys {
-		if errs == nil || errs[i] == nil {
-			n, _ := k.ID()
+	for i, n := range at {
+		if n > 0 {
 			out[i] = byID[n]
 		}
 	}

@@ -95,18 +95,12 @@ func (l Limits) parse(query string) (*ast.QueryDocument, *gqlerror.Error) {
 // cost is linear in the document: fragments are measured once, however
 // often they are spread.
 func (l Limits) check(doc *ast.QueryDocument) *gqlerror.Error {
-	m := measurer{limits: l, doc: doc,
-		counts: map[string]counts{}, names: map[string]map[string]int{}, open: map[string]bool{}}
+	m := measurer{limits: l, doc: doc, counts: map[string]counts{}, roots: map[string]int{},
+		names: map[string]map[string]int{}, open: map[string]bool{}}
 	var total counts
 	spread := spreadFragments(doc)
 	for _, op := range doc.Operations {
-		c := m.count(op.SelectionSet)
-		total = total.add(c)
-		if op.Operation == ast.Mutation {
-			if n := m.rootFields(op.SelectionSet); n > l.RootMutations {
-				return codedError(CodeMutationLimit, "The mutation has "+countText(n)+" root fields; the limit is "+itoa(l.RootMutations))
-			}
-		}
+		total = total.add(m.count(op.SelectionSet))
 	}
 	// A fragment no operation spreads is refused by validation, which
 	// still walks it: it counts too.
@@ -121,9 +115,15 @@ func (l Limits) check(doc *ast.QueryDocument) *gqlerror.Error {
 	if total.aliases > l.Aliases {
 		return codedError(CodeAliasLimit, "The document has "+countText(total.aliases)+" aliases; the limit is "+itoa(l.Aliases))
 	}
-	// Only now that the document is known to be small: the merged
-	// selection sets, whose size the counts above bound.
+	// Only now that the document is known to be small: the root fields of
+	// mutations and the merged selection sets, whose size the counts above
+	// bound.
 	for _, op := range doc.Operations {
+		if op.Operation == ast.Mutation {
+			if n := m.rootFields(op.SelectionSet); n > l.RootMutations {
+				return codedError(CodeMutationLimit, "The mutation has "+countText(n)+" root fields; the limit is "+itoa(l.RootMutations))
+			}
+		}
 		if _, err := m.flatten(op.SelectionSet); err != nil {
 			return err
 		}
@@ -176,6 +176,7 @@ type measurer struct {
 	limits Limits
 	doc    *ast.QueryDocument
 	counts map[string]counts
+	roots  map[string]int
 	names  map[string]map[string]int
 	// open are the fragments being measured: a spread of one of them is
 	// a cycle, which validation refuses, and counts nothing here.
@@ -228,14 +229,25 @@ func (m *measurer) rootFields(set ast.SelectionSet) int {
 		case *ast.InlineFragment:
 			n += m.rootFields(sel.SelectionSet)
 		case *ast.FragmentSpread:
-			if def := m.doc.Fragments.ForName(sel.Name); def != nil && !m.open[sel.Name] {
-				m.open[sel.Name] = true
-				n += m.rootFields(def.SelectionSet)
-				delete(m.open, sel.Name)
-			}
+			n += m.fragmentRootFields(sel.Name)
 		}
 		n = min(n, saturated)
 	}
+	return n
+}
+
+func (m *measurer) fragmentRootFields(name string) int {
+	if n, ok := m.roots[name]; ok {
+		return n
+	}
+	def := m.doc.Fragments.ForName(name)
+	if def == nil || m.open[name] {
+		return 0
+	}
+	m.open[name] = true
+	n := m.rootFields(def.SelectionSet)
+	delete(m.open, name)
+	m.roots[name] = n
 	return n
 }
 

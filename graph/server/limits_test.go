@@ -66,6 +66,11 @@ func TestLimitsRefuseHostileShapes(t *testing.T) {
 		fmt.Fprintf(&chain, "fragment F%d on Product { ...F%d ...F%d } ", i, i+1, i+1)
 	}
 	chain.WriteString("fragment F40 on Product { id }")
+	var roots strings.Builder // the same at the root of a mutation
+	for i := range 40 {
+		fmt.Fprintf(&roots, "fragment M%d on Mutation { ...M%d ...M%d } ", i, i+1, i+1)
+	}
+	roots.WriteString(`fragment M40 on Mutation { cancel(id: "1") { id } }`)
 	for _, tc := range []struct {
 		name, query, code string
 	}{
@@ -76,6 +81,7 @@ func TestLimitsRefuseHostileShapes(t *testing.T) {
 		{"one fragment's field merged 30 times", `{ product(id: "1") { ` + repeat(30, `... on Product { ...F }`) + `} } fragment F on Product { related { id } }`, CodeFieldLimit},
 		{"a fragment that doubles 40 times", `{ product(id: "1") { ...F0 } } ` + chain.String(), CodeFieldLimit},
 		{"an unused fragment of same-named fields", `{ product(id: "1") { id } } fragment U on Query { ` + repeat(500, `product(id: "%d") { id }`) + `}`, CodeFieldLimit},
+		{"a mutation fragment that doubles 40 times", "mutation { ...M0 } " + roots.String(), CodeFieldLimit},
 		{"11 mutation fields", "mutation { " + repeat(11, `c%d: cancel(id: "%[1]d") { id }`) + "}", CodeMutationLimit},
 		{"11 mutation fields through fragments", "mutation { ...M ...N } fragment M on Mutation { " + repeat(6, `c%d: cancel(id: "%[1]d") { id }`) + "} fragment N on Mutation { " + repeat(5, `d%d: cancel(id: "%[1]d") { id }`) + "}", CodeMutationLimit},
 		{"2,000 aliases of introspection", "{ " + repeat(2000, `s%d: __schema { types { name } }`) + "}", CodeParseFailed},
