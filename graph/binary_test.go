@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -101,6 +102,7 @@ func TestHostileDocumentsThroughTheBinary(t *testing.T) {
 		{"100 aliased createOrder", admin, "mutation { " + copies(100, `o%d: createOrder(input: {customerId: "1", items: [{productId: "1", quantity: 1}]}) { id }`) + "}", "MUTATION_LIMIT_EXCEEDED"},
 		{"5,000 aliased confirmOrder", admin, "mutation { " + copies(5000, `c%d: confirmOrder(id: "1", idempotencyKey: "k%[1]d") { id }`) + "}", "GRAPHQL_PARSE_FAILED"},
 		{"1,500 validation errors", "", "{ " + copies(1500, `x%d`) + "}", "GRAPHQL_VALIDATION_FAILED"},
+		{"a mutation fragment that doubles 40 times", admin, "mutation { ...M0 } " + doubling(40, "Mutation", `cancelOrder(id: "1") { id }`), "FIELD_LIMIT_EXCEEDED"},
 	}
 	for graph, url := range graphURLs(p) {
 		for _, a := range attacks {
@@ -213,4 +215,15 @@ func countOrders(t *testing.T, p *servetest.Process, token string) int {
 		t.Fatalf("list orders: %d %s", r.status, r.body)
 	}
 	return strings.Count(r.body, `"customer_id"`)
+}
+
+// doubling defines fragments M0…Mn on typ, each spreading the next twice,
+// the last selecting field: 2ⁿ copies of it once expanded.
+func doubling(n int, typ, field string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "fragment M%d on %s { ...M%d ...M%d } ", i, typ, i+1, i+1)
+	}
+	fmt.Fprintf(&b, "fragment M%d on %s { %s }", n, typ, field)
+	return b.String()
 }
