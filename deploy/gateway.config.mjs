@@ -1,12 +1,16 @@
 // Hive Gateway configuration for docker-compose.yml's `gateway` service,
 // mounted as /gateway/gateway.config.mjs (the image's working directory,
-// where the gateway looks for it). Plain ESM, so no TypeScript loader and no
-// import of the gateway package are needed.
+// where the gateway looks for it), beside limits.mjs. Plain ESM, so no
+// TypeScript loader is needed; `graphql` is the image's own, the one the
+// gateway's errors are instances of.
 //
 // graph/federation/supergraph.graphql is written by the federation check,
 // which runs the subgraphs on localhost; inside compose they are other
 // containers. SUBGRAPH_URL_<NAME> (NAME as in @join__graph(name: ...),
 // upper-cased) replaces a subgraph's URL, so the same supergraph serves both.
+
+import * as graphql from 'graphql';
+import { useGraphLimits } from './limits.mjs';
 
 const subgraphURL = /^SUBGRAPH_URL_(.+)$/;
 
@@ -24,12 +28,29 @@ for (const [key, location] of Object.entries(process.env)) {
 // on the caller's, or one it generates (its `requestId` option).
 const forwarded = ['authorization', 'x-correlation-id'];
 
-// The graph's own limits (README, "Limits"), where Hive Gateway has them:
-// a document refused here never costs the subgraphs anything. The
-// subgraphs keep every limit of their own behind it.
+// Hive Gateway coerces variables in its planner and gives the errors no
+// code; coerced here first, an invalid or missing variable is answered
+// 400 BAD_USER_INPUT, as by every graph of b2b serve.
+const useVariableCodes = () => ({
+  onExecute({ args, setResultAndStopExecution }) {
+    const op = graphql.getOperationAST(args.document, args.operationName);
+    if (!op?.variableDefinitions?.length) return;
+    const { errors } = graphql.getVariableValues(args.schema, op.variableDefinitions, args.variableValues ?? {}, { maxErrors: 20 });
+    if (errors) {
+      setResultAndStopExecution({
+        errors: errors.map((e) => new graphql.GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } })),
+      });
+    }
+  },
+});
+
+// The graph's own limits (README, "Limits"), with its numbers and codes:
+// maxTokens is Hive Gateway's, the rest limits.mjs's, which counts as the
+// combined graph does. A document refused here never costs the subgraphs
+// anything; they keep every limit of their own behind it.
 export const gatewayConfig = {
   maxTokens: 10000,
-  maxDepth: 15,
+  plugins: () => [useGraphLimits(graphql), useVariableCodes()],
   transportEntries,
   propagateHeaders: {
     fromClientToSubgraphs({ request }) {

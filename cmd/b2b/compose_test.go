@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -497,6 +498,18 @@ func TestComposeGateway(t *testing.T) {
 	}
 	if !strings.Contains(string(configText), "SUBGRAPH_URL_") || !strings.Contains(string(configText), "'authorization'") {
 		t.Error("the gateway config no longer reads SUBGRAPH_URL_<NAME> or forwards authorization")
+	}
+	// Each module the config imports by a relative path must be mounted
+	// beside it, from the file beside it in the repository.
+	for _, m := range regexp.MustCompile(`from '\./([^']+)'`).FindAllStringSubmatch(string(configText), -1) {
+		dep, ok := mounts["/gateway/"+m[1]]
+		if !ok {
+			t.Errorf("gateway: the config imports ./%s, which is not mounted at /gateway/%s", m[1], m[1])
+			continue
+		}
+		if want := path.Join(path.Dir(projectRel(t, p, config.Source)), m[1]); projectRel(t, p, dep.Source) != want {
+			t.Errorf("gateway: /gateway/%s is mounted from %s, want %s", m[1], dep.Source, want)
+		}
 	}
 
 	t.Run("supergraph", func(t *testing.T) {

@@ -4,12 +4,15 @@
 // usage: node gateway.mjs SUPERGRAPH [customers=URL] [orders=URL]
 // Subgraph URLs given here replace those in the supergraph. Prints
 // "listening on URL" once it serves; forwards the caller's Authorization
-// header to the subgraphs.
+// header to the subgraphs. It enforces the graph's limits with the module
+// the deployed gateway uses (deploy/limits.mjs).
 import { readFileSync } from 'node:fs';
+import * as graphql from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { checkDocument, checkOperation, refusal } from '../../deploy/limits.mjs';
 
 const [supergraphPath, ...overrides] = process.argv.slice(2);
 if (!supergraphPath) {
@@ -29,12 +32,29 @@ const gateway = new ApolloGateway({
     }),
 });
 
+// The graph's limits, once Apollo Server has validated the document and
+// picked its operation: Apollo Server has no hook between parsing and
+// validation that may answer. An operationName that picks none is
+// refused here too, with the specification's 400, where Apollo Gateway
+// would answer 500.
+const limits = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ document, request, schema }) {
+        const refused =
+          checkDocument(document) ?? checkOperation(graphql, schema, document, request.operationName, request.variables);
+        if (refused) throw refusal(graphql, refused);
+      },
+    };
+  },
+};
+
 // The landing page would load from a CDN; the check runs offline.
 // No stack traces in answers, as in production.
 const server = new ApolloServer({
   gateway,
   includeStacktraceInErrorResponses: false,
-  plugins: [ApolloServerPluginLandingPageDisabled()],
+  plugins: [ApolloServerPluginLandingPageDisabled(), limits],
 });
 const { url } = await startStandaloneServer(server, {
   listen: { host: '127.0.0.1', port: 0 },
