@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/b2b-orders/platform/rest"
+	"github.com/b2b-orders/platform/internal/directory"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/orders"
 )
@@ -17,12 +17,13 @@ func httpDirectory(e *env) orders.CustomerDirectory {
 	// e.customers is built after the directory; requests come later.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.customers.ServeHTTP(w, r) }))
 	e.cleanups = append(e.cleanups, srv.Close)
-	return &rest.CustomerClient{Base: srv.URL + "/", ServiceToken: testServiceToken, HTTP: srv.Client()}
+	return &directory.Client{Base: srv.URL + "/", ServiceToken: testServiceToken, HTTP: srv.Client()}
 }
 
 // A directory that cannot answer is an internal error, never "Customer
-// not found": a wrong token, a base URL that points elsewhere, a server
-// that is down.
+// not found": a wrong token, a base URL that points elsewhere (another
+// service's 404, or the customers role's own router's), a server that is
+// down.
 func TestCustomerClientFailures(t *testing.T) {
 	t.Parallel()
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -37,13 +38,20 @@ func TestCustomerClientFailures(t *testing.T) {
 		"wrong token": func(e *env) orders.CustomerDirectory {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.customers.ServeHTTP(w, r) }))
 			e.cleanups = append(e.cleanups, srv.Close)
-			return &rest.CustomerClient{Base: srv.URL, ServiceToken: "wrong"}
+			return &directory.Client{Base: srv.URL, ServiceToken: "wrong"}
+		},
+		// The customers role itself, at a base with a path of its own: its
+		// router answers 404 "Endpoint not found", not the route.
+		"base with a path": func(e *env) orders.CustomerDirectory {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.customers.ServeHTTP(w, r) }))
+			e.cleanups = append(e.cleanups, srv.Close)
+			return &directory.Client{Base: srv.URL + "/customers", ServiceToken: testServiceToken}
 		},
 		"base points elsewhere": func(*env) orders.CustomerDirectory {
-			return &rest.CustomerClient{Base: elsewhere.URL, ServiceToken: testServiceToken}
+			return &directory.Client{Base: elsewhere.URL, ServiceToken: testServiceToken}
 		},
 		"server down": func(*env) orders.CustomerDirectory {
-			return &rest.CustomerClient{Base: down.URL, ServiceToken: testServiceToken}
+			return &directory.Client{Base: down.URL, ServiceToken: testServiceToken}
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -12,11 +12,13 @@ package rest
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/directory"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
@@ -58,7 +60,8 @@ func NewCustomersAPI(svc *customers.Service, opts Options) http.Handler {
 	r := newRouter(opts)
 	r.Get("/openapi.json", serveDocument(customersDocument))
 	r.Route("/customers", withPrincipal(h.errs, h.routes))
-	r.Method(http.MethodGet, "/internal/customers/{id}", opts.Auth.RequireService(http.HandlerFunc(h.get), h.errs.deny))
+	r.Method(http.MethodGet, strings.TrimPrefix(directory.Path, Prefix)+"{id}",
+		opts.Auth.RequireService(directory.Answering(http.HandlerFunc(h.get)), h.errs.deny))
 	return r
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/b2b-orders/platform/internal/directory"
 	"github.com/b2b-orders/platform/rest"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
@@ -34,5 +35,5 @@ func customerDirectory(cfg Config, running []role, local *customers.Service) ord
 	if slices.ContainsFunc(running, func(rl role) bool { return rl.name == "customers" || rl.name == "graph" }) {
 		return local
 	}
-	return &rest.CustomerClient{Base: cfg.CustomersAPIBase, ServiceToken: cfg.ServiceToken}
+	return &directory.Client{Base: cfg.CustomersAPIBase, ServiceToken: cfg.ServiceToken}
 }

@@ -25,6 +25,7 @@ var rules = []struct {
 	{"services", []string{"rest", "graph", "lambda", "cmd", "internal/web"}, "the services import no transport"},
 	{"db", []string{"services", "rest", "graph", "lambda", "cmd"}, "the store knows nothing above it"},
 	{"auth", []string{"ent", "db", "rest", "graph", "lambda", "cmd"}, "authentication is shared by the transports and reads no data"},
+	{"internal/directory", []string{"ent", "db", "services/customers", "services/orders", "rest", "graph", "lambda", "cmd"}, "the directory is an HTTP client of the customers role, and knows it by its route only"},
 	{"internal/web", []string{"ent", "db", "services", "rest", "graph", "lambda", "cmd"}, "HTTP plumbing is below every transport and above nothing"},
 }
 
