@@ -149,7 +149,7 @@ func TestAccessLog(t *testing.T) {
 		t.Errorf("get: %+v", l)
 	}
 	send(t, h, http.MethodGet, "/no/such/path", "", http.Header{"X-Request-Id": {"req-unmatched"}})
-	if l := oneAccessLine(t, &logs, "req-unmatched"); l.Route != unmatchedRoute || l.Status != 404 {
+	if l := oneAccessLine(t, &logs, "req-unmatched"); l.Route != web.UnmatchedRoute || l.Status != 404 {
 		t.Errorf("unmatched: %+v", l)
 	}
 
@@ -275,19 +275,6 @@ func TestMetrics(t *testing.T) {
 	for _, want := range []string{"b2b_build_info{", "go_goroutines ", "process_open_fds "} {
 		if !strings.Contains(page, want) {
 			t.Errorf("/metrics lacks %s", want)
-		}
-	}
-}
-
-// Operation names are labels only while there are few of them.
-func TestOperationLabelsAreBounded(t *testing.T) {
-	b := boundedNames{max: 2}
-	for _, tt := range []struct{ name, want string }{
-		{"", "anonymous"}, {"A", "A"}, {"B", "B"}, {"C", "other"}, {"A", "A"},
-		{"no spaces allowed", "invalid"}, {strings.Repeat("x", 65), "invalid"},
-	} {
-		if got := b.label(tt.name); got != tt.want {
-			t.Errorf("label(%q) = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

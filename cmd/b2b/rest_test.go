@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/b2b-orders/platform/rest"
+	"github.com/b2b-orders/platform/internal/directory"
 	"github.com/b2b-orders/platform/services/customers"
 )
 
@@ -37,7 +37,7 @@ func TestCustomerDirectory(t *testing.T) {
 		if _, isLocal := dir.(*customers.Service); isLocal != tc.local {
 			t.Errorf("roles %v: local = %v, want %v", tc.roles, isLocal, tc.local)
 		}
-		if c, ok := dir.(*rest.CustomerClient); ok && (c.Base != cfg.CustomersAPIBase || c.ServiceToken != "svc") {
+		if c, ok := dir.(*directory.Client); ok && (c.Base != cfg.CustomersAPIBase || c.ServiceToken != "svc") {
 			t.Errorf("roles %v: client %+v", tc.roles, c)
 		}
 	}

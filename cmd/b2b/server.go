@@ -78,6 +78,12 @@ const (
 	shutdownTimeout = 8 * time.Second
 	// healthTimeout keeps /health answering quickly when the database hangs.
 	healthTimeout = 2 * time.Second
+	// requestTimeout bounds the context of every request, so that a
+	// database or a peer that stops answering (rather than refusing) turns
+	// into an error answer instead of a hung request. It stays below
+	// writeTimeout so the client still gets that answer, and above the
+	// orchestrator's worst case of three graph calls (graphTimeout each).
+	requestTimeout = 45 * time.Second
 )
 
 // handler builds the HTTP handler of one role. The probes and /metrics
@@ -87,14 +93,14 @@ const (
 // internal network and must not be published (see README).
 func (a *app) handler(rl role) http.Handler {
 	r := chi.NewRouter()
-	r.Use(web.SecurityHeaders, web.RequestID, web.CorrelationID, a.observe(rl.name), web.Timeout(requestTimeout),
+	r.Use(web.SecurityHeaders, web.RequestID, web.CorrelationID, web.AccessLog(a.log, rl.name, a.metrics), web.Timeout(requestTimeout),
 		web.Recoverer(a.log), web.LimitBody, a.auth.Middleware)
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.NotFound) // the contract answers unknown methods like unknown routes
 	r.Get("/health", a.health)
 	r.Get("/livez", livez)
 	r.Get("/readyz", a.readyz)
-	r.Method(http.MethodGet, "/metrics", a.metrics.handler())
+	r.Method(http.MethodGet, "/metrics", a.metrics.Handler())
 	r.Group(func(r chi.Router) {
 		ra := *a // the role's own rate limiter: a copy of app carries it
 		if limit := newLimiter(a.cfg.RateLimit); limit != nil {

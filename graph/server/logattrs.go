@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // opAttrs collects attributes resolvers add to their operation's log line.
@@ -42,36 +44,14 @@ func logAttrs(ctx context.Context) []any {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// Operation is what the handler learnt of a request's GraphQL operation.
-type Operation struct {
-	// Name is the operation's name; empty for an anonymous operation or a
-	// request that never became one.
-	Name string
-	// Errors counts the errors of the response.
-	Errors   int
-	Duration time.Duration
-	// Attrs are the key-value pairs resolvers added with LogAttr.
-	Attrs []any
-}
-
-type recorderKey struct{}
-
-// RecordOperation returns a context under which the handler stores what it
-// learnt of the request's operation in op instead of logging a line of its
-// own: a server that writes one access line per HTTP request (cmd/b2b)
-// carries the operation there, so that a request is never logged twice.
-// op is written before the handler returns.
-func RecordOperation(ctx context.Context, op *Operation) context.Context {
-	return context.WithValue(ctx, recorderKey{}, op)
-}
-
-// recordOperation fills the Operation of RecordOperation, if the caller
-// asked for one, and reports whether it did.
+// recordOperation hands what the handler learnt of the request's
+// operation to the request's access line (web.OperationOf), and reports
+// whether there was one to take it.
 func recordOperation(ctx context.Context, name string, errs int, d time.Duration) bool {
-	op, ok := ctx.Value(recorderKey{}).(*Operation)
+	op, ok := web.OperationOf(ctx)
 	if !ok {
 		return false
 	}
-	*op = Operation{Name: name, Errors: errs, Duration: d, Attrs: logAttrs(ctx)}
+	*op = web.Operation{Name: name, Errors: errs, Duration: d, Attrs: logAttrs(ctx)}
 	return true
 }

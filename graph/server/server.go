@@ -207,7 +207,7 @@ func authorize(policy Introspection) graphql.FieldMiddleware {
 var errIntrospectionOff = services.Errorf(services.PermissionDenied, "", "Introspection is disabled on this server")
 
 // logOperation logs each operation's name, duration and error count, or
-// hands them to the request's RecordOperation.
+// hands them to the request's access line (web.OperationOf).
 func logOperation(log *slog.Logger) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		ctx = withLogAttrs(ctx)

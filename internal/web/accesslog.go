@@ -1,0 +1,134 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// Operation is what a GraphQL handler learnt of a request's operation,
+// for the request's access line.
+type Operation struct {
+	// Name is the operation's name; empty for an anonymous operation or a
+	// request that never became one.
+	Name string
+	// Errors counts the errors of the response.
+	Errors   int
+	Duration time.Duration
+	// Attrs are the key-value pairs resolvers added to the request's log.
+	Attrs []any
+}
+
+func (op *Operation) recorded() bool { return op.Duration != 0 || op.Name != "" || op.Errors != 0 }
+
+type operationKey struct{}
+
+// OperationOf is where a GraphQL handler stores what it learnt of the
+// request's operation, when the request is under AccessLog; false
+// otherwise, when the handler should log a line of its own. A request is
+// never logged twice.
+func OperationOf(ctx context.Context) (*Operation, bool) {
+	op, ok := ctx.Value(operationKey{}).(*Operation)
+	return op, ok
+}
+
+// Observer counts what AccessLog sees (Metrics is one).
+type Observer interface {
+	ObserveRequest(role, method, route string, status int, elapsed time.Duration)
+	ObserveOperation(role, name string, errs int)
+}
+
+// probePaths are asked by machines every few seconds; their access lines
+// go to debug so that they do not drown the requests of people.
+var probePaths = map[string]bool{"/health": true, "/livez": true, "/readyz": true, "/metrics": true}
+
+// AccessLog writes the one access line of each request to log and counts
+// it in obs. Put it outside the recoverer, so that a panic's 500 is logged
+// and counted too. A GraphQL request's operation (name, errors, the
+// correlation id a resolver saw) joins the same line through OperationOf.
+// 5xx lines are warnings, probes' lines debug, the rest info.
+func AccessLog(log *slog.Logger, role string, obs Observer) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			op := &Operation{}
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), operationKey{}, op)))
+			elapsed := time.Since(start)
+
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK // nothing written: net/http answers 200
+			}
+			route := RoutePattern(r)
+			graphql := op.recorded()
+			obs.ObserveRequest(role, r.Method, route, status, elapsed)
+			if graphql {
+				obs.ObserveOperation(role, op.Name, op.Errors)
+			}
+
+			// The orchestrator makes a correlation id when the caller
+			// sent none and answers with it; the header has the last word.
+			corr := ww.Header().Get(CorrelationIDHeader)
+			if corr == "" {
+				corr = CorrelationIDFrom(r.Context())
+			}
+			attrs := make([]slog.Attr, 0, 12)
+			attrs = append(attrs,
+				slog.String("role", role),
+				slog.String("method", r.Method),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+				slog.Int("bytes", ww.BytesWritten()),
+				slog.String("request_id", middleware.GetReqID(r.Context())),
+			)
+			if graphql {
+				attrs = append(attrs, slog.String("operation", op.Name), slog.Int("graphql_errors", op.Errors))
+				for i := 0; i+1 < len(op.Attrs); i += 2 {
+					key, _ := op.Attrs[i].(string)
+					if key == "correlation_id" && corr == "" {
+						corr, _ = op.Attrs[i+1].(string)
+						continue
+					}
+					if key != "" && key != "correlation_id" {
+						attrs = append(attrs, slog.Any(key, op.Attrs[i+1]))
+					}
+				}
+			}
+			if corr != "" {
+				attrs = append(attrs, slog.String("correlation_id", corr))
+			}
+			level := slog.LevelInfo
+			switch {
+			case status >= 500:
+				level = slog.LevelWarn
+			case probePaths[r.URL.Path] && route != UnmatchedRoute:
+				level = slog.LevelDebug
+			}
+			log.LogAttrs(r.Context(), level, "request", attrs...)
+		})
+	}
+}
+
+// UnmatchedRoute is the route of requests no route took (404s), so that
+// their paths, which callers choose, never become metric labels.
+const UnmatchedRoute = "unmatched"
+
+// RoutePattern is chi's pattern of the route that served r, such as
+// /api/v1/orders/{id}/confirm, read after routing finished.
+func RoutePattern(r *http.Request) string {
+	rctx := chi.RouteContext(r.Context())
+	if rctx == nil {
+		return UnmatchedRoute
+	}
+	p := rctx.RoutePattern()
+	if p == "" || p == "/*" {
+		return UnmatchedRoute
+	}
+	return p
+}
