@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/b2b-orders/platform/internal/web"
+	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 )
 
@@ -46,7 +47,7 @@ func (h *customersHandler) create(w http.ResponseWriter, r *http.Request) {
 // get: GET /customers/{id} → 200 customer. It also answers the internal
 // route, whose service token RequireService has checked.
 func (h *customersHandler) get(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, msgInvalidCustID)
+	id, err := pathID(r, services.MsgInvalidCustomerID)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
@@ -77,7 +78,7 @@ func (h *customersHandler) list(w http.ResponseWriter, r *http.Request) {
 
 // update: PUT /customers/{id} {name?, email?, phone?} → 200 customer.
 func (h *customersHandler) update(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, msgInvalidCustID)
+	id, err := pathID(r, services.MsgInvalidCustomerID)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
@@ -103,7 +104,7 @@ func (h *customersHandler) update(w http.ResponseWriter, r *http.Request) {
 
 // delete: DELETE /customers/{id} → 204, no body.
 func (h *customersHandler) delete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, msgInvalidCustID)
+	id, err := pathID(r, services.MsgInvalidCustomerID)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return

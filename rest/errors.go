@@ -15,13 +15,10 @@ import (
 // The messages this package produces itself; every other message comes
 // from the services.
 const (
-	msgInvalidJSON   = "Invalid JSON"
-	msgTooLarge      = "Request entity too large"
-	msgInvalidQuery  = "Invalid query parameters"
-	msgRequired      = "Required"
-	msgInvalidCustID = "Invalid customer ID"
-	msgInvalidProdID = "Invalid product ID"
-	msgInvalidOrdID  = "Invalid order ID"
+	msgInvalidJSON  = "Invalid JSON"
+	msgTooLarge     = "Request entity too large"
+	msgInvalidQuery = "Invalid query parameters"
+	msgRequired     = "Required"
 )
 
 // errTooLarge is a body over MaxBodyBytes.

@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/b2b-orders/platform/internal/web"
+	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/orders"
 )
 
@@ -64,7 +65,7 @@ func (h *ordersHandler) create(w http.ResponseWriter, r *http.Request) {
 
 // get: GET /orders/{id} → 200 order with the read item shape.
 func (h *ordersHandler) get(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, msgInvalidOrdID)
+	id, err := pathID(r, services.MsgInvalidOrderID)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
@@ -105,7 +106,7 @@ func (h *ordersHandler) list(w http.ResponseWriter, r *http.Request) {
 // idempotency_key or else in X-Idempotency-Key → 200 order with the create
 // item shape.
 func (h *ordersHandler) confirm(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, msgInvalidOrdID)
+	id, err := pathID(r, services.MsgInvalidOrderID)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
@@ -144,7 +145,7 @@ func (h *ordersHandler) confirm(w http.ResponseWriter, r *http.Request) {
 // the read item shape. A body, if any, must be JSON; its reason is not kept,
 // as the original kept none.
 func (h *ordersHandler) cancel(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, msgInvalidOrdID)
+	id, err := pathID(r, services.MsgInvalidOrderID)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return

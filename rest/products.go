@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/b2b-orders/platform/internal/web"
+	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/orders"
 )
 
@@ -48,7 +49,7 @@ func (h *productsHandler) create(w http.ResponseWriter, r *http.Request) {
 
 // get: GET /products/{id} → 200 product.
 func (h *productsHandler) get(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, msgInvalidProdID)
+	id, err := pathID(r, services.MsgInvalidProductID)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
@@ -79,7 +80,7 @@ func (h *productsHandler) list(w http.ResponseWriter, r *http.Request) {
 
 // update: PATCH /products/{id} {sku?, name?, price_cents?, stock?} → 200 product.
 func (h *productsHandler) update(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, msgInvalidProdID)
+	id, err := pathID(r, services.MsgInvalidProductID)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return

@@ -5,6 +5,20 @@ import (
 	"unicode/utf8"
 )
 
+// The contract's messages for invalid ids and order lines, defined once:
+// the services give them, and so do the transports that refuse a request
+// before it reaches a service (REST's path ids, the orchestrator, which
+// checks its body field by field in the contract's order before calling
+// the graph).
+const (
+	MsgInvalidCustomerID = "Invalid customer ID"
+	MsgInvalidProductID  = "Invalid product ID"
+	MsgInvalidOrderID    = "Invalid order ID"
+	MsgNoItems           = "At least one item is required"
+	MsgQuantityBelowOne  = "Quantity must be at least 1"
+	MsgKeyRequired       = "Idempotency key is required"
+)
+
 // MaxSearchLen is the longest search string a list accepts.
 const MaxSearchLen = 255
 

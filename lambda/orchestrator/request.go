@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/b2b-orders/platform/internal/web"
+	"github.com/b2b-orders/platform/services"
 )
 
 // Request is a create-and-confirm request as the original orchestrator
@@ -58,7 +59,7 @@ func ParseRequest(body []byte) (Request, error) {
 		}
 		r.CorrelationID = id
 	}
-	id, err := intField(raw, "customer_id", "Invalid customer ID")
+	id, err := intField(raw, "customer_id", services.MsgInvalidCustomerID)
 	if err != nil {
 		return r, err
 	}
@@ -75,14 +76,14 @@ func ParseRequest(body []byte) (Request, error) {
 		return r, invalid{"Expected object, received " + firstNonObject(items)}
 	}
 	if len(list) == 0 {
-		return r, invalid{"At least one item is required"}
+		return r, invalid{services.MsgNoItems}
 	}
 	for _, it := range list {
-		pid, err := intField(it, "product_id", "Invalid product ID")
+		pid, err := intField(it, "product_id", services.MsgInvalidProductID)
 		if err != nil {
 			return r, err
 		}
-		qty, err := intField(it, "qty", "Quantity must be at least 1")
+		qty, err := intField(it, "qty", services.MsgQuantityBelowOne)
 		if err != nil {
 			return r, err
 		}
@@ -99,7 +100,7 @@ func ParseRequest(body []byte) (Request, error) {
 		return r, invalid{"Invalid JSON"}
 	}
 	if r.IdempotencyKey == "" {
-		return r, invalid{"Idempotency key is required"}
+		return r, invalid{services.MsgKeyRequired}
 	}
 	return r, nil
 }

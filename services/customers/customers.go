@@ -102,7 +102,7 @@ func (s *Service) Get(ctx context.Context, id int) (Customer, error) {
 		return Customer{}, err
 	}
 	if id < 1 {
-		return Customer{}, services.InvalidField("id", "Invalid customer ID")
+		return Customer{}, services.InvalidField("id", services.MsgInvalidCustomerID)
 	}
 	if !p.CanActFor(id) {
 		return Customer{}, errNotFound
@@ -190,7 +190,7 @@ func (s *Service) Update(ctx context.Context, id int, in UpdateInput) (Customer,
 		return Customer{}, err
 	}
 	if id < 1 {
-		return Customer{}, services.InvalidField("id", "Invalid customer ID")
+		return Customer{}, services.InvalidField("id", services.MsgInvalidCustomerID)
 	}
 	if in.Name == nil && in.Email == nil && in.Phone == nil {
 		return Customer{}, services.InvalidField("", "At least one field must be provided for update")
@@ -243,7 +243,7 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 		return services.ErrPermissionDenied
 	}
 	if id < 1 {
-		return services.InvalidField("id", "Invalid customer ID")
+		return services.InvalidField("id", services.MsgInvalidCustomerID)
 	}
 	n, err := s.db.Client.Customer.Update().
 		Where(customer.ID(id), customer.DeletedAtIsNil()).

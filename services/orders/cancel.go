@@ -21,7 +21,7 @@ func (s *Service) CancelOrder(ctx context.Context, id int) (Order, error) {
 		return Order{}, err
 	}
 	if id < 1 {
-		return Order{}, services.InvalidField("id", "Invalid order ID")
+		return Order{}, services.InvalidField("id", services.MsgInvalidOrderID)
 	}
 	var out Order
 	var done effect

@@ -77,7 +77,7 @@ func (s *Service) GetProduct(ctx context.Context, id int) (Product, error) {
 		return Product{}, err
 	}
 	if id < 1 {
-		return Product{}, services.InvalidField("id", "Invalid product ID")
+		return Product{}, services.InvalidField("id", services.MsgInvalidProductID)
 	}
 	p, err := s.db.Client.Product.Get(ctx, id)
 	if err != nil {
@@ -134,7 +134,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in UpdateProductInp
 		return Product{}, err
 	}
 	if id < 1 {
-		return Product{}, services.InvalidField("id", "Invalid product ID")
+		return Product{}, services.InvalidField("id", services.MsgInvalidProductID)
 	}
 	if in.SKU == nil && in.Name == nil && in.PriceCents == nil && in.Stock == nil {
 		return Product{}, services.InvalidField("", "At least one field must be provided for update")

@@ -23,7 +23,7 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 		return Order{}, err
 	}
 	if id < 1 {
-		return Order{}, services.InvalidField("id", "Invalid order ID")
+		return Order{}, services.InvalidField("id", services.MsgInvalidOrderID)
 	}
 	if err := checkKeyValue(key); err != nil {
 		return Order{}, err

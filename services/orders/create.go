@@ -26,19 +26,19 @@ type orderRequest struct {
 // Errors: Invalid with the contract's messages.
 func parseOrder(customerID int, lines []Line) (orderRequest, error) {
 	if customerID < 1 {
-		return orderRequest{}, services.InvalidField("customer_id", "Invalid customer ID")
+		return orderRequest{}, services.InvalidField("customer_id", services.MsgInvalidCustomerID)
 	}
 	if len(lines) == 0 {
-		return orderRequest{}, services.InvalidField("items", "At least one item is required")
+		return orderRequest{}, services.InvalidField("items", services.MsgNoItems)
 	}
 	qty := make(map[int]int64, len(lines))
 	req := orderRequest{customerID: customerID}
 	for _, l := range lines {
 		if l.ProductID < 1 {
-			return orderRequest{}, services.InvalidField("product_id", "Invalid product ID")
+			return orderRequest{}, services.InvalidField("product_id", services.MsgInvalidProductID)
 		}
 		if l.Qty < 1 {
-			return orderRequest{}, services.InvalidField("qty", "Quantity must be at least 1")
+			return orderRequest{}, services.InvalidField("qty", services.MsgQuantityBelowOne)
 		}
 		if l.Qty > MaxQty || qty[l.ProductID]+l.Qty > MaxQty {
 			return orderRequest{}, services.InvalidField("qty", "Quantity must be at most "+strconv.Itoa(MaxQty))

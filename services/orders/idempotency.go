@@ -46,7 +46,7 @@ func newKeyUse(op string, targetID int, request string) keyUse {
 
 func checkKeyValue(key string) error {
 	if key == "" {
-		return services.InvalidField("idempotency_key", "Idempotency key is required")
+		return services.InvalidField("idempotency_key", services.MsgKeyRequired)
 	}
 	if utf8.RuneCountInString(key) > maxKeyLen || !utf8.ValidString(key) {
 		return services.InvalidField("idempotency_key", "Idempotency key must be at most 255 characters")

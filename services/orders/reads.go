@@ -26,7 +26,7 @@ func (s *Service) GetOrder(ctx context.Context, id int) (Order, error) {
 		return Order{}, err
 	}
 	if id < 1 {
-		return Order{}, services.InvalidField("id", "Invalid order ID")
+		return Order{}, services.InvalidField("id", services.MsgInvalidOrderID)
 	}
 	o, err := readOrder(ctx, s.db.Client, p, id)
 	return o, storeerr.Classify(err, "get order")
