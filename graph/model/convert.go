@@ -8,7 +8,8 @@ import (
 
 // FromCustomer converts a service customer.
 func FromCustomer(c customers.Customer) *Customer {
-	return &Customer{ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, CreatedAt: c.CreatedAt}
+	cc := Customer(c)
+	return &cc
 }
 
 // FromProduct converts a service product.

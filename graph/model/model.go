@@ -4,18 +4,16 @@
 // every config sees the same Go types.
 package model
 
-import "time"
+import (
+	"time"
+
+	"github.com/b2b-orders/platform/services/customers"
+)
 
 // Customer is a live customer. In the orders subgraph only ID is set: there
 // Customer is a key-only entity, and the customers subgraph (or, in the
 // combined graph, the customer loader) resolves the rest.
-type Customer struct {
-	ID        int
-	Name      string
-	Email     string
-	Phone     *string
-	CreatedAt time.Time
-}
+type Customer customers.Customer
 
 // IsEntity marks a federation entity for gqlgen's _Entity union.
 func (Customer) IsEntity() {}
