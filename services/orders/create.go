@@ -108,13 +108,40 @@ func (s *Service) CreateOrder(ctx context.Context, customerID int, lines []Line)
 // order, and the items' foreign-key checks find the rows already locked),
 // then the order and its items are inserted.
 func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, status Status) (Order, error) {
+	byID, err := orderedProducts(ctx, tx, req)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := s.takeStock(ctx, tx, req, byID); err != nil {
+		return Order{}, err
+	}
+	now := s.stamp()
+	o := Order{CustomerID: req.customerID, Status: status, CreatedAt: now, Items: make([]Item, len(req.lines))}
+	for i, l := range req.lines {
+		p := byID[l.ProductID]
+		o.Items[i] = Item{ProductID: p.ID, Qty: l.Qty, UnitPriceCents: p.PriceCents, SubtotalCents: p.PriceCents * l.Qty, ProductName: p.Name, ProductSKU: p.Sku}
+		o.TotalCents += o.Items[i].SubtotalCents
+	}
+	if status == StatusConfirmed {
+		o.ConfirmedAt = &now
+	}
+	if err := insertOrder(ctx, tx, &o); err != nil {
+		return Order{}, err
+	}
+	return o, nil
+}
+
+// orderedProducts reads the products of req's lines by id.
+// Errors: NotFound naming the ids no product has, in the order requested;
+// Invalid when the order's total would pass MaxTotalCents.
+func orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequest) (map[int]*ent.Product, error) {
 	ids := make([]int, len(req.lines))
 	for i, l := range req.lines {
 		ids[i] = l.ProductID
 	}
 	rows, err := tx.Product.Query().Where(product.IDIn(ids...)).All(ctx)
 	if err != nil {
-		return Order{}, err
+		return nil, err
 	}
 	byID := make(map[int]*ent.Product, len(rows))
 	for _, p := range rows {
@@ -127,56 +154,62 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 				missing = append(missing, strconv.Itoa(id))
 			}
 		}
-		return Order{}, services.NotFoundf("Products not found: %s", strings.Join(missing, ", "))
+		return nil, services.NotFoundf("Products not found: %s", strings.Join(missing, ", "))
 	}
 	var total int64
 	for _, l := range req.lines {
 		total += byID[l.ProductID].PriceCents * l.Qty // at most 100 × (2³¹−1) × 10⁶: no overflow
 	}
 	if total > MaxTotalCents {
-		return Order{}, services.InvalidField("items", "Order total must be at most 2147483647 cents")
+		return nil, services.InvalidField("items", "Order total must be at most 2147483647 cents")
 	}
+	return byID, nil
+}
+
+// takeStock takes each line's quantity from its product's stock, in
+// product-id order, by an update that applies only while enough is left.
+// Errors: FailedPrecondition insufficient_stock, quoting the stock the
+// refused update found.
+func (s *Service) takeStock(ctx context.Context, tx *ent.Tx, req orderRequest, byID map[int]*ent.Product) error {
 	for _, l := range req.lines {
 		n, err := tx.Product.Update().
 			Where(product.ID(l.ProductID), product.StockGTE(l.Qty)).
 			AddStock(-l.Qty).
 			Save(ctx)
 		if err != nil {
-			return Order{}, err
+			return err
 		}
 		if n == 0 {
 			// The pre-read's stock may be stale by now: quote what the
 			// update just found, read again under the update's lock.
 			available, err := s.stockNow(ctx, tx, l.ProductID)
 			if err != nil {
-				return Order{}, err
+				return err
 			}
-			return Order{}, services.Errorf(services.FailedPrecondition, services.CodeInsufficientStock,
+			return services.Errorf(services.FailedPrecondition, services.CodeInsufficientStock,
 				"Insufficient stock for product %s. Available: %d, Requested: %d", byID[l.ProductID].Name, available, l.Qty)
 		}
 	}
-	now := s.stamp()
-	o := Order{CustomerID: req.customerID, Status: status, CreatedAt: now, Items: make([]Item, len(req.lines))}
-	builders := make([]*ent.OrderItemCreate, len(req.lines))
-	for i, l := range req.lines {
-		p := byID[l.ProductID]
-		o.Items[i] = Item{ProductID: p.ID, Qty: l.Qty, UnitPriceCents: p.PriceCents, SubtotalCents: p.PriceCents * l.Qty, ProductName: p.Name, ProductSKU: p.Sku}
-		o.TotalCents += o.Items[i].SubtotalCents
-	}
+	return nil
+}
+
+// insertOrder inserts o and its items, and sets the ids the store gave
+// them.
+func insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 	create := tx.Order.Create().
-		SetCustomerID(req.customerID).
-		SetStatus(order.Status(status)).
+		SetCustomerID(o.CustomerID).
+		SetStatus(order.Status(o.Status)).
 		SetTotalCents(o.TotalCents).
-		SetCreatedAt(now)
-	if status == StatusConfirmed {
-		o.ConfirmedAt = &now
-		create.SetConfirmedAt(now)
+		SetCreatedAt(o.CreatedAt)
+	if o.ConfirmedAt != nil {
+		create.SetConfirmedAt(*o.ConfirmedAt)
 	}
 	eo, err := create.Save(ctx)
 	if err != nil {
-		return Order{}, err
+		return err
 	}
 	o.ID = eo.ID
+	builders := make([]*ent.OrderItemCreate, len(o.Items))
 	for i, it := range o.Items {
 		builders[i] = tx.OrderItem.Create().
 			SetOrderID(o.ID).
@@ -187,12 +220,12 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 	}
 	items, err := tx.OrderItem.CreateBulk(builders...).Save(ctx)
 	if err != nil {
-		return Order{}, err
+		return err
 	}
 	for i, it := range items {
 		o.Items[i].ID, o.Items[i].OrderID = it.ID, o.ID
 	}
-	return o, nil
+	return nil
 }
 
 // stockNow reads a product's stock as it is, not as the transaction's
