@@ -104,3 +104,13 @@ func isRetryable(err error) bool {
 	n, ok := mysqlNumber(err)
 	return ok && (n == mysqlDeadlock || n == mysqlLockWaitTimeout)
 }
+
+// IsContention reports whether err (or an error it wraps) is a transaction
+// that lost to concurrent ones: a MySQL deadlock or lock wait timeout, or
+// work that asked for another attempt (ErrRetry). Past the retry policy's
+// last attempt such an error is still worth retrying later, by the
+// client: the services answer it as a Conflict to try again
+// (services.Busy), never as an internal error.
+func IsContention(err error) bool {
+	return errors.Is(err, ErrRetry) || isRetryable(err)
+}

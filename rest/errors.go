@@ -77,6 +77,15 @@ func (ew errorWriter) write(w http.ResponseWriter, r *http.Request, err error) {
 			"request_id", middleware.GetReqID(r.Context()))
 		msg = web.MsgInternal
 	}
+	if status == http.StatusServiceUnavailable {
+		// Not a fault of ours, but the operator wants its cause.
+		ew.log.WarnContext(r.Context(), "unavailable",
+			"err", err, "code", e.Code, "method", r.Method, "path", r.URL.Path,
+			"request_id", middleware.GetReqID(r.Context()))
+	}
+	if e.Code == services.CodeBusy {
+		w.Header().Set("Retry-After", web.RetryAfterSeconds)
+	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="b2b"`)
 	}

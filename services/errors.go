@@ -60,6 +60,7 @@ const (
 	CodeEmailTaken          = "email_taken"
 	CodeSKUTaken            = "sku_taken"
 	CodeUnavailable         = "unavailable"
+	CodeBusy                = "busy"
 )
 
 // Error is the one error type the services return. Message is safe to show
@@ -113,6 +114,14 @@ func WrapInternal(err error, op string) error {
 		return err
 	}
 	return &Error{Kind: Internal, Code: CodeInternal, Message: "Internal server error", Err: fmt.Errorf("%s: %w", op, err)}
+}
+
+// Busy returns the Conflict error (CodeBusy) of a call that lost to
+// concurrent calls on the same rows more often than the retry policy
+// allows. Nothing changed, and the same request is worth sending again
+// shortly. err is the cause, for the log.
+func Busy(err error) *Error {
+	return &Error{Kind: Conflict, Code: CodeBusy, Message: "Too many concurrent changes; try again", Err: err}
 }
 
 // Outage returns the Unavailable error of a call whose database, or a role

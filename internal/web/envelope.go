@@ -42,9 +42,18 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // WriteError answers status with msg in the contract's envelope.
+//
+// A 503 says when to try again (Retry-After: 1, unless already set): every
+// 503 of the service is an outage or contention that a moment may end.
 func WriteError(w http.ResponseWriter, status int, msg string) {
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", RetryAfterSeconds)
+	}
 	WriteJSON(w, status, ErrorBody{Error: msg})
 }
+
+// RetryAfterSeconds is the Retry-After of a 503.
+const RetryAfterSeconds = "1"
 
 // NotFound answers an unknown route or method as the contract does: 404
 // "Endpoint not found".

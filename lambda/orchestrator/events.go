@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // HandleEvent is the Lambda entry point. It accepts API Gateway REST (v1)
@@ -69,7 +70,17 @@ func (h *Handler) httpEvent(ctx context.Context, method string, headers map[stri
 	} else {
 		r = h.Handle(ctx, raw, correlationID, "")
 	}
-	return r.Status, map[string]string{"Content-Type": "application/json", "X-Correlation-ID": r.CorrelationID}, string(r.body())
+	return r.Status, r.headers(), string(r.body())
+}
+
+// headers are a response's headers, the same on every transport: a 503
+// says when to try again.
+func (r Response) headers() map[string]string {
+	h := map[string]string{"Content-Type": "application/json", "X-Correlation-ID": r.CorrelationID}
+	if r.Status == http.StatusServiceUnavailable {
+		h["Retry-After"] = web.RetryAfterSeconds
+	}
+	return h
 }
 
 // header finds a header by name; API Gateway v1 keeps the caller's case,

@@ -54,8 +54,9 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func write(w http.ResponseWriter, resp Response) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Correlation-ID", resp.CorrelationID)
+	for k, v := range resp.headers() {
+		w.Header().Set(k, v)
+	}
 	w.WriteHeader(resp.Status)
 	_, _ = w.Write(resp.body())
 }

@@ -1,5 +1,8 @@
 // Package customers owns customer records: who may see and change them,
-// their validation, and the uniqueness of live customers' emails.
+// their validation, and the uniqueness of live customers' emails. Besides
+// the errors each method lists, any method may answer Unavailable (the
+// database did not answer) and a write Conflict with code busy (it lost
+// to concurrent changes through every attempt of db's retry policy).
 package customers
 
 import (

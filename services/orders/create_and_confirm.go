@@ -5,6 +5,7 @@ import (
 
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
 // CreateAndConfirmInput is an order to place and confirm at once.
@@ -86,7 +87,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		}
 		return err
 	}
-	err = s.outcome(s.db.Retry(ctx, attempt), "create and confirm")
+	err = storeerr.Classify(s.db.Retry(ctx, attempt), "create and confirm")
 	if replayed {
 		s.report(effect{replayed: true}, err)
 	} else {

@@ -12,6 +12,12 @@
 //	idempotency.go         keys: their use, lookup, insert, purge
 //	catalogue.go           products
 //	tx.go                  the transaction helper and its retry bound
+//
+// Besides the errors each method lists, every method that reads or writes
+// the store may answer Unavailable (the database, or the customers role,
+// did not answer) and every write Conflict with code busy (it lost to
+// concurrent changes through every attempt of db's retry policy; nothing
+// changed, try again).
 package orders
 
 import (

@@ -13,8 +13,11 @@ import (
 )
 
 // Classify classifies err, keeping it as the cause: Unavailable when the
-// database (or a role asked over the network) did not answer, Internal
-// otherwise. Errors that are already *services.Error pass through.
+// database (or a role asked over the network) did not answer; Busy (a
+// Conflict) when the call's transaction kept losing to concurrent ones
+// through every attempt of the retry policy (db.IsContention); Internal
+// otherwise. Errors that
+// are already *services.Error pass through.
 func Classify(err error, op string) error {
 	if err == nil {
 		return nil
@@ -25,6 +28,9 @@ func Classify(err error, op string) error {
 	}
 	if db.IsUnavailable(err) {
 		return services.Outage(fmt.Errorf("%s: %w", op, err))
+	}
+	if db.IsContention(err) {
+		return services.Busy(fmt.Errorf("%s: %w", op, err))
 	}
 	return services.WrapInternal(err, op)
 }
