@@ -293,8 +293,8 @@ func TestSeedLoadsTheOriginalDataOnce(t *testing.T) {
 		t.Fatalf("%d keys", len(keys))
 	}
 	for _, g := range keys {
-		w, ok := wantKeys[g.ID]
-		if !ok || g.TargetType != "order" || g.TargetID != w.target || g.Status != "completed" ||
+		w, ok := wantKeys[g.KeyValue]
+		if !ok || g.Scope != "" || g.TargetType != "order" || g.TargetID != w.target || g.Status != "completed" ||
 			g.ResponseBody == nil || *g.ResponseBody != w.body || g.Operation != nil || g.RequestHash != nil ||
 			!g.CreatedAt.Equal(at(w.created)) || !g.ExpiresAt.Equal(at(w.expires)) {
 			t.Errorf("key %+v, want %+v", g, w)

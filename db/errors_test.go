@@ -37,7 +37,7 @@ func TestConstraintErrorsFromTheStore(t *testing.T) {
 	}{
 		{"duplicate sku (unique index)", c.Product.Create().SetSku("LAPTOP-001").SetName("x").SetPriceCents(1).Exec(ctx), classification{unique: true}},
 		{"duplicate live email (unique index over two columns)", c.Customer.Create().SetName("x").SetEmail("ops@acme.com").Exec(ctx), classification{unique: true}},
-		{"duplicate idempotency key (primary key)", c.IdempotencyKey.Create().SetID("order-confirm-001").SetTargetType("order").SetTargetID(1).
+		{"duplicate idempotency key in its scope (unique index over two columns)", c.IdempotencyKey.Create().SetKeyValue("order-confirm-001").SetTargetType("order").SetTargetID(1).
 			SetStatus("completed").SetExpiresAt(time.Now()).Exec(ctx), classification{unique: true}},
 		{"order of a missing customer", c.Order.Create().SetCustomerID(999).SetTotalCents(1).Exec(ctx), classification{foreignKey: true}},
 		{"deleting a product that order items reference", c.Product.DeleteOneID(1).Exec(ctx), classification{foreignKey: true}},

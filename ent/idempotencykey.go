@@ -16,7 +16,11 @@ import (
 type IdempotencyKey struct {
 	config `json:"-"`
 	// ID of the ent.
-	ID string `json:"id,omitempty"`
+	ID int `json:"id,omitempty"`
+	// Scope holds the value of the "scope" field.
+	Scope string `json:"scope,omitempty"`
+	// KeyValue holds the value of the "key_value" field.
+	KeyValue string `json:"key_value,omitempty"`
 	// Operation holds the value of the "operation" field.
 	Operation *string `json:"operation,omitempty"`
 	// TargetType holds the value of the "target_type" field.
@@ -41,9 +45,9 @@ func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case idempotencykey.FieldTargetID:
+		case idempotencykey.FieldID, idempotencykey.FieldTargetID:
 			values[i] = new(sql.NullInt64)
-		case idempotencykey.FieldID, idempotencykey.FieldOperation, idempotencykey.FieldTargetType, idempotencykey.FieldRequestHash, idempotencykey.FieldStatus, idempotencykey.FieldResponseBody:
+		case idempotencykey.FieldScope, idempotencykey.FieldKeyValue, idempotencykey.FieldOperation, idempotencykey.FieldTargetType, idempotencykey.FieldRequestHash, idempotencykey.FieldStatus, idempotencykey.FieldResponseBody:
 			values[i] = new(sql.NullString)
 		case idempotencykey.FieldCreatedAt, idempotencykey.FieldExpiresAt:
 			values[i] = new(sql.NullTime)
@@ -63,10 +67,22 @@ func (_m *IdempotencyKey) assignValues(columns []string, values []any) error {
 	for i := range columns {
 		switch columns[i] {
 		case idempotencykey.FieldID:
+			value, ok := values[i].(*sql.NullInt64)
+			if !ok {
+				return fmt.Errorf("unexpected type %T for field id", value)
+			}
+			_m.ID = int(value.Int64)
+		case idempotencykey.FieldScope:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field id", values[i])
+				return fmt.Errorf("unexpected type %T for field scope", values[i])
 			} else if value.Valid {
-				_m.ID = value.String
+				_m.Scope = value.String
+			}
+		case idempotencykey.FieldKeyValue:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field key_value", values[i])
+			} else if value.Valid {
+				_m.KeyValue = value.String
 			}
 		case idempotencykey.FieldOperation:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -155,6 +171,12 @@ func (_m *IdempotencyKey) String() string {
 	var builder strings.Builder
 	builder.WriteString("IdempotencyKey(")
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("scope=")
+	builder.WriteString(_m.Scope)
+	builder.WriteString(", ")
+	builder.WriteString("key_value=")
+	builder.WriteString(_m.KeyValue)
+	builder.WriteString(", ")
 	if v := _m.Operation; v != nil {
 		builder.WriteString("operation=")
 		builder.WriteString(*v)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
@@ -21,6 +20,26 @@ type IdempotencyKeyCreate struct {
 	mutation *IdempotencyKeyMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetScope sets the "scope" field.
+func (_c *IdempotencyKeyCreate) SetScope(v string) *IdempotencyKeyCreate {
+	_c.mutation.SetScope(v)
+	return _c
+}
+
+// SetNillableScope sets the "scope" field if the given value is not nil.
+func (_c *IdempotencyKeyCreate) SetNillableScope(v *string) *IdempotencyKeyCreate {
+	if v != nil {
+		_c.SetScope(*v)
+	}
+	return _c
+}
+
+// SetKeyValue sets the "key_value" field.
+func (_c *IdempotencyKeyCreate) SetKeyValue(v string) *IdempotencyKeyCreate {
+	_c.mutation.SetKeyValue(v)
+	return _c
 }
 
 // SetOperation sets the "operation" field.
@@ -103,12 +122,6 @@ func (_c *IdempotencyKeyCreate) SetExpiresAt(v time.Time) *IdempotencyKeyCreate 
 	return _c
 }
 
-// SetID sets the "id" field.
-func (_c *IdempotencyKeyCreate) SetID(v string) *IdempotencyKeyCreate {
-	_c.mutation.SetID(v)
-	return _c
-}
-
 // Mutation returns the IdempotencyKeyMutation object of the builder.
 func (_c *IdempotencyKeyCreate) Mutation() *IdempotencyKeyMutation {
 	return _c.mutation
@@ -144,6 +157,10 @@ func (_c *IdempotencyKeyCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *IdempotencyKeyCreate) defaults() {
+	if _, ok := _c.mutation.Scope(); !ok {
+		v := idempotencykey.DefaultScope
+		_c.mutation.SetScope(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := idempotencykey.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -152,6 +169,22 @@ func (_c *IdempotencyKeyCreate) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *IdempotencyKeyCreate) check() error {
+	if _, ok := _c.mutation.Scope(); !ok {
+		return &ValidationError{Name: "scope", err: errors.New(`ent: missing required field "IdempotencyKey.scope"`)}
+	}
+	if v, ok := _c.mutation.Scope(); ok {
+		if err := idempotencykey.ScopeValidator(v); err != nil {
+			return &ValidationError{Name: "scope", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.scope": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.KeyValue(); !ok {
+		return &ValidationError{Name: "key_value", err: errors.New(`ent: missing required field "IdempotencyKey.key_value"`)}
+	}
+	if v, ok := _c.mutation.KeyValue(); ok {
+		if err := idempotencykey.KeyValueValidator(v); err != nil {
+			return &ValidationError{Name: "key_value", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.key_value": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.Operation(); ok {
 		if err := idempotencykey.OperationValidator(v); err != nil {
 			return &ValidationError{Name: "operation", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.operation": %w`, err)}
@@ -187,11 +220,6 @@ func (_c *IdempotencyKeyCreate) check() error {
 	if _, ok := _c.mutation.ExpiresAt(); !ok {
 		return &ValidationError{Name: "expires_at", err: errors.New(`ent: missing required field "IdempotencyKey.expires_at"`)}
 	}
-	if v, ok := _c.mutation.ID(); ok {
-		if err := idempotencykey.IDValidator(v); err != nil {
-			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.id": %w`, err)}
-		}
-	}
 	return nil
 }
 
@@ -206,13 +234,8 @@ func (_c *IdempotencyKeyCreate) sqlSave(ctx context.Context) (*IdempotencyKey, e
 		}
 		return nil, err
 	}
-	if _spec.ID.Value != nil {
-		if id, ok := _spec.ID.Value.(string); ok {
-			_node.ID = id
-		} else {
-			return nil, fmt.Errorf("unexpected IdempotencyKey.ID type: %T", _spec.ID.Value)
-		}
-	}
+	id := _spec.ID.Value.(int64)
+	_node.ID = int(id)
 	_c.mutation.id = &_node.ID
 	_c.mutation.done = true
 	return _node, nil
@@ -221,12 +244,16 @@ func (_c *IdempotencyKeyCreate) sqlSave(ctx context.Context) (*IdempotencyKey, e
 func (_c *IdempotencyKeyCreate) createSpec() (*IdempotencyKey, *sqlgraph.CreateSpec) {
 	var (
 		_node = &IdempotencyKey{config: _c.config}
-		_spec = sqlgraph.NewCreateSpec(idempotencykey.Table, sqlgraph.NewFieldSpec(idempotencykey.FieldID, field.TypeString))
+		_spec = sqlgraph.NewCreateSpec(idempotencykey.Table, sqlgraph.NewFieldSpec(idempotencykey.FieldID, field.TypeInt))
 	)
 	_spec.OnConflict = _c.conflict
-	if id, ok := _c.mutation.ID(); ok {
-		_node.ID = id
-		_spec.ID.Value = id
+	if value, ok := _c.mutation.Scope(); ok {
+		_spec.SetField(idempotencykey.FieldScope, field.TypeString, value)
+		_node.Scope = value
+	}
+	if value, ok := _c.mutation.KeyValue(); ok {
+		_spec.SetField(idempotencykey.FieldKeyValue, field.TypeString, value)
+		_node.KeyValue = value
 	}
 	if value, ok := _c.mutation.Operation(); ok {
 		_spec.SetField(idempotencykey.FieldOperation, field.TypeString, value)
@@ -267,7 +294,7 @@ func (_c *IdempotencyKeyCreate) createSpec() (*IdempotencyKey, *sqlgraph.CreateS
 // of the `INSERT` statement. For example:
 //
 //	client.IdempotencyKey.Create().
-//		SetOperation(v).
+//		SetScope(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
@@ -276,7 +303,7 @@ func (_c *IdempotencyKeyCreate) createSpec() (*IdempotencyKey, *sqlgraph.CreateS
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.IdempotencyKeyUpsert) {
-//			SetOperation(v+v).
+//			SetScope(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *IdempotencyKeyCreate) OnConflict(opts ...sql.ConflictOption) *IdempotencyKeyUpsertOne {
@@ -354,22 +381,22 @@ func (u *IdempotencyKeyUpsert) UpdateExpiresAt() *IdempotencyKeyUpsert {
 	return u
 }
 
-// UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
 //	client.IdempotencyKey.Create().
 //		OnConflict(
 //			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(idempotencykey.FieldID)
-//			}),
 //		).
 //		Exec(ctx)
 func (u *IdempotencyKeyUpsertOne) UpdateNewValues() *IdempotencyKeyUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		if _, exists := u.create.mutation.ID(); exists {
-			s.SetIgnore(idempotencykey.FieldID)
+		if _, exists := u.create.mutation.Scope(); exists {
+			s.SetIgnore(idempotencykey.FieldScope)
+		}
+		if _, exists := u.create.mutation.KeyValue(); exists {
+			s.SetIgnore(idempotencykey.FieldKeyValue)
 		}
 		if _, exists := u.create.mutation.Operation(); exists {
 			s.SetIgnore(idempotencykey.FieldOperation)
@@ -482,12 +509,7 @@ func (u *IdempotencyKeyUpsertOne) ExecX(ctx context.Context) {
 }
 
 // Exec executes the UPSERT query and returns the inserted/updated ID.
-func (u *IdempotencyKeyUpsertOne) ID(ctx context.Context) (id string, err error) {
-	if u.create.driver.Dialect() == dialect.MySQL {
-		// In case of "ON CONFLICT", there is no way to get back non-numeric ID
-		// fields from the database since MySQL does not support the RETURNING clause.
-		return id, errors.New("ent: IdempotencyKeyUpsertOne.ID is not supported by MySQL driver. Use IdempotencyKeyUpsertOne.Exec instead")
-	}
+func (u *IdempotencyKeyUpsertOne) ID(ctx context.Context) (id int, err error) {
 	node, err := u.create.Save(ctx)
 	if err != nil {
 		return id, err
@@ -496,7 +518,7 @@ func (u *IdempotencyKeyUpsertOne) ID(ctx context.Context) (id string, err error)
 }
 
 // IDX is like ID, but panics if an error occurs.
-func (u *IdempotencyKeyUpsertOne) IDX(ctx context.Context) string {
+func (u *IdempotencyKeyUpsertOne) IDX(ctx context.Context) int {
 	id, err := u.ID(ctx)
 	if err != nil {
 		panic(err)
@@ -551,6 +573,10 @@ func (_c *IdempotencyKeyCreateBulk) Save(ctx context.Context) ([]*IdempotencyKey
 					return nil, err
 				}
 				mutation.id = &nodes[i].ID
+				if specs[i].ID.Value != nil {
+					id := specs[i].ID.Value.(int64)
+					nodes[i].ID = int(id)
+				}
 				mutation.done = true
 				return nodes[i], nil
 			})
@@ -602,7 +628,7 @@ func (_c *IdempotencyKeyCreateBulk) ExecX(ctx context.Context) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.IdempotencyKeyUpsert) {
-//			SetOperation(v+v).
+//			SetScope(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *IdempotencyKeyCreateBulk) OnConflict(opts ...sql.ConflictOption) *IdempotencyKeyUpsertBulk {
@@ -637,17 +663,17 @@ type IdempotencyKeyUpsertBulk struct {
 //	client.IdempotencyKey.Create().
 //		OnConflict(
 //			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(idempotencykey.FieldID)
-//			}),
 //		).
 //		Exec(ctx)
 func (u *IdempotencyKeyUpsertBulk) UpdateNewValues() *IdempotencyKeyUpsertBulk {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		for _, b := range u.create.builders {
-			if _, exists := b.mutation.ID(); exists {
-				s.SetIgnore(idempotencykey.FieldID)
+			if _, exists := b.mutation.Scope(); exists {
+				s.SetIgnore(idempotencykey.FieldScope)
+			}
+			if _, exists := b.mutation.KeyValue(); exists {
+				s.SetIgnore(idempotencykey.FieldKeyValue)
 			}
 			if _, exists := b.mutation.Operation(); exists {
 				s.SetIgnore(idempotencykey.FieldOperation)

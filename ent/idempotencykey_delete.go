@@ -40,7 +40,7 @@ func (_d *IdempotencyKeyDelete) ExecX(ctx context.Context) int {
 }
 
 func (_d *IdempotencyKeyDelete) sqlExec(ctx context.Context) (int, error) {
-	_spec := sqlgraph.NewDeleteSpec(idempotencykey.Table, sqlgraph.NewFieldSpec(idempotencykey.FieldID, field.TypeString))
+	_spec := sqlgraph.NewDeleteSpec(idempotencykey.Table, sqlgraph.NewFieldSpec(idempotencykey.FieldID, field.TypeInt))
 	if ps := _d.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
 			for i := range ps {

@@ -84,8 +84,8 @@ func (_q *IdempotencyKeyQuery) FirstX(ctx context.Context) *IdempotencyKey {
 
 // FirstID returns the first IdempotencyKey ID from the query.
 // Returns a *NotFoundError when no IdempotencyKey ID was found.
-func (_q *IdempotencyKeyQuery) FirstID(ctx context.Context) (id string, err error) {
-	var ids []string
+func (_q *IdempotencyKeyQuery) FirstID(ctx context.Context) (id int, err error) {
+	var ids []int
 	if ids, err = _q.Limit(1).IDs(setContextOp(ctx, _q.ctx, ent.OpQueryFirstID)); err != nil {
 		return
 	}
@@ -97,7 +97,7 @@ func (_q *IdempotencyKeyQuery) FirstID(ctx context.Context) (id string, err erro
 }
 
 // FirstIDX is like FirstID, but panics if an error occurs.
-func (_q *IdempotencyKeyQuery) FirstIDX(ctx context.Context) string {
+func (_q *IdempotencyKeyQuery) FirstIDX(ctx context.Context) int {
 	id, err := _q.FirstID(ctx)
 	if err != nil && !IsNotFound(err) {
 		panic(err)
@@ -135,8 +135,8 @@ func (_q *IdempotencyKeyQuery) OnlyX(ctx context.Context) *IdempotencyKey {
 // OnlyID is like Only, but returns the only IdempotencyKey ID in the query.
 // Returns a *NotSingularError when more than one IdempotencyKey ID is found.
 // Returns a *NotFoundError when no entities are found.
-func (_q *IdempotencyKeyQuery) OnlyID(ctx context.Context) (id string, err error) {
-	var ids []string
+func (_q *IdempotencyKeyQuery) OnlyID(ctx context.Context) (id int, err error) {
+	var ids []int
 	if ids, err = _q.Limit(2).IDs(setContextOp(ctx, _q.ctx, ent.OpQueryOnlyID)); err != nil {
 		return
 	}
@@ -152,7 +152,7 @@ func (_q *IdempotencyKeyQuery) OnlyID(ctx context.Context) (id string, err error
 }
 
 // OnlyIDX is like OnlyID, but panics if an error occurs.
-func (_q *IdempotencyKeyQuery) OnlyIDX(ctx context.Context) string {
+func (_q *IdempotencyKeyQuery) OnlyIDX(ctx context.Context) int {
 	id, err := _q.OnlyID(ctx)
 	if err != nil {
 		panic(err)
@@ -180,7 +180,7 @@ func (_q *IdempotencyKeyQuery) AllX(ctx context.Context) []*IdempotencyKey {
 }
 
 // IDs executes the query and returns a list of IdempotencyKey IDs.
-func (_q *IdempotencyKeyQuery) IDs(ctx context.Context) (ids []string, err error) {
+func (_q *IdempotencyKeyQuery) IDs(ctx context.Context) (ids []int, err error) {
 	if _q.ctx.Unique == nil && _q.path != nil {
 		_q.Unique(true)
 	}
@@ -192,7 +192,7 @@ func (_q *IdempotencyKeyQuery) IDs(ctx context.Context) (ids []string, err error
 }
 
 // IDsX is like IDs, but panics if an error occurs.
-func (_q *IdempotencyKeyQuery) IDsX(ctx context.Context) []string {
+func (_q *IdempotencyKeyQuery) IDsX(ctx context.Context) []int {
 	ids, err := _q.IDs(ctx)
 	if err != nil {
 		panic(err)
@@ -265,12 +265,12 @@ func (_q *IdempotencyKeyQuery) Clone() *IdempotencyKeyQuery {
 // Example:
 //
 //	var v []struct {
-//		Operation string `json:"operation,omitempty"`
+//		Scope string `json:"scope,omitempty"`
 //		Count int `json:"count,omitempty"`
 //	}
 //
 //	client.IdempotencyKey.Query().
-//		GroupBy(idempotencykey.FieldOperation).
+//		GroupBy(idempotencykey.FieldScope).
 //		Aggregate(ent.Count()).
 //		Scan(ctx, &v)
 func (_q *IdempotencyKeyQuery) GroupBy(field string, fields ...string) *IdempotencyKeyGroupBy {
@@ -288,11 +288,11 @@ func (_q *IdempotencyKeyQuery) GroupBy(field string, fields ...string) *Idempote
 // Example:
 //
 //	var v []struct {
-//		Operation string `json:"operation,omitempty"`
+//		Scope string `json:"scope,omitempty"`
 //	}
 //
 //	client.IdempotencyKey.Query().
-//		Select(idempotencykey.FieldOperation).
+//		Select(idempotencykey.FieldScope).
 //		Scan(ctx, &v)
 func (_q *IdempotencyKeyQuery) Select(fields ...string) *IdempotencyKeySelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
@@ -374,7 +374,7 @@ func (_q *IdempotencyKeyQuery) sqlCount(ctx context.Context) (int, error) {
 }
 
 func (_q *IdempotencyKeyQuery) querySpec() *sqlgraph.QuerySpec {
-	_spec := sqlgraph.NewQuerySpec(idempotencykey.Table, idempotencykey.Columns, sqlgraph.NewFieldSpec(idempotencykey.FieldID, field.TypeString))
+	_spec := sqlgraph.NewQuerySpec(idempotencykey.Table, idempotencykey.Columns, sqlgraph.NewFieldSpec(idempotencykey.FieldID, field.TypeInt))
 	_spec.From = _q.sql
 	if unique := _q.ctx.Unique; unique != nil {
 		_spec.Unique = *unique

@@ -789,7 +789,9 @@ type IdempotencyKeyMutation struct {
 	config
 	op            Op
 	typ           string
-	id            *string
+	id            *int
+	scope         *string
+	key_value     *string
 	operation     *string
 	target_type   *string
 	target_id     *int
@@ -825,7 +827,7 @@ func newIdempotencyKeyMutation(c config, op Op, opts ...idempotencykeyOption) *I
 }
 
 // withIdempotencyKeyID sets the ID field of the mutation.
-func withIdempotencyKeyID(id string) idempotencykeyOption {
+func withIdempotencyKeyID(id int) idempotencykeyOption {
 	return func(m *IdempotencyKeyMutation) {
 		var (
 			err   error
@@ -875,15 +877,9 @@ func (m IdempotencyKeyMutation) Tx() (*Tx, error) {
 	return tx, nil
 }
 
-// SetID sets the value of the id field. Note that this
-// operation is only accepted on creation of IdempotencyKey entities.
-func (m *IdempotencyKeyMutation) SetID(id string) {
-	m.id = &id
-}
-
 // ID returns the ID value in the mutation. Note that the ID is only available
 // if it was provided to the builder or after it was returned from the database.
-func (m *IdempotencyKeyMutation) ID() (id string, exists bool) {
+func (m *IdempotencyKeyMutation) ID() (id int, exists bool) {
 	if m.id == nil {
 		return
 	}
@@ -894,12 +890,12 @@ func (m *IdempotencyKeyMutation) ID() (id string, exists bool) {
 // That means, if the mutation is applied within a transaction with an isolation level such
 // as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
 // or updated by the mutation.
-func (m *IdempotencyKeyMutation) IDs(ctx context.Context) ([]string, error) {
+func (m *IdempotencyKeyMutation) IDs(ctx context.Context) ([]int, error) {
 	switch {
 	case m.op.Is(OpUpdateOne | OpDeleteOne):
 		id, exists := m.ID()
 		if exists {
-			return []string{id}, nil
+			return []int{id}, nil
 		}
 		fallthrough
 	case m.op.Is(OpUpdate | OpDelete):
@@ -907,6 +903,78 @@ func (m *IdempotencyKeyMutation) IDs(ctx context.Context) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
 	}
+}
+
+// SetScope sets the "scope" field.
+func (m *IdempotencyKeyMutation) SetScope(s string) {
+	m.scope = &s
+}
+
+// Scope returns the value of the "scope" field in the mutation.
+func (m *IdempotencyKeyMutation) Scope() (r string, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScope returns the old "scope" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldScope(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScope: %w", err)
+	}
+	return oldValue.Scope, nil
+}
+
+// ResetScope resets all changes to the "scope" field.
+func (m *IdempotencyKeyMutation) ResetScope() {
+	m.scope = nil
+}
+
+// SetKeyValue sets the "key_value" field.
+func (m *IdempotencyKeyMutation) SetKeyValue(s string) {
+	m.key_value = &s
+}
+
+// KeyValue returns the value of the "key_value" field in the mutation.
+func (m *IdempotencyKeyMutation) KeyValue() (r string, exists bool) {
+	v := m.key_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeyValue returns the old "key_value" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldKeyValue(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeyValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeyValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeyValue: %w", err)
+	}
+	return oldValue.KeyValue, nil
+}
+
+// ResetKeyValue resets all changes to the "key_value" field.
+func (m *IdempotencyKeyMutation) ResetKeyValue() {
+	m.key_value = nil
 }
 
 // SetOperation sets the "operation" field.
@@ -1290,7 +1358,13 @@ func (m *IdempotencyKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdempotencyKeyMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
+	if m.scope != nil {
+		fields = append(fields, idempotencykey.FieldScope)
+	}
+	if m.key_value != nil {
+		fields = append(fields, idempotencykey.FieldKeyValue)
+	}
 	if m.operation != nil {
 		fields = append(fields, idempotencykey.FieldOperation)
 	}
@@ -1323,6 +1397,10 @@ func (m *IdempotencyKeyMutation) Fields() []string {
 // schema.
 func (m *IdempotencyKeyMutation) Field(name string) (ent.Value, bool) {
 	switch name {
+	case idempotencykey.FieldScope:
+		return m.Scope()
+	case idempotencykey.FieldKeyValue:
+		return m.KeyValue()
 	case idempotencykey.FieldOperation:
 		return m.Operation()
 	case idempotencykey.FieldTargetType:
@@ -1348,6 +1426,10 @@ func (m *IdempotencyKeyMutation) Field(name string) (ent.Value, bool) {
 // database failed.
 func (m *IdempotencyKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
 	switch name {
+	case idempotencykey.FieldScope:
+		return m.OldScope(ctx)
+	case idempotencykey.FieldKeyValue:
+		return m.OldKeyValue(ctx)
 	case idempotencykey.FieldOperation:
 		return m.OldOperation(ctx)
 	case idempotencykey.FieldTargetType:
@@ -1373,6 +1455,20 @@ func (m *IdempotencyKeyMutation) OldField(ctx context.Context, name string) (ent
 // type.
 func (m *IdempotencyKeyMutation) SetField(name string, value ent.Value) error {
 	switch name {
+	case idempotencykey.FieldScope:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScope(v)
+		return nil
+	case idempotencykey.FieldKeyValue:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeyValue(v)
+		return nil
 	case idempotencykey.FieldOperation:
 		v, ok := value.(string)
 		if !ok {
@@ -1514,6 +1610,12 @@ func (m *IdempotencyKeyMutation) ClearField(name string) error {
 // It returns an error if the field is not defined in the schema.
 func (m *IdempotencyKeyMutation) ResetField(name string) error {
 	switch name {
+	case idempotencykey.FieldScope:
+		m.ResetScope()
+		return nil
+	case idempotencykey.FieldKeyValue:
+		m.ResetKeyValue()
+		return nil
 	case idempotencykey.FieldOperation:
 		m.ResetOperation()
 		return nil

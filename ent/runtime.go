@@ -37,30 +37,36 @@ func init() {
 	customer.DefaultLive = customerDescLive.Default.(bool)
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
 	_ = idempotencykeyFields
+	// idempotencykeyDescScope is the schema descriptor for scope field.
+	idempotencykeyDescScope := idempotencykeyFields[0].Descriptor()
+	// idempotencykey.DefaultScope holds the default value on creation for the scope field.
+	idempotencykey.DefaultScope = idempotencykeyDescScope.Default.(string)
+	// idempotencykey.ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	idempotencykey.ScopeValidator = idempotencykeyDescScope.Validators[0].(func(string) error)
+	// idempotencykeyDescKeyValue is the schema descriptor for key_value field.
+	idempotencykeyDescKeyValue := idempotencykeyFields[1].Descriptor()
+	// idempotencykey.KeyValueValidator is a validator for the "key_value" field. It is called by the builders before save.
+	idempotencykey.KeyValueValidator = idempotencykeyDescKeyValue.Validators[0].(func(string) error)
 	// idempotencykeyDescOperation is the schema descriptor for operation field.
-	idempotencykeyDescOperation := idempotencykeyFields[1].Descriptor()
+	idempotencykeyDescOperation := idempotencykeyFields[2].Descriptor()
 	// idempotencykey.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
 	idempotencykey.OperationValidator = idempotencykeyDescOperation.Validators[0].(func(string) error)
 	// idempotencykeyDescTargetType is the schema descriptor for target_type field.
-	idempotencykeyDescTargetType := idempotencykeyFields[2].Descriptor()
+	idempotencykeyDescTargetType := idempotencykeyFields[3].Descriptor()
 	// idempotencykey.TargetTypeValidator is a validator for the "target_type" field. It is called by the builders before save.
 	idempotencykey.TargetTypeValidator = idempotencykeyDescTargetType.Validators[0].(func(string) error)
 	// idempotencykeyDescRequestHash is the schema descriptor for request_hash field.
-	idempotencykeyDescRequestHash := idempotencykeyFields[4].Descriptor()
+	idempotencykeyDescRequestHash := idempotencykeyFields[5].Descriptor()
 	// idempotencykey.RequestHashValidator is a validator for the "request_hash" field. It is called by the builders before save.
 	idempotencykey.RequestHashValidator = idempotencykeyDescRequestHash.Validators[0].(func(string) error)
 	// idempotencykeyDescStatus is the schema descriptor for status field.
-	idempotencykeyDescStatus := idempotencykeyFields[5].Descriptor()
+	idempotencykeyDescStatus := idempotencykeyFields[6].Descriptor()
 	// idempotencykey.StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	idempotencykey.StatusValidator = idempotencykeyDescStatus.Validators[0].(func(string) error)
 	// idempotencykeyDescCreatedAt is the schema descriptor for created_at field.
-	idempotencykeyDescCreatedAt := idempotencykeyFields[7].Descriptor()
+	idempotencykeyDescCreatedAt := idempotencykeyFields[8].Descriptor()
 	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
-	// idempotencykeyDescID is the schema descriptor for id field.
-	idempotencykeyDescID := idempotencykeyFields[0].Descriptor()
-	// idempotencykey.IDValidator is a validator for the "id" field. It is called by the builders before save.
-	idempotencykey.IDValidator = idempotencykeyDescID.Validators[0].(func(string) error)
 	orderFields := schema.Order{}.Fields()
 	_ = orderFields
 	// orderDescTotalCents is the schema descriptor for total_cents field.

@@ -22,10 +22,10 @@ func TestPurgeKeysJob(t *testing.T) {
 	past, future := time.Now().UTC().Add(-time.Hour), time.Now().UTC().Add(time.Hour)
 	var rows []*ent.IdempotencyKeyCreate
 	for i := range 2*purgeBatch + 7 {
-		rows = append(rows, d.Client.IdempotencyKey.Create().SetID(fmt.Sprint("old-", i)).
+		rows = append(rows, d.Client.IdempotencyKey.Create().SetKeyValue(fmt.Sprint("old-", i)).
 			SetTargetType("order").SetTargetID(1).SetStatus("completed").SetExpiresAt(past))
 	}
-	rows = append(rows, d.Client.IdempotencyKey.Create().SetID("live").
+	rows = append(rows, d.Client.IdempotencyKey.Create().SetKeyValue("live").
 		SetTargetType("order").SetTargetID(1).SetStatus("completed").SetExpiresAt(future))
 	for i := 0; i < len(rows); i += 200 {
 		if err := d.Client.IdempotencyKey.CreateBulk(rows[i:min(i+200, len(rows))]...).Exec(ctx); err != nil {
@@ -35,8 +35,8 @@ func TestPurgeKeysJob(t *testing.T) {
 	if err := a.purgeKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	left, err := d.Client.IdempotencyKey.Query().IDs(ctx)
-	if err != nil || len(left) != 1 || left[0] != "live" {
+	left, err := d.Client.IdempotencyKey.Query().All(ctx)
+	if err != nil || len(left) != 1 || left[0].KeyValue != "live" {
 		t.Fatalf("left = %v, %v", left, err)
 	}
 }

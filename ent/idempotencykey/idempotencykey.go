@@ -12,7 +12,11 @@ const (
 	// Label holds the string label denoting the idempotencykey type in the database.
 	Label = "idempotency_key"
 	// FieldID holds the string denoting the id field in the database.
-	FieldID = "key_value"
+	FieldID = "id"
+	// FieldScope holds the string denoting the scope field in the database.
+	FieldScope = "scope"
+	// FieldKeyValue holds the string denoting the key_value field in the database.
+	FieldKeyValue = "key_value"
 	// FieldOperation holds the string denoting the operation field in the database.
 	FieldOperation = "operation"
 	// FieldTargetType holds the string denoting the target_type field in the database.
@@ -36,6 +40,8 @@ const (
 // Columns holds all SQL columns for idempotencykey fields.
 var Columns = []string{
 	FieldID,
+	FieldScope,
+	FieldKeyValue,
 	FieldOperation,
 	FieldTargetType,
 	FieldTargetID,
@@ -57,6 +63,12 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// DefaultScope holds the default value on creation for the "scope" field.
+	DefaultScope string
+	// ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	ScopeValidator func(string) error
+	// KeyValueValidator is a validator for the "key_value" field. It is called by the builders before save.
+	KeyValueValidator func(string) error
 	// OperationValidator is a validator for the "operation" field. It is called by the builders before save.
 	OperationValidator func(string) error
 	// TargetTypeValidator is a validator for the "target_type" field. It is called by the builders before save.
@@ -67,8 +79,6 @@ var (
 	StatusValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
-	// IDValidator is a validator for the "id" field. It is called by the builders before save.
-	IDValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the IdempotencyKey queries.
@@ -77,6 +87,16 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByScope orders the results by the scope field.
+func ByScope(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScope, opts...).ToFunc()
+}
+
+// ByKeyValue orders the results by the key_value field.
+func ByKeyValue(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKeyValue, opts...).ToFunc()
 }
 
 // ByOperation orders the results by the operation field.

@@ -10,58 +10,58 @@ import (
 )
 
 // ID filters vertices based on their ID field.
-func ID(id string) predicate.IdempotencyKey {
+func ID(id int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldEQ(FieldID, id))
 }
 
 // IDEQ applies the EQ predicate on the ID field.
-func IDEQ(id string) predicate.IdempotencyKey {
+func IDEQ(id int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldEQ(FieldID, id))
 }
 
 // IDNEQ applies the NEQ predicate on the ID field.
-func IDNEQ(id string) predicate.IdempotencyKey {
+func IDNEQ(id int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldNEQ(FieldID, id))
 }
 
 // IDIn applies the In predicate on the ID field.
-func IDIn(ids ...string) predicate.IdempotencyKey {
+func IDIn(ids ...int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldIn(FieldID, ids...))
 }
 
 // IDNotIn applies the NotIn predicate on the ID field.
-func IDNotIn(ids ...string) predicate.IdempotencyKey {
+func IDNotIn(ids ...int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldNotIn(FieldID, ids...))
 }
 
 // IDGT applies the GT predicate on the ID field.
-func IDGT(id string) predicate.IdempotencyKey {
+func IDGT(id int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldGT(FieldID, id))
 }
 
 // IDGTE applies the GTE predicate on the ID field.
-func IDGTE(id string) predicate.IdempotencyKey {
+func IDGTE(id int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldGTE(FieldID, id))
 }
 
 // IDLT applies the LT predicate on the ID field.
-func IDLT(id string) predicate.IdempotencyKey {
+func IDLT(id int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldLT(FieldID, id))
 }
 
 // IDLTE applies the LTE predicate on the ID field.
-func IDLTE(id string) predicate.IdempotencyKey {
+func IDLTE(id int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldLTE(FieldID, id))
 }
 
-// IDEqualFold applies the EqualFold predicate on the ID field.
-func IDEqualFold(id string) predicate.IdempotencyKey {
-	return predicate.IdempotencyKey(sql.FieldEqualFold(FieldID, id))
+// Scope applies equality check predicate on the "scope" field. It's identical to ScopeEQ.
+func Scope(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldScope, v))
 }
 
-// IDContainsFold applies the ContainsFold predicate on the ID field.
-func IDContainsFold(id string) predicate.IdempotencyKey {
-	return predicate.IdempotencyKey(sql.FieldContainsFold(FieldID, id))
+// KeyValue applies equality check predicate on the "key_value" field. It's identical to KeyValueEQ.
+func KeyValue(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldKeyValue, v))
 }
 
 // Operation applies equality check predicate on the "operation" field. It's identical to OperationEQ.
@@ -102,6 +102,136 @@ func CreatedAt(v time.Time) predicate.IdempotencyKey {
 // ExpiresAt applies equality check predicate on the "expires_at" field. It's identical to ExpiresAtEQ.
 func ExpiresAt(v time.Time) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldEQ(FieldExpiresAt, v))
+}
+
+// ScopeEQ applies the EQ predicate on the "scope" field.
+func ScopeEQ(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldScope, v))
+}
+
+// ScopeNEQ applies the NEQ predicate on the "scope" field.
+func ScopeNEQ(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNEQ(FieldScope, v))
+}
+
+// ScopeIn applies the In predicate on the "scope" field.
+func ScopeIn(vs ...string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldIn(FieldScope, vs...))
+}
+
+// ScopeNotIn applies the NotIn predicate on the "scope" field.
+func ScopeNotIn(vs ...string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNotIn(FieldScope, vs...))
+}
+
+// ScopeGT applies the GT predicate on the "scope" field.
+func ScopeGT(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGT(FieldScope, v))
+}
+
+// ScopeGTE applies the GTE predicate on the "scope" field.
+func ScopeGTE(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGTE(FieldScope, v))
+}
+
+// ScopeLT applies the LT predicate on the "scope" field.
+func ScopeLT(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLT(FieldScope, v))
+}
+
+// ScopeLTE applies the LTE predicate on the "scope" field.
+func ScopeLTE(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLTE(FieldScope, v))
+}
+
+// ScopeContains applies the Contains predicate on the "scope" field.
+func ScopeContains(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldContains(FieldScope, v))
+}
+
+// ScopeHasPrefix applies the HasPrefix predicate on the "scope" field.
+func ScopeHasPrefix(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldHasPrefix(FieldScope, v))
+}
+
+// ScopeHasSuffix applies the HasSuffix predicate on the "scope" field.
+func ScopeHasSuffix(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldHasSuffix(FieldScope, v))
+}
+
+// ScopeEqualFold applies the EqualFold predicate on the "scope" field.
+func ScopeEqualFold(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEqualFold(FieldScope, v))
+}
+
+// ScopeContainsFold applies the ContainsFold predicate on the "scope" field.
+func ScopeContainsFold(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldContainsFold(FieldScope, v))
+}
+
+// KeyValueEQ applies the EQ predicate on the "key_value" field.
+func KeyValueEQ(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldKeyValue, v))
+}
+
+// KeyValueNEQ applies the NEQ predicate on the "key_value" field.
+func KeyValueNEQ(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNEQ(FieldKeyValue, v))
+}
+
+// KeyValueIn applies the In predicate on the "key_value" field.
+func KeyValueIn(vs ...string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldIn(FieldKeyValue, vs...))
+}
+
+// KeyValueNotIn applies the NotIn predicate on the "key_value" field.
+func KeyValueNotIn(vs ...string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNotIn(FieldKeyValue, vs...))
+}
+
+// KeyValueGT applies the GT predicate on the "key_value" field.
+func KeyValueGT(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGT(FieldKeyValue, v))
+}
+
+// KeyValueGTE applies the GTE predicate on the "key_value" field.
+func KeyValueGTE(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGTE(FieldKeyValue, v))
+}
+
+// KeyValueLT applies the LT predicate on the "key_value" field.
+func KeyValueLT(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLT(FieldKeyValue, v))
+}
+
+// KeyValueLTE applies the LTE predicate on the "key_value" field.
+func KeyValueLTE(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLTE(FieldKeyValue, v))
+}
+
+// KeyValueContains applies the Contains predicate on the "key_value" field.
+func KeyValueContains(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldContains(FieldKeyValue, v))
+}
+
+// KeyValueHasPrefix applies the HasPrefix predicate on the "key_value" field.
+func KeyValueHasPrefix(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldHasPrefix(FieldKeyValue, v))
+}
+
+// KeyValueHasSuffix applies the HasSuffix predicate on the "key_value" field.
+func KeyValueHasSuffix(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldHasSuffix(FieldKeyValue, v))
+}
+
+// KeyValueEqualFold applies the EqualFold predicate on the "key_value" field.
+func KeyValueEqualFold(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEqualFold(FieldKeyValue, v))
+}
+
+// KeyValueContainsFold applies the ContainsFold predicate on the "key_value" field.
+func KeyValueContainsFold(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldContainsFold(FieldKeyValue, v))
 }
 
 // OperationEQ applies the EQ predicate on the "operation" field.

@@ -34,6 +34,8 @@ var (
 	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
 	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "scope", Type: field.TypeString, Size: 64, Default: ""},
 		{Name: "key_value", Type: field.TypeString},
 		{Name: "operation", Type: field.TypeString, Nullable: true, Size: 50},
 		{Name: "target_type", Type: field.TypeString, Size: 50},
@@ -51,9 +53,14 @@ var (
 		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
 		Indexes: []*schema.Index{
 			{
+				Name:    "idempotencykey_scope_key_value",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[1], IdempotencyKeysColumns[2]},
+			},
+			{
 				Name:    "idempotencykey_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdempotencyKeysColumns[8]},
+				Columns: []*schema.Column{IdempotencyKeysColumns[10]},
 			},
 		},
 	}

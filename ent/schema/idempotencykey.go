@@ -10,8 +10,9 @@ import (
 )
 
 // IdempotencyKey holds the schema definition for the idempotency_keys table.
-// The key value is the primary key, so a concurrent duplicate insert waits on
-// it and then fails with a duplicate-key error that the services replay.
+// A key belongs to a scope, the caller that sent it (see the services), and
+// is unique within it: a concurrent duplicate insert waits on the unique
+// index and then fails with a duplicate-key error that the services replay.
 type IdempotencyKey struct {
 	ent.Schema
 }
@@ -24,8 +25,14 @@ func (IdempotencyKey) Annotations() []schema.Annotation {
 // Fields of the IdempotencyKey.
 func (IdempotencyKey) Fields() []ent.Field {
 	return []ent.Field{
+		// scope is whose key it is: "customer:<id>" for a customer's
+		// token, "<role>:<subject>" for staff and services. It is empty on
+		// keys written before keys were scoped (and by the original
+		// system): those still guard what they guarded, for every caller,
+		// until they expire.
+		field.String("scope").MaxLen(64).Default("").Immutable(),
 		// Lengths are checked in characters by the services.
-		field.String("id").StorageKey("key_value").NotEmpty().Immutable(),
+		field.String("key_value").NotEmpty().Immutable(),
 		// operation is NULL on rows written by the original system, which did
 		// not record it; those keys are bound to their target only.
 		field.String("operation").MaxLen(50).Optional().Nillable().Immutable(),
@@ -41,9 +48,11 @@ func (IdempotencyKey) Fields() []ent.Field {
 	}
 }
 
-// Indexes of the IdempotencyKey: the purge walks expires_at.
+// Indexes of the IdempotencyKey: a key is unique in its scope; the purge
+// walks expires_at.
 func (IdempotencyKey) Indexes() []ent.Index {
 	return []ent.Index{
+		index.Fields("scope", "key_value").Unique(),
 		index.Fields("expires_at"),
 	}
 }

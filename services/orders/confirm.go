@@ -29,11 +29,12 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 		return Order{}, err
 	}
 	use := newKeyUse(opConfirm, id, fmt.Sprint(id))
+	ref := keyOf(p, key)
 	var out Order
 	var done effect
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
 		done = effect{}
-		k, err := s.lookupKey(ctx, tx.Client(), key, use)
+		k, err := s.lookupKey(ctx, tx.Client(), ref, use)
 		if err != nil {
 			return err
 		}
@@ -44,7 +45,7 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 		}
 		// The key goes in first: a concurrent duplicate waits on it and
 		// then replays, instead of confirming a second time.
-		if err := s.insertKey(ctx, tx, key, k, use, id, StatusConfirmed); err != nil {
+		if err := s.insertKey(ctx, tx, ref, k, use, id, StatusConfirmed); err != nil {
 			return err
 		}
 		o, err := readOrder(ctx, tx.Client(), p, id)

@@ -37,6 +37,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		return Order{}, services.ErrPermissionDenied
 	}
 	use := newKeyUse(opCreateAndConfirm, 0, req.String())
+	ref := keyOf(p, in.IdempotencyKey)
 	var (
 		out        Order
 		replayed   bool
@@ -51,7 +52,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 	// unique index at commit time and asks for another attempt, which then
 	// replays.
 	attempt := func() error {
-		k, err := s.lookupKey(ctx, s.db.Client, in.IdempotencyKey, use)
+		k, err := s.lookupKey(ctx, s.db.Client, ref, use)
 		if err != nil {
 			return err
 		}
@@ -72,7 +73,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 				return err
 			}
 			// The key goes in last because it names the new order.
-			if err := s.insertKey(ctx, tx, in.IdempotencyKey, k, use, o.ID, StatusConfirmed); err != nil {
+			if err := s.insertKey(ctx, tx, ref, k, use, o.ID, StatusConfirmed); err != nil {
 				return err
 			}
 			out = o
@@ -81,7 +82,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		if services.KindOf(err) == services.FailedPrecondition {
 			// A duplicate may have lost the stock race to its own first
 			// attempt: then that attempt's order is the answer.
-			if k, lerr := s.lookupKey(ctx, s.db.Client, in.IdempotencyKey, use); lerr == nil && k.live {
+			if k, lerr := s.lookupKey(ctx, s.db.Client, ref, use); lerr == nil && k.live {
 				return errRetry
 			}
 		}

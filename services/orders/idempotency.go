@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -54,19 +55,53 @@ func checkKeyValue(key string) error {
 	return nil
 }
 
+// keyRef is a key as the store holds it: the caller's value in the
+// caller's scope. Keys of one scope never meet keys of another, so no
+// caller learns, or can take first, the keys another uses.
+type keyRef struct{ scope, value string }
+
+// maxScopeLen is the scope column's length.
+const maxScopeLen = 64
+
+// keyOf scopes value to p: a customer's token to its customer, so that a
+// customer's users share their keys; staff and services each to their
+// role and subject (the orchestrator's calls with the service token are
+// one caller).
+func keyOf(p services.Principal, value string) keyRef {
+	if p.IsCustomer() {
+		return keyRef{scope: "customer:" + strconv.Itoa(p.CustomerID), value: value}
+	}
+	scope := string(p.Role) + ":" + p.Subject
+	if len(scope) > maxScopeLen {
+		sum := sha256.Sum256([]byte(p.Subject))
+		scope = string(p.Role) + ":#" + hex.EncodeToString(sum[:16])
+	}
+	return keyRef{scope: scope, value: value}
+}
+
 // storedKey is what lookupKey found of a key.
 type storedKey struct {
-	live    bool // present, unexpired and guarding the same use
-	expired bool // present but expired: insertKey must replace it
+	live    bool   // present, unexpired and guarding the same use
+	expired bool   // present but expired: insertKey must replace it
+	scope   string // the row's scope: the caller's, or "" for a key from before scopes
 	target  int
 }
 
-// lookupKey finds a key and, when it is live, the order it guards. It is a
-// plain read that takes no locks.
+// lookupKey finds a key, in the caller's scope or else among the keys
+// written before keys had scopes (which guard what they guarded for every
+// caller until they expire), and, when it is live, the order it guards. It
+// is a plain read that takes no locks.
 // Errors: Conflict (idempotency_key_reused) when a live key guards
 // something other than use.
-func (s *Service) lookupKey(ctx context.Context, c *ent.Client, key string, use keyUse) (storedKey, error) {
-	k, err := c.IdempotencyKey.Get(ctx, key)
+func (s *Service) lookupKey(ctx context.Context, c *ent.Client, ref keyRef, use keyUse) (storedKey, error) {
+	k, err := c.IdempotencyKey.Query().
+		Where(idempotencykey.Scope(ref.scope), idempotencykey.KeyValue(ref.value)).
+		Only(ctx)
+	if ent.IsNotFound(err) && ref.scope != "" {
+		k, err = c.IdempotencyKey.Query().
+			Where(idempotencykey.Scope(""), idempotencykey.KeyValue(ref.value)).
+			Only(ctx)
+	}
 	if ent.IsNotFound(err) {
 		return storedKey{}, nil
 	}
@@ -74,7 +109,7 @@ func (s *Service) lookupKey(ctx context.Context, c *ent.Client, key string, use 
 		return storedKey{}, err
 	}
 	if !k.ExpiresAt.After(s.stamp()) {
-		return storedKey{expired: true}, nil
+		return storedKey{expired: true, scope: k.Scope}, nil
 	}
 	if !use.matches(k) {
 		return storedKey{}, services.Errorf(services.Conflict, services.CodeKeyReused, "%s", use.mismatch)
@@ -82,7 +117,7 @@ func (s *Service) lookupKey(ctx context.Context, c *ent.Client, key string, use 
 	if !strings.EqualFold(k.Status, keyCompleted) {
 		return storedKey{}, services.Errorf(services.Conflict, services.CodeKeyReused, "Idempotency key belongs to an operation that did not finish")
 	}
-	return storedKey{live: true, target: k.TargetID}, nil
+	return storedKey{live: true, scope: k.Scope, target: k.TargetID}, nil
 }
 
 // matches reports whether the stored key guards the same use. Keys written
@@ -120,17 +155,18 @@ func legacyOperation(body *string) string {
 	return ""
 }
 
-// insertKey writes the key row once, complete: what a replay needs is the
-// target, and the order itself is the answer. An expired row of the same
-// key is replaced; the delete runs only then, because on MySQL a delete
-// of an absent key takes a gap lock that deadlocks concurrent inserts of
-// other keys. A duplicate insert means a concurrent call with the same
-// key committed first: the transaction runs again and replays.
-func (s *Service) insertKey(ctx context.Context, tx *ent.Tx, key string, found storedKey, use keyUse, orderID int, status Status) error {
+// insertKey writes the key row once, in ref's scope, complete: what a
+// replay needs is the target, and the order itself is the answer. An
+// expired row of the same key and scope is replaced; the delete runs only
+// then, because on MySQL a delete of an absent key takes a gap lock that
+// deadlocks concurrent inserts of other keys. A duplicate insert means a
+// concurrent call with the same key committed first: the transaction runs
+// again and replays.
+func (s *Service) insertKey(ctx context.Context, tx *ent.Tx, ref keyRef, found storedKey, use keyUse, orderID int, status Status) error {
 	now := s.stamp()
-	if found.expired {
+	if found.expired && found.scope == ref.scope {
 		if _, err := tx.IdempotencyKey.Delete().
-			Where(idempotencykey.ID(key), idempotencykey.ExpiresAtLTE(now)).
+			Where(idempotencykey.Scope(ref.scope), idempotencykey.KeyValue(ref.value), idempotencykey.ExpiresAtLTE(now)).
 			Exec(ctx); err != nil {
 			return err
 		}
@@ -144,7 +180,8 @@ func (s *Service) insertKey(ctx context.Context, tx *ent.Tx, key string, found s
 		return err
 	}
 	err = tx.IdempotencyKey.Create().
-		SetID(key).
+		SetScope(ref.scope).
+		SetKeyValue(ref.value).
 		SetOperation(use.op).
 		SetTargetType(targetOrder).
 		SetTargetID(orderID).
