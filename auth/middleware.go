@@ -22,6 +22,11 @@ type Authenticator struct {
 	// operator's AUTH_REQUIRED=false, for old clients) they act as
 	// services.Anonymous.
 	Required bool
+	// Customers, when set, refuses the token of a customer that no longer
+	// exists, as an invalid token. Nil accepts every validly signed
+	// customer token (a process that only forwards tokens to one that
+	// checks them).
+	Customers *LiveCustomers
 }
 
 type errKey struct{}
@@ -50,7 +55,8 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 // Authorization header, for transports that do not go through Middleware
 // (a GraphQL websocket's init payload, say):
 //   - "Bearer <ServiceToken>": services.ServicePrincipal;
-//   - "Bearer <valid JWT>": the token's principal;
+//   - "Bearer <valid JWT>": the token's principal, unless it is a
+//     customer's and Customers finds the customer gone;
 //   - empty: services.Anonymous when not Required, otherwise nothing;
 //   - anything else: no principal and an error for Err, never Anonymous.
 func (a *Authenticator) Authenticate(ctx context.Context, authorization string) context.Context {
@@ -75,13 +81,28 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 	if err != nil {
 		return refuse(ctx, err)
 	}
+	if p.IsCustomer() && a.Customers != nil {
+		live, err := a.Customers.Live(ctx, p.CustomerID)
+		if err != nil {
+			// Who the caller is cannot be known now: an outage, answered
+			// as one, not as a refused credential.
+			if _, ok := errors.AsType[*services.Error](err); !ok {
+				err = services.Outage(err)
+			}
+			return refuse(ctx, err)
+		}
+		if !live {
+			return refuse(ctx, invalid(errors.New("the token's customer was deleted")))
+		}
+	}
 	return accept(ctx, p)
 }
 
 // Err returns the Unauthenticated *services.Error ("Invalid or expired
 // token") left by Middleware or Authenticate when the caller presented a
-// credential that was refused, and nil otherwise. Transports check it to
-// answer 401 before calling a service.
+// credential that was refused (or an Unavailable one when a customer's
+// existence could not be checked), and nil otherwise. Transports check it
+// to answer before calling a service.
 func Err(ctx context.Context) error {
 	err, _ := ctx.Value(errKey{}).(error)
 	return err

@@ -139,7 +139,12 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 	a.graphURL = graphURL
 	a.metrics = newMetrics(d)
 	a.customers = customers.New(d, nil)
-	a.orders = orders.New(d, customerDirectory(cfg, opts.roles, a.customers), orders.Config{
+	dir := customerDirectory(cfg, opts.roles, a.customers)
+	if servesCustomerData(opts.roles) {
+		a.auth.Customers = &auth.LiveCustomers{Exists: dir.Exists}
+		a.customers.Deleted = a.auth.Customers.Gone
+	}
+	a.orders = orders.New(d, dir, orders.Config{
 		CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Events: &a.metrics.orders,
 	})
 	if err := a.serveAll(ctx, lns); err != nil {

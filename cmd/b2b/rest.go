@@ -37,3 +37,11 @@ func customerDirectory(cfg Config, running []role, local *customers.Service) ord
 	}
 	return &directory.Client{Base: cfg.CustomersAPIBase, ServiceToken: cfg.ServiceToken}
 }
+
+// servesCustomerData reports whether a process with these roles answers
+// with a customer's data, and so must refuse the token of a deleted
+// customer itself. An orchestrator alone does not: it passes the caller's
+// token on to the graph, which checks it.
+func servesCustomerData(running []role) bool {
+	return slices.ContainsFunc(running, func(rl role) bool { return rl.name != "orchestrator" })
+}

@@ -55,6 +55,10 @@ type ListParams struct {
 type Service struct {
 	db  *db.DB
 	now func() time.Time
+	// Deleted, when set (before the Service is used), is told of each
+	// customer Delete removed, after it committed: a process that deletes
+	// customers stops their tokens at once (auth.LiveCustomers.Gone).
+	Deleted func(id int)
 }
 
 // New returns a Service over store. now is the clock; nil means the system
@@ -258,6 +262,9 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 	}
 	if n == 0 {
 		return errNotFound
+	}
+	if s.Deleted != nil {
+		s.Deleted(id)
 	}
 	return nil
 }
