@@ -258,6 +258,18 @@ var orderCases = []contractCase{
 	{name: "cancel malformed JSON", req: post(ordersURL+"/2/cancel", `nope`), status: 400, msg: "Invalid JSON"},
 }
 
+// notJSON: every write refuses a body that is not declared JSON, the kind
+// a web page can send to another site without a preflight.
+var notJSONCases = []contractCase{
+	{name: "create customer as a form", req: post(custURL, `name=A&email=a%40example.com`).with("Content-Type", "application/x-www-form-urlencoded"), status: 415, msg: "Content-Type must be application/json"},
+	{name: "update customer as text", req: put(custURL+"/1", `{"name":"A"}`).with("Content-Type", "text/plain"), status: 415, msg: "Content-Type must be application/json"},
+	{name: "create product as multipart", req: post(products, "--x--").with("Content-Type", "multipart/form-data; boundary=x"), status: 415, msg: "Content-Type must be application/json"},
+	{name: "update product as text", req: patch(products+"/1", `{"stock":1}`).with("Content-Type", "text/plain"), status: 415, msg: "Content-Type must be application/json"},
+	{name: "create order as text", req: post(ordersURL, `{"customer_id":1,"items":[{"product_id":1,"qty":1}]}`).with("Content-Type", "text/plain"), status: 415, msg: "Content-Type must be application/json"},
+	{name: "confirm as a form", req: post(ordersURL+"/2/confirm", `idempotency_key=k`).with("Content-Type", "application/x-www-form-urlencoded"), status: 415, msg: "Content-Type must be application/json"},
+	{name: "cancel as text", req: post(ordersURL+"/2/cancel", `x`).with("Content-Type", "text/plain"), status: 415, msg: "Content-Type must be application/json"},
+}
+
 var routingCases = []contractCase{
 	{name: "unknown route", req: get(v1 + "/nope"), status: 404, msg: "Endpoint not found"},
 	{name: "api root", req: get(v1), status: 404, msg: "Endpoint not found"},
@@ -316,6 +328,7 @@ func TestContractCustomers(t *testing.T) { runContract(t, inProcess, "customers"
 func TestContractProducts(t *testing.T)  { runContract(t, inProcess, "products", productCases) }
 func TestContractOrders(t *testing.T)    { runContract(t, inProcess, "orders", orderCases) }
 func TestContractRouting(t *testing.T)   { runContract(t, inProcess, "routing", routingCases) }
+func TestContractNotJSON(t *testing.T)   { runContract(t, inProcess, "notjson", notJSONCases) }
 
 // In split mode the orders service checks customers through the customers
 // role's internal route over HTTP; every answer must stay the same.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,19 +18,13 @@ import (
 // with the message the original's validator (zod) gave.
 type object map[string]json.RawMessage
 
-// readObject reads the request body as a JSON object. An empty body, or
-// one whose Content-Type is not JSON, is an empty object, as the original's
-// body parser left it, so that missing fields answer "Required".
+// readObject reads the request body as a JSON object; web.RequireJSON has
+// refused bodies of other types. An empty body is an empty object, as the
+// original's body parser left it, so that missing fields answer "Required".
 // Errors: errTooLarge past MaxBodyBytes; Invalid "Invalid JSON" for a body
 // that is not JSON or is a JSON scalar; Invalid "Expected object, received
 // array" for an array.
 func readObject(r *http.Request) (object, error) {
-	if !isJSON(r.Header.Get("Content-Type")) {
-		// The original's body parser read only JSON bodies and left any
-		// other as no body at all; so do we. A form a browser can send
-		// across origins without a preflight thus changes nothing.
-		return object{}, nil
-	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -64,16 +57,6 @@ func readObject(r *http.Request) (object, error) {
 		// The original's parser accepted only objects and arrays.
 		return nil, invalid("", msgInvalidJSON)
 	}
-}
-
-// isJSON reports whether a Content-Type names JSON: application/json or
-// a application/*+json type, with any parameters.
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false
-	}
-	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
 }
 
 func typeError(field, expected, received string) error {

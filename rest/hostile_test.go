@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // snapshot is what hostile requests must leave as it was: the rows of
@@ -153,11 +154,11 @@ func hostileCases() []hostileCase {
 		// Bodies that are not JSON are no body at all, as the original's
 		// parser had it: nothing is created, by a form from another
 		// origin either.
-		{"a form body", post(custURL, `name=A&email=a%40example.com`).with("Content-Type", "application/x-www-form-urlencoded"), 400, "Required"},
-		{"multipart", post(products, "--x\r\nContent-Disposition: form-data; name=\"sku\"\r\n\r\nS\r\n--x--").with("Content-Type", "multipart/form-data; boundary=x"), 400, "Required"},
-		{"XML", post(ordersURL, `<order customer_id="1"/>`).with("Content-Type", "application/xml"), 400, "Required"},
-		{"JSON sent as text/plain", post(ordersURL, `{"customer_id":1,"items":[{"product_id":1,"qty":1}]}`).with("Content-Type", "text/plain"), 400, "Required"},
-		{"JSON with no content type", post(custURL, `{"name":"A","email":"a@example.com"}`).with("Content-Type", ""), 400, "Required"},
+		{"a form body", post(custURL, `name=A&email=a%40example.com`).with("Content-Type", "application/x-www-form-urlencoded"), 415, web.MsgNotJSON},
+		{"multipart", post(products, "--x\r\nContent-Disposition: form-data; name=\"sku\"\r\n\r\nS\r\n--x--").with("Content-Type", "multipart/form-data; boundary=x"), 415, web.MsgNotJSON},
+		{"XML", post(ordersURL, `<order customer_id="1"/>`).with("Content-Type", "application/xml"), 415, web.MsgNotJSON},
+		{"JSON sent as text/plain", post(ordersURL, `{"customer_id":1,"items":[{"product_id":1,"qty":1}]}`).with("Content-Type", "text/plain"), 415, web.MsgNotJSON},
+		{"JSON with no content type", post(custURL, `{"name":"A","email":"a@example.com"}`).with("Content-Type", ""), 415, web.MsgNotJSON},
 		{"a JSON array", post(custURL, `[{"name":"A","email":"a@example.com"}]`), 400, "Expected object, received array"},
 		{"a JSON string", post(ordersURL, `"{\"customer_id\":1}"`), 400, "Invalid JSON"},
 		{"UTF-16", post(custURL, "\xff\xfe{\x00}\x00"), 400, "Invalid JSON"},

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -222,7 +223,7 @@ func readParams(r *http.Request) (params *graphql.RawParams, status int, msg str
 	}
 	mt, mtParams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != mediaJSON {
-		return params, http.StatusUnsupportedMediaType, "Content-Type must be application/json"
+		return params, http.StatusUnsupportedMediaType, web.MsgNotJSON
 	}
 	if cs, ok := mtParams["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 		return params, http.StatusUnsupportedMediaType, "The request body must be encoded in UTF-8"

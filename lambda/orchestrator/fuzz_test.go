@@ -104,6 +104,7 @@ func FuzzLocalHTTP(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, correlationID string) {
 		req := httptest.NewRequest(http.MethodPost, "/orchestrator/create-and-confirm-order", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+serviceToken)
+		req.Header.Set("Content-Type", "application/json")
 		if correlationID != "" {
 			if !validHeaderValue(correlationID) {
 				t.Skip("not a header value net/http would pass on")

@@ -303,6 +303,7 @@ func TestLocalHTTP(t *testing.T) {
 	post := func(path, token, body string) (int, orchestrator.Response) {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, local.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}

@@ -19,6 +19,11 @@ import (
 // authenticated user's own credential is passed on to the graph, and
 // anonymous callers (AUTH_REQUIRED=false) go through with the service
 // token, as they would have with the original.
+//
+// Like every write of the service, it takes JSON bodies only (415
+// web.MsgNotJSON otherwise, in the orchestrator's envelope), so that no web
+// page can place orders through a visitor's browser; the Lambda's API
+// Gateway events are not browsers and keep their own decoding.
 func (h *Handler) Register(r chi.Router) {
 	r.Post("/orchestrator/create-and-confirm-order", h.serveHTTP)
 	r.Post("/dev/orchestrator/create-and-confirm-order", h.serveHTTP)
@@ -31,9 +36,17 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// but not in its header.
 		correlationID = h.newID()
 	}
+	if !web.IsJSON(r.Header.Get("Content-Type")) {
+		write(w, Response{Status: http.StatusUnsupportedMediaType, CorrelationID: correlationID, Error: web.MsgNotJSON})
+		return
+	}
 	p, err := auth.FromContext(r.Context())
 	if err != nil {
-		write(w, Response{Status: http.StatusUnauthorized, CorrelationID: correlationID, Error: services.ErrorOf(err).Message})
+		status := http.StatusUnauthorized
+		if services.KindOf(err) == services.Unavailable {
+			status = http.StatusServiceUnavailable // who the caller is could not be checked
+		}
+		write(w, Response{Status: status, CorrelationID: correlationID, Error: services.ErrorOf(err).Message})
 		return
 	}
 	forward := ""

@@ -60,6 +60,7 @@ func TestLocalHTTPRefusesForgedCredentials(t *testing.T) {
 			body := `{"customer_id":1,"items":[{"product_id":1,"qty":1}],"idempotency_key":"evil-` + strconv.Itoa(i) + `"}`
 			for _, path := range []string{"/orchestrator/create-and-confirm-order", "/dev/orchestrator/create-and-confirm-order"} {
 				req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
 				if tc.authorization != "" {
 					req.Header.Set("Authorization", tc.authorization)
 				}
@@ -82,9 +83,28 @@ func TestLocalHTTPRefusesForgedCredentials(t *testing.T) {
 	req := httptest.NewRequest(http.MethodPost, "/orchestrator/create-and-confirm-order",
 		strings.NewReader(`{"customer_id":1,"items":[{"product_id":1,"qty":1}],"idempotency_key":"good"}`))
 	req.Header.Set("Authorization", "Bearer "+serviceToken)
+	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	local.ServeHTTP(rec, req)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("service token: %d %s", rec.Code, rec.Body)
+	}
+	// A body a web page could send to another site without a preflight
+	// places nothing, whatever it holds and whoever it claims to be from.
+	for i, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain; charset=utf-8"} {
+		req := httptest.NewRequest(http.MethodPost, "/orchestrator/create-and-confirm-order",
+			strings.NewReader(`{"customer_id":1,"items":[{"product_id":1,"qty":1}],"idempotency_key":"csrf-`+strconv.Itoa(i)+`"}`))
+		req.Header.Set("Authorization", "Bearer "+serviceToken)
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		rec := httptest.NewRecorder()
+		local.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnsupportedMediaType || !strings.Contains(rec.Body.String(), `"correlationId"`) {
+			t.Errorf("Content-Type %q: %d %s, want 415 in the orchestrator's envelope", ct, rec.Code, rec.Body)
+		}
+	}
+	if s := e.stock(t, 1); s != 49 {
+		t.Fatalf("stock of product 1 = %d, want 49: one order", s)
 	}
 }
