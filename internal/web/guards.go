@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -35,12 +36,64 @@ func Recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 
 // LimitBody caps request bodies at MaxBodyBytes; a handler reading past
 // the cap gets an *http.MaxBytesError and answers 413 in its own format.
+//
+// The connection then closes, but not at once: a client that writes its
+// whole body before it reads (Python's urllib, most scripts) would meet a
+// reset instead of the 413, because closing a socket with unread data
+// resets it. As nginx's lingering close does, the rest of the body is read
+// and thrown away first, at most lingerBytes for at most lingerTime.
 func LimitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		body := &limitedBody{body: r.Body, left: MaxBodyBytes, w: w}
+		r.Body = body
 		next.ServeHTTP(w, r)
+		if body.over {
+			rc := http.NewResponseController(w)
+			_ = rc.Flush()
+			_ = rc.SetReadDeadline(time.Now().Add(lingerTime))
+			_, _ = io.CopyN(io.Discard, body.body, lingerBytes)
+		}
 	})
 }
+
+// What LimitBody reads and discards of a body past the limit.
+const (
+	lingerBytes = 64 << 20
+	lingerTime  = 5 * time.Second
+)
+
+// limitedBody is http.MaxBytesReader that remembers that the limit was
+// passed, and keeps the body it wraps for LimitBody to drain.
+type limitedBody struct {
+	body io.ReadCloser
+	left int64
+	w    http.ResponseWriter
+	over bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.over {
+		return 0, &http.MaxBytesError{Limit: MaxBodyBytes}
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	// One byte more than is left tells a body at the limit from one past it.
+	if int64(len(p))-1 > b.left {
+		p = p[:b.left+1]
+	}
+	n, err := b.body.Read(p)
+	if int64(n) <= b.left {
+		b.left -= int64(n)
+		return n, err
+	}
+	b.over = true
+	// The client learns it may not send another request on this connection.
+	b.w.Header().Set("Connection", "close")
+	return int(b.left), &http.MaxBytesError{Limit: MaxBodyBytes}
+}
+
+func (b *limitedBody) Close() error { return b.body.Close() }
 
 // Timeout bounds the context of every request by d, so that a database or
 // a peer that stops answering (rather than refusing) turns into an error
