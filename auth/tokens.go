@@ -5,8 +5,12 @@
 package auth
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -103,6 +107,9 @@ func (t *Tokens) Verify(token string) (services.Principal, error) {
 	if err != nil {
 		return services.Principal{}, invalid(err)
 	}
+	if err := numericDates(token); err != nil {
+		return services.Principal{}, invalid(err)
+	}
 	if err := checkPrincipal(c.Role, c.CustomerID); err != nil {
 		return services.Principal{}, invalid(err)
 	}
@@ -111,6 +118,37 @@ func (t *Tokens) Verify(token string) (services.Principal, error) {
 		subject = string(c.Role)
 	}
 	return services.Principal{Role: c.Role, CustomerID: c.CustomerID, Subject: subject}, nil
+}
+
+// numericDates refuses a token whose exp, nbf or iat is not a JSON number,
+// as RFC 7519 has them: the JWT library also reads a numeric string, so
+// "exp": "9999999999" would pass for a date. The token is one the library
+// has verified, so its payload decodes.
+func numericDates(token string) error {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return errors.New("auth: not a JWS compact serialization")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return fmt.Errorf("auth: payload: %w", err)
+	}
+	var dates struct{ Exp, Nbf, Iat json.RawMessage }
+	if err := json.Unmarshal(payload, &dates); err != nil {
+		return fmt.Errorf("auth: payload: %w", err)
+	}
+	for name, v := range map[string]json.RawMessage{"exp": dates.Exp, "nbf": dates.Nbf, "iat": dates.Iat} {
+		if len(v) > 0 && !isJSONNumber(v) {
+			return fmt.Errorf("auth: claim %s is not a number", name)
+		}
+	}
+	return nil
+}
+
+// isJSONNumber reports whether v, a JSON value, is a number.
+func isJSONNumber(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
 }
 
 // checkPrincipal accepts the roles a user token may carry. Service callers

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,13 @@ func TestVerify(t *testing.T) {
 			services.Principal{Role: services.RoleAdmin, Subject: "admin"}},
 		{"valid customer", hs(func(c jwt.MapClaims) { c["role"] = "customer"; c["customer_id"] = 7 }),
 			services.Principal{Role: services.RoleCustomer, CustomerID: 7, Subject: "alice"}},
+		// RFC 7519's NumericDate is a JSON number; the library would read
+		// these strings as dates.
+		{"exp as a string", hs(func(c jwt.MapClaims) { c["exp"] = strconv.FormatInt(testNow().Add(time.Hour).Unix(), 10) }), services.Principal{}},
+		{"nbf as a string", hs(func(c jwt.MapClaims) { c["nbf"] = strconv.FormatInt(testNow().Add(-time.Minute).Unix(), 10) }), services.Principal{}},
+		{"iat as a string", hs(func(c jwt.MapClaims) { c["iat"] = strconv.FormatInt(testNow().Add(-time.Minute).Unix(), 10) }), services.Principal{}},
+		{"exp fractional", hs(func(c jwt.MapClaims) { c["exp"] = float64(testNow().Add(time.Hour).Unix()) + 0.5 }),
+			services.Principal{Role: services.RoleStaff, Subject: "alice"}},
 		{"audience in a list", hs(func(c jwt.MapClaims) { c["aud"] = []string{"other", DefaultAudience} }),
 			services.Principal{Role: services.RoleStaff, Subject: "alice"}},
 		{"no iat or nbf", hs(func(c jwt.MapClaims) { delete(c, "iat"); delete(c, "nbf") }),

@@ -34,8 +34,14 @@ var kindStatus = map[services.Kind]int{
 	services.Conflict:           http.StatusConflict,
 	services.FailedPrecondition: http.StatusBadRequest,
 	services.Unavailable:        http.StatusServiceUnavailable,
+	services.Canceled:           StatusClientClosedRequest,
 	services.Internal:           http.StatusInternalServerError,
 }
+
+// StatusClientClosedRequest is nginx's 499: the client went away before
+// the answer. Nobody reads it; the access log records it as the client's
+// doing.
+const StatusClientClosedRequest = 499
 
 // codeStatus holds the contract's exceptions to kindStatus: the original
 // answered a reused confirm key with 400, and clients test for it.

@@ -25,6 +25,10 @@ const (
 	// Unavailable: the database (or another role the call depends on) did
 	// not answer. Retrying later may succeed; nothing was done.
 	Unavailable
+	// Canceled: the caller went away (its request's context was
+	// canceled) before the call finished. Not a fault of the server:
+	// transports log it as the caller's doing, never as an error.
+	Canceled
 )
 
 var kindNames = [...]string{
@@ -36,6 +40,7 @@ var kindNames = [...]string{
 	Conflict:           "conflict",
 	FailedPrecondition: "failed_precondition",
 	Unavailable:        "unavailable",
+	Canceled:           "canceled",
 }
 
 func (k Kind) String() string {
@@ -61,6 +66,7 @@ const (
 	CodeSKUTaken            = "sku_taken"
 	CodeUnavailable         = "unavailable"
 	CodeBusy                = "busy"
+	CodeCanceled            = "canceled"
 )
 
 // Error is the one error type the services return. Message is safe to show
@@ -122,6 +128,12 @@ func WrapInternal(err error, op string) error {
 // shortly. err is the cause, for the log.
 func Busy(err error) *Error {
 	return &Error{Kind: Conflict, Code: CodeBusy, Message: "Too many concurrent changes; try again", Err: err}
+}
+
+// CanceledBy returns the Canceled error of a call whose caller went away;
+// err is what the call met (a context.Canceled, wrapped).
+func CanceledBy(err error) *Error {
+	return &Error{Kind: Canceled, Code: CodeCanceled, Message: "Request canceled", Err: err}
 }
 
 // Outage returns the Unavailable error of a call whose database, or a role

@@ -141,7 +141,7 @@ func TestAccessLog(t *testing.T) {
 	// The route is the pattern, not the path; an insane correlation id is
 	// neither kept nor echoed.
 	rec = send(t, h, http.MethodGet, "/api/v1/products/999", "",
-		http.Header{"Authorization": {admin}, "X-Request-Id": {"req-404"}, "X-Correlation-Id": {"has space"}})
+		http.Header{"Authorization": {admin}, "X-Request-Id": {"req-404"}, "X-Correlation-Id": {"has\ttab"}})
 	if rec.Code != http.StatusNotFound || rec.Header().Get(web.CorrelationIDHeader) != "" {
 		t.Fatalf("get: %d, correlation %q", rec.Code, rec.Header().Get(web.CorrelationIDHeader))
 	}

@@ -34,6 +34,9 @@ const (
 	CodeUnavailable = "UNAVAILABLE"
 	// CodeRateLimited answers a caller over its rate budget (429).
 	CodeRateLimited = "RATE_LIMITED"
+	// CodeCanceled answers a field whose caller went away before it was
+	// resolved; nobody reads it.
+	CodeCanceled = "CANCELED"
 )
 
 // Code returns the extensions.code of a services error: the one table
@@ -52,6 +55,8 @@ func Code(e *services.Error) string {
 		return CodeConflict
 	case services.Unavailable:
 		return CodeUnavailable
+	case services.Canceled:
+		return CodeCanceled
 	case services.FailedPrecondition:
 		if e.Code == services.CodeInsufficientStock {
 			return CodeInsufficientStock
@@ -95,6 +100,13 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		// key) describe the caller's input and wrap no services error.
 		if se == nil && !errors.As(err, new(panicked)) && inEntities(ctx) {
 			gqlErr.Extensions = map[string]any{"code": CodeBadUserInput}
+			return gqlErr
+		}
+		// A resolver that met its caller's departure without saying so
+		// (gqlgen's own context checks, a loader) is no internal error.
+		if se == nil && errors.Is(err, context.Canceled) {
+			gqlErr.Message = "Request canceled"
+			gqlErr.Extensions = map[string]any{"code": CodeCanceled}
 			return gqlErr
 		}
 		if !errors.As(err, new(panicked)) {

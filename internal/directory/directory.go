@@ -6,6 +6,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,8 +56,8 @@ var defaultHTTP = &http.Client{Timeout: 10 * time.Second}
 
 // Exists reports whether a live customer has the id, by the status of the
 // route's answer: true on 200, false on 404.
-// Errors: an Outage *services.Error when the customers role cannot be
-// reached; an Internal one for any other answer, or one not marked with
+// Errors: Canceled when ctx was; an Outage *services.Error when the
+// customers role cannot be reached; an Internal one for any other answer, or one not marked with
 // AnswerHeader (a refused service token included: that is a deployment
 // mistake, not the caller's).
 func (c *Client) Exists(ctx context.Context, id int) (bool, error) {
@@ -77,6 +78,9 @@ func (c *Client) Exists(ctx context.Context, id int) (bool, error) {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return false, services.CanceledBy(fmt.Errorf("customer directory: %w", err))
+		}
 		// The customers role did not answer: an outage, which the caller
 		// may retry, not a fault of ours.
 		return false, services.Outage(fmt.Errorf("customer directory: %w", err))

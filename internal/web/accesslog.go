@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -50,7 +51,8 @@ var probePaths = map[string]bool{"/health": true, "/livez": true, "/readyz": tru
 // it in obs. Put it outside the recoverer, so that a panic's 500 is logged
 // and counted too. A GraphQL request's operation (name, errors, the
 // correlation id a resolver saw) joins the same line through OperationOf.
-// 5xx lines are warnings, probes' lines debug, the rest info.
+// 5xx lines are warnings, probes' lines debug, the rest info; a request
+// whose client went away is info, marked canceled, whatever its status.
 func AccessLog(log *slog.Logger, role string, obs Observer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -103,8 +105,15 @@ func AccessLog(log *slog.Logger, role string, obs Observer) func(http.Handler) h
 			if corr != "" {
 				attrs = append(attrs, slog.String("correlation_id", corr))
 			}
+			// A client that went away is its own doing, whatever the
+			// handler made of it: never a warning.
+			canceled := errors.Is(r.Context().Err(), context.Canceled)
+			if canceled {
+				attrs = append(attrs, slog.Bool("canceled", true))
+			}
 			level := slog.LevelInfo
 			switch {
+			case canceled:
 			case status >= 500:
 				level = slog.LevelWarn
 			case probePaths[r.URL.Path] && route != UnmatchedRoute:

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
 )
@@ -50,16 +52,37 @@ func ValidID(id string) bool {
 	return true
 }
 
+// MaxCorrelationID bounds a correlation id, in bytes: it travels in
+// headers and log lines.
+const MaxCorrelationID = 255
+
+// ValidCorrelationID is the one rule for a correlation id, whether it
+// comes in the X-Correlation-ID header or in the orchestrator's body: 1 to
+// MaxCorrelationID bytes of UTF-8 without control characters (tab
+// included), so that it can travel in a header and cannot forge a log
+// line.
+func ValidCorrelationID(id string) bool {
+	if id == "" || len(id) > MaxCorrelationID || !utf8.ValidString(id) {
+		return false
+	}
+	for _, r := range id {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
 type correlationKey struct{}
 
-// CorrelationID keeps the caller's X-Correlation-ID when it is a ValidID
-// (it ends up in log lines), puts it in the context and echoes it. Unlike
+// CorrelationID keeps the caller's X-Correlation-ID when it is a
+// ValidCorrelationID, puts it in the context and echoes it. Unlike
 // the request id, none is made up: a request without one belongs to no
 // flow. The orchestrator, which starts flows, makes its own and answers
 // with it.
 func CorrelationID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := r.Header.Get(CorrelationIDHeader); ValidID(id) {
+		if id := r.Header.Get(CorrelationIDHeader); ValidCorrelationID(id) {
 			w.Header().Set(CorrelationIDHeader, id)
 			r = r.WithContext(context.WithValue(r.Context(), correlationKey{}, id))
 		}

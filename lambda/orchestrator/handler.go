@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // Handler answers create-and-confirm requests.
@@ -79,7 +81,13 @@ var statusByCode = map[string]int{
 	"RATE_LIMITED": http.StatusTooManyRequests,
 	// The graph's database did not answer.
 	"UNAVAILABLE": http.StatusServiceUnavailable,
+	// The graph saw this call's caller go away.
+	"CANCELED": statusClientClosedRequest,
 }
+
+// statusClientClosedRequest is nginx's 499: the caller went away before
+// the answer.
+const statusClientClosedRequest = 499
 
 // Handle answers one request body. correlationID is the caller's header
 // value, used when the body names none; authorization, when not empty, is
@@ -90,7 +98,7 @@ func (h *Handler) Handle(ctx context.Context, body []byte, correlationID, author
 	if req.CorrelationID != "" {
 		correlationID = req.CorrelationID
 	}
-	if correlationID == "" || !validCorrelationID(correlationID) {
+	if correlationID == "" || !web.ValidCorrelationID(correlationID) {
 		// A header value can be anything in a Lambda event.
 		correlationID = h.newID()
 	}
@@ -101,6 +109,11 @@ func (h *Handler) Handle(ctx context.Context, body []byte, correlationID, author
 		return fail(http.StatusBadRequest, err.Error())
 	}
 	order, gerr, err := h.Graph.CreateAndConfirm(ctx, req, correlationID, authorization)
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		// The caller went away: its doing, not a failure of the graph.
+		h.logger().InfoContext(ctx, "caller went away", "correlation_id", correlationID, "err", err)
+		return fail(statusClientClosedRequest, "Request canceled")
+	}
 	if err != nil {
 		status := http.StatusBadGateway
 		var u *unreachable

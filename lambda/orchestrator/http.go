@@ -31,7 +31,7 @@ func (h *Handler) Register(r chi.Router) {
 
 func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	correlationID := r.Header.Get("X-Correlation-ID")
-	if correlationID == "" || !validCorrelationID(correlationID) {
+	if correlationID == "" || !web.ValidCorrelationID(correlationID) {
 		// Bytes that are no UTF-8 would be replaced in the JSON answer
 		// but not in its header.
 		correlationID = h.newID()

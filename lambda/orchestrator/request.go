@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"unicode/utf8"
 
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
@@ -105,33 +104,16 @@ func ParseRequest(body []byte) (Request, error) {
 	return r, nil
 }
 
-// maxCorrelationID bounds a correlation id, which travels in headers.
-const maxCorrelationID = 255
-
-// checkCorrelationID refuses a correlation id that could not travel in the
-// X-Correlation-ID header of the call to the graph and of the answer:
-// control characters, or more than maxCorrelationID bytes. (One from a JSON
-// body is valid UTF-8; validCorrelationID also checks that, for headers.)
+// checkCorrelationID refuses a body's correlation id that breaks
+// web.ValidCorrelationID, the rule its header follows too, saying why.
 func checkCorrelationID(id string) error {
-	if len(id) > maxCorrelationID {
-		return invalid{fmt.Sprintf("Correlation ID must be at most %d characters", maxCorrelationID)}
+	if len(id) > web.MaxCorrelationID {
+		return invalid{fmt.Sprintf("Correlation ID must be at most %d characters", web.MaxCorrelationID)}
 	}
-	if !validCorrelationID(id) {
+	if !web.ValidCorrelationID(id) {
 		return invalid{"Correlation ID must not contain control characters"}
 	}
 	return nil
-}
-
-func validCorrelationID(id string) bool {
-	if len(id) > maxCorrelationID || !utf8.ValidString(id) {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // intField reads a required integer of at least 1.

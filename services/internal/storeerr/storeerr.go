@@ -5,6 +5,7 @@
 package storeerr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -12,7 +13,8 @@ import (
 	"github.com/b2b-orders/platform/services"
 )
 
-// Classify classifies err, keeping it as the cause: Unavailable when the
+// Classify classifies err, keeping it as the cause: Canceled when the
+// caller went away (context.Canceled); Unavailable when the
 // database (or a role asked over the network) did not answer; Busy (a
 // Conflict) when the call's transaction kept losing to concurrent ones
 // through every attempt of the retry policy (db.IsContention); Internal
@@ -25,6 +27,9 @@ func Classify(err error, op string) error {
 	var se *services.Error
 	if errors.As(err, &se) {
 		return err
+	}
+	if errors.Is(err, context.Canceled) {
+		return services.CanceledBy(fmt.Errorf("%s: %w", op, err))
 	}
 	if db.IsUnavailable(err) {
 		return services.Outage(fmt.Errorf("%s: %w", op, err))
