@@ -55,7 +55,11 @@ func (e *fuzzEnv) send(t *testing.T, method, path, rawQuery, body string, header
 	rec := httptest.NewRecorder()
 	e.handlerFor(request{path: path}).ServeHTTP(rec, req)
 	r := response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
-	e.checkAnswer(t, request{method: method, path: path}, r)
+	rq := request{method: method, path: path, body: body, header: header}
+	if rawQuery != "" {
+		rq.path += "?" + rawQuery
+	}
+	e.checkAnswer(t, rq, r)
 	return r
 }
 

@@ -2,9 +2,11 @@ package rest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -104,6 +106,52 @@ func checkDocumented(t testing.TB, e *env, rq request, r response) {
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Fatalf("%s %s answered %d against the document: %v\n%s", rq.method, rq.path, r.status, err, r.body)
 	}
+	checkRequestDocumented(t, route, params, rq, r)
+}
+
+// shapeMessages are the answers to a body of the wrong shape: a request
+// that earns one must break the document's schema too.
+var shapeMessages = regexp.MustCompile(`^(Required|Invalid JSON|Expected [a-z]+, received [a-z]+)$`)
+
+// checkRequestDocumented holds the document to the rules the server
+// enforces, both ways: a request the server accepted is one the document
+// allows, and a request the server refused for its shape is one the
+// document refuses. The one rule OpenAPI cannot state, a confirm key in
+// the body or else in a header, is in the document's words and x-messages
+// only.
+func checkRequestDocumented(t testing.TB, route *routers.Route, params map[string]string, rq request, r response) {
+	t.Helper()
+	// The server drops a byte order mark, as the original's parser did.
+	body := strings.TrimPrefix(rq.body, "\ufeff")
+	req := httptest.NewRequest(rq.method, rq.path, strings.NewReader(body))
+	if rq.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range rq.header {
+		if k != "Authorization" {
+			req.Header.Set(k, v)
+		}
+	}
+	err := openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: false},
+	})
+	ok := r.status >= 200 && r.status < 300
+	var msg string
+	if !ok && strings.HasPrefix(strings.TrimSpace(string(r.body)), "{") {
+		msg = errorMessage(t, r.body)
+	}
+	switch {
+	case ok && err != nil:
+		t.Fatalf("%s %s: the server accepted (%d) what the document refuses: %v\n%s", rq.method, rq.path, r.status, err, rq.body)
+	// Bodies that are no single JSON document, and null (which OpenAPI
+	// tools read as no body), are refused by JSON itself, not by a rule
+	// a document states.
+	case err == nil && r.status == http.StatusBadRequest && shapeMessages.MatchString(msg) &&
+		json.Valid([]byte(body)) && strings.TrimSpace(body) != "null" &&
+		!(route.Path == "/orders/{id}/confirm" && msg == "Required"):
+		t.Fatalf("%s %s: the server refused %q what the document allows:\n%s", rq.method, rq.path, msg, rq.body)
+	}
 }
 
 // Every operation of both documents, and every status they document but
@@ -169,4 +217,63 @@ func TestOpenAPIPerRole(t *testing.T) {
 	if got := paths("orders"); !slices.Equal(got, []string{"/openapi.json", "/orders", "/orders/{id}", "/orders/{id}/cancel", "/orders/{id}/confirm", "/products", "/products/{id}"}) {
 		t.Errorf("orders document paths %v", got)
 	}
+}
+
+// Every exact message a contract case answers is listed with the field it
+// is about in its response's x-messages, which maps each message to the
+// field (or header) it concerns: what clients that match on messages
+// ("Required" above all) need to know.
+func TestOpenAPIMessagesAreDocumented(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var missing []string
+	seen := map[string]bool{}
+	for _, cases := range [][]contractCase{customerCases, productCases, orderCases, notJSONCases} {
+		for _, tc := range cases {
+			if tc.msg == "" || tc.status < 400 {
+				continue
+			}
+			d := documentFor(t, e, tc.req)
+			route, _, err := d.findRoute(tc.req)
+			if err != nil {
+				continue
+			}
+			key := fmt.Sprintf("%s %s %d %q", route.Method, route.Path, tc.status, tc.msg)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			resp := route.Operation.Responses.Status(tc.status)
+			if resp == nil || resp.Value == nil {
+				missing = append(missing, key+": status not documented")
+				continue
+			}
+			msgs, _ := resp.Value.Extensions["x-messages"].(map[string]any)
+			if !documentedMessage(msgs, tc.msg) {
+				missing = append(missing, key)
+			}
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("messages not in x-messages:\n%s", strings.Join(missing, "\n"))
+	}
+}
+
+// placeholder is a {name} in a documented message: the variable part.
+var placeholder = regexp.MustCompile(`\\\{[a-z]+\\\}`)
+
+// documentedMessage reports whether msgs lists msg, as it is or as a
+// template whose {placeholders} stand for any text, with a field.
+func documentedMessage(msgs map[string]any, msg string) bool {
+	for template, field := range msgs {
+		if f, _ := field.(string); f == "" {
+			continue
+		}
+		re := "^" + placeholder.ReplaceAllString(regexp.QuoteMeta(template), ".+") + "$"
+		if regexp.MustCompile(re).MatchString(msg) {
+			return true
+		}
+	}
+	return false
 }
