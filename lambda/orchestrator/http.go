@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	_ "embed"
 	"errors"
 	"io"
 	"net/http"
@@ -14,7 +15,8 @@ import (
 
 // Register hangs the local HTTP form of the orchestrator on r:
 // POST /orchestrator/create-and-confirm-order, also under /dev/ where the
-// original's tooling served it. It expects auth.Authenticator's middleware
+// original's tooling served it, and its OpenAPI document at GET
+// /api/v1/openapi.json. It expects auth.Authenticator's middleware
 // in front: a refused or missing credential is answered 401, an
 // authenticated user's own credential is passed on to the graph, and
 // anonymous callers (AUTH_REQUIRED=false) go through with the service
@@ -27,7 +29,18 @@ import (
 func (h *Handler) Register(r chi.Router) {
 	r.Post("/orchestrator/create-and-confirm-order", h.serveHTTP)
 	r.Post("/dev/orchestrator/create-and-confirm-order", h.serveHTTP)
+	r.Get("/api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(Document)
+	})
 }
+
+// Document is the local form's OpenAPI 3 document, served at
+// /api/v1/openapi.json: its request schema, every answer and, under
+// x-messages, the field each exact message concerns.
+//
+//go:embed openapi.json
+var Document []byte
 
 func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	correlationID := r.Header.Get("X-Correlation-ID")
