@@ -12,8 +12,7 @@ import (
 // Idempotency keys belong to the caller that sent them, through the real
 // binary: two customers using one key on the orchestrator, on REST confirm
 // and on the graph never see each other's requests, and a replay still
-// answers its own caller with its first result. Keys from before scopes
-// (the seed's, as the original system wrote them) still replay.
+// answers its own caller with its first result.
 func TestIdempotencyKeysAreScoped(t *testing.T) {
 	bin := servetest.Build(t)
 	env := []string{"B2B_DATA_DIR=" + t.TempDir()}
@@ -23,7 +22,6 @@ func TestIdempotencyKeysAreScoped(t *testing.T) {
 		tok := strings.TrimSpace(runB2B(t, bin, env, append([]string{"token"}, args...)...))
 		return http.Header{"Authorization": {"Bearer " + tok}}
 	}
-	admin := bearer("--role", "admin")
 	c1 := bearer("--role", "customer", "--customer-id", "1")
 	c2 := bearer("--role", "customer", "--customer-id", "2")
 
@@ -72,16 +70,5 @@ func TestIdempotencyKeysAreScoped(t *testing.T) {
 		`{"query":"mutation { createAndConfirmOrder(input: { customerId: \"1\", items: [{ productId: \"2\", quantity: 1 }], idempotencyKey: \"shared-key-1\" }) { id } }"}`, c1)
 	if status != 200 || !strings.Contains(got, `"id":"`+strconv.Itoa(o1)+`"`) {
 		t.Fatalf("graph replay: %d %s, want order %d", status, got, o1)
-	}
-
-	// A key the original system wrote (the seed's order-confirm-001 on
-	// order 1) still replays, for any caller.
-	for _, who := range []http.Header{admin, c1} {
-		var o struct{ Data struct{ ID int } }
-		mustCall(t, "POST", p.URL("orders", "/api/v1/orders/1/confirm"), `{"idempotency_key":"order-confirm-001"}`, who, 200, &o)
-		if o.Data.ID != 1 {
-			t.Fatalf("legacy key: order %d", o.Data.ID)
-		}
-		mustCall(t, "POST", p.URL("orders", "/api/v1/orders/"+a+"/confirm"), `{"idempotency_key":"order-confirm-001"}`, who, 400, nil)
 	}
 }
