@@ -96,7 +96,9 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	if o.directory != nil {
 		dir = o.directory(e)
 	}
-	ordSvc := orders.New(d, dir, orders.Config{Now: e.clock.Now})
+	// As cmd/b2b wires it: the order's insert checks the customer when the
+	// directory is the customers service of this process.
+	ordSvc := orders.New(d, dir, orders.Config{Now: e.clock.Now, LiveCustomerInInsert: o.directory == nil})
 	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: o.authRequired}
 	opts := rest.Options{Auth: a, CORSOrigins: o.corsOrigins, Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}
 	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, opts))

@@ -144,8 +144,10 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 		a.auth.Customers = &auth.LiveCustomers{Exists: dir.Exists}
 		a.customers.Deleted = a.auth.Customers.Gone
 	}
+	_, local := dir.(*customers.Service)
 	a.orders = orders.New(d, dir, orders.Config{
 		CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Events: &a.metrics.orders,
+		LiveCustomerInInsert: local,
 	})
 	if err := a.serveAll(ctx, lns); err != nil {
 		return err

@@ -42,32 +42,38 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		out        Order
 		replayed   bool
 		authorized bool
+		attempts   int
 	)
-	// One attempt: read the key, replay or place the order. The key is
-	// read outside the transaction, so that a replay never asks the
-	// customer directory (it answers the same even if the customer has
-	// gone since), and the directory, which may be a remote call, is asked
-	// once, before any transaction of the first attempt that places. A
-	// concurrent duplicate that gets past the read fails on the key's
-	// unique index at commit time and asks for another attempt, which then
-	// replays.
+	// One attempt: place the order and insert its key, in one
+	// transaction. The first attempt does not look the key up: a new key,
+	// the common case, costs no read. A key that exists already fails its
+	// insert on the unique index, as a concurrent duplicate's does, and
+	// the next attempt reads it first and replays (or refuses a key that
+	// guards another request). A replay must not depend on the customer or
+	// the stock of now, so a first attempt refused for either looks the
+	// key up before it answers. The directory, when it is asked (a remote
+	// call), is asked once, before any transaction that places.
 	attempt := func() error {
-		k, err := s.lookupKey(ctx, s.db.Client, ref, use)
-		if err != nil {
-			return err
-		}
-		if k.live {
-			replayed = true
-			out, err = readOrder(ctx, s.db.Client, p, k.target)
-			return err
+		attempts++
+		var k storedKey
+		if attempts > 1 {
+			var err error
+			if k, err = s.lookupKey(ctx, s.db.Client, ref, use); err != nil {
+				return err
+			}
+			if k.live {
+				replayed = true
+				out, err = readOrder(ctx, s.db.Client, p, k.target)
+				return err
+			}
 		}
 		if !authorized {
 			if err := s.authorizeOrder(ctx, req.customerID); err != nil {
-				return err
+				return s.replayInstead(ctx, ref, use, attempts, err)
 			}
 			authorized = true
 		}
-		err = s.db.WithTxOnce(ctx, func(tx *ent.Tx) error {
+		err := s.db.WithTxOnce(ctx, func(tx *ent.Tx) error {
 			o, err := s.place(ctx, tx, req, StatusConfirmed)
 			if err != nil {
 				return err
@@ -79,14 +85,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 			out = o
 			return nil
 		})
-		if services.KindOf(err) == services.FailedPrecondition {
-			// A duplicate may have lost the stock race to its own first
-			// attempt: then that attempt's order is the answer.
-			if k, lerr := s.lookupKey(ctx, s.db.Client, ref, use); lerr == nil && k.live {
-				return errRetry
-			}
-		}
-		return err
+		return s.replayInstead(ctx, ref, use, attempts, err)
 	}
 	err = storeerr.Classify(s.db.Retry(ctx, attempt), "create and confirm")
 	if replayed {
@@ -98,4 +97,22 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 		return Order{}, err
 	}
 	return out, nil
+}
+
+// replayInstead turns err, a refusal of an attempt that did not read the
+// key (the first), into a request for another attempt when the key is
+// live after all: a replay answers with its order whatever the customer or
+// the stock are now, and a duplicate that lost the stock race to its own
+// first attempt gets that attempt's order.
+func (s *Service) replayInstead(ctx context.Context, ref keyRef, use keyUse, attempt int, err error) error {
+	if err == nil || attempt > 1 {
+		return err
+	}
+	switch services.KindOf(err) {
+	case services.NotFound, services.FailedPrecondition:
+		if k, lerr := s.lookupKey(ctx, s.db.Client, ref, use); lerr == nil && k.live {
+			return errRetry
+		}
+	}
+	return err
 }

@@ -34,7 +34,7 @@ func newFixture(t *testing.T) *fixture {
 		db:        store,
 		clock:     clock,
 		customers: cs,
-		orders:    orders.New(store, cs, orders.Config{Now: clock.Now}),
+		orders:    orders.New(store, cs, orders.Config{Now: clock.Now, LiveCustomerInInsert: true}),
 		ctx:       servicetest.Admin(),
 	}
 }

@@ -1,0 +1,88 @@
+package orders_test
+
+import (
+	"fmt"
+	"log"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/services/orders"
+)
+
+// statementLog collects the statements ent's debug driver logs: queries,
+// execs, and each transaction's begin and commit.
+type statementLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *statementLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range strings.Split(strings.TrimSpace(string(p)), "\n") {
+		if strings.Contains(line, "query=") || strings.HasSuffix(line, ": started") || strings.HasSuffix(line, ": committed") {
+			l.lines = append(l.lines, line)
+		}
+	}
+	return len(p), nil
+}
+
+func (l *statementLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.lines
+	l.lines = nil
+	return out
+}
+
+// The round trips of the write path, counted so that they cannot creep
+// back: an order created and confirmed under a new key is 7 statements
+// (BEGIN, the products, the order with its customer check, the stock of
+// every line in one update, the items, the key, COMMIT), the raw-SQL
+// ceiling of the benchmark's; a REST order 6 (no key). The debug driver
+// logs through the standard logger, so the test is not parallel.
+func TestWritePathStatements(t *testing.T) {
+	var stmts statementLog
+	prevOut, prevFlags := log.Writer(), log.Flags()
+	log.SetOutput(&stmts)
+	log.SetFlags(0)
+	t.Cleanup(func() { log.SetOutput(prevOut); log.SetFlags(prevFlags) })
+
+	f := newFixture(t)
+	c := f.customer(t, "s@s.com")
+	p1, p2, p3 := f.product(t, "S1", 100, 100), f.product(t, "S2", 200, 100), f.product(t, "S3", 300, 100)
+	debug := &db.DB{Client: f.db.Client.Debug(), SQL: f.db.SQL, Dialect: f.db.Dialect}
+	svc := orders.New(debug, f.customers, orders.Config{Now: f.clock.Now, LiveCustomerInInsert: true})
+	lines := []orders.Line{{ProductID: p3, Qty: 1}, {ProductID: p1, Qty: 2}, {ProductID: p2, Qty: 1}}
+	stmts.take()
+
+	for i := range 3 {
+		if _, err := svc.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: c, Lines: lines, IdempotencyKey: fmt.Sprint("stmt-", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := stmts.take(); len(got) != 7 {
+			t.Fatalf("create and confirm: %d statements, want 7:\n%s", len(got), strings.Join(got, "\n"))
+		}
+	}
+	if _, err := svc.CreateOrder(f.ctx, c, lines); err != nil {
+		t.Fatal(err)
+	}
+	if got := stmts.take(); len(got) != 6 {
+		t.Fatalf("create: %d statements, want 6:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	// A replay costs the first attempt, rolled back at the key's insert,
+	// then the key and the order read: replays are rare, new keys are not.
+	if _, err := svc.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: c, Lines: lines, IdempotencyKey: "stmt-0"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stmts.take(); len(got) > 12 {
+		t.Fatalf("replay: %d statements, want at most 12:\n%s", len(got), strings.Join(got, "\n"))
+	} else {
+		t.Logf("replay: %d statements", len(got))
+	}
+	if f.stock(t, p1) != 100-2*4 {
+		t.Fatalf("stock of %d: %d, want %d", p1, f.stock(t, p1), 100-2*4)
+	}
+}
