@@ -38,4 +38,5 @@ lambda:
 # Smoke run: make bench BENCH_FLAGS=-quick. Flags: go run ./bench -h.
 .PHONY: bench
 bench:
+	cd graph/federation && npm ci --no-audit --no-fund --loglevel=error
 	go run ./bench $(BENCH_FLAGS)

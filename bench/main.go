@@ -59,6 +59,10 @@ type options struct {
 	profile    []string
 	keepDB     bool
 	extraEnv   []string
+	// gatewayConfig replaces deploy/gateway.config.mjs for the gw
+	// scenarios; gatewayEnv adds to Hive Gateway's environment.
+	gatewayConfig string
+	gatewayEnv    []string
 }
 
 // envList is a repeatable KEY=VALUE flag.
@@ -73,7 +77,7 @@ func (l *envList) Set(v string) error {
 	return nil
 }
 
-var allScenarios = []string{"ceiling", "graph", "orch", "rest", "hot", "get", "gqlist"}
+var allScenarios = []string{"ceiling", "graph", "orch", "rest", "hot", "get", "gqlist", "gw", "gwlist"}
 
 func parseFlags(args []string) (options, error) {
 	var o options
@@ -96,12 +100,15 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.profileDir, "profile", "", "build b2b with a loopback pprof endpoint and save CPU profiles of the -profile-cells here")
 	prof := fs.String("profile-cells", "graph@32,get@32", "cells to profile, scenario@concurrency")
 	fs.BoolVar(&o.keepDB, "keep-db", false, "keep the database at the end")
-	var extra envList
+	var extra, gwEnv envList
 	fs.Var(&extra, "server-env", "extra KEY=VALUE for b2b serve's environment (repeatable), for experiments")
+	fs.StringVar(&o.gatewayConfig, "gateway-config", "", "Hive Gateway config for the gw scenarios (default deploy/gateway.config.mjs), for experiments")
+	fs.Var(&gwEnv, "gateway-env", "extra KEY=VALUE for Hive Gateway's environment (repeatable), for experiments")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	o.extraEnv = extra
+	o.gatewayEnv = gwEnv
 	if *quick {
 		o.duration, o.warmup = time.Second, 200*time.Millisecond
 	}

@@ -36,6 +36,8 @@ type result struct {
 	otherCPU  float64
 	serverHWM int64 // bytes, VmHWM reset at the start of the cell
 	com       map[string]int64
+	// procs are the federated path's processes in this cell.
+	procs []procUse
 }
 
 func (r result) opsPerSec() float64 { return float64(r.ops) / r.elapsed.Seconds() }
@@ -226,7 +228,16 @@ func measure(ctx context.Context, o options, env *benchEnv, scenario string, con
 		b0         float64
 		wg         sync.WaitGroup
 	)
+	trees := make([][]string, len(env.procs))
+	cpu0 := make([]float64, len(env.procs))
 	start := func() {
+		for i, p := range env.procs {
+			trees[i] = tree(p.pid)
+			for _, pid := range trees[i] {
+				resetHWM(pid)
+			}
+			cpu0[i] = treeCPU(trees[i])
+		}
 		resetHWM(spid)
 		before = globalStatus(ctx, env.admin)
 		s0, d0, m0 = procCPU(spid), procCPU(env.dbPid), procCPU("self")
@@ -242,6 +253,13 @@ func measure(ctx context.Context, o options, env *benchEnv, scenario string, con
 	ops, reqs, errs, first, elapsed, lat := runCell(ctx, o, conc, mk, start)
 	s1, d1, m1 := procCPU(spid), procCPU(env.dbPid), procCPU("self")
 	b1 := machineBusy()
+	var procs []procUse
+	var procsCPU float64
+	for i, p := range env.procs {
+		u := procUse{name: p.name, cpu: treeCPU(trees[i]) - cpu0[i], hwm: treeHWM(trees[i])}
+		procs = append(procs, u)
+		procsCPU += u.cpu
+	}
 	after := globalStatus(ctx, env.admin)
 	wg.Wait()
 	slices.Sort(lat)
@@ -249,7 +267,8 @@ func measure(ctx context.Context, o options, env *benchEnv, scenario string, con
 		scenario: scenario, conc: conc, ops: ops, requests: reqs, errs: errs, firstErr: first, elapsed: elapsed,
 		p50: percentile(lat, 0.50), p99: percentile(lat, 0.99),
 		serverCPU: s1 - s0, dbCPU: d1 - d0, selfCPU: m1 - m0,
-		otherCPU:  max(0, (b1-b0)-(s1-s0)-(d1-d0)-(m1-m0)),
+		otherCPU:  max(0, (b1-b0)-(s1-s0)-(d1-d0)-(m1-m0)-procsCPU),
+		procs:     procs,
 		serverHWM: procStatus(spid, "VmHWM"),
 		com:       map[string]int64{},
 	}

@@ -19,7 +19,7 @@ const (
 	targetScenario = "graph"
 )
 
-func isWrite(s string) bool { return s != "get" && s != "gqlist" && s != "ceiling" }
+func isWrite(s string) bool { return s != "get" && s != "gqlist" && s != "gwlist" && s != "ceiling" }
 
 func (e *benchEnv) ceilingAt(conc int) (result, bool) {
 	for _, r := range e.results {
@@ -80,6 +80,33 @@ func (e *benchEnv) report() string {
 			srvCPU, 1000*r.dbCPU/max(1, float64(r.ops)), 1000*r.selfCPU/max(1, float64(r.ops)),
 			1000*(r.serverCPU+r.dbCPU+r.selfCPU)/max(1, float64(r.ops)), rss,
 			r.otherCPU/r.elapsed.Seconds())
+	}
+
+	if len(e.procs) > 0 {
+		b.WriteString("\nThe federated path (gw: createAndConfirmOrder, gwlist: the gqlist read, through Hive Gateway over the split roles) against the combined graph in the same run; CPU is each process's (with its workers) per request, peak RSS its (and its workers') VmHWM in the cell:\n\n")
+		b.WriteString("| scenario | conc | ops/s | vs combined | p99 ms | p99 vs combined |")
+		for _, p := range e.procs {
+			fmt.Fprintf(&b, " %s CPU ms/req | %s peak RSS MB |", p.name, p.name)
+		}
+		b.WriteString("\n|---|---:|---:|---:|---:|---:|" + strings.Repeat("---:|---:|", len(e.procs)) + "\n")
+		for _, r := range e.results {
+			ref := map[string]string{"gw": "graph", "gwlist": "gqlist"}[r.scenario]
+			if ref == "" {
+				continue
+			}
+			vs, p99vs := "–", "–"
+			for _, c := range e.results {
+				if c.scenario == ref && c.conc == r.conc && c.ops > 0 {
+					vs = fmt.Sprintf("%.2f×", r.opsPerSec()/c.opsPerSec())
+					p99vs = fmt.Sprintf("%.2f×", ms(r.p99)/ms(c.p99))
+				}
+			}
+			fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %.2f | %s |", r.scenario, r.conc, r.opsPerSec(), vs, ms(r.p99), p99vs)
+			for _, u := range r.procs {
+				fmt.Fprintf(&b, " %.3f | %s |", 1000*u.cpu/max(1, float64(r.requests)), mb(u.hwm))
+			}
+			b.WriteString("\n")
+		}
 	}
 
 	b.WriteString("\nStatements per operation (MariaDB `SHOW GLOBAL STATUS` deltas over all concurrencies; global counters, so other clients of the server count too):\n\n")

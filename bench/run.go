@@ -29,6 +29,10 @@ type benchEnv struct {
 	pprof   string // host:port of the server's pprof endpoint, "" without -profile
 	results []result
 	cells   int
+	// fed is the federated path, when a gw scenario runs; procs are its
+	// processes, measured in every cell.
+	fed   *federated
+	procs []namedProc
 }
 
 func (e *benchEnv) profiling(scenario string, conc int) bool {
@@ -144,6 +148,14 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	defer e.srv.stop()
+	if needsFederation(o.scenarios) {
+		log.Printf("starting the federated path (split roles, Hive Gateway)")
+		if e.fed, err = startFederated(ctx, o, bin, env); err != nil {
+			return err
+		}
+		defer e.fed.stop()
+		e.procs = e.fed.procs()
+	}
 	e.http = &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
@@ -217,22 +229,27 @@ func (e *benchEnv) scenario(ctx context.Context, s string) (func(int) op, error)
 	case "ceiling":
 		return func(i int) op { return e.newWorker(s, cell, i).ceiling(e.ceilDB, e.cat) }, nil
 	case "graph":
-		return func(i int) op { return e.newWorker(s, cell, i).graphCreate(false) }, nil
+		return func(i int) op { return e.newWorker(s, cell, i).graphCreate(e.srv.url("graph", "/graphql"), false) }, nil
 	case "hot":
-		return func(i int) op { return e.newWorker(s, cell, i).graphCreate(true) }, nil
+		return func(i int) op { return e.newWorker(s, cell, i).graphCreate(e.srv.url("graph", "/graphql"), true) }, nil
+	case "gw":
+		return func(i int) op { return e.newWorker(s, cell, i).graphCreate(e.fed.gatewayURL, false) }, nil
 	case "orch":
 		return func(i int) op { return e.newWorker(s, cell, i).orchCreate() }, nil
 	case "rest":
 		return func(i int) op { return e.newWorker(s, cell, i).restCreateConfirm() }, nil
-	case "get", "gqlist":
+	case "get", "gqlist", "gwlist":
 		maxID, err := e.maxOrderID(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if s == "get" {
+		switch s {
+		case "get":
 			return func(i int) op { return e.newWorker(s, cell, i).getOrder(maxID) }, nil
+		case "gwlist":
+			return func(i int) op { return e.newWorker(s, cell, i).graphList(e.fed.gatewayURL, maxID) }, nil
 		}
-		return func(i int) op { return e.newWorker(s, cell, i).graphList(maxID) }, nil
+		return func(i int) op { return e.newWorker(s, cell, i).graphList(e.srv.url("graph", "/graphql"), maxID) }, nil
 	}
 	return nil, fmt.Errorf("unknown scenario %q", s)
 }

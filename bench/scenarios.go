@@ -115,9 +115,9 @@ var (
 
 const createAndConfirmQuery = `mutation($in: CreateAndConfirmOrderInput!) { createAndConfirmOrder(input: $in) { id status totalCents items { id quantity unitPriceCents subtotalCents product { id } } } }`
 
-// graphCreate is scenarios graph and hot.
-func (w *worker) graphCreate(hot bool) op {
-	url := w.env.srv.url("graph", "/graphql")
+// graphCreate is scenarios graph, hot (on the combined graph) and gw
+// (through the gateway): every request is distinct (its own key).
+func (w *worker) graphCreate(url string, hot bool) op {
 	return func(ctx context.Context) (int, error) {
 		b := append(w.body[:0], `{"query":"`+createAndConfirmQuery+`","variables":{"in":{"customerId":"`...)
 		b = strconv.AppendInt(b, int64(w.customer()), 10)
@@ -252,8 +252,7 @@ const listQuery = `query($after: String) { orders(first: 20, after: $after) { ed
 
 // graphList is scenario gqlist: a page of 20 orders after a random one.
 // The cursor is built the way graph/model.Cursor builds it.
-func (w *worker) graphList(maxID int) op {
-	url := w.env.srv.url("graph", "/graphql")
+func (w *worker) graphList(url string, maxID int) op {
 	var cur []byte
 	return func(ctx context.Context) (int, error) {
 		after := w.rng.IntN(max(1, maxID-20))

@@ -246,8 +246,14 @@ type server struct {
 }
 
 func startServer(ctx context.Context, bin string, env []string) (*server, error) {
-	args := []string{"serve", "--host", "127.0.0.1"}
-	for _, r := range []string{"customers", "orders", "orchestrator", "graph"} {
+	return startRoles(ctx, bin, env, "customers", "orders", "orchestrator", "graph")
+}
+
+// startRoles starts `b2b serve` with the roles given, each on a free port;
+// the database is migrated already.
+func startRoles(ctx context.Context, bin string, env []string, roles ...string) (*server, error) {
+	args := []string{"serve", "--host", "127.0.0.1", "--no-migrate", "--roles", strings.Join(roles, ",")}
+	for _, r := range roles {
 		args = append(args, "--port", r+"=0")
 	}
 	cmd := exec.Command(bin, args...)
@@ -284,7 +290,7 @@ func startServer(ctx context.Context, bin string, env []string) (*server, error)
 		}
 	}()
 	deadline := time.After(time.Minute)
-	for len(s.addrs) < 4 {
+	for len(s.addrs) < len(roles) {
 		select {
 		case l := <-listening:
 			s.addrs[l[0]] = l[1]

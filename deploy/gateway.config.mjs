@@ -44,13 +44,29 @@ const useVariableCodes = () => ({
   },
 });
 
+// Hive Router's runtime (HIVE_ROUTER_RUNTIME, which compose sets) leaves
+// `data` out of an answer whose root field failed; the specification has
+// `"data": null` there, as every graph of b2b serve answers: an error with
+// a path is a field error, so execution ran.
+const useDataOnFieldErrors = () => ({
+  onExecute() {
+    return {
+      onExecuteDone({ result, setResult }) {
+        if (result && !Array.isArray(result) && !('data' in result) && result.errors?.some((e) => e.path)) {
+          setResult({ ...result, data: null });
+        }
+      },
+    };
+  },
+});
+
 // The graph's own limits (README, "Limits"), with its numbers and codes:
 // maxTokens is Hive Gateway's, the rest limits.mjs's, which counts as the
 // combined graph does. A document refused here never costs the subgraphs
 // anything; they keep every limit of their own behind it.
 export const gatewayConfig = {
   maxTokens: 10000,
-  plugins: () => [useGraphLimits(graphql), useVariableCodes()],
+  plugins: () => [useGraphLimits(graphql), useVariableCodes(), useDataOnFieldErrors()],
   transportEntries,
   propagateHeaders: {
     fromClientToSubgraphs({ request }) {

@@ -187,7 +187,7 @@ func startHive(t *testing.T, supergraph string, p *servetest.Process) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "supergraph", supergraph, "--host", "127.0.0.1", "--port", strconv.Itoa(port))
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NODE_ENV=production",
+	cmd.Env = append(os.Environ(), "NODE_ENV=production", "HIVE_ROUTER_RUNTIME=true",
 		"SUBGRAPH_URL_CUSTOMERS="+p.URL("customers", "/graphql"), "SUBGRAPH_URL_ORDERS="+p.URL("orders", "/graphql"))
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -137,6 +137,11 @@ var customerCases = []contractCase{
 	{name: "internal not bearer", req: get(internal+"/1").with("Authorization", "Basic "+testServiceToken), status: 401, msg: "Service token required"},
 	{name: "internal wrong token", req: get(internal+"/1").with("Authorization", "Bearer wrong"), status: 403, msg: "Invalid service token"},
 	{name: "internal with user token", req: get(internal + "/1"), status: 403, msg: "Invalid service token"},
+	{name: "internal batch", setup: []request{del(custURL + "/3")}, req: get(internal+"?ids=1,3,999,1").with("Authorization", serviceAu), status: 200},
+	{name: "internal batch without ids", req: get(internal).with("Authorization", serviceAu), status: 400, msg: "Invalid query parameters"},
+	{name: "internal batch bad id", req: get(internal+"?ids=1,x").with("Authorization", serviceAu), status: 400, msg: "Invalid customer ID"},
+	{name: "internal batch without token", req: get(internal+"?ids=1").with("Authorization", ""), status: 401, msg: "Service token required"},
+	{name: "internal batch with user token", req: get(internal + "?ids=1"), status: 403, msg: "Invalid service token"},
 }
 
 var productCases = []contractCase{

@@ -2,9 +2,12 @@ package rest
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/b2b-orders/platform/internal/directory"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
@@ -58,6 +61,37 @@ func (h *customersHandler) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, ok(customerDTO(c)))
+}
+
+// live: GET /internal/customers?ids=1,2,3 (service token only) → 200
+// {"success":true,"data":{"live":[ids]}}: those of at most
+// directory.MaxBatch ids that are live customers, for the orders role's
+// lists, in one statement instead of one request per customer.
+func (h *customersHandler) live(w http.ResponseWriter, r *http.Request) {
+	raw := r.URL.Query().Get("ids")
+	parts := strings.Split(raw, ",")
+	if raw == "" || len(parts) > directory.MaxBatch {
+		h.errs.write(w, r, invalid("ids", msgInvalidQuery))
+		return
+	}
+	ids := make([]int, 0, len(parts))
+	for _, p := range parts {
+		id, err := strconv.Atoi(p)
+		if err != nil || id < 1 {
+			h.errs.write(w, r, invalid("ids", services.MsgInvalidCustomerID))
+			return
+		}
+		ids = append(ids, id)
+	}
+	live, err := h.svc.Live(r.Context(), ids)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	if live == nil {
+		live = []int{}
+	}
+	web.WriteJSON(w, http.StatusOK, ok(map[string][]int{"live": live}))
 }
 
 // list: GET /customers?search&cursor&limit → 200 page.

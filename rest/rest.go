@@ -62,6 +62,8 @@ func NewCustomersAPI(svc *customers.Service, opts Options) http.Handler {
 	r.Route("/customers", withPrincipal(h.errs, h.routes))
 	r.Method(http.MethodGet, strings.TrimPrefix(directory.Path, Prefix)+"{id}",
 		opts.Auth.RequireService(directory.Answering(http.HandlerFunc(h.get)), h.errs.deny))
+	r.Method(http.MethodGet, strings.TrimSuffix(strings.TrimPrefix(directory.Path, Prefix), "/"),
+		opts.Auth.RequireService(directory.Answering(http.HandlerFunc(h.live)), h.errs.deny))
 	return r
 }
 

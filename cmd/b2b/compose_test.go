@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -468,9 +469,7 @@ func TestComposeGateway(t *testing.T) {
 	root := repoRoot(t)
 	p := loadCompose(t)
 	gw := service(t, p, "gateway")
-	if !strings.HasPrefix(gw.Image, "ghcr.io/graphql-hive/gateway:") {
-		t.Errorf("gateway: image %s, want Hive Gateway (MIT)", gw.Image)
-	}
+	checkGatewayImage(t, p, gw)
 	if len(gw.Command) < 4 || gw.Command[0] != "supergraph" || !slices.Contains(gw.Command, "--port") ||
 		gw.Command[slices.Index(gw.Command, "--port")+1] != "4001" {
 		t.Fatalf("gateway: command %q, want supergraph --port 4001 FILE", gw.Command)
@@ -625,5 +624,43 @@ func TestReadmeCompose(t *testing.T) {
 		if !strings.Contains(section, cmd) {
 			t.Errorf("the README's compose section lacks %q", cmd)
 		}
+	}
+}
+
+// checkGatewayImage: the gateway is built from deploy/gateway.Dockerfile,
+// Hive Gateway (MIT) with Hive Router's runtime turned on, at the versions
+// the federation check runs (graph/federation/package.json), so that what
+// CI proves is what compose deploys.
+func checkGatewayImage(t *testing.T, p *types.Project, gw types.ServiceConfig) {
+	t.Helper()
+	if gw.Build == nil || projectRel(t, p, gw.Build.Context) != "deploy" || gw.Build.Dockerfile != "gateway.Dockerfile" {
+		t.Fatalf("gateway: build %+v, want deploy/gateway.Dockerfile", gw.Build)
+	}
+	root := repoRoot(t)
+	dockerfile, err := os.ReadFile(filepath.Join(root, "deploy", "gateway.Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "graph", "federation", "package.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct{ Dependencies map[string]string }
+	if err := json.Unmarshal(raw, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"FROM ghcr.io/graphql-hive/gateway:" + pkg.Dependencies["@graphql-hive/gateway"] + "\n",
+		"@graphql-hive/router-runtime@" + pkg.Dependencies["@graphql-hive/router-runtime"] + "\n",
+	} {
+		if strings.Contains(want, "@\n") || strings.HasSuffix(want, ":\n") || !strings.Contains(string(dockerfile), want) {
+			t.Errorf("deploy/gateway.Dockerfile lacks %q (the version graph/federation/package.json pins)", strings.TrimSpace(want))
+		}
+	}
+	if v := gw.Environment["HIVE_ROUTER_RUNTIME"]; v == nil || *v != "true" {
+		t.Error("gateway: HIVE_ROUTER_RUNTIME is not true")
+	}
+	if v := gw.Environment["NODE_ENV"]; v == nil || *v != "production" {
+		t.Error("gateway: NODE_ENV is not production")
 	}
 }

@@ -6,6 +6,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,9 +63,28 @@ var defaultHTTP = &http.Client{Timeout: 10 * time.Second}
 // mistake, not the caller's).
 func (c *Client) Exists(ctx context.Context, id int) (bool, error) {
 	url := strings.TrimRight(c.Base, "/") + Path + strconv.Itoa(id)
+	status, err := c.get(ctx, url, nil)
+	if err != nil {
+		return false, err
+	}
+	switch status {
+	case http.StatusOK:
+		return true, nil
+	case http.StatusNotFound:
+		return false, nil
+	}
+	return false, services.WrapInternal(fmt.Errorf("GET %s: status %d", url, status), "customer directory")
+}
+
+// get asks url with the service token and the request id, decodes a 200
+// answer into out (when not nil), and returns the status of an answer the
+// route gave (marked with AnswerHeader).
+// Errors: Canceled; Outage when the role did not answer; Internal for an
+// answer not from the route, or a 200 that does not decode.
+func (c *Client) get(ctx context.Context, url string, out any) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return false, services.WrapInternal(err, "customer directory")
+		return 0, services.WrapInternal(err, "customer directory")
 	}
 	req.Header.Set("Authorization", "Bearer "+c.ServiceToken)
 	req.Header.Set("Accept", "application/json")
@@ -79,42 +99,68 @@ func (c *Client) Exists(ctx context.Context, id int) (bool, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return false, services.CanceledBy(fmt.Errorf("customer directory: %w", err))
+			return 0, services.CanceledBy(fmt.Errorf("customer directory: %w", err))
 		}
 		// The customers role did not answer: an outage, which the caller
 		// may retry, not a fault of ours.
-		return false, services.Outage(fmt.Errorf("customer directory: %w", err))
+		return 0, services.Outage(fmt.Errorf("customer directory: %w", err))
 	}
 	defer resp.Body.Close()
 	// Read to the end so that the connection can be reused.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, web.MaxBodyBytes))
-	if resp.Header.Get(AnswerHeader) != "" {
-		switch resp.StatusCode {
-		case http.StatusOK:
-			return true, nil
-		case http.StatusNotFound:
-			return false, nil
+	defer func() { _, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, web.MaxBodyBytes)) }()
+	if resp.Header.Get(AnswerHeader) == "" {
+		return 0, services.WrapInternal(fmt.Errorf("GET %s: status %d without %s", url, resp.StatusCode, AnswerHeader), "customer directory")
+	}
+	if resp.StatusCode == http.StatusOK && out != nil {
+		if err := json.NewDecoder(io.LimitReader(resp.Body, web.MaxBodyBytes)).Decode(out); err != nil {
+			return 0, services.WrapInternal(fmt.Errorf("GET %s: %w", url, err), "customer directory")
 		}
 	}
-	return false, services.WrapInternal(fmt.Errorf("GET %s: status %d, %s %q", url, resp.StatusCode, AnswerHeader, resp.Header.Get(AnswerHeader)), "customer directory")
+	return resp.StatusCode, nil
 }
 
-// Live returns those of ids that are live customers, asking the route
-// once per distinct id (it has no batch form).
+// MaxBatch bounds the ids of one batch request (Path without an id,
+// ?ids=1,2,3).
+const MaxBatch = 100
+
+// Live returns those of ids that are live customers, each once, asking
+// the route's batch form once per MaxBatch distinct ids.
 // Errors: those of Exists.
 func (c *Client) Live(ctx context.Context, ids []int) ([]int, error) {
+	distinct := slices.Clone(ids)
+	slices.Sort(distinct)
+	distinct = slices.Compact(distinct)
 	var live []int
-	for _, id := range ids {
-		if slices.Contains(live, id) {
-			continue
-		}
-		ok, err := c.Exists(ctx, id)
+	for batch := range slices.Chunk(distinct, MaxBatch) {
+		got, err := c.liveBatch(ctx, batch)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			live = append(live, id)
-		}
+		live = append(live, got...)
 	}
 	return live, nil
+}
+
+func (c *Client) liveBatch(ctx context.Context, ids []int) ([]int, error) {
+	var q strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(strconv.Itoa(id))
+	}
+	url := strings.TrimRight(c.Base, "/") + strings.TrimSuffix(Path, "/") + "?ids=" + q.String()
+	var body struct {
+		Data struct {
+			Live []int `json:"live"`
+		} `json:"data"`
+	}
+	status, err := c.get(ctx, url, &body)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, services.WrapInternal(fmt.Errorf("GET %s: status %d", url, status), "customer directory")
+	}
+	return body.Data.Live, nil
 }
