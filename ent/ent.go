@@ -15,6 +15,7 @@ import (
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/idempotencykey"
 	"github.com/b2b-orders/platform/ent/order"
+	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
 	"github.com/b2b-orders/platform/ent/product"
 )
@@ -80,6 +81,7 @@ func checkColumn(t, c string) error {
 			customer.Table:       customer.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
 			order.Table:          order.ValidColumn,
+			orderevent.Table:     orderevent.ValidColumn,
 			orderitem.Table:      orderitem.ValidColumn,
 			product.Table:        product.ValidColumn,
 		})

@@ -8,6 +8,7 @@ import (
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/idempotencykey"
 	"github.com/b2b-orders/platform/ent/order"
+	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/ent/schema"
@@ -77,6 +78,34 @@ func init() {
 	orderDescCreatedAt := orderFields[3].Descriptor()
 	// order.DefaultCreatedAt holds the default value on creation for the created_at field.
 	order.DefaultCreatedAt = orderDescCreatedAt.Default.(func() time.Time)
+	ordereventFields := schema.OrderEvent{}.Fields()
+	_ = ordereventFields
+	// ordereventDescEventID is the schema descriptor for event_id field.
+	ordereventDescEventID := ordereventFields[0].Descriptor()
+	// orderevent.EventIDValidator is a validator for the "event_id" field. It is called by the builders before save.
+	orderevent.EventIDValidator = func() func(string) error {
+		validators := ordereventDescEventID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(event_id string) error {
+			for _, fn := range fns {
+				if err := fn(event_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ordereventDescSeq is the schema descriptor for seq field.
+	ordereventDescSeq := ordereventFields[2].Descriptor()
+	// orderevent.SeqValidator is a validator for the "seq" field. It is called by the builders before save.
+	orderevent.SeqValidator = ordereventDescSeq.Validators[0].(func(int) error)
+	// ordereventDescType is the schema descriptor for type field.
+	ordereventDescType := ordereventFields[3].Descriptor()
+	// orderevent.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	orderevent.TypeValidator = ordereventDescType.Validators[0].(func(string) error)
 	orderitemFields := schema.OrderItem{}.Fields()
 	_ = orderitemFields
 	// orderitemDescQty is the schema descriptor for qty field.

@@ -105,6 +105,35 @@ var (
 			},
 		},
 	}
+	// OrderEventsColumns holds the columns for the "order_events" table.
+	OrderEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "event_id", Type: field.TypeString, Unique: true, Size: 40},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "seq", Type: field.TypeInt},
+		{Name: "type", Type: field.TypeString, Size: 40},
+		{Name: "occurred_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "payload", Type: field.TypeString, Size: 2147483647},
+		{Name: "published_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// OrderEventsTable holds the schema information for the "order_events" table.
+	OrderEventsTable = &schema.Table{
+		Name:       "order_events",
+		Columns:    OrderEventsColumns,
+		PrimaryKey: []*schema.Column{OrderEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "orderevent_order_id_seq",
+				Unique:  true,
+				Columns: []*schema.Column{OrderEventsColumns[2], OrderEventsColumns[3]},
+			},
+			{
+				Name:    "orderevent_published_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrderEventsColumns[7], OrderEventsColumns[0]},
+			},
+		},
+	}
 	// OrderItemsColumns holds the columns for the "order_items" table.
 	OrderItemsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -154,6 +183,7 @@ var (
 		CustomersTable,
 		IdempotencyKeysTable,
 		OrdersTable,
+		OrderEventsTable,
 		OrderItemsTable,
 		ProductsTable,
 	}
@@ -169,6 +199,9 @@ func init() {
 	OrdersTable.ForeignKeys[0].RefTable = CustomersTable
 	OrdersTable.Annotation = &entsql.Annotation{
 		Table: "orders",
+	}
+	OrderEventsTable.Annotation = &entsql.Annotation{
+		Table: "order_events",
 	}
 	OrderItemsTable.ForeignKeys[0].RefTable = OrdersTable
 	OrderItemsTable.ForeignKeys[1].RefTable = ProductsTable

@@ -15,6 +15,9 @@ type IdempotencyKey func(*sql.Selector)
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
 
+// OrderEvent is the predicate function for orderevent builders.
+type OrderEvent func(*sql.Selector)
+
 // OrderItem is the predicate function for orderitem builders.
 type OrderItem func(*sql.Selector)
 

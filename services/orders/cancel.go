@@ -72,5 +72,10 @@ func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, was Stat
 	if n == 0 {
 		return errRetry
 	}
-	return nil
+	// The change's event, in the change's transaction (the outbox).
+	typ, at := EventConfirmed, o.ConfirmedAt
+	if o.Status == StatusCanceled {
+		typ, at = EventCanceled, o.CanceledAt
+	}
+	return writeEvents(ctx, tx, *o, *at, was, typ)
 }

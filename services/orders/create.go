@@ -140,6 +140,15 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 	if err := insertItems(ctx, tx, &o); err != nil {
 		return Order{}, err
 	}
+	// Its events, in its transaction (the outbox): created, and confirmed
+	// for an order placed confirmed.
+	events := []string{EventCreated}
+	if status == StatusConfirmed {
+		events = append(events, EventConfirmed)
+	}
+	if err := writeEvents(ctx, tx, o, now, "", events...); err != nil {
+		return Order{}, err
+	}
 	return o, nil
 }
 

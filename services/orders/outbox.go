@@ -1,0 +1,122 @@
+package orders
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"context"
+
+	"github.com/b2b-orders/platform/ent"
+)
+
+// The types of the order events, one per change of an order's state.
+const (
+	EventCreated   = "order.created"
+	EventConfirmed = "order.confirmed"
+	EventCanceled  = "order.canceled"
+)
+
+// Event is one order event as the outbox holds it and the relay publishes
+// it: Payload is its JSON (EventBody).
+type Event struct {
+	// Row is the outbox row's id: events are published in its order.
+	Row     int
+	ID      string
+	OrderID int
+	Seq     int
+	Type    string
+	Payload []byte
+}
+
+// EventBody is an event's JSON: a stable id, the order's sequence number,
+// the type, the time, and the order as the REST API shows it.
+type EventBody struct {
+	ID         string     `json:"id"`
+	Type       string     `json:"type"`
+	OrderID    int        `json:"order_id"`
+	Seq        int        `json:"seq"`
+	OccurredAt string     `json:"occurred_at"`
+	Order      EventOrder `json:"order"`
+}
+
+// EventOrder is an order as GET /api/v1/orders/{id} shows it (rest's
+// TestEventsCarryTheRESTOrder holds the two equal).
+type EventOrder struct {
+	ID         int         `json:"id"`
+	CustomerID int         `json:"customer_id"`
+	Status     string      `json:"status"`
+	TotalCents int64       `json:"total_cents"`
+	CreatedAt  string      `json:"created_at"`
+	Items      []EventItem `json:"items"`
+}
+
+// EventItem is an item of an EventOrder.
+type EventItem struct {
+	ID             int    `json:"id"`
+	OrderID        int    `json:"order_id"`
+	ProductID      int    `json:"product_id"`
+	Qty            int64  `json:"qty"`
+	UnitPriceCents int64  `json:"unit_price_cents"`
+	SubtotalCents  int64  `json:"subtotal_cents"`
+	ProductName    string `json:"product_name"`
+	ProductSKU     string `json:"product_sku"`
+}
+
+// restTime is the contract's time format.
+func restTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// eventSeq is the sequence number of the change to status: an order's
+// state machine allows each change once, so the number follows from it.
+func eventSeq(status, was Status) int {
+	switch {
+	case status == StatusCreated:
+		return 1
+	case status == StatusConfirmed:
+		return 2
+	case was == StatusConfirmed: // canceled after confirmed
+		return 3
+	}
+	return 2 // canceled while created
+}
+
+// newEventID is a UUID version 7 (RFC 9562): time-ordered and random.
+func newEventID(at time.Time) string {
+	var b [16]byte
+	_, _ = rand.Read(b[6:]) // never fails, see crypto/rand.Read
+	ms := uint64(at.UnixMilli())
+	binary.BigEndian.PutUint16(b[0:2], uint16(ms>>32))
+	binary.BigEndian.PutUint32(b[2:6], uint32(ms))
+	b[6] = b[6]&0x0f | 0x70
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// writeEvents writes, in tx, one outbox row for each change of o: types
+// are the changes in the order they happened (createAndConfirm is created
+// then confirmed), was the status before the first. One statement, however
+// many rows.
+func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Status, types ...string) error {
+	order := EventOrder{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
+		CreatedAt: restTime(o.CreatedAt), Items: make([]EventItem, len(o.Items))}
+	for i, it := range o.Items {
+		order.Items[i] = EventItem{ID: it.ID, OrderID: o.ID, ProductID: it.ProductID, Qty: it.Qty,
+			UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, ProductName: it.ProductName, ProductSKU: it.ProductSKU}
+	}
+	rows := make([]*ent.OrderEventCreate, len(types))
+	for i, typ := range types {
+		status := map[string]Status{EventCreated: StatusCreated, EventConfirmed: StatusConfirmed, EventCanceled: StatusCanceled}[typ]
+		body := EventBody{ID: newEventID(at), Type: typ, OrderID: o.ID, Seq: eventSeq(status, was), OccurredAt: restTime(at), Order: order}
+		payload, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rows[i] = tx.OrderEvent.Create().SetEventID(body.ID).SetOrderID(o.ID).SetSeq(body.Seq).SetType(typ).
+			SetOccurredAt(at).SetPayload(string(payload))
+		was = status
+	}
+	return tx.OrderEvent.CreateBulk(rows...).Exec(ctx)
+}
