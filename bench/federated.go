@@ -55,7 +55,7 @@ func startFederated(ctx context.Context, o options, bin string, env []string) (*
 	gw := filepath.Join(fed, "node_modules", ".bin", "hive-gateway")
 	if _, err := os.Stat(gw); err != nil {
 		f.stop()
-		return nil, fmt.Errorf("Hive Gateway is not installed: run `npm ci` in %s (%w)", fed, err)
+		return nil, fmt.Errorf("hive-gateway is not installed: run `npm ci` in %s (%w)", fed, err)
 	}
 	// The config imports 'graphql', which resolves from a directory beside
 	// the packages, as in the compose image's /gateway.
@@ -122,7 +122,7 @@ func startFederated(ctx context.Context, o options, bin string, env []string) (*
 		tail := strings.Join(f.gwTail, "\n")
 		f.mu.Unlock()
 		f.stop()
-		return nil, fmt.Errorf("Hive Gateway: %w\n%s", err, tail)
+		return nil, fmt.Errorf("hive-gateway: %w\n%s", err, tail)
 	}
 	log.Printf("federated path: customers role pid %d, orders role pid %d, Hive Gateway pid %d at %s",
 		f.customers.pid(), f.orders.pid(), cmd.Process.Pid, f.gatewayURL)

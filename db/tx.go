@@ -61,18 +61,34 @@ func (d *DB) retryable(err error) bool {
 // driver error otherwise — a failed commit is never reported as success.
 // After the last attempt, its error (ErrRetry or the deadlock).
 func (d *DB) WithTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	return d.Retry(ctx, func() error { return d.runTx(ctx, fn) })
+	return d.Retry(ctx, func() error { return d.runTx(ctx, nil, fn) })
 }
 
 // WithTxOnce runs fn in one transaction, with no retry: for a call that
 // retries a larger step, transaction included, with Retry.
 // Errors: those of WithTx.
 func (d *DB) WithTxOnce(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	return d.runTx(ctx, fn)
+	return d.runTx(ctx, nil, fn)
 }
 
-func (d *DB) runTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	tx, err := d.Client.Tx(ctx)
+// WithTxOptions is WithTxOnce with opts on MySQL (an isolation level, say);
+// SQLite has one isolation, and its transactions ignore opts.
+// Errors: those of WithTx.
+func (d *DB) WithTxOptions(ctx context.Context, opts *sql.TxOptions, fn func(tx *ent.Tx) error) error {
+	if d.Dialect != dialectMySQL {
+		opts = nil
+	}
+	return d.runTx(ctx, opts, fn)
+}
+
+func (d *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *ent.Tx) error) error {
+	var tx *ent.Tx
+	var err error
+	if opts != nil {
+		tx, err = d.Client.BeginTx(ctx, opts)
+	} else {
+		tx, err = d.Client.Tx(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/internal/events"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
@@ -145,10 +146,19 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 		a.customers.Deleted = a.auth.Customers.Gone
 	}
 	_, local := dir.(*customers.Service)
+	a.bus = &events.Bus{}
+	var onChange orders.Events = &a.metrics.orders
+	if changesOrders(opts.roles) {
+		a.relay = newRelay(cfg, a, opts.roles)
+		onChange = nudging{Events: onChange, nudge: a.relay.Nudge}
+	}
 	a.orders = orders.New(d, dir, orders.Config{
-		CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Events: &a.metrics.orders,
+		CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Events: onChange,
 		LiveCustomerInInsert: local,
 	})
+	if a.relay != nil {
+		a.relay.Orders = a.orders
+	}
 	if err := a.serveAll(ctx, lns); err != nil {
 		return err
 	}

@@ -79,6 +79,7 @@ var composeEnv = map[string]string{
 	"RATE_LIMIT":            envOptional, // off by default; an operator opts in
 	"CORS_ORIGINS":          envOptional,
 	"GRAPHQL_INTROSPECTION": envOptional,
+	"NATS_URL":              envOptional, // without it the order events stay in the process
 	// One value for every container would give every role the same port.
 	"PORT": envNever,
 }

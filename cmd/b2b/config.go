@@ -48,6 +48,9 @@ type Config struct {
 	// Introspection (GRAPHQL_INTROSPECTION) says who may read the graph's
 	// schema: public (the default), authenticated or off.
 	Introspection server.Introspection
+	// NATSURL (NATS_URL), when set, is the NATS server the order events
+	// are published to (JetStream); empty keeps them in the process.
+	NATSURL string
 }
 
 // LoadConfig reads the configuration through getenv (os.Getenv in main, a
@@ -83,6 +86,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		CORSOrigins:       p.origins("CORS_ORIGINS"),
 		Introspection: server.Introspection(p.oneOf("GRAPHQL_INTROSPECTION", string(server.IntrospectionPublic),
 			string(server.IntrospectionPublic), string(server.IntrospectionAuthenticated), string(server.IntrospectionOff))),
+		NATSURL: p.natsURL("NATS_URL"),
 	}
 	if len(p.errs) == 0 {
 		if err := cfg.DB.Validate(); err != nil {
@@ -107,6 +111,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("auth_required", c.AuthRequired),
 		slog.Int("port", c.Port),
 		slog.String("customers_api_base", c.CustomersAPIBase),
+		slog.String("nats_url", maskURL(c.NATSURL)),
 		slog.String("orders_api_base", c.OrdersAPIBase),
 		slog.String("graph_url", c.GraphURL),
 		slog.String("cancel_window", c.CancelWindow.String()),
@@ -303,4 +308,33 @@ func (p *envParser) rateLimit(name string) RateLimit {
 		return RateLimit{}
 	}
 	return RateLimit{Requests: requests, Window: window}
+}
+
+// natsURL reads an optional NATS server URL (nats:// or tls://, or several
+// of them separated by commas).
+func (p *envParser) natsURL(name string) string {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return ""
+	}
+	for part := range strings.SplitSeq(v, ",") {
+		u, err := url.Parse(strings.TrimSpace(part))
+		if err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
+			p.errs = append(p.errs, fmt.Errorf("%s: want nats://host:port (or tls://), got %q", name, maskURL(part)))
+			return ""
+		}
+	}
+	return v
+}
+
+// maskURL hides the password of a URL's user info.
+func maskURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/internal/events"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
@@ -64,6 +65,10 @@ type app struct {
 	// caller's rate budget; handler sets the role's own before it mounts
 	// the role's routes (nil: no rate limit).
 	charge func(http.ResponseWriter, *http.Request, int) bool
+	// relay publishes the outbox's order events (nil in a process that
+	// changes no order); bus holds the process's subscribers to them.
+	relay *events.Relay
+	bus   *events.Bus
 }
 
 // Limits of every server.
@@ -244,6 +249,9 @@ func (a *app) serveAll(ctx context.Context, lns []listener) error {
 	}
 	for _, j := range a.jobs() {
 		g.Go(func() error { a.runJob(gctx, j); return nil })
+	}
+	if a.relay != nil {
+		g.Go(func() error { a.relay.Run(gctx); a.relay.Close(); return nil })
 	}
 	g.Go(func() error {
 		<-gctx.Done()

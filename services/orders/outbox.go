@@ -1,15 +1,19 @@
 package orders
 
 import (
+	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"time"
 
-	"context"
+	"entgo.io/ent/dialect"
 
 	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/ent/orderevent"
+	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
 // The types of the order events, one per change of an order's state.
@@ -119,4 +123,47 @@ func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Sta
 		was = status
 	}
 	return tx.OrderEvent.CreateBulk(rows...).Exec(ctx)
+}
+
+// RelayEvents hands the oldest unpublished events, at most batch of them
+// in outbox order, to publish, and marks published the first n it
+// reports published; it returns n. The events' rows stay locked until
+// then (FOR UPDATE on MySQL, read committed so that no gap is locked and
+// writers never wait; SQLite's transaction holds the write lock), so
+// concurrent relays, in one process or several, take turns: every event
+// is handed on once it is committed, in order, and marked once. A relay
+// that dies between publishing and marking hands the same events on again
+// (at least once; the event id deduplicates them downstream).
+// Errors: publish's (nothing is marked past n); Unavailable; Internal.
+func (s *Service) RelayEvents(ctx context.Context, batch int, publish func(context.Context, []Event) (int, error)) (int, error) {
+	var n int
+	var perr error
+	err := s.db.WithTxOptions(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *ent.Tx) error {
+		q := tx.OrderEvent.Query().Where(orderevent.PublishedAtIsNil()).Order(ent.Asc(orderevent.FieldID)).Limit(batch)
+		if s.db.Dialect == dialect.MySQL {
+			q = q.ForUpdate()
+		}
+		rows, err := q.All(ctx)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		events := make([]Event, len(rows))
+		for i, r := range rows {
+			events[i] = Event{Row: r.ID, ID: r.EventID, OrderID: r.OrderID, Seq: r.Seq, Type: r.Type, Payload: []byte(r.Payload)}
+		}
+		n, perr = publish(ctx, events)
+		n = min(max(n, 0), len(events))
+		if n == 0 {
+			return nil
+		}
+		ids := make([]int, n)
+		for i := range n {
+			ids[i] = events[i].Row
+		}
+		return tx.OrderEvent.Update().Where(orderevent.IDIn(ids...)).SetPublishedAt(s.stamp()).Exec(ctx)
+	})
+	if err != nil {
+		return 0, storeerr.Classify(err, "relay events")
+	}
+	return n, perr
 }
