@@ -127,20 +127,22 @@ func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Sta
 
 // RelayEvents hands the oldest unpublished events, at most batch of them
 // in outbox order, to publish, and marks published the first n it
-// reports published; it returns n. The events' rows stay locked until
-// then (FOR UPDATE on MySQL, read committed so that no gap is locked and
-// writers never wait; SQLite's transaction holds the write lock), so
-// concurrent relays, in one process or several, take turns: every event
-// is handed on once it is committed, in order, and marked once. A relay
+// reports published; it returns n. On MySQL the events' rows stay locked
+// until then (FOR UPDATE, read committed so that no gap is locked and
+// writers never wait), so concurrent relays, in one process or several,
+// take turns: every committed event is handed on once, in order, and
+// marked once. On SQLite, whose transactions lock the whole database, the
+// rows are read and marked in two short steps, so that a slow publish
+// never holds writers up; one process relays an embedded store. A relay
 // that dies between publishing and marking hands the same events on again
 // (at least once; the event id deduplicates them downstream).
 // Errors: publish's (nothing is marked past n); Unavailable; Internal.
 func (s *Service) RelayEvents(ctx context.Context, batch int, publish func(context.Context, []Event) (int, error)) (int, error) {
 	var n int
 	var perr error
-	err := s.db.WithTxOptions(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *ent.Tx) error {
-		q := tx.OrderEvent.Query().Where(orderevent.PublishedAtIsNil()).Order(ent.Asc(orderevent.FieldID)).Limit(batch)
-		if s.db.Dialect == dialect.MySQL {
+	relay := func(c *ent.Client, lock bool, mark func(ids []int) error) error {
+		q := c.OrderEvent.Query().Where(orderevent.PublishedAtIsNil()).Order(ent.Asc(orderevent.FieldID)).Limit(batch)
+		if lock {
 			q = q.ForUpdate()
 		}
 		rows, err := q.All(ctx)
@@ -160,8 +162,26 @@ func (s *Service) RelayEvents(ctx context.Context, batch int, publish func(conte
 		for i := range n {
 			ids[i] = events[i].Row
 		}
-		return tx.OrderEvent.Update().Where(orderevent.IDIn(ids...)).SetPublishedAt(s.stamp()).Exec(ctx)
-	})
+		return mark(ids)
+	}
+	markIn := func(c *ent.Client) func([]int) error {
+		return func(ids []int) error {
+			return c.OrderEvent.Update().Where(orderevent.IDIn(ids...)).SetPublishedAt(s.stamp()).Exec(ctx)
+		}
+	}
+	var err error
+	if s.db.Dialect == dialect.MySQL {
+		err = s.db.WithTxOptions(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *ent.Tx) error {
+			return relay(tx.Client(), true, markIn(tx.Client()))
+		})
+	} else {
+		// One relay at a time in the process, which has the store alone.
+		s.relayMu.Lock()
+		defer s.relayMu.Unlock()
+		err = relay(s.db.Client, false, func(ids []int) error {
+			return s.db.WithTx(ctx, func(tx *ent.Tx) error { return markIn(tx.Client())(ids) })
+		})
+	}
 	if err != nil {
 		return 0, storeerr.Classify(err, "relay events")
 	}

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/b2b-orders/platform/db"
@@ -58,6 +59,9 @@ type Service struct {
 	db        *db.DB
 	customers CustomerDirectory
 	cfg       Config
+	// relayMu takes RelayEvents' turns on SQLite, whose rows cannot be
+	// locked one by one.
+	relayMu sync.Mutex
 }
 
 // New returns a Service over store that checks customers with dir.
