@@ -115,6 +115,18 @@ func (p *Process) URL(role, path string) string { return "http://" + p.addrs[rol
 // Logs is everything the process wrote to stderr so far.
 func (p *Process) Logs() string { return p.logs.String() }
 
+// Kill kills the process with SIGKILL, as a crash would, and waits for
+// it; Stop then does nothing.
+func (p *Process) Kill(t testing.TB) {
+	t.Helper()
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+	_ = p.cmd.Wait()
+}
+
 // Stop sends SIGTERM and waits, bounded, for a clean exit; it runs by
 // itself when the test ends and does nothing the second time.
 func (p *Process) Stop(t testing.TB) {
