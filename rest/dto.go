@@ -77,9 +77,8 @@ func productDTO(p orders.Product) productBody {
 
 func productID(p orders.Product) int { return p.ID }
 
-// orderBody is an order with items of either shape: the contract answers
-// create and confirm with placedItem, and reads, lists and cancel with
-// storedItem.
+// orderBody is an order as create and confirm answer it, with items of
+// the placedItem shape; reads, lists and cancel answer orders.View.
 type orderBody[I any] struct {
 	ID         int       `json:"id"`
 	CustomerID int       `json:"customer_id"`
@@ -98,25 +97,8 @@ type placedItem struct {
 	Name           string `json:"name"`
 }
 
-// storedItem is the item shape of read, list and cancel.
-type storedItem struct {
-	ID             int    `json:"id"`
-	OrderID        int    `json:"order_id"`
-	ProductID      int    `json:"product_id"`
-	Qty            int64  `json:"qty"`
-	UnitPriceCents int64  `json:"unit_price_cents"`
-	SubtotalCents  int64  `json:"subtotal_cents"`
-	ProductName    string `json:"product_name"`
-	ProductSKU     string `json:"product_sku"`
-}
-
 func placedItemDTO(it orders.Item) placedItem {
 	return placedItem{ProductID: it.ProductID, Qty: it.Qty, UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, Name: it.ProductName}
-}
-
-func storedItemDTO(it orders.Item) storedItem {
-	return storedItem{ID: it.ID, OrderID: it.OrderID, ProductID: it.ProductID, Qty: it.Qty,
-		UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, ProductName: it.ProductName, ProductSKU: it.ProductSKU}
 }
 
 func orderDTO[I any](o orders.Order, item func(orders.Item) I) orderBody[I] {
@@ -125,6 +107,8 @@ func orderDTO[I any](o orders.Order, item func(orders.Item) I) orderBody[I] {
 }
 
 func placedOrderDTO(o orders.Order) orderBody[placedItem] { return orderDTO(o, placedItemDTO) }
-func storedOrderDTO(o orders.Order) orderBody[storedItem] { return orderDTO(o, storedItemDTO) }
+// storedOrderDTO is the shape of read, list and cancel: the service's
+// View, which the order events carry too.
+func storedOrderDTO(o orders.Order) orders.View { return o.View() }
 
 func orderID(o orders.Order) int { return o.ID }

@@ -43,22 +43,22 @@ type EventBody struct {
 	OrderID    int        `json:"order_id"`
 	Seq        int        `json:"seq"`
 	OccurredAt string     `json:"occurred_at"`
-	Order      EventOrder `json:"order"`
+	Order      View   `json:"order"`
 }
 
-// EventOrder is an order as GET /api/v1/orders/{id} shows it (rest's
-// TestEventsCarryTheRESTOrder holds the two equal).
-type EventOrder struct {
-	ID         int         `json:"id"`
-	CustomerID int         `json:"customer_id"`
-	Status     string      `json:"status"`
-	TotalCents int64       `json:"total_cents"`
-	CreatedAt  string      `json:"created_at"`
-	Items      []EventItem `json:"items"`
+// View is an order as clients read it: GET /api/v1/orders/{id} answers
+// it (rest), and every event carries it.
+type View struct {
+	ID         int        `json:"id"`
+	CustomerID int        `json:"customer_id"`
+	Status     string     `json:"status"`
+	TotalCents int64      `json:"total_cents"`
+	CreatedAt  string     `json:"created_at"`
+	Items      []ViewItem `json:"items"`
 }
 
-// EventItem is an item of an EventOrder.
-type EventItem struct {
+// ViewItem is an item of a View.
+type ViewItem struct {
 	ID             int    `json:"id"`
 	OrderID        int    `json:"order_id"`
 	ProductID      int    `json:"product_id"`
@@ -69,8 +69,19 @@ type EventItem struct {
 	ProductSKU     string `json:"product_sku"`
 }
 
-// restTime is the contract's time format.
+// restTime is the contract's time format: RFC 3339, UTC, milliseconds.
 func restTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// View is o as clients read it.
+func (o Order) View() View {
+	v := View{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
+		CreatedAt: restTime(o.CreatedAt), Items: make([]ViewItem, len(o.Items))}
+	for i, it := range o.Items {
+		v.Items[i] = ViewItem{ID: it.ID, OrderID: o.ID, ProductID: it.ProductID, Qty: it.Qty,
+			UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, ProductName: it.ProductName, ProductSKU: it.ProductSKU}
+	}
+	return v
+}
 
 // eventSeq is the sequence number of the change to status: an order's
 // state machine allows each change once, so the number follows from it.
@@ -104,12 +115,7 @@ func newEventID(at time.Time) string {
 // then confirmed), was the status before the first. One statement, however
 // many rows.
 func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Status, types ...string) error {
-	order := EventOrder{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
-		CreatedAt: restTime(o.CreatedAt), Items: make([]EventItem, len(o.Items))}
-	for i, it := range o.Items {
-		order.Items[i] = EventItem{ID: it.ID, OrderID: o.ID, ProductID: it.ProductID, Qty: it.Qty,
-			UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, ProductName: it.ProductName, ProductSKU: it.ProductSKU}
-	}
+	order := o.View()
 	rows := make([]*ent.OrderEventCreate, len(types))
 	for i, typ := range types {
 		status := map[string]Status{EventCreated: StatusCreated, EventConfirmed: StatusConfirmed, EventCanceled: StatusCanceled}[typ]
