@@ -56,6 +56,9 @@ func (r *Resolver) Mutation() MutationResolver {
 	return mutationResolver{r.Customers.Mutation(), r.Orders.Mutation()}
 }
 
+// Subscription returns the orders subgraph's subscriptions.
+func (r *Resolver) Subscription() SubscriptionResolver { return r.Orders.Subscription() }
+
 // Customer returns the orders subgraph's Customer.orders.
 func (r *Resolver) Customer() CustomerResolver { return r.Orders.Customer() }
 
@@ -103,7 +106,7 @@ func (e entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model.
 func NewHandler(opts server.Options) http.Handler {
 	r := &Resolver{
 		Customers: &customers.Resolver{Service: opts.Services.Customers},
-		Orders:    &orders.Resolver{Service: opts.Services.Orders},
+		Orders:    &orders.Resolver{Service: opts.Services.Orders, Events: opts.Events},
 	}
 	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: r, Complexity: Complexity()}), opts)
 }

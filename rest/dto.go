@@ -107,6 +107,7 @@ func orderDTO[I any](o orders.Order, item func(orders.Item) I) orderBody[I] {
 }
 
 func placedOrderDTO(o orders.Order) orderBody[placedItem] { return orderDTO(o, placedItemDTO) }
+
 // storedOrderDTO is the shape of read, list and cancel: the service's
 // View, which the order events carry too.
 func storedOrderDTO(o orders.Order) orders.View { return o.View() }

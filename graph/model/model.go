@@ -181,3 +181,13 @@ func Keys[R interface{ Key() EntityKey }](reps []R) []EntityKey {
 	}
 	return out
 }
+
+// OrderEvent is an order event as the graph shows it, built from the
+// event's JSON (orders.EventBody).
+type OrderEvent struct {
+	EventID    string
+	Type       string
+	Seq        int
+	OccurredAt time.Time
+	Order      *Order
+}

@@ -13,7 +13,7 @@ import (
 // Services.Orders is set to svc.
 func NewHandler(svc *orderssvc.Service, opts server.Options) http.Handler {
 	opts.Services.Orders = svc
-	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc}, Complexity: Complexity()}), opts)
+	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc, Events: opts.Events}, Complexity: Complexity()}), opts)
 }
 
 // Complexity counts lists by the size they will have, so that the

@@ -138,6 +138,10 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, s
 	return model.OrderConnectionOf(page), nil
 }
 
+func (r *subscriptionResolver) OrderEvents(ctx context.Context, customerID *int) (<-chan *model.OrderEvent, error) {
+	return subscribeOrderEvents(ctx, r.Events, customerID)
+}
+
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Order() OrderResolver { return &orderResolver{r} }
@@ -146,9 +150,12 @@ func (r *Resolver) OrderItem() OrderItemResolver { return &orderItemResolver{r} 
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	mutationResolver  struct{ *Resolver }
-	orderResolver     struct{ *Resolver }
-	orderItemResolver struct{ *Resolver }
-	queryResolver     struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	orderResolver        struct{ *Resolver }
+	orderItemResolver    struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
 )

@@ -5,10 +5,14 @@
 package orders
 
 import (
+	"github.com/b2b-orders/platform/internal/events"
 	orderssvc "github.com/b2b-orders/platform/services/orders"
 )
 
 // Resolver is the orders subgraph's root resolver.
 type Resolver struct {
 	Service *orderssvc.Service
+	// Events feeds the orderEvents subscription; nil answers it
+	// Unavailable.
+	Events *events.Bus
 }

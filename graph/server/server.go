@@ -25,6 +25,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/graph/loaders"
+	"github.com/b2b-orders/platform/internal/events"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
@@ -40,6 +41,9 @@ const (
 	// docs/BENCHMARKS.md) while leaving two cores far more work than
 	// they can do at once.
 	DefaultMaxInFlight = 32
+	// DefaultMaxStreams bounds the subscriptions one handler keeps open;
+	// each holds a goroutine and a 256-event buffer.
+	DefaultMaxStreams = 1000
 )
 
 // Options configure a graph handler. Zero fields take the defaults.
@@ -49,6 +53,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Services back the loaders.
 	Services loaders.Services
+	// Events feeds the orderEvents subscription (nil: none).
+	Events *events.Bus
+	// Authenticate decides who a WebSocket connection is from its init
+	// payload's Authorization (auth.Authenticator.Authenticate); nil
+	// leaves the upgrade request's principal.
+	Authenticate func(ctx context.Context, authorization string) context.Context
+	// MaxStreams bounds the open subscription streams (WebSocket or
+	// server-sent events) of the handler; zero means DefaultMaxStreams.
+	MaxStreams int
 	// MaxDepth bounds how deeply an operation nests fields, introspection
 	// included.
 	MaxDepth int
@@ -90,6 +103,9 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.MaxStreams <= 0 {
+		opts.MaxStreams = DefaultMaxStreams
+	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = DefaultMaxInFlight
 	}
@@ -100,6 +116,15 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
+	// Subscriptions: graphql-transport-ws and graphql-ws over WebSocket,
+	// and server-sent events. A WebSocket connection authenticates with
+	// its init payload's Authorization when the upgrade carried none.
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitTimeout:           10 * time.Second,
+		InitFunc:              initWebsocket(opts.Authenticate),
+	})
+	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(&httpTransport{
 		limits: limits, cache: cache, schema: es.Schema(),
 		// Suggestions name fields: only where anyone may read them anyway.
@@ -108,6 +133,9 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	})
 	srv.AddTransport(unsupported{}) // last: what no other transport takes
 	srv.SetQueryCache(cache)
+	// The document limits for the transports that are not ours (the
+	// subscriptions'): ours checks before it parses.
+	srv.Use(documentLimits{limits: limits, cache: cache})
 	srv.SetParserTokenLimit(limits.Tokens)
 	// gqlgen serves __schema, __type and _service { sdl } only with this
 	// extension; authorize decides who may ask.
@@ -119,7 +147,16 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	srv.AroundFields(authorize(opts.Introspection))
 	srv.AroundResponses(logOperation(opts.Logger))
 	h := limitInFlight(opts.MaxInFlight, loaders.Middleware(opts.Services, srv))
+	streams := limitStreams(opts.MaxStreams, loaders.Middleware(opts.Services, srv))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next := h
+		if web.IsStream(r) {
+			if r.Header.Get("Upgrade") != "" {
+				streams.ServeHTTP(w, r) // a WebSocket has no body to read
+				return
+			}
+			next = streams
+		}
 		// Read the body here, bounded, so that an oversized one gets its
 		// own answer instead of a read error deep in the transport.
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, opts.MaxBodyBytes))
@@ -132,7 +169,7 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		h.ServeHTTP(w, r)
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -279,4 +316,75 @@ func selectionDepth(set ast.SelectionSet) int {
 		deepest = max(deepest, d)
 	}
 	return deepest
+}
+
+// limitStreams lets at most n streams (subscriptions) into next at once,
+// apart from the operations' limitInFlight, which a stream would hold for
+// its whole life; past n the answer is 503 UNAVAILABLE at once. A stream
+// outlives the server's read and write timeouts, which are lifted for it.
+func limitStreams(n int, next http.Handler) http.Handler {
+	open := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case open <- struct{}{}:
+			defer func() { <-open }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			writeCodedError(w, http.StatusServiceUnavailable, CodeUnavailable, "Too many open subscriptions; try again")
+			return
+		}
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Time{})
+		_ = rc.SetWriteDeadline(time.Time{})
+		next.ServeHTTP(w, r)
+	})
+}
+
+// initWebsocket authenticates a WebSocket connection from its init
+// payload's Authorization (graphql-ws clients send it in
+// connectionParams), when authenticate is set and the payload has one.
+// A refused credential closes the connection.
+func initWebsocket(authenticate func(context.Context, string) context.Context) transport.WebsocketInitFunc {
+	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		value := payload.Authorization()
+		if value == "" {
+			if v, ok := payload["Authorization"].(string); ok {
+				value = v
+			}
+		}
+		if authenticate == nil || value == "" {
+			return ctx, nil, nil
+		}
+		ctx = authenticate(ctx, value)
+		if _, err := services.PrincipalFrom(ctx); err != nil {
+			return ctx, nil, errors.New("unauthenticated")
+		}
+		return ctx, nil, nil
+	}
+}
+
+// documentLimits runs Limits on documents that reach gqlgen through a
+// transport other than ours (the subscriptions'), before gqlgen parses
+// and validates them. Documents in the cache passed them already.
+type documentLimits struct {
+	limits Limits
+	cache  graphql.Cache[*ast.QueryDocument]
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+} = documentLimits{}
+
+func (documentLimits) ExtensionName() string                   { return "DocumentLimits" }
+func (documentLimits) Validate(graphql.ExecutableSchema) error { return nil }
+func (d documentLimits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if _, ok := d.cache.Get(ctx, p.Query); ok {
+		return nil
+	}
+	doc, err := d.limits.parse(p.Query)
+	if err != nil {
+		return err
+	}
+	return d.limits.check(doc)
 }

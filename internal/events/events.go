@@ -5,6 +5,7 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -245,11 +246,45 @@ func (r *Relay) publish(ctx context.Context, evs []orders.Event) (int, error) {
 		}
 		n, err = r.js.Publish(ctx, evs)
 	}
-	if r.Bus != nil && n > 0 {
+	// With NATS, every process's subscribers are fed from it (Feed), this
+	// one's too; without, the relay feeds them.
+	if r.NATS == nil && r.Bus != nil && n > 0 {
 		r.Bus.Deliver(evs[:n])
 	}
 	if err == nil && n < len(evs) {
 		err = errors.New("events: fewer published than handed")
 	}
 	return n, err
+}
+
+// Feed hands the events published on NATS (every process's relay's) to
+// bus, until ctx ends, reconnecting as the connection does. Subscribers of
+// every process thus see every event, whichever process relayed it.
+// Errors: url cannot be parsed, or the first connection attempt fails
+// for good.
+func Feed(ctx context.Context, url, name string, bus *Bus) error {
+	nc, err := nats.Connect(url, nats.Name(name+" (events)"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
+		nats.ReconnectWait(250*time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("nats: connect %s: %w", url, err)
+	}
+	sub, err := nc.Subscribe(SubjectPrefix+">", func(m *nats.Msg) {
+		var head struct {
+			Type    string `json:"type"`
+			OrderID int    `json:"order_id"`
+			Seq     int    `json:"seq"`
+		}
+		if json.Unmarshal(m.Data, &head) != nil {
+			return
+		}
+		bus.Deliver([]orders.Event{{ID: m.Header.Get(jetstream.MsgIDHeader), OrderID: head.OrderID, Seq: head.Seq, Type: head.Type, Payload: m.Data}})
+	})
+	if err != nil {
+		nc.Close()
+		return fmt.Errorf("nats: subscribe: %w", err)
+	}
+	<-ctx.Done()
+	_ = sub.Unsubscribe()
+	nc.Close()
+	return nil
 }

@@ -129,9 +129,11 @@ func TestRelayToJetStreamThroughAnOutage(t *testing.T) {
 	relay := &events.Relay{Orders: f.orders, Bus: bus, Batch: 7, Interval: 50 * time.Millisecond,
 		NATS: func(ctx context.Context) (*events.JetStream, error) { return events.Connect(ctx, ns.URL(), "test") }}
 	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
+	done, fed := make(chan struct{}), make(chan struct{})
 	go func() { relay.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done; relay.Close() }()
+	// The subscribers are fed from NATS, as in every process.
+	go func() { _ = events.Feed(ctx, ns.URL(), "test", bus); close(fed) }()
+	defer func() { cancel(); <-done; <-fed; relay.Close() }()
 
 	for i := range 10 {
 		f.place(t, fmt.Sprint("a-", i))

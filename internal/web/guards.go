@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -98,12 +99,26 @@ func (b *limitedBody) Close() error { return b.body.Close() }
 // Timeout bounds the context of every request by d, so that a database or
 // a peer that stops answering (rather than refusing) turns into an error
 // answer instead of a hung request.
+//
+// A stream (IsStream: a subscription over WebSocket or server-sent
+// events) lives as long as its client keeps it, and is not bounded.
 func Timeout(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if IsStream(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// IsStream reports whether r opens a long-lived stream: a WebSocket
+// upgrade, or a request for server-sent events.
+func IsStream(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") ||
+		strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -38,12 +39,16 @@ type Event struct {
 // EventBody is an event's JSON: a stable id, the order's sequence number,
 // the type, the time, and the order as the REST API shows it.
 type EventBody struct {
-	ID         string     `json:"id"`
-	Type       string     `json:"type"`
-	OrderID    int        `json:"order_id"`
-	Seq        int        `json:"seq"`
-	OccurredAt string     `json:"occurred_at"`
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	OrderID    int    `json:"order_id"`
+	Seq        int    `json:"seq"`
+	OccurredAt string `json:"occurred_at"`
 	Order      View   `json:"order"`
+	// The order's confirmation and cancellation times, which its View
+	// leaves out; absent until they happen.
+	ConfirmedAt string `json:"confirmed_at,omitempty"`
+	CanceledAt  string `json:"canceled_at,omitempty"`
 }
 
 // View is an order as clients read it: GET /api/v1/orders/{id} answers
@@ -57,7 +62,7 @@ type View struct {
 	Items      []ViewItem `json:"items"`
 }
 
-// ViewItem is an item of a View.
+// ViewItem is an item of a View: an Item with the names clients read.
 type ViewItem struct {
 	ID             int    `json:"id"`
 	OrderID        int    `json:"order_id"`
@@ -77,8 +82,8 @@ func (o Order) View() View {
 	v := View{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
 		CreatedAt: restTime(o.CreatedAt), Items: make([]ViewItem, len(o.Items))}
 	for i, it := range o.Items {
-		v.Items[i] = ViewItem{ID: it.ID, OrderID: o.ID, ProductID: it.ProductID, Qty: it.Qty,
-			UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, ProductName: it.ProductName, ProductSKU: it.ProductSKU}
+		v.Items[i] = ViewItem(it)
+		v.Items[i].OrderID = o.ID
 	}
 	return v
 }
@@ -120,6 +125,12 @@ func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Sta
 	for i, typ := range types {
 		status := map[string]Status{EventCreated: StatusCreated, EventConfirmed: StatusConfirmed, EventCanceled: StatusCanceled}[typ]
 		body := EventBody{ID: newEventID(at), Type: typ, OrderID: o.ID, Seq: eventSeq(status, was), OccurredAt: restTime(at), Order: order}
+		if o.ConfirmedAt != nil {
+			body.ConfirmedAt = restTime(*o.ConfirmedAt)
+		}
+		if o.CanceledAt != nil {
+			body.CanceledAt = restTime(*o.CanceledAt)
+		}
 		payload, err := json.Marshal(body)
 		if err != nil {
 			return err
@@ -192,4 +203,35 @@ func (s *Service) RelayEvents(ctx context.Context, batch int, publish func(conte
 		return 0, storeerr.Classify(err, "relay events")
 	}
 	return n, perr
+}
+
+// OrderAt is the order an event carries, as it was when the event was
+// written.
+// Errors: an event whose JSON is not an EventBody's.
+func (b EventBody) OrderAt() (Order, error) {
+	parse := func(s string) (*time.Time, error) {
+		if s == "" {
+			return nil, nil
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		return &t, err
+	}
+	created, err := parse(b.Order.CreatedAt)
+	if err != nil || created == nil {
+		return Order{}, fmt.Errorf("event %s: created_at %q", b.ID, b.Order.CreatedAt)
+	}
+	confirmed, err := parse(b.ConfirmedAt)
+	if err != nil {
+		return Order{}, fmt.Errorf("event %s: confirmed_at: %w", b.ID, err)
+	}
+	canceled, err := parse(b.CanceledAt)
+	if err != nil {
+		return Order{}, fmt.Errorf("event %s: canceled_at: %w", b.ID, err)
+	}
+	o := Order{ID: b.Order.ID, CustomerID: b.Order.CustomerID, Status: Status(b.Order.Status), TotalCents: b.Order.TotalCents,
+		CreatedAt: *created, ConfirmedAt: confirmed, CanceledAt: canceled, Items: make([]Item, len(b.Order.Items))}
+	for i, it := range b.Order.Items {
+		o.Items[i] = Item(it)
+	}
+	return o, nil
 }
