@@ -254,12 +254,7 @@ func (a *app) serveAll(ctx context.Context, lns []listener) error {
 		g.Go(func() error { a.relay.Run(gctx); a.relay.Close(); return nil })
 	}
 	if a.cfg.NATSURL != "" {
-		g.Go(func() error {
-			if err := events.Feed(gctx, a.cfg.NATSURL, "b2b", a.bus); err != nil {
-				a.log.ErrorContext(ctx, "order events from NATS: subscriptions get none", "err", err)
-			}
-			return nil
-		})
+		g.Go(func() error { events.Feed(gctx, a.cfg.NATSURL, "b2b", a.bus, nil); return nil })
 	}
 	g.Go(func() error {
 		<-gctx.Done()

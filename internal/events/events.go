@@ -257,34 +257,51 @@ func (r *Relay) publish(ctx context.Context, evs []orders.Event) (int, error) {
 	return n, err
 }
 
-// Feed hands the events published on NATS (every process's relay's) to
-// bus, until ctx ends, reconnecting as the connection does. Subscribers of
-// every process thus see every event, whichever process relayed it.
-// Errors: url cannot be parsed, or the first connection attempt fails
-// for good.
-func Feed(ctx context.Context, url, name string, bus *Bus) error {
-	nc, err := nats.Connect(url, nats.Name(name+" (events)"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
-		nats.ReconnectWait(250*time.Millisecond))
-	if err != nil {
-		return fmt.Errorf("nats: connect %s: %w", url, err)
-	}
-	sub, err := nc.Subscribe(SubjectPrefix+">", func(m *nats.Msg) {
-		var head struct {
-			Type    string `json:"type"`
-			OrderID int    `json:"order_id"`
-			Seq     int    `json:"seq"`
+// Feed hands the events published to the stream (every process's
+// relay's) to bus, from the time it subscribes, until ctx ends. It reads
+// through an ordered JetStream consumer, which resumes where it stopped
+// when NATS goes away and comes back, so the subscribers of every process
+// see every event, in order, whichever process relayed it. It keeps
+// trying while NATS cannot be reached. ready, when not nil, is called
+// once the consumer is in place.
+func Feed(ctx context.Context, url, name string, bus *Bus, ready func()) {
+	for ctx.Err() == nil {
+		js, err := Connect(ctx, url, name+" (events)")
+		if err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
 		}
-		if json.Unmarshal(m.Data, &head) != nil {
-			return
+		cons, err := js.js.OrderedConsumer(ctx, Stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
+		var cc jetstream.ConsumeContext
+		if err == nil {
+			cc, err = cons.Consume(func(m jetstream.Msg) {
+				var head struct {
+					Type    string `json:"type"`
+					OrderID int    `json:"order_id"`
+					Seq     int    `json:"seq"`
+				}
+				if json.Unmarshal(m.Data(), &head) == nil {
+					bus.Deliver([]orders.Event{{ID: m.Headers().Get(jetstream.MsgIDHeader), OrderID: head.OrderID, Seq: head.Seq, Type: head.Type, Payload: m.Data()}})
+				}
+			})
 		}
-		bus.Deliver([]orders.Event{{ID: m.Header.Get(jetstream.MsgIDHeader), OrderID: head.OrderID, Seq: head.Seq, Type: head.Type, Payload: m.Data}})
-	})
-	if err != nil {
-		nc.Close()
-		return fmt.Errorf("nats: subscribe: %w", err)
+		if err != nil {
+			js.Close()
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		if ready != nil {
+			ready()
+			ready = nil
+		}
+		<-ctx.Done()
+		cc.Stop()
+		js.Close()
 	}
-	<-ctx.Done()
-	_ = sub.Unsubscribe()
-	nc.Close()
-	return nil
 }

@@ -132,8 +132,10 @@ func TestRelayToJetStreamThroughAnOutage(t *testing.T) {
 	done, fed := make(chan struct{}), make(chan struct{})
 	go func() { relay.Run(ctx); close(done) }()
 	// The subscribers are fed from NATS, as in every process.
-	go func() { _ = events.Feed(ctx, ns.URL(), "test", bus); close(fed) }()
+	subscribed := make(chan struct{})
+	go func() { events.Feed(ctx, ns.URL(), "test", bus, func() { close(subscribed) }); close(fed) }()
 	defer func() { cancel(); <-done; <-fed; relay.Close() }()
+	<-subscribed
 
 	for i := range 10 {
 		f.place(t, fmt.Sprint("a-", i))
