@@ -108,7 +108,7 @@ var (
 	// OrderEventsColumns holds the columns for the "order_events" table.
 	OrderEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "event_id", Type: field.TypeString, Unique: true, Size: 40},
+		{Name: "event_id", Type: field.TypeString, Size: 40},
 		{Name: "order_id", Type: field.TypeInt},
 		{Name: "seq", Type: field.TypeInt},
 		{Name: "type", Type: field.TypeString, Size: 40},

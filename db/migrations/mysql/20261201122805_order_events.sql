@@ -1,2 +1,0 @@
--- Create "order_events" table
-CREATE TABLE `order_events` (`id` bigint NOT NULL AUTO_INCREMENT, `event_id` varchar(40) NOT NULL, `order_id` bigint NOT NULL, `seq` bigint NOT NULL, `type` varchar(40) NOT NULL, `occurred_at` datetime(3) NOT NULL, `payload` longtext NOT NULL, `published_at` datetime(3) NULL, PRIMARY KEY (`id`), UNIQUE INDEX `event_id` (`event_id`), UNIQUE INDEX `orderevent_order_id_seq` (`order_id`, `seq`), INDEX `orderevent_published_at_id` (`published_at`, `id`)) CHARSET utf8mb4 COLLATE utf8mb4_bin;
