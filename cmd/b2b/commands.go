@@ -138,7 +138,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 		},
 	}
 	a.graphURL = graphURL
-	a.metrics = newMetrics(d)
+	a.metrics = newMetrics(d, func(ctx context.Context) (int, time.Time, error) { return a.orders.OutboxLag(ctx) })
 	a.customers = customers.New(d, nil)
 	dir := customerDirectory(cfg, opts.roles, a.customers)
 	if servesCustomerData(opts.roles) {
@@ -146,7 +146,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 		a.customers.Deleted = a.auth.Customers.Gone
 	}
 	_, local := dir.(*customers.Service)
-	a.bus = &events.Bus{}
+	a.bus = &events.Bus{OnDrop: a.metrics.dropped.Inc}
 	var onChange orders.Events = &a.metrics.orders
 	if changesOrders(opts.roles) {
 		a.relay = newRelay(cfg, a, opts.roles)

@@ -21,9 +21,13 @@ func changesOrders(running []role) bool {
 // when it is set, and to the process's subscribers (a.bus) always. Its
 // Orders is set once a.orders exists.
 func newRelay(cfg Config, a *app, running []role) *events.Relay {
-	r := &events.Relay{Bus: a.bus, OnError: func(err error) {
-		a.log.Warn("event relay: will retry", "err", err)
-	}}
+	r := &events.Relay{Bus: a.bus,
+		OnError: func(err error) {
+			a.metrics.relayErrors.Inc()
+			a.log.Warn("event relay: will retry", "err", err)
+		},
+		OnPublished: func(n int) { a.metrics.published.Add(float64(n)) },
+	}
 	if cfg.NATSURL != "" {
 		names := make([]string, len(running))
 		for i, rl := range running {

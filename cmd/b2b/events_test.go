@@ -153,4 +153,10 @@ func TestOrderEventsReachJetStream(t *testing.T) {
 	if ts := got[o.Data.ID]; len(ts) != 1 || ts[0] != "order.created" {
 		t.Fatalf("the killed replica's order %d: %v", o.Data.ID, ts)
 	}
+	// The outbox is empty, and the metrics say so.
+	requireMetric(t, b.URL("orders", "/metrics"), "b2b_outbox_unpublished 0", "b2b_outbox_lag_seconds 0")
+	_, page := call(t, "GET", b.URL("orders", "/metrics"), "", nil)
+	if !strings.Contains(page, "b2b_events_published_total ") || strings.Contains(page, "b2b_events_published_total 0\n") {
+		t.Errorf("b2b_events_published_total: the surviving replica published nothing?\n%s", page)
+	}
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -16,23 +19,56 @@ type metrics struct {
 	*web.Metrics
 	// orders counts what the orders service did (orders.Events).
 	orders orderEvents
+	// The order events: published by this process's relay, its failed
+	// turns, and events its subscribers lost.
+	published, relayErrors, dropped prometheus.Counter
 }
 
-func newMetrics(d *db.DB) *metrics {
-	m := &metrics{orders: orderEvents{
+// newMetrics registers the process's metrics; lag, when not nil, reports
+// the outbox's backlog for the gauges.
+func newMetrics(d *db.DB, lag func(context.Context) (int, time.Time, error)) *metrics {
+	m := &metrics{
+		published:   counter("b2b_events_published_total", "Order events this process's relay published."),
+		relayErrors: counter("b2b_event_relay_errors_total", "Relay turns that failed (NATS or the database); the events wait and are retried."),
+		dropped:     counter("b2b_subscription_events_dropped_total", "Order events a slow GraphQL subscriber lost (its buffer was full)."),
+	}
+	m.orders = orderEvents{
 		created:   counter("b2b_orders_created_total", "Orders placed (CreateOrder and createAndConfirm), counted after commit."),
 		confirmed: counter("b2b_orders_confirmed_total", "Orders confirmed (confirm and createAndConfirm), counted after commit."),
 		canceled:  counter("b2b_orders_canceled_total", "Orders cancelled, counted after commit."),
 		rejected:  counter("b2b_orders_stock_rejections_total", "Order requests refused with insufficient_stock."),
 		replayed:  counter("b2b_idempotent_replays_total", "Requests answered from an idempotency key without a new effect."),
-	}}
-	m.Metrics = web.NewMetrics(
+	}
+	extra := []prometheus.Collector{m.published, m.relayErrors, m.dropped}
+	if lag != nil {
+		// Read at each scrape, bounded: one indexed count and one row.
+		read := func() (int, time.Time) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, oldest, err := lag(ctx)
+			if err != nil {
+				return -1, time.Time{}
+			}
+			return n, oldest
+		}
+		extra = append(extra,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "b2b_outbox_unpublished", Help: "Committed order events not yet published (-1: the store did not answer)."},
+				func() float64 { n, _ := read(); return float64(n) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "b2b_outbox_lag_seconds", Help: "Age of the oldest unpublished order event; 0 when none waits."},
+				func() float64 {
+					if _, oldest := read(); !oldest.IsZero() {
+						return time.Since(oldest).Seconds()
+					}
+					return 0
+				}))
+	}
+	m.Metrics = web.NewMetrics(append(extra,
 		m.orders.created, m.orders.confirmed, m.orders.canceled, m.orders.rejected, m.orders.replayed,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(d.SQL, "b2b"),
 		buildInfo(),
-	)
+	)...)
 	return m
 }
 

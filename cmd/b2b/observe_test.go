@@ -41,7 +41,7 @@ func fullApp(t *testing.T, logs io.Writer, cfg Config) *app {
 		auth: &auth.Authenticator{
 			Tokens: &auth.Tokens{Secret: []byte(obsSecret)}, ServiceToken: obsServiceToken, Required: true,
 		},
-		metrics: newMetrics(d),
+		metrics: newMetrics(d, nil),
 	}
 	a.customers = customers.New(d, nil)
 	a.orders = orders.New(d, a.customers, orders.Config{Events: &a.metrics.orders})

@@ -36,7 +36,7 @@ func testApp(t *testing.T, logs io.Writer) *app {
 		db:      d,
 		log:     slog.New(slog.NewJSONHandler(logs, nil)),
 		auth:    &auth.Authenticator{Tokens: &auth.Tokens{Secret: []byte("test-secret")}, ServiceToken: "svc", Required: true},
-		metrics: newMetrics(d),
+		metrics: newMetrics(d, nil),
 	}
 }
 

@@ -113,6 +113,8 @@ func (j *JetStream) Publish(ctx context.Context, evs []orders.Event) (int, error
 type Bus struct {
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
+	// OnDrop, when set, is told of each event a subscriber lost.
+	OnDrop func()
 }
 
 // Subscription is one subscriber of a Bus.
@@ -162,6 +164,9 @@ func (b *Bus) Deliver(evs []orders.Event) {
 			case s.C <- ev:
 			default:
 				s.dropped++
+				if b.OnDrop != nil {
+					b.OnDrop()
+				}
 			}
 		}
 	}
@@ -185,8 +190,10 @@ type Relay struct {
 	// OnError is told of a failed turn (logged by the caller); the relay
 	// goes on.
 	OnError func(error)
-	nudge   chan struct{}
-	once    sync.Once
+	// OnPublished is told how many events each turn published.
+	OnPublished func(n int)
+	nudge       chan struct{}
+	once        sync.Once
 }
 
 func (r *Relay) init() { r.once.Do(func() { r.nudge = make(chan struct{}, 1) }) }
@@ -212,6 +219,9 @@ func (r *Relay) Run(ctx context.Context) {
 	}
 	for {
 		n, err := r.Orders.RelayEvents(ctx, batch, r.publish)
+		if n > 0 && r.OnPublished != nil {
+			r.OnPublished(n)
+		}
 		if err != nil && ctx.Err() == nil && r.OnError != nil {
 			r.OnError(err)
 		}

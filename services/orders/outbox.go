@@ -235,3 +235,19 @@ func (b EventBody) OrderAt() (Order, error) {
 	}
 	return o, nil
 }
+
+// OutboxLag reports how many committed events wait to be published, and
+// when the oldest of them was written (zero when none waits).
+// Errors: Unavailable; Internal.
+func (s *Service) OutboxLag(ctx context.Context) (int, time.Time, error) {
+	q := s.db.Client.OrderEvent.Query().Where(orderevent.PublishedAtIsNil())
+	n, err := q.Clone().Count(ctx)
+	if err != nil || n == 0 {
+		return 0, time.Time{}, storeerr.Classify(err, "outbox lag")
+	}
+	oldest, err := q.Order(ent.Asc(orderevent.FieldID)).First(ctx)
+	if err != nil {
+		return 0, time.Time{}, storeerr.Classify(err, "outbox lag")
+	}
+	return n, oldest.OccurredAt, nil
+}
