@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -136,9 +137,33 @@ func (d *DB) Close() error {
 
 // Ping checks that the database answers, for health checks. Errors: one
 // satisfying IsUnavailable when it does not answer, else the driver's.
+//
+// On a Galera node (MariaDB Galera Cluster, Percona XtraDB Cluster) the
+// node must also be ready for clients (wsrep_ready ON): a node cut off
+// from the cluster's primary component answers pings and refuses every
+// statement, and a load balancer must stop sending it traffic.
 func (d *DB) Ping(ctx context.Context) error {
 	if err := d.SQL.PingContext(ctx); err != nil {
 		return fmt.Errorf("db: ping: %w", err)
+	}
+	if d.Dialect != dialectMySQL {
+		return nil
+	}
+	var name, value string
+	// MariaDB reports wsrep_ready OFF without Galera too: wsrep_on says
+	// whether this is a Galera node at all (MySQL has neither).
+	err := d.SQL.QueryRowContext(ctx, "SHOW VARIABLES LIKE 'wsrep_on'").Scan(&name, &value)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || err == nil && !strings.EqualFold(value, "ON"):
+		return nil // not a Galera node
+	case err != nil:
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	if err := d.SQL.QueryRowContext(ctx, "SHOW STATUS LIKE 'wsrep_ready'").Scan(&name, &value); err != nil {
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	if !strings.EqualFold(value, "ON") {
+		return fmt.Errorf("db: ping: the Galera node is not ready for clients (wsrep_ready %s)", value)
 	}
 	return nil
 }

@@ -23,6 +23,10 @@ const (
 	mysqlTooManyUserConns  = 1203 // ER_TOO_MANY_USER_CONNECTIONS
 	mariadbConnKilled      = 1927 // ER_CONNECTION_KILLED (MariaDB)
 	mysqlClientInteraction = 4031 // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
+	// A Galera node outside the primary component: "WSREP has not yet
+	// prepared node for application use" (1047), "… during COMMIT" (1180).
+	galeraNotReady     = 1047 // ER_UNKNOWN_COM_ERROR, as Galera uses it
+	galeraCommitFailed = 1180 // ER_ERROR_DURING_COMMIT
 )
 
 func mysqlNumber(err error) (uint16, bool) {
@@ -83,7 +87,8 @@ func IsUnavailable(err error) bool {
 	}
 	if n, ok := mysqlNumber(err); ok {
 		switch n {
-		case mysqlTooManyConns, mysqlServerShutdown, mysqlTooManyUserConns, mariadbConnKilled, mysqlClientInteraction:
+		case mysqlTooManyConns, mysqlServerShutdown, mysqlTooManyUserConns, mariadbConnKilled, mysqlClientInteraction,
+			galeraNotReady, galeraCommitFailed:
 			return true
 		}
 		return false

@@ -72,6 +72,9 @@ func TestClassifyOtherErrors(t *testing.T) {
 		{&mysql.MySQLError{Number: 1451}, classification{foreignKey: true}},
 		{&mysqlDeadlockError, classification{}},
 		{&mysql.MySQLError{Number: 1040}, classification{unavailable: true}},
+		// A Galera node outside the primary component.
+		{&mysql.MySQLError{Number: 1047, Message: "WSREP has not yet prepared node for application use"}, classification{unavailable: true}},
+		{&mysql.MySQLError{Number: 1180, Message: "Got error 6 \"No such device or address\" during COMMIT"}, classification{unavailable: true}},
 		{fmt.Errorf("x: %w", driver.ErrBadConn), classification{unavailable: true}},
 		{mysql.ErrInvalidConn, classification{unavailable: true}},
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), classification{unavailable: true}},

@@ -61,6 +61,7 @@ var composeEnv = map[string]string{
 	"DB_USER":     envEverywhere,
 	"DB_PASSWORD": envEverywhere,
 	"DB_NAME":     envEverywhere,
+	"DB_DSN":      envOptional, // replaces the five above, for options they cannot say
 	// serve refuses to start on MySQL without them (resolveSecrets).
 	"JWT_SECRET":    envServers,
 	"SERVICE_TOKEN": envServers,

@@ -69,6 +69,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			Name:         p.str("DB_NAME", "b2b_orders"),
 			MaxOpenConns: p.positiveInt("DB_CONNECTION_LIMIT", 10),
 			DataDir:      p.str("B2B_DATA_DIR", "./data"),
+			// A whole DSN, for what the variables above cannot say (a
+			// Galera node's wsrep_sync_wait=1, TLS): it replaces them.
+			DSN: strings.TrimSpace(getenv("DB_DSN")),
 		},
 		// Secrets are taken verbatim: surrounding spaces may be part of them.
 		JWTSecret:         getenv("JWT_SECRET"),

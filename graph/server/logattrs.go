@@ -52,6 +52,6 @@ func recordOperation(ctx context.Context, name string, errs int, d time.Duration
 	if !ok {
 		return false
 	}
-	*op = web.Operation{Name: name, Errors: errs, Duration: d, Attrs: logAttrs(ctx)}
+	op.Record(name, errs, d, logAttrs(ctx))
 	return true
 }

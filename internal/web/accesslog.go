@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -12,8 +13,11 @@ import (
 )
 
 // Operation is what a GraphQL handler learnt of a request's operation,
-// for the request's access line.
+// for the request's access line. A stream (a WebSocket carrying several
+// subscriptions) records from several goroutines: Record is safe for
+// concurrent use, and the last one wins.
 type Operation struct {
+	mu sync.Mutex
 	// Name is the operation's name; empty for an anonymous operation or a
 	// request that never became one.
 	Name string
@@ -24,7 +28,26 @@ type Operation struct {
 	Attrs []any
 }
 
-func (op *Operation) recorded() bool { return op.Duration != 0 || op.Name != "" || op.Errors != 0 }
+// Record stores what the handler learnt of the operation.
+func (op *Operation) Record(name string, errs int, d time.Duration, attrs []any) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.Name, op.Errors, op.Duration, op.Attrs = name, errs, d, attrs
+}
+
+// recorded is a copy of what an Operation holds.
+type recorded struct {
+	Name   string
+	Errors int
+	Attrs  []any
+}
+
+// snapshot is a copy of what was recorded, and whether anything was.
+func (op *Operation) snapshot() (recorded, bool) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return recorded{Name: op.Name, Errors: op.Errors, Attrs: op.Attrs}, op.Duration != 0 || op.Name != "" || op.Errors != 0
+}
 
 type operationKey struct{}
 
@@ -67,10 +90,10 @@ func AccessLog(log *slog.Logger, role string, obs Observer) func(http.Handler) h
 				status = http.StatusOK // nothing written: net/http answers 200
 			}
 			route := RoutePattern(r)
-			graphql := op.recorded()
+			rec, graphql := op.snapshot()
 			obs.ObserveRequest(role, r.Method, route, status, elapsed)
 			if graphql {
-				obs.ObserveOperation(role, op.Name, op.Errors)
+				obs.ObserveOperation(role, rec.Name, rec.Errors)
 			}
 
 			// The orchestrator makes a correlation id when the caller
@@ -90,15 +113,15 @@ func AccessLog(log *slog.Logger, role string, obs Observer) func(http.Handler) h
 				slog.String("request_id", middleware.GetReqID(r.Context())),
 			)
 			if graphql {
-				attrs = append(attrs, slog.String("operation", op.Name), slog.Int("graphql_errors", op.Errors))
-				for i := 0; i+1 < len(op.Attrs); i += 2 {
-					key, _ := op.Attrs[i].(string)
+				attrs = append(attrs, slog.String("operation", rec.Name), slog.Int("graphql_errors", rec.Errors))
+				for i := 0; i+1 < len(rec.Attrs); i += 2 {
+					key, _ := rec.Attrs[i].(string)
 					if key == "correlation_id" && corr == "" {
-						corr, _ = op.Attrs[i+1].(string)
+						corr, _ = rec.Attrs[i+1].(string)
 						continue
 					}
 					if key != "" && key != "correlation_id" {
-						attrs = append(attrs, slog.Any(key, op.Attrs[i+1]))
+						attrs = append(attrs, slog.Any(key, rec.Attrs[i+1]))
 					}
 				}
 			}
