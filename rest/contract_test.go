@@ -261,6 +261,11 @@ var orderCases = []contractCase{
 	{name: "cancel unknown", req: post(ordersURL+"/999/cancel", ``), status: 404, msg: "Order not found"},
 	{name: "cancel bad id", req: post(ordersURL+"/0/cancel", ``), status: 400, msg: "Invalid order ID"},
 	{name: "cancel malformed JSON", req: post(ordersURL+"/2/cancel", `nope`), status: 400, msg: "Invalid JSON"},
+	{name: "create under a key", req: post(ordersURL, order1Line).with("Idempotency-Key", "c-1"), status: 201},
+	{name: "create retried under its key", setup: []request{post(ordersURL, order1Line).with("Idempotency-Key", "c-1")},
+		req: post(ordersURL, order1Line).with("Idempotency-Key", "c-1"), status: 201},
+	{name: "create under another request's key", setup: []request{post(ordersURL, order1Line).with("X-Idempotency-Key", "c-2")},
+		req: post(ordersURL, `{"customer_id":1,"items":[{"product_id":2,"qty":9}]}`).with("Idempotency-Key", "c-2"), status: 400, msg: "Idempotency key already used for a different request"},
 }
 
 // notJSON: every write refuses a body that is not declared JSON, the kind

@@ -55,7 +55,13 @@ func (h *ordersHandler) create(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, f.err)
 		return
 	}
-	o, err := h.svc.CreateOrder(r.Context(), clampInt(*customerID), lines)
+	var o orders.Order
+	// An optional key makes a retry safe: the first order, not a second.
+	if key := createKey(r); key != "" {
+		o, err = h.svc.CreateOrderUnderKey(r.Context(), clampInt(*customerID), lines, key)
+	} else {
+		o, err = h.svc.CreateOrder(r.Context(), clampInt(*customerID), lines)
+	}
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
@@ -172,4 +178,14 @@ func clampInt(n int64) int {
 		return math.MinInt
 	}
 	return int(n)
+}
+
+// createKey is an order creation's optional idempotency key: the
+// Idempotency-Key header (the IETF draft's name), or X-Idempotency-Key as
+// confirm reads it.
+func createKey(r *http.Request) string {
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		return k
+	}
+	return r.Header.Get(idempotencyKeyHeader)
 }

@@ -22,6 +22,20 @@ type CreateAndConfirmInput struct {
 // Errors: those of CreateOrder; Invalid ("Idempotency key is required");
 // Conflict (idempotency_key_reused, when the key guarded another request).
 func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput) (Order, error) {
+	return s.placeUnderKey(ctx, in, StatusConfirmed, opCreateAndConfirm)
+}
+
+// CreateOrderUnderKey is CreateOrder under an idempotency key (REST's
+// Idempotency-Key): a retry of a request whose answer was lost, with the
+// same key and request, answers with the first order and places no other.
+// Errors: those of CreateAndConfirm.
+func (s *Service) CreateOrderUnderKey(ctx context.Context, customerID int, lines []Line, key string) (Order, error) {
+	return s.placeUnderKey(ctx, CreateAndConfirmInput{CustomerID: customerID, Lines: lines, IdempotencyKey: key}, StatusCreated, opCreateOrder)
+}
+
+// placeUnderKey places in.Lines in state status under in.IdempotencyKey,
+// guarding operation op.
+func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, status Status, op string) (Order, error) {
 	p, err := services.PrincipalFrom(ctx)
 	if err != nil {
 		return Order{}, err
@@ -36,7 +50,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 	if !p.CanActFor(req.customerID) {
 		return Order{}, services.ErrPermissionDenied
 	}
-	use := newKeyUse(opCreateAndConfirm, 0, req.String())
+	use := newKeyUse(op, 0, req.String())
 	ref := keyOf(p, in.IdempotencyKey)
 	var (
 		out        Order
@@ -74,12 +88,12 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 			authorized = true
 		}
 		err := s.db.WithTxOnce(ctx, func(tx *ent.Tx) error {
-			o, err := s.place(ctx, tx, req, StatusConfirmed)
+			o, err := s.place(ctx, tx, req, status)
 			if err != nil {
 				return err
 			}
 			// The key goes in last because it names the new order.
-			if err := s.insertKey(ctx, tx, ref, k, use, o.ID, StatusConfirmed); err != nil {
+			if err := s.insertKey(ctx, tx, ref, k, use, o.ID, status); err != nil {
 				return err
 			}
 			out = o
@@ -91,7 +105,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput
 	if replayed {
 		s.report(effect{replayed: true}, err)
 	} else {
-		s.report(effect{created: true, confirmed: true}, err)
+		s.report(effect{created: true, confirmed: status == StatusConfirmed}, err)
 	}
 	if err != nil {
 		return Order{}, err

@@ -20,6 +20,7 @@ import (
 const (
 	opConfirm          = "confirm_order"
 	opCreateAndConfirm = "create_and_confirm_order"
+	opCreateOrder      = "create_order"
 	opCancel           = "cancel_order" // only on keys written by the original system
 	targetOrder        = "order"
 	keyCompleted       = "completed"

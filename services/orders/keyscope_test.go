@@ -49,3 +49,30 @@ func TestKeysFromBeforeScopesStillGuard(t *testing.T) {
 		t.Fatalf("customer 2 after expiry: %+v, %v", got, err)
 	}
 }
+
+// REST's create under a key: a retry answers with the first order and
+// takes no more stock; the key, in its scope, guards that request only.
+func TestCreateOrderUnderKey(t *testing.T) {
+	f := newFixture(t)
+	c := f.customer(t, "k@k.com")
+	p := f.product(t, "K", 100, 10)
+	lines := []orders.Line{{ProductID: p, Qty: 2}}
+	first, err := f.orders.CreateOrderUnderKey(f.ctx, c, lines, "create-1")
+	if err != nil || first.Status != orders.StatusCreated {
+		t.Fatalf("first: %+v, %v", first, err)
+	}
+	again, err := f.orders.CreateOrderUnderKey(f.ctx, c, lines, "create-1")
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("retry: %+v, %v; want order %d", again, err, first.ID)
+	}
+	if s := f.stock(t, p); s != 8 {
+		t.Fatalf("stock %d, want 8: one order", s)
+	}
+	if _, err := f.orders.CreateOrderUnderKey(f.ctx, c, []orders.Line{{ProductID: p, Qty: 1}}, "create-1"); services.ErrorOf(err).Code != services.CodeKeyReused {
+		t.Fatalf("the key for another request: %v", err)
+	}
+	// The same key guards create-and-confirm apart: another operation.
+	if _, err := f.orders.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: c, Lines: lines, IdempotencyKey: "create-1"}); services.ErrorOf(err).Code != services.CodeKeyReused {
+		t.Fatalf("the key of a create, for create-and-confirm: %v", err)
+	}
+}
