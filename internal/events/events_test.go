@@ -25,7 +25,7 @@ type fixture struct {
 	prod   int
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	store := dbtest.Open(t)
 	cs := customers.New(store, nil)
@@ -42,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{orders: os, ctx: ctx, cust: c.ID, prod: p.ID}
 }
 
-func (f *fixture) place(t *testing.T, key string) {
+func (f *fixture) place(t testing.TB, key string) {
 	t.Helper()
 	if _, err := f.orders.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: f.cust, Lines: []orders.Line{{ProductID: f.prod, Qty: 1}}, IdempotencyKey: key}); err != nil {
 		t.Fatal(err)
@@ -181,4 +181,34 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// BenchmarkRelayToJetStream is the relay's throughput into JetStream: a
+// backlog of committed events (two per order, placed before the timer)
+// relayed in batches of 200 to a nats-server of the benchmark's own, on
+// the store the tests use (B2B_TEST_MYSQL_DSN for MariaDB). ns/op is per
+// event; run it with -benchtime=Nx.
+func BenchmarkRelayToJetStream(b *testing.B) {
+	ns := servetest.StartNATS(b)
+	f := newFixture(b)
+	orders := (b.N + 1) / 2
+	for i := range orders {
+		f.place(b, fmt.Sprint("bench-", i))
+	}
+	js, err := events.Connect(b.Context(), ns.URL(), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer js.Close()
+	b.ResetTimer()
+	total := 0
+	for total < 2*orders {
+		n, err := f.orders.RelayEvents(b.Context(), 200, js.Publish)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += n
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "events/s")
 }
