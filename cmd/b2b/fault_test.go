@@ -18,8 +18,10 @@ import (
 
 // Orders keep coming while the database goes away and comes back, and
 // some clients give up mid-request. Afterwards every order that was
-// answered 201 is in the database whole, no order is half-written, and
-// the stock adds up to exactly what the stored orders took.
+// answered 201 is in the database whole, no order is half-written, the
+// stock adds up to exactly what the stored orders took, and JetStream
+// holds exactly one order.created event for each stored order and none
+// for anything that was not stored.
 func TestFaultsUnderLoad(t *testing.T) {
 	server := mysqlServer(t)
 	bin := servetest.Build(t)
@@ -43,7 +45,8 @@ func TestFaultsUnderLoad(t *testing.T) {
 	stockBefore := stocks(t, db)
 
 	proxy := startProxy(t, server.Addr)
-	p := servetest.Start(t, bin, append(env, "DB_HOST=127.0.0.1", "DB_PORT="+proxy.Port()),
+	ns := servetest.StartNATS(t)
+	p := servetest.Start(t, bin, append(env, "DB_HOST=127.0.0.1", "DB_PORT="+proxy.Port(), "NATS_URL="+ns.URL()),
 		[]string{"customers", "orders"}, "--no-migrate", "--roles", "customers,orders", "--port", "customers=0", "--port", "orders=0")
 	url := p.URL("orders", "/api/v1/orders")
 
@@ -133,6 +136,22 @@ func TestFaultsUnderLoad(t *testing.T) {
 	for pid, after := range stocks(t, db) {
 		if stockBefore[pid]-taken[pid] != after {
 			t.Errorf("product %d: stock %d before, %d taken by stored orders, %d after", pid, stockBefore[pid], taken[pid], after)
+		}
+	}
+
+	// The events: one order.created per stored order of the run, once.
+	var stored int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM orders WHERE id > 4`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	types := exactlyOnce(t, streamEvents(t, ns.URL(), stored))
+	if len(types) != stored {
+		t.Errorf("events of %d orders, %d stored", len(types), stored)
+	}
+	for order, ts := range types {
+		var exists bool
+		if err := db.QueryRow(`SELECT COUNT(*) > 0 FROM orders WHERE id = ?`, order).Scan(&exists); err != nil || !exists || len(ts) != 1 || ts[0] != "order.created" {
+			t.Errorf("order %d: events %v, stored %v (%v)", order, ts, exists, err)
 		}
 	}
 }
