@@ -264,6 +264,9 @@ var orderCases = []contractCase{
 	{name: "create under a key", req: post(ordersURL, order1Line).with("Idempotency-Key", "c-1"), status: 201},
 	{name: "create retried under its key", setup: []request{post(ordersURL, order1Line).with("Idempotency-Key", "c-1")},
 		req: post(ordersURL, order1Line).with("Idempotency-Key", "c-1"), status: 201},
+	{name: "create under a body key", setup: []request{post(ordersURL, `{"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempotency_key":"c-3"}`)},
+		req: post(ordersURL, `{"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempotency_key":"c-3"}`).with("Idempotency-Key", "other"), status: 201},
+	{name: "create under an empty body key", req: post(ordersURL, `{"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempotency_key":""}`), status: 400, msg: "Idempotency key is required"},
 	{name: "create under another request's key", setup: []request{post(ordersURL, order1Line).with("X-Idempotency-Key", "c-2")},
 		req: post(ordersURL, `{"customer_id":1,"items":[{"product_id":2,"qty":9}]}`).with("Idempotency-Key", "c-2"), status: 400, msg: "Idempotency key already used for a different request"},
 }

@@ -51,13 +51,20 @@ func (h *ordersHandler) create(w http.ResponseWriter, r *http.Request) {
 		}
 		lines = append(lines, orders.Line{ProductID: clampInt(*pid), Qty: *qty})
 	}
+	// After the order's own fields, as the contract checks them in order.
+	bodyKey := f.str("idempotency_key", false)
 	if f.err != nil {
 		h.errs.write(w, r, f.err)
 		return
 	}
 	var o orders.Order
 	// An optional key makes a retry safe: the first order, not a second.
-	if key := createKey(r); key != "" {
+	// The body's wins over the headers, as on confirm.
+	key := createKey(r)
+	if bodyKey != nil {
+		key = *bodyKey
+	}
+	if bodyKey != nil || key != "" {
 		o, err = h.svc.CreateOrderUnderKey(r.Context(), clampInt(*customerID), lines, key)
 	} else {
 		o, err = h.svc.CreateOrder(r.Context(), clampInt(*customerID), lines)
@@ -180,9 +187,9 @@ func clampInt(n int64) int {
 	return int(n)
 }
 
-// createKey is an order creation's optional idempotency key: the
-// Idempotency-Key header (the IETF draft's name), or X-Idempotency-Key as
-// confirm reads it.
+// createKey is an order creation's optional idempotency key from the
+// headers: Idempotency-Key (the IETF draft's name), or X-Idempotency-Key
+// as confirm reads it.
 func createKey(r *http.Request) string {
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		return k

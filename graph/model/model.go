@@ -146,8 +146,9 @@ type OrderLineInput struct {
 
 // CreateOrderInput is the argument of createOrder.
 type CreateOrderInput struct {
-	CustomerID int
-	Items      []*OrderLineInput
+	CustomerID     int
+	Items          []*OrderLineInput
+	IdempotencyKey *string
 }
 
 // CreateAndConfirmOrderInput is the argument of createAndConfirmOrder.

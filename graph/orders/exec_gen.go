@@ -819,6 +819,8 @@ input OrderLineInput {
 input CreateOrderInput {
   customerId: ID!
   items: [OrderLineInput!]!
+  "Optional: a retry with the same key and request answers with the first order and places no other."
+  idempotencyKey: String
 }
 
 input CreateAndConfirmOrderInput {
@@ -4569,7 +4571,7 @@ func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "items"}
+	fieldsInOrder := [...]string{"customerId", "items", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -4590,6 +4592,13 @@ func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, 
 				return it, err
 			}
 			it.Items = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil

@@ -32,7 +32,13 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id int, input mode
 }
 
 func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.Order, error) {
-	o, err := r.Service.CreateOrder(ctx, input.CustomerID, model.Lines(input.Items))
+	var o orderssvc.Order
+	var err error
+	if input.IdempotencyKey != nil {
+		o, err = r.Service.CreateOrderUnderKey(ctx, input.CustomerID, model.Lines(input.Items), *input.IdempotencyKey)
+	} else {
+		o, err = r.Service.CreateOrder(ctx, input.CustomerID, model.Lines(input.Items))
+	}
 	if err != nil {
 		return nil, err
 	}
