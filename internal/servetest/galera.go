@@ -209,3 +209,31 @@ func (g *Galera) Stop() {
 		}
 	}
 }
+
+// Isolate cuts node i off from the others (gmcast.isolate), as a network
+// partition would: it leaves the primary component and refuses
+// statements. Isolate(i, false) lets it rejoin.
+func (g *Galera) Isolate(i int, isolated bool) {
+	g.t.Helper()
+	v := "0"
+	if isolated {
+		v = "1"
+	}
+	g.run("mariadb", "--protocol=socket", "--socket="+filepath.Join(g.nodes[i].dir, "sock"), "-uroot",
+		"-p"+GaleraPassword, "-e", "SET GLOBAL wsrep_provider_options='gmcast.isolate="+v+"'")
+}
+
+// Status is a wsrep status variable of node i, read over its socket.
+func (g *Galera) Status(i int, name string) string {
+	g.t.Helper()
+	out, err := exec.Command("mariadb", "--protocol=socket", "--socket="+filepath.Join(g.nodes[i].dir, "sock"), "-uroot",
+		"-p"+GaleraPassword, "-N", "-e", "SHOW STATUS LIKE '"+name+"'").Output()
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(out))
+	if len(f) < 2 {
+		return ""
+	}
+	return f[1]
+}
