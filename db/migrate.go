@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
@@ -91,8 +92,9 @@ func migrationSubdir(dialectName string) (string, error) {
 // On SQLite each file runs in one transaction, with foreign keys off during
 // it (as table rebuilds require) and checked before commit. On MySQL, DDL
 // cannot be rolled back: statements run one by one and the version is
-// recorded after the last; a named lock (GET_LOCK) keeps two processes from
-// migrating the same database at once.
+// recorded after the last; a named lock (GET_LOCK) and a row of
+// MigrationLockTable (for the nodes of a Galera cluster, where GET_LOCK is
+// node-local) keep two processes from migrating the same database at once.
 //
 // Errors: a wrapped migrate.ErrChecksumMismatch when a migration file does
 // not match its atlas.sum; ErrMigrationLocked; an error naming the file (and
@@ -257,7 +259,7 @@ func lockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err err
 	if !got.Valid || got.Int64 != 1 {
 		return nil, ErrMigrationLocked
 	}
-	return func() {
+	release := func() {
 		// Closing conn would release the lock too; releasing explicitly
 		// lets the pool keep the connection.
 		var released sql.NullInt64
@@ -265,6 +267,58 @@ func lockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err err
 		if err != nil || released.Int64 != 1 {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
+	}
+	unlockRow, err := lockMigrationRow(ctx, conn, wait)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return func() { unlockRow(); release() }, nil
+}
+
+// MigrationLockTable holds the migration lock's row: GET_LOCK is local
+// to a server, and a Galera cluster's nodes are several servers of one
+// database. The row replicates; a second migrator on another node finds
+// it (or loses the certification of its own insert) and waits.
+const MigrationLockTable = "b2b_migration_lock"
+
+// lockMigrationRow takes the cluster-wide lock: the one row of
+// MigrationLockTable, inserted within wait. A row older than twice
+// migrateLockWait was left by a migrator that died, and is taken over.
+func lockMigrationRow(ctx context.Context, conn *sql.Conn, wait time.Duration) (unlock func(), err error) {
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+MigrationLockTable+
+		" (id TINYINT NOT NULL PRIMARY KEY, holder VARCHAR(100) NOT NULL, taken_at DATETIME(3) NOT NULL) ENGINE=InnoDB"); err != nil {
+		return nil, fmt.Errorf("db: migrate: create %s: %w", MigrationLockTable, err)
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // never fails, see crypto/rand.Read
+	holder := hex.EncodeToString(b)
+	deadline := time.Now().Add(wait)
+	for {
+		_, err := conn.ExecContext(ctx, "INSERT INTO "+MigrationLockTable+" (id, holder, taken_at) VALUES (1, ?, UTC_TIMESTAMP(3))", holder)
+		if err == nil {
+			break
+		}
+		// Taken (by this server's or another node's migrator), or lost to
+		// a concurrent insert on another node.
+		if !IsUniqueViolation(err) && !isRetryable(err) {
+			return nil, fmt.Errorf("db: migrate: take lock: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, "DELETE FROM "+MigrationLockTable+" WHERE id = 1 AND taken_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND",
+			int(2*migrateLockWait.Seconds())); err != nil && !isRetryable(err) {
+			return nil, fmt.Errorf("db: migrate: take lock: %w", err)
+		}
+		if time.Now().After(deadline) {
+			return nil, ErrMigrationLocked
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), "DELETE FROM "+MigrationLockTable+" WHERE id = 1 AND holder = ?", holder)
 	}, nil
 }
 

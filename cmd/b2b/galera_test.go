@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,7 +41,31 @@ func TestGaleraCluster(t *testing.T) {
 	if _, err := g.Open(0, "").Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
 		t.Fatal(err)
 	}
-	runB2B(t, bin, node(0), "migrate")
+	// Two migrators at once, on two nodes: GET_LOCK is node-local, the
+	// lock row is not. One applies every file, the other none.
+	outs := make([]string, 2)
+	var mwg sync.WaitGroup
+	for i := range outs {
+		mwg.Go(func() {
+			cmd := exec.Command(bin, "migrate")
+			cmd.Env = node(i)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Errorf("migrate on node %d: %v\n%s", i+1, err, out)
+			}
+			outs[i] = string(out)
+		})
+	}
+	mwg.Wait()
+	appliedBy := 0
+	for _, out := range outs {
+		if strings.Contains(out, "_init.sql") {
+			appliedBy++
+		}
+	}
+	if appliedBy != 1 {
+		t.Fatalf("the migrations were applied by %d migrators:\n%s\n%s", appliedBy, outs[0], outs[1])
+	}
 	runB2B(t, bin, node(0), "seed")
 	var procs []*servetest.Process
 	for i := range g.Nodes() {
