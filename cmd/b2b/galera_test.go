@@ -18,8 +18,9 @@ import (
 // `b2b serve` per node, as an operator would run replicas over a
 // multi-primary cluster: 64 buyers for 10 units, one key raced across
 // nodes, confirm racing cancel, no 5xx and exact stock on every node; then
-// a node cut off mid-stream: 503s only from it, its /health down until it
-// rejoins, and every refused order retried under its key placed once.
+// a node cut off mid-stream, and one killed and restarted: 503s only from
+// it, its /health down until it is back, and every refused order retried
+// under its key placed once.
 // Slow (a cluster's start-up); CI runs it in a step of its own with
 // B2B_GALERA=1.
 func TestGaleraCluster(t *testing.T) {
@@ -178,100 +179,111 @@ func TestGaleraCluster(t *testing.T) {
 	})
 
 	t.Run("a node cut off mid-stream", func(t *testing.T) {
-		pid := product("GAL-ISO", 1000000)
-		type sent struct {
-			node   int
-			key    string
-			status int
-		}
-		var mu sync.Mutex
-		var log []sent
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for n := range procs {
-			wg.Go(func() {
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					key := fmt.Sprintf("iso-%d-%d", n, i)
-					a := stormCall("POST", at(n, "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":`+pid+`,"qty":1}],"idempotency_key":"`+key+`"}`, token)
-					mu.Lock()
-					log = append(log, sent{n, key, a.status})
-					mu.Unlock()
-					time.Sleep(5 * time.Millisecond)
-				}
-			})
-		}
-		health := func(n int) int {
-			s, _ := call(t, "GET", procs[n].URL("orders", "/health"), "", nil)
-			return s
-		}
-		time.Sleep(500 * time.Millisecond)
-		g.Isolate(2, true)
-		deadline := time.Now().Add(30 * time.Second)
-		for health(2) != http.StatusServiceUnavailable {
-			if time.Now().After(deadline) {
-				t.Fatal("the cut-off node's /health still answers 200")
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		time.Sleep(time.Second) // its clients meet the refusals
-		g.Isolate(2, false)
-		deadline = time.Now().Add(60 * time.Second)
-		for g.Status(2, "wsrep_local_state_comment") != "Synced" || health(2) != http.StatusOK {
-			if time.Now().After(deadline) {
-				t.Fatalf("the node did not rejoin: %s", g.Status(2, "wsrep_local_state_comment"))
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		time.Sleep(300 * time.Millisecond)
-		close(stop)
-		wg.Wait()
-
-		refused := 0
-		for _, s := range log {
-			switch {
-			case s.status == http.StatusCreated:
-			case s.status == http.StatusServiceUnavailable && s.node == 2:
-				refused++
-			case s.status == http.StatusConflict || s.status == 0:
-				// a retryable conflict, or no answer: retried below
-			default:
-				t.Errorf("node %d, %s: %d", s.node+1, s.key, s.status)
-			}
-		}
-		if refused == 0 {
-			t.Error("the cut-off node refused nothing: it was not cut off")
-		}
-		// A client retries what was not answered 201, on a healthy node,
-		// with the same key: nothing is doubled.
-		for _, s := range log {
-			if s.status != http.StatusCreated {
-				a := stormCall("POST", at(0, "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":`+pid+`,"qty":1}],"idempotency_key":"`+s.key+`"}`, token)
-				if a.status != http.StatusCreated {
-					t.Errorf("retry of %s: %d %s", s.key, a.status, a.body)
-				}
-			}
-		}
-		// Every key names one order, the same on every node, and the
-		// product's stock is what those orders took, on every node.
-		var keys, orders int
-		for n := range g.Nodes() {
-			db := g.Open(n, name)
-			if err := db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT target_id) FROM idempotency_keys WHERE key_value LIKE 'iso-%'`).Scan(&keys, &orders); err != nil {
-				t.Fatal(err)
-			}
-			if keys != len(log) || orders != len(log) {
-				t.Errorf("node %d: %d keys naming %d orders, want %d each", n+1, keys, orders, len(log))
-			}
-			var stock int
-			if err := db.QueryRow(`SELECT stock FROM products WHERE id = ?`, pid).Scan(&stock); err != nil || stock != 1000000-len(log) {
-				t.Errorf("node %d: stock %d, want %d (%v)", n+1, stock, 1000000-len(log), err)
-			}
-		}
-		t.Logf("%d orders, %d refused by the cut-off node and retried", len(log), refused)
+		faultMidStream(t, g, procs, token, at, product("GAL-ISO", 1000000), name,
+			func() { g.Isolate(2, true) }, func() { g.Isolate(2, false) })
 	})
+	t.Run("a node killed mid-stream", func(t *testing.T) {
+		faultMidStream(t, g, procs, token, at, product("GAL-KILL", 1000000), name,
+			func() { g.Kill(2) }, func() { g.Restart(2) })
+	})
+}
+
+// faultMidStream streams orders, each under its own key, to every node's
+// process while fault hits node 3 and recover brings it back. Node 3's
+// clients may get 503s only (or no answer); the others 201s (or a
+// retryable 409); afterwards every order not answered 201 is retried under
+// its key on node 1 and placed once, and every node holds the same keys
+// and stock.
+func faultMidStream(t *testing.T, g *servetest.Galera, procs []*servetest.Process, token string, at func(int, string) string, pid, name string, fault, recover func()) {
+	t.Helper()
+	type sent struct {
+		node   int
+		key    string
+		status int
+	}
+	var mu sync.Mutex
+	var log []sent
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	prefix := "f-" + pid + "-"
+	for n := range procs {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				key := fmt.Sprintf("%s%d-%d", prefix, n, i)
+				a := stormCall("POST", at(n, "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":`+pid+`,"qty":1}],"idempotency_key":"`+key+`"}`, token)
+				mu.Lock()
+				log = append(log, sent{n, key, a.status})
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+	health := func(n int) int {
+		s, _ := call(t, "GET", procs[n].URL("orders", "/health"), "", nil)
+		return s
+	}
+	time.Sleep(500 * time.Millisecond)
+	fault()
+	deadline := time.Now().Add(30 * time.Second)
+	for health(2) != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("the lost node's /health still answers 200")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // its clients meet the refusals
+	recover()
+	deadline = time.Now().Add(90 * time.Second)
+	for health(2) != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("the node came back, its process did not")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+
+	refused := 0
+	for _, s := range log {
+		switch {
+		case s.status == http.StatusCreated:
+		case s.status == http.StatusServiceUnavailable && s.node == 2:
+			refused++
+		case s.status == http.StatusConflict || s.status == 0:
+			// a retryable conflict, or no answer: retried below
+		default:
+			t.Errorf("node %d, %s: %d", s.node+1, s.key, s.status)
+		}
+	}
+	if refused == 0 {
+		t.Error("the lost node refused nothing")
+	}
+	for _, s := range log {
+		if s.status != http.StatusCreated {
+			a := stormCall("POST", at(0, "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":`+pid+`,"qty":1}],"idempotency_key":"`+s.key+`"}`, token)
+			if a.status != http.StatusCreated {
+				t.Errorf("retry of %s: %d %s", s.key, a.status, a.body)
+			}
+		}
+	}
+	for n := range g.Nodes() {
+		db := g.Open(n, name)
+		var keys, orders, stock int
+		if err := db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT target_id) FROM idempotency_keys WHERE key_value LIKE ?`, prefix+"%").Scan(&keys, &orders); err != nil {
+			t.Fatal(err)
+		}
+		if keys != len(log) || orders != len(log) {
+			t.Errorf("node %d: %d keys naming %d orders, want %d each", n+1, keys, orders, len(log))
+		}
+		if err := db.QueryRow(`SELECT stock FROM products WHERE id = ?`, pid).Scan(&stock); err != nil || stock != 1000000-len(log) {
+			t.Errorf("node %d: stock %d, want %d (%v)", n+1, stock, 1000000-len(log), err)
+		}
+	}
+	t.Logf("%d orders, %d refused by the lost node and retried", len(log), refused)
 }

@@ -237,3 +237,24 @@ func (g *Galera) Status(i int, name string) string {
 	}
 	return f[1]
 }
+
+// Kill kills node i with SIGKILL, as a crash would.
+func (g *Galera) Kill(i int) {
+	node := g.nodes[i]
+	if node.cmd != nil && node.cmd.Process != nil {
+		_ = node.cmd.Process.Kill()
+		_ = node.cmd.Wait()
+	}
+}
+
+// Restart starts a killed node i again; it rejoins the cluster by state
+// transfer and is Synced when Restart returns.
+func (g *Galera) Restart(i int) {
+	g.t.Helper()
+	var cluster []string
+	for _, n := range g.nodes {
+		cluster = append(cluster, "127.0.0.1:"+strconv.Itoa(n.gcomm))
+	}
+	g.start(g.nodes[i], strings.Join(cluster, ","), false)
+	g.waitSynced(g.nodes[i])
+}
