@@ -41,26 +41,7 @@ func newMetrics(d *db.DB, lag func(context.Context) (int, time.Time, error)) *me
 	}
 	extra := []prometheus.Collector{m.published, m.relayErrors, m.dropped}
 	if lag != nil {
-		// Read at each scrape, bounded: one indexed count and one row.
-		read := func() (int, time.Time) {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			n, oldest, err := lag(ctx)
-			if err != nil {
-				return -1, time.Time{}
-			}
-			return n, oldest
-		}
-		extra = append(extra,
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "b2b_outbox_unpublished", Help: "Committed order events not yet published (-1: the store did not answer)."},
-				func() float64 { n, _ := read(); return float64(n) }),
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "b2b_outbox_lag_seconds", Help: "Age of the oldest unpublished order event; 0 when none waits."},
-				func() float64 {
-					if _, oldest := read(); !oldest.IsZero() {
-						return time.Since(oldest).Seconds()
-					}
-					return 0
-				}))
+		extra = append(extra, outboxCollector{lag: lag})
 	}
 	m.Metrics = web.NewMetrics(append(extra,
 		m.orders.created, m.orders.confirmed, m.orders.canceled, m.orders.rejected, m.orders.replayed,
@@ -70,6 +51,38 @@ func newMetrics(d *db.DB, lag func(context.Context) (int, time.Time, error)) *me
 		buildInfo(),
 	)...)
 	return m
+}
+
+// outboxCollector reports the outbox's backlog at each scrape, from one
+// read of it: b2b_outbox_unpublished (-1 when the store did not answer)
+// and b2b_outbox_lag_seconds, the age of the oldest (0 when none waits).
+type outboxCollector struct {
+	lag func(context.Context) (int, time.Time, error)
+}
+
+var (
+	outboxUnpublished = prometheus.NewDesc("b2b_outbox_unpublished", "Committed order events not yet published (-1: the store did not answer).", nil, nil)
+	outboxLag         = prometheus.NewDesc("b2b_outbox_lag_seconds", "Age of the oldest unpublished order event; 0 when none waits.", nil, nil)
+)
+
+func (outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxUnpublished
+	ch <- outboxLag
+}
+
+func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, oldest, err := c.lag(ctx)
+	age := 0.0
+	switch {
+	case err != nil:
+		n = -1
+	case !oldest.IsZero():
+		age = time.Since(oldest).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(outboxUnpublished, prometheus.GaugeValue, float64(n))
+	ch <- prometheus.MustNewConstMetric(outboxLag, prometheus.GaugeValue, age)
 }
 
 func counter(name, help string) prometheus.Counter {

@@ -109,7 +109,7 @@ func (j *JetStream) Publish(ctx context.Context, evs []orders.Event) (int, error
 // Bus hands events to the process's subscribers (the graph's
 // subscriptions). A subscriber that does not keep up loses events rather
 // than slowing anyone: each has a buffer of its own, and an event that
-// does not fit is dropped for that subscriber and counted.
+// does not fit is dropped for that subscriber (and told to OnDrop).
 type Bus struct {
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
@@ -120,16 +120,8 @@ type Bus struct {
 // Subscription is one subscriber of a Bus.
 type Subscription struct {
 	// C delivers the events, in order.
-	C       chan orders.Event
-	bus     *Bus
-	dropped int
-}
-
-// Dropped is how many events did not fit in the subscription's buffer.
-func (s *Subscription) Dropped() int {
-	s.bus.mu.Lock()
-	defer s.bus.mu.Unlock()
-	return s.dropped
+	C   chan orders.Event
+	bus *Bus
 }
 
 // Close ends the subscription; C is closed.
@@ -163,7 +155,6 @@ func (b *Bus) Deliver(evs []orders.Event) {
 			select {
 			case s.C <- ev:
 			default:
-				s.dropped++
 				if b.OnDrop != nil {
 					b.OnDrop()
 				}
@@ -173,10 +164,10 @@ func (b *Bus) Deliver(evs []orders.Event) {
 }
 
 // Relay runs the outbox relay until ctx ends: it hands the committed
-// events, in order, to js (when not nil) and then to bus, every interval or
-// when Nudge is called, in batches of batch. A failed publish is retried
-// at the next turn; nothing is lost, and what was published twice carries
-// the same id.
+// events, in order, to JetStream (with NATS) or else to Bus, every
+// Interval or when Nudge is called, in batches of Batch. A failed publish
+// is retried at the next turn; nothing is lost, and what was published
+// twice carries the same id.
 type Relay struct {
 	Orders *orders.Service
 	// NATS connects to JetStream (Connect with the operator's URL); nil

@@ -73,9 +73,9 @@ func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, was Stat
 		return errRetry
 	}
 	// The change's event, in the change's transaction (the outbox).
-	typ, at := EventConfirmed, o.ConfirmedAt
+	at := o.ConfirmedAt
 	if o.Status == StatusCanceled {
-		typ, at = EventCanceled, o.CanceledAt
+		at = o.CanceledAt
 	}
-	return writeEvents(ctx, tx, *o, *at, was, typ)
+	return writeEvents(ctx, tx, *o, *at, was, o.Status)
 }

@@ -134,6 +134,11 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 	if err := s.insertOrder(ctx, tx, &o); err != nil {
 		return Order{}, err
 	}
+	// After the insert, which checks the customer: an unknown customer is
+	// reported first. The sum cannot overflow: at most 100 × (2³¹−1) × 10⁶.
+	if o.TotalCents > MaxTotalCents {
+		return Order{}, services.InvalidField("items", "Order total must be at most 2147483647 cents")
+	}
 	if err := s.takeStock(ctx, tx, req, byID); err != nil {
 		return Order{}, err
 	}
@@ -142,11 +147,11 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 	}
 	// Its events, in its transaction (the outbox): created, and confirmed
 	// for an order placed confirmed.
-	events := []string{EventCreated}
+	changes := []Status{StatusCreated}
 	if status == StatusConfirmed {
-		events = append(events, EventConfirmed)
+		changes = append(changes, StatusConfirmed)
 	}
-	if err := writeEvents(ctx, tx, o, now, "", events...); err != nil {
+	if err := writeEvents(ctx, tx, o, now, "", changes...); err != nil {
 		return Order{}, err
 	}
 	return o, nil
@@ -155,7 +160,7 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 // orderedProducts reads the products of req's lines by id.
 // Errors: NotFound naming the ids no product has, in the order requested
 // (after "Customer not found or inactive" when the customer is unknown
-// too); Invalid when the order's total would pass MaxTotalCents.
+// too).
 func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequest) (map[int]*ent.Product, error) {
 	ids := make([]int, len(req.lines))
 	for i, l := range req.lines {
@@ -188,13 +193,6 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 			}
 		}
 		return nil, services.NotFoundf("Products not found: %s", strings.Join(missing, ", "))
-	}
-	var total int64
-	for _, l := range req.lines {
-		total += byID[l.ProductID].PriceCents * l.Qty // at most 100 × (2³¹−1) × 10⁶: no overflow
-	}
-	if total > MaxTotalCents {
-		return nil, services.InvalidField("items", "Order total must be at most 2147483647 cents")
 	}
 	return byID, nil
 }

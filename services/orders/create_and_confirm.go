@@ -83,7 +83,7 @@ func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, s
 		}
 		if !authorized {
 			if err := s.authorizeOrder(ctx, req.customerID); err != nil {
-				return s.replayInstead(ctx, ref, use, attempts, err)
+				return s.replayInstead(ctx, ref, use, err)
 			}
 			authorized = true
 		}
@@ -99,9 +99,9 @@ func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, s
 			out = o
 			return nil
 		})
-		return s.replayInstead(ctx, ref, use, attempts, err)
+		return s.replayInstead(ctx, ref, use, err)
 	}
-	err = storeerr.Classify(s.db.Retry(ctx, attempt), "create and confirm")
+	err = storeerr.Classify(s.db.Retry(ctx, attempt), op)
 	if replayed {
 		s.report(effect{replayed: true}, err)
 	} else {
@@ -113,13 +113,14 @@ func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, s
 	return out, nil
 }
 
-// replayInstead turns err, a refusal of an attempt that did not read the
-// key (the first), into a request for another attempt when the key is
-// live after all: a replay answers with its order whatever the customer or
-// the stock are now, and a duplicate that lost the stock race to its own
-// first attempt gets that attempt's order.
-func (s *Service) replayInstead(ctx context.Context, ref keyRef, use keyUse, attempt int, err error) error {
-	if err == nil || attempt > 1 {
+// replayInstead turns err, a refusal of an attempt, into a request for
+// another attempt when the key is live after all (the first attempt did
+// not read it; a later one may have read it before a duplicate
+// committed): a replay answers with its order whatever the customer or the
+// stock are now, and a duplicate that lost the stock race to its own first
+// attempt gets that attempt's order.
+func (s *Service) replayInstead(ctx context.Context, ref keyRef, use keyUse, err error) error {
+	if err == nil {
 		return err
 	}
 	switch services.KindOf(err) {

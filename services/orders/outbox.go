@@ -115,15 +115,18 @@ func newEventID(at time.Time) string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// writeEvents writes, in tx, one outbox row for each change of o: types
-// are the changes in the order they happened (createAndConfirm is created
-// then confirmed), was the status before the first. One statement, however
+// eventTypes names the event of each change, by the status it reaches.
+var eventTypes = map[Status]string{StatusCreated: EventCreated, StatusConfirmed: EventConfirmed, StatusCanceled: EventCanceled}
+
+// writeEvents writes, in tx, one outbox row for each change of o: changes
+// are the statuses it reached, in order (createAndConfirm is created then
+// confirmed), was the status before the first. One statement, however
 // many rows.
-func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Status, types ...string) error {
+func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Status, changes ...Status) error {
 	order := o.View()
-	rows := make([]*ent.OrderEventCreate, len(types))
-	for i, typ := range types {
-		status := map[string]Status{EventCreated: StatusCreated, EventConfirmed: StatusConfirmed, EventCanceled: StatusCanceled}[typ]
+	rows := make([]*ent.OrderEventCreate, len(changes))
+	for i, status := range changes {
+		typ := eventTypes[status]
 		body := EventBody{ID: newEventID(at), Type: typ, OrderID: o.ID, Seq: eventSeq(status, was), OccurredAt: restTime(at), Order: order}
 		if o.ConfirmedAt != nil {
 			body.ConfirmedAt = restTime(*o.ConfirmedAt)
