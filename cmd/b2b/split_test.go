@@ -76,7 +76,7 @@ func mysqlEnv(t *testing.T, server *mysql.Config, name string, extra ...string) 
 
 // runB2B runs a one-shot b2b command and returns its stdout; a non-zero
 // exit fails the test.
-func runB2B(t *testing.T, bin string, env []string, args ...string) string {
+func runB2B(t testing.TB, bin string, env []string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env

@@ -43,6 +43,20 @@ type galeraNode struct {
 // mariadbd is missing (.ci/run installs them).
 func StartGalera(t testing.TB, n int) *Galera {
 	t.Helper()
+	return startNodes(t, n, true)
+}
+
+// StartServer starts one MariaDB server without wsrep, with the settings
+// of a Galera node (the same defaults file, binlog format and
+// auto-increment lock mode): the single server a cluster is compared
+// with. Config, Open and Stop work as for a cluster of one node.
+func StartServer(t testing.TB) *Galera {
+	t.Helper()
+	return startNodes(t, 1, false)
+}
+
+func startNodes(t testing.TB, n int, wsrep bool) *Galera {
+	t.Helper()
 	for _, f := range []string{galeraProvider, "/usr/sbin/mariadbd", "/usr/bin/wsrep_sst_rsync"} {
 		if _, err := os.Stat(f); err != nil {
 			t.Skipf("%s is missing: the Galera tests need Debian's galera-4, mariadb-server and rsync (.ci/run installs them)", f)
@@ -69,12 +83,17 @@ func StartGalera(t testing.TB, n int) *Galera {
 	t.Cleanup(g.Stop)
 	for i, node := range g.nodes {
 		g.install(node)
-		var bootstrap []string
-		if i == 0 {
-			bootstrap = []string{"--wsrep-new-cluster"}
+		switch {
+		case !wsrep:
+			g.start(node, "")
+			g.waitReady(node)
+		case i == 0:
+			g.start(node, strings.Join(cluster, ","), "--wsrep-new-cluster")
+			g.waitSynced(node)
+		default:
+			g.start(node, strings.Join(cluster, ","))
+			g.waitSynced(node)
 		}
-		g.start(node, strings.Join(cluster, ","), bootstrap...)
-		g.waitSynced(node)
 		if i == 0 {
 			g.grantRoot(node)
 		}
@@ -122,22 +141,26 @@ func (g *Galera) install(node *galeraNode) {
 	g.run("mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir="+filepath.Join(node.dir, "data"))
 }
 
-// args are mariadbd's flags for node in cluster, then extra.
+// args are mariadbd's flags for node in cluster (none: a server of its
+// own, without wsrep), then extra.
 func (node *galeraNode) args(cluster string, extra ...string) []string {
-	return append([]string{
+	args := []string{
 		"--defaults-file=" + filepath.Join(node.dir, "my.cnf"),
 		"--user=mysql", "--datadir=" + filepath.Join(node.dir, "data"),
 		"--port=" + strconv.Itoa(node.port), "--bind-address=127.0.0.1",
 		"--socket=" + filepath.Join(node.dir, "sock"), "--pid-file=" + filepath.Join(node.dir, "pid"),
 		"--log-error=" + filepath.Join(node.dir, "mariadbd.err"),
 		"--binlog-format=ROW", "--innodb-autoinc-lock-mode=2",
-		"--wsrep-on=ON", "--wsrep-provider=" + galeraProvider,
-		"--wsrep-cluster-address=gcomm://" + cluster,
-		"--wsrep-node-address=127.0.0.1:" + strconv.Itoa(node.gcomm),
-		fmt.Sprintf("--wsrep-provider-options=base_port=%d;gmcast.listen_addr=tcp://127.0.0.1:%d;ist.recv_addr=127.0.0.1:%d",
-			node.gcomm, node.gcomm, node.ist),
-		"--wsrep-sst-method=rsync", "--wsrep-sst-receive-address=127.0.0.1:" + strconv.Itoa(node.sst),
-	}, extra...)
+	}
+	if cluster != "" {
+		args = append(args, "--wsrep-on=ON", "--wsrep-provider="+galeraProvider,
+			"--wsrep-cluster-address=gcomm://"+cluster,
+			"--wsrep-node-address=127.0.0.1:"+strconv.Itoa(node.gcomm),
+			fmt.Sprintf("--wsrep-provider-options=base_port=%d;gmcast.listen_addr=tcp://127.0.0.1:%d;ist.recv_addr=127.0.0.1:%d",
+				node.gcomm, node.gcomm, node.ist),
+			"--wsrep-sst-method=rsync", "--wsrep-sst-receive-address=127.0.0.1:"+strconv.Itoa(node.sst))
+	}
+	return append(args, extra...)
 }
 
 func (g *Galera) start(node *galeraNode, cluster string, extra ...string) {
@@ -151,17 +174,27 @@ func (g *Galera) start(node *galeraNode, cluster string, extra ...string) {
 // waitSynced waits until the node has joined and is Synced.
 func (g *Galera) waitSynced(node *galeraNode) {
 	g.t.Helper()
+	g.wait(node, "SHOW STATUS LIKE 'wsrep_local_state_comment'", "Synced")
+}
+
+// waitReady waits until a server of its own answers.
+func (g *Galera) waitReady(node *galeraNode) {
+	g.t.Helper()
+	g.wait(node, "SELECT 'ready'", "ready")
+}
+
+func (g *Galera) wait(node *galeraNode, query, want string) {
+	g.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
-		out, err := exec.Command("mariadb", "--protocol=socket", "--socket="+filepath.Join(node.dir, "sock"), "-uroot", "-N", "-e",
-			"SHOW STATUS LIKE 'wsrep_local_state_comment'").Output()
-		if err == nil && strings.Contains(string(out), "Synced") {
+		out, err := exec.Command("mariadb", "--protocol=socket", "--socket="+filepath.Join(node.dir, "sock"), "-uroot", "-N", "-e", query).Output()
+		if err == nil && strings.Contains(string(out), want) {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	log, _ := os.ReadFile(filepath.Join(node.dir, "mariadbd.err"))
-	g.t.Fatalf("Galera node on port %d did not reach Synced within 2 minutes; its log:\n%s", node.port, tail(string(log), 40))
+	g.t.Fatalf("MariaDB on port %d did not answer %q within 2 minutes; its log:\n%s", node.port, want, tail(string(log), 40))
 }
 
 // grantRoot lets root in over TCP with GaleraPassword and drops the
