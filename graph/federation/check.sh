@@ -14,7 +14,12 @@
 #     more, to Hive Gateway (the version compose pins, with
 #     deploy/gateway.config.mjs) and Apollo Gateway, compared on status,
 #     data and error codes with their paths;
-#  5. runs graphql-http's GraphQL-over-HTTP audit and graphql-js's
+#  5. subscribes to orderEvents through Hive Gateway (as compose runs it)
+#     over SSE and WebSocket as a customer, changes orders of that customer
+#     and another, and requires exactly the customer's events, in order,
+#     equal to the combined graph's, and the refusals the combined graph
+#     gives (TestGatewaySubscriptions);
+#  6. runs graphql-http's GraphQL-over-HTTP audit and graphql-js's
 #     buildClientSchema against the three graphs of a real `b2b serve`
 #     (TestHTTPConformance, audit.mjs).
 # Needs node and npm (Node 20); npm ci needs only the registry.
@@ -47,6 +52,9 @@ section "federation: gateway equality"
 
 section "federation: the gateway suite (Hive Gateway and Apollo Gateway against the combined graph)"
 (cd "$root" && B2B_GATEWAY_CHECK=1 go test -count=1 -v -run '^TestGatewaySuite$' ./graph/)
+
+section "federation: subscriptions through Hive Gateway (SSE and WebSocket)"
+(cd "$root" && B2B_GATEWAY_CHECK=1 go test -count=1 -v -run '^TestGatewaySubscriptions$' ./graph/)
 
 section "GraphQL over HTTP: graphql-http audit and client schemas"
 (cd "$root" && B2B_AUDIT_CHECK=1 go test -count=1 -v -run '^TestHTTPConformance$' ./graph/)
