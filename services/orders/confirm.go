@@ -6,6 +6,7 @@ import (
 
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
 // ConfirmOrder confirms an order under an idempotency key. The key is
@@ -30,13 +31,26 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 	}
 	use := newKeyUse(opConfirm, id, fmt.Sprint(id))
 	ref := keyOf(p, key)
+	// As in placeUnderKey, a new key costs no read: the first attempt
+	// inserts it at once, and a key that exists already (a replay, a
+	// concurrent duplicate, an expired key) fails that insert on the
+	// unique index, so the next attempt reads it first.
+	legacy, err := s.legacyKeysLive(ctx)
+	if err != nil {
+		return Order{}, storeerr.Classify(err, "confirm order")
+	}
 	var out Order
 	var done effect
+	attempts := 0
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
 		done = effect{}
-		k, err := s.lookupKey(ctx, tx.Client(), ref, use)
-		if err != nil {
-			return err
+		attempts++
+		var k storedKey
+		if attempts > 1 || legacy {
+			var err error
+			if k, err = s.lookupKey(ctx, tx.Client(), ref, use); err != nil {
+				return err
+			}
 		}
 		if k.live {
 			done.replayed = true

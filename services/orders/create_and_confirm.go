@@ -66,11 +66,17 @@ func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, s
 	// guards another request). A replay must not depend on the customer or
 	// the stock of now, so a first attempt refused for either looks the
 	// key up before it answers. The directory, when it is asked (a remote
-	// call), is asked once, before any transaction that places.
+	// call), is asked once, before any transaction that places. While keys
+	// from before scopes may live, every attempt looks the key up: their
+	// scope is not the caller's, so no unique index would find them.
+	legacy, err := s.legacyKeysLive(ctx)
+	if err != nil {
+		return Order{}, storeerr.Classify(err, op)
+	}
 	attempt := func() error {
 		attempts++
 		var k storedKey
-		if attempts > 1 {
+		if attempts > 1 || legacy {
 			var err error
 			if k, err = s.lookupKey(ctx, s.db.Client, ref, use); err != nil {
 				return err

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/b2b-orders/platform/ent"
@@ -99,9 +101,15 @@ func (s *Service) lookupKey(ctx context.Context, c *ent.Client, ref keyRef, use 
 		Where(idempotencykey.Scope(ref.scope), idempotencykey.KeyValue(ref.value)).
 		Only(ctx)
 	if ent.IsNotFound(err) && ref.scope != "" {
-		k, err = c.IdempotencyKey.Query().
-			Where(idempotencykey.Scope(""), idempotencykey.KeyValue(ref.value)).
-			Only(ctx)
+		live, lerr := s.legacyKeysLive(ctx)
+		if lerr != nil {
+			return storedKey{}, lerr
+		}
+		if live {
+			k, err = c.IdempotencyKey.Query().
+				Where(idempotencykey.Scope(""), idempotencykey.KeyValue(ref.value)).
+				Only(ctx)
+		}
 	}
 	if ent.IsNotFound(err) {
 		return storedKey{}, nil
@@ -224,4 +232,38 @@ func (r orderRequest) String() string {
 		fmt.Fprintf(&b, ";%d*%d", l.ProductID, l.Qty)
 	}
 	return b.String()
+}
+
+// legacyKeys remembers until when keys from before keys had scopes (scope
+// "", which the scope migration left) may live. Nothing writes such keys
+// any more, so the latest expiry among them, read once, holds for the
+// process's life: once it has passed, a new key needs no lookup at all
+// (its insert's unique index finds a duplicate in its own scope), and a
+// lookup never asks for scope "" again.
+type legacyKeys struct {
+	mu    sync.Mutex
+	read  bool
+	until time.Time
+}
+
+// legacyKeysLive reports whether a key from before scopes may still live.
+// Errors: those of the store (a failed read is tried again next time).
+func (s *Service) legacyKeysLive(ctx context.Context) (bool, error) {
+	s.legacy.mu.Lock()
+	defer s.legacy.mu.Unlock()
+	if !s.legacy.read {
+		k, err := s.db.Client.IdempotencyKey.Query().
+			Where(idempotencykey.Scope("")).
+			Order(ent.Desc(idempotencykey.FieldExpiresAt)).
+			First(ctx)
+		switch {
+		case ent.IsNotFound(err):
+		case err != nil:
+			return false, err
+		default:
+			s.legacy.until = k.ExpiresAt
+		}
+		s.legacy.read = true
+	}
+	return s.stamp().Before(s.legacy.until), nil
 }

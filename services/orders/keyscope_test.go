@@ -76,3 +76,36 @@ func TestCreateOrderUnderKey(t *testing.T) {
 		t.Fatalf("the key of a create, for create-and-confirm: %v", err)
 	}
 }
+
+// A create-and-confirm key written before the scope migration (the
+// migration leaves such keys in scope "") still replays for the
+// orchestrator: a process started after the migration looks the key up
+// before it places, while any such key may live, rather than trusting its
+// scoped insert to find the duplicate.
+func TestCreateAndConfirmKeyFromBeforeScopesReplays(t *testing.T) {
+	f := newFixture(t)
+	c := f.customer(t, "m@m.com")
+	p := f.product(t, "M", 100, 10)
+	in := orders.CreateAndConfirmInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 2}}, IdempotencyKey: "pre-scope"}
+	first, err := f.orders.CreateAndConfirm(f.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.SQL.ExecContext(t.Context(), `UPDATE idempotency_keys SET scope = ''`); err != nil {
+		t.Fatalf("moving the key to scope \"\": %v", err)
+	}
+	restarted := orders.New(f.db, f.customers, orders.Config{Now: f.clock.Now})
+	again, err := restarted.CreateAndConfirm(f.ctx, in)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("replay: %+v, %v; want order %d", again, err, first.ID)
+	}
+	if s := f.stock(t, p); s != 8 {
+		t.Fatalf("stock %d, want 8: one order", s)
+	}
+	// Once the key has expired, nothing from before scopes lives, and a
+	// new key costs no lookup; the same value places a new order.
+	f.clock.Advance(25 * time.Hour)
+	if next, err := restarted.CreateAndConfirm(f.ctx, in); err != nil || next.ID == first.ID {
+		t.Fatalf("after expiry: %+v, %v; want a new order", next, err)
+	}
+}

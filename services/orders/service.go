@@ -62,6 +62,7 @@ type Service struct {
 	// relayMu takes RelayEvents' turns on SQLite, whose rows cannot be
 	// locked one by one.
 	relayMu sync.Mutex
+	legacy  legacyKeys
 }
 
 // New returns a Service over store that checks customers with dir.

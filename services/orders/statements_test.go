@@ -42,7 +42,7 @@ func (l *statementLog) take() []string {
 // (BEGIN, the products, the order with its customer check, the stock of
 // every line in one update, the items, its two events in one insert, the
 // key, COMMIT), the benchmark's raw-SQL ceiling and the outbox's row; a
-// REST order 7 (no key). The debug driver
+// REST order 7 (no key), its confirm under a new key 6. The debug driver
 // logs through the standard logger, so the test is not parallel.
 func TestWritePathStatements(t *testing.T) {
 	var stmts statementLog
@@ -57,6 +57,10 @@ func TestWritePathStatements(t *testing.T) {
 	debug := &db.DB{Client: f.db.Client.Debug(), SQL: f.db.SQL, Dialect: f.db.Dialect}
 	svc := orders.New(debug, f.customers, orders.Config{Now: f.clock.Now, LiveCustomerInInsert: true})
 	lines := []orders.Line{{ProductID: p3, Qty: 1}, {ProductID: p1, Qty: 2}, {ProductID: p2, Qty: 1}}
+	// The service reads once whether keys from before scopes live.
+	if _, err := svc.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: c, Lines: lines, IdempotencyKey: "stmt-warm"}); err != nil {
+		t.Fatal(err)
+	}
 	stmts.take()
 
 	for i := range 3 {
@@ -67,11 +71,26 @@ func TestWritePathStatements(t *testing.T) {
 			t.Fatalf("create and confirm: %d statements, want 8:\n%s", len(got), strings.Join(got, "\n"))
 		}
 	}
-	if _, err := svc.CreateOrder(f.ctx, c, lines); err != nil {
+	created, err := svc.CreateOrder(f.ctx, c, lines)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := stmts.take(); len(got) != 7 {
 		t.Fatalf("create: %d statements, want 7:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	// A confirm under a new key: BEGIN, the key, the order with its items,
+	// its status, its event, COMMIT.
+	if _, err := svc.ConfirmOrder(f.ctx, created.ID, "stmt-confirm"); err != nil {
+		t.Fatal(err)
+	}
+	if got := stmts.take(); len(got) != 6 {
+		t.Fatalf("confirm: %d statements, want 6:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	if o, err := svc.ConfirmOrder(f.ctx, created.ID, "stmt-confirm"); err != nil || o.Status != orders.StatusConfirmed {
+		t.Fatalf("confirm replay: %+v, %v", o, err)
+	}
+	if got := stmts.take(); len(got) > 7 {
+		t.Fatalf("confirm replay: %d statements, want at most 7:\n%s", len(got), strings.Join(got, "\n"))
 	}
 	// A replay costs the first attempt, rolled back at the key's insert,
 	// then the key and the order read: replays are rare, new keys are not.
@@ -83,7 +102,7 @@ func TestWritePathStatements(t *testing.T) {
 	} else {
 		t.Logf("replay: %d statements", len(got))
 	}
-	if f.stock(t, p1) != 100-2*4 {
-		t.Fatalf("stock of %d: %d, want %d", p1, f.stock(t, p1), 100-2*4)
+	if f.stock(t, p1) != 100-2*5 {
+		t.Fatalf("stock of %d: %d, want %d", p1, f.stock(t, p1), 100-2*5)
 	}
 }
