@@ -214,8 +214,18 @@ type Allow struct {
 	Hosts []string
 }
 
-// Empty reports whether nothing is allowed beyond public addresses.
-func (a Allow) Empty() bool { return len(a.Prefixes) == 0 && len(a.Hosts) == 0 }
+// String lists the allow-list as WEBHOOK_ALLOW_HOSTS takes it.
+func (a Allow) String() string {
+	var parts []string
+	for _, p := range a.Prefixes {
+		parts = append(parts, p.String())
+	}
+	parts = append(parts, a.Hosts...)
+	if len(parts) == 0 {
+		return "(public addresses only)"
+	}
+	return strings.Join(parts, ",")
+}
 
 // blocked are the addresses a receiver may not be at unless allowed:
 // loopback, RFC 1918 and unique-local, link-local (cloud metadata lives at
