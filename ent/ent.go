@@ -18,6 +18,9 @@ import (
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
 	"github.com/b2b-orders/platform/ent/product"
+	"github.com/b2b-orders/platform/ent/webhookattempt"
+	"github.com/b2b-orders/platform/ent/webhookdelivery"
+	"github.com/b2b-orders/platform/ent/webhookendpoint"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -78,12 +81,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			customer.Table:       customer.ValidColumn,
-			idempotencykey.Table: idempotencykey.ValidColumn,
-			order.Table:          order.ValidColumn,
-			orderevent.Table:     orderevent.ValidColumn,
-			orderitem.Table:      orderitem.ValidColumn,
-			product.Table:        product.ValidColumn,
+			customer.Table:        customer.ValidColumn,
+			idempotencykey.Table:  idempotencykey.ValidColumn,
+			order.Table:           order.ValidColumn,
+			orderevent.Table:      orderevent.ValidColumn,
+			orderitem.Table:       orderitem.ValidColumn,
+			product.Table:         product.ValidColumn,
+			webhookattempt.Table:  webhookattempt.ValidColumn,
+			webhookdelivery.Table: webhookdelivery.ValidColumn,
+			webhookendpoint.Table: webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -17,6 +17,8 @@ func Complexity() ComplexityRoot {
 	}
 	c.Customer.Orders = func(child int, first *int, _ *string) int { return page(child, first) }
 	c.Order.Items = func(child int) int { return 1 + child*model.ItemsPerOrder }
+	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return page(child, first) }
+	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return page(child, first) }
 	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) }
 	return c
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 const (
@@ -72,6 +73,9 @@ func newEnv(t *testing.T, opt ...envOption) *env {
 	tokens := &auth.Tokens{Secret: []byte(testSecret), Now: func() time.Time { return now }}
 	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: !cfg.authOptional}
 	opts := cfg.opts
+	if opts.Webhooks == nil {
+		opts.Webhooks = webhooks.New(d, webhooks.Config{Now: func() time.Time { return now }})
+	}
 	svc.Wait = opts.Services.Wait
 	opts.Services = svc
 	if opts.Logger == nil {

@@ -106,7 +106,7 @@ func (e entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model.
 func NewHandler(opts server.Options) http.Handler {
 	r := &Resolver{
 		Customers: &customers.Resolver{Service: opts.Services.Customers},
-		Orders:    &orders.Resolver{Service: opts.Services.Orders, Events: opts.Events},
+		Orders:    &orders.Resolver{Service: opts.Services.Orders, Events: opts.Events, Webhooks: opts.Webhooks},
 	}
 	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: r, Complexity: Complexity()}), opts)
 }

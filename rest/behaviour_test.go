@@ -222,7 +222,7 @@ func TestInternalErrorLoggedOnce(t *testing.T) {
 	var logs syncBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: true}
-	h := stack(a, rest.NewOrdersAPI(orders.New(e.db, customers.New(e.db, nil), orders.Config{}), rest.Options{Auth: a, Log: log}))
+	h := stack(a, rest.NewOrdersAPI(orders.New(e.db, customers.New(e.db, nil), orders.Config{}), nil, rest.Options{Auth: a, Log: log}))
 	if err := e.db.Close(); err != nil {
 		t.Fatal(err)
 	}

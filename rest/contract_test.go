@@ -281,6 +281,8 @@ var notJSONCases = []contractCase{
 	{name: "create order as text", req: post(ordersURL, `{"customer_id":1,"items":[{"product_id":1,"qty":1}]}`).with("Content-Type", "text/plain"), status: 415, msg: "Content-Type must be application/json"},
 	{name: "confirm as a form", req: post(ordersURL+"/2/confirm", `idempotency_key=k`).with("Content-Type", "application/x-www-form-urlencoded"), status: 415, msg: "Content-Type must be application/json"},
 	{name: "cancel as text", req: post(ordersURL+"/2/cancel", `x`).with("Content-Type", "text/plain"), status: 415, msg: "Content-Type must be application/json"},
+	{name: "create webhook as a form", req: post(webhooksURL, `url=x`).with("Content-Type", "application/x-www-form-urlencoded"), status: 415, msg: "Content-Type must be application/json"},
+	{name: "update webhook as text", req: patch(webhooksURL+"/1", `{"enabled":true}`).with("Content-Type", "text/plain"), status: 415, msg: "Content-Type must be application/json"},
 }
 
 var routingCases = []contractCase{
@@ -311,6 +313,7 @@ func generatedCases() []contractCase {
 		post(custURL, newCust), get(custURL), get(custURL + "/1"), put(custURL+"/1", `{"name":"X"}`), del(custURL + "/1"),
 		post(products, newProd), get(products), get(products + "/1"), patch(products+"/1", `{"name":"X"}`),
 		post(ordersURL, order1Line), get(ordersURL), get(ordersURL + "/1"), post(ordersURL+"/2/confirm", confirmK1), post(ordersURL+"/2/cancel", ``),
+		webhookRoutes[0], webhookRoutes[1], webhookRoutes[2], webhookRoutes[3], webhookRoutes[4], webhookRoutes[5],
 	} {
 		out = append(out, contractCase{name: "no credentials " + rq.method + " " + rq.path, req: rq.with("Authorization", ""),
 			status: 401, msg: "Authentication required"})
@@ -322,6 +325,7 @@ func generatedCases() []contractCase {
 	for _, rq := range []request{
 		post(custURL, newCust), del(custURL + "/1"), post(products, newProd), patch(products+"/1", `{"name":"X"}`),
 		post(ordersURL, `{"customer_id":2,"items":[{"product_id":1,"qty":1}]}`),
+		webhookRoutes[0], webhookRoutes[1], webhookRoutes[2], webhookRoutes[3], webhookRoutes[4], webhookRoutes[5],
 	} {
 		out = append(out, contractCase{name: "customer token " + rq.method + " " + rq.path, req: rq.with("Authorization", customerTokenOf+"1"),
 			status: 403, msg: "Permission denied"})

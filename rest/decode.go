@@ -122,6 +122,42 @@ func (f *fields) integer(name string, required bool) *int64 {
 	return &n
 }
 
+// boolean reads a true/false field; nil when it is absent (and not required).
+func (f *fields) boolean(name string, required bool) *bool {
+	raw, ok := f.get(name, required)
+	if !ok {
+		return nil
+	}
+	if k := web.JSONKind(raw); k != "boolean" {
+		f.err = typeError(name, "boolean", k)
+		return nil
+	}
+	b := string(raw) == "true"
+	return &b
+}
+
+// strings reads an array of strings; nil when it is absent (and not required).
+func (f *fields) strings(name string, required bool) []string {
+	elems := f.array(name, required)
+	if elems == nil {
+		return nil
+	}
+	out := make([]string, 0, len(elems))
+	for _, raw := range elems {
+		if k := web.JSONKind(raw); k != "string" {
+			f.err = typeError(name, "string", k)
+			return nil
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			f.err = invalid(name, msgInvalidJSON)
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 // array reads an array field as its raw elements.
 func (f *fields) array(name string, required bool) []json.RawMessage {
 	raw, ok := f.get(name, required)

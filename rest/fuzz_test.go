@@ -36,7 +36,7 @@ func newFuzzEnv(t testing.TB) *fuzzEnv {
 	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: true}
 	opts := rest.Options{Auth: a, Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, opts))
-	e.orders = stack(a, rest.NewOrdersAPI(orders.New(e.db, e.custSvc, orders.Config{Now: e.clock.Now}), opts))
+	e.orders = stack(a, rest.NewOrdersAPI(orders.New(e.db, e.custSvc, orders.Config{Now: e.clock.Now}), nil, opts))
 	return &fuzzEnv{env: e, logs: logs}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 const (
@@ -102,7 +103,8 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: o.authRequired}
 	opts := rest.Options{Auth: a, CORSOrigins: o.corsOrigins, Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}
 	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, opts))
-	e.orders = stack(a, rest.NewOrdersAPI(ordSvc, opts))
+	hooks := webhooks.New(d, webhooks.Config{Now: e.clock.Now})
+	e.orders = stack(a, rest.NewOrdersAPI(ordSvc, hooks, opts))
 	e.admin = e.bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "test-admin"})
 	return e
 }

@@ -162,7 +162,7 @@ func TestOpenAPICoverage(t *testing.T) {
 	e := newEnv(t)
 	covered := map[string]bool{} // "role METHOD /path STATUS"
 	var all []contractCase
-	for _, cases := range [][]contractCase{customerCases, productCases, orderCases, routingCases, notJSONCases, generatedCases()} {
+	for _, cases := range [][]contractCase{customerCases, productCases, orderCases, webhookCases, routingCases, notJSONCases, generatedCases()} {
 		all = append(all, cases...)
 	}
 	for _, tc := range all {
@@ -214,7 +214,7 @@ func TestOpenAPIPerRole(t *testing.T) {
 	if got := paths("customers"); !slices.Equal(got, []string{"/customers", "/customers/{id}", "/internal/customers", "/internal/customers/{id}", "/openapi.json"}) {
 		t.Errorf("customers document paths %v", got)
 	}
-	if got := paths("orders"); !slices.Equal(got, []string{"/openapi.json", "/orders", "/orders/{id}", "/orders/{id}/cancel", "/orders/{id}/confirm", "/products", "/products/{id}"}) {
+	if got := paths("orders"); !slices.Equal(got, []string{"/openapi.json", "/orders", "/orders/{id}", "/orders/{id}/cancel", "/orders/{id}/confirm", "/products", "/products/{id}", "/webhooks", "/webhooks/{id}", "/webhooks/{id}/deliveries"}) {
 		t.Errorf("orders document paths %v", got)
 	}
 }
@@ -228,7 +228,7 @@ func TestOpenAPIMessagesAreDocumented(t *testing.T) {
 	e := newEnv(t)
 	var missing []string
 	seen := map[string]bool{}
-	for _, cases := range [][]contractCase{customerCases, productCases, orderCases, notJSONCases} {
+	for _, cases := range [][]contractCase{customerCases, productCases, orderCases, webhookCases, notJSONCases} {
 		for _, tc := range cases {
 			if tc.msg == "" || tc.status < 400 {
 				continue

@@ -22,6 +22,7 @@ import (
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 // Prefix is where the handlers of this package are mounted.
@@ -68,9 +69,9 @@ func NewCustomersAPI(svc *customers.Service, opts Options) http.Handler {
 }
 
 // NewOrdersAPI returns the orders role's routes, to be mounted at Prefix
-// behind auth.Authenticator.Middleware: products, orders and the role's
-// OpenAPI document at /openapi.json.
-func NewOrdersAPI(svc *orders.Service, opts Options) http.Handler {
+// behind auth.Authenticator.Middleware: products, orders, webhooks (when
+// hooks is not nil) and the role's OpenAPI document at /openapi.json.
+func NewOrdersAPI(svc *orders.Service, hooks *webhooks.Service, opts Options) http.Handler {
 	errs := errorWriter{log: opts.logger()}
 	p := &productsHandler{svc: svc, errs: errs}
 	o := &ordersHandler{svc: svc, errs: errs}
@@ -78,6 +79,10 @@ func NewOrdersAPI(svc *orders.Service, opts Options) http.Handler {
 	r.Get("/openapi.json", serveDocument(ordersDocument))
 	r.Route("/products", withPrincipal(errs, p.routes))
 	r.Route("/orders", withPrincipal(errs, o.routes))
+	if hooks != nil {
+		wh := &webhooksHandler{svc: hooks, errs: errs}
+		r.Route("/webhooks", withPrincipal(errs, wh.routes))
+	}
 	return r
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
+	hooks "github.com/b2b-orders/platform/services/webhooks"
 )
 
 // serveOptions are serve's flags, resolved against the role table.
@@ -148,13 +149,17 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 	_, local := dir.(*customers.Service)
 	a.bus = &events.Bus{OnDrop: a.metrics.dropped.Inc}
 	var onChange orders.Events = &a.metrics.orders
+	a.hooks = hooks.New(d, hooks.Config{Retry: cfg.Webhooks.Retry, Lease: webhookLease(cfg.Webhooks)})
 	if changesOrders(opts.roles) {
 		a.relay = newRelay(cfg, a, opts.roles)
+		a.deliverer = newDeliverer(cfg, a)
 		onChange = nudging{Events: onChange, nudge: a.relay.Nudge}
 	}
 	a.orders = orders.New(d, dir, orders.Config{
 		CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Events: onChange,
 		LiveCustomerInInsert: local,
+		// Every relay fans the events it marks out to the webhook endpoints.
+		Relayed: a.hooks.FanOut,
 	})
 	if a.relay != nil {
 		a.relay.Orders = a.orders

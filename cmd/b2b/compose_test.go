@@ -81,6 +81,11 @@ var composeEnv = map[string]string{
 	"CORS_ORIGINS":          envOptional,
 	"GRAPHQL_INTROSPECTION": envOptional,
 	"NATS_URL":              envOptional, // without it the order events stay in the process
+	"WEBHOOK_ALLOW_HOSTS":   envOptional, // the operator's own networks; none by default
+	"WEBHOOK_TIMEOUT":       envOptional, // the default (10 s) suits compose
+	"WEBHOOK_RETRY_FIRST":   envOptional, // the retry schedule: tests shorten it
+	"WEBHOOK_RETRY_MAX":     envOptional,
+	"WEBHOOK_RETRY_PERIOD":  envOptional,
 	// One value for every container would give every role the same port.
 	"PORT": envNever,
 }

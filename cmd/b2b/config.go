@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/webhooks"
+	hooks "github.com/b2b-orders/platform/services/webhooks"
 )
 
 // Config is everything the binary reads from its environment. main reads
@@ -51,6 +54,23 @@ type Config struct {
 	// NATSURL (NATS_URL), when set, is the NATS server the order events
 	// are published to (JetStream); empty keeps them in the process.
 	NATSURL string
+	// Webhooks tunes the webhook deliveries.
+	Webhooks WebhookConfig
+}
+
+// WebhookConfig is how webhooks are delivered: WEBHOOK_ALLOW_HOSTS,
+// WEBHOOK_TIMEOUT and the retry schedule (WEBHOOK_RETRY_FIRST,
+// WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_PERIOD), which tests shorten to
+// seconds.
+type WebhookConfig struct {
+	// Allow lists the networks (CIDRs or single addresses) and host names
+	// that receivers may be at although they are private, loopback or
+	// link-local; empty allows public addresses only.
+	Allow webhooks.Allow
+	// Timeout bounds each request (default 10 s).
+	Timeout time.Duration
+	// Retry is the schedule of failed attempts (zero fields: the defaults).
+	Retry hooks.Retry
 }
 
 // LoadConfig reads the configuration through getenv (os.Getenv in main, a
@@ -90,6 +110,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Introspection: server.Introspection(p.oneOf("GRAPHQL_INTROSPECTION", string(server.IntrospectionPublic),
 			string(server.IntrospectionPublic), string(server.IntrospectionAuthenticated), string(server.IntrospectionOff))),
 		NATSURL: p.natsURL("NATS_URL"),
+		Webhooks: WebhookConfig{
+			Allow:   p.allowHosts("WEBHOOK_ALLOW_HOSTS"),
+			Timeout: p.duration("WEBHOOK_TIMEOUT", 10*time.Second),
+			Retry: hooks.Retry{
+				First:  p.duration("WEBHOOK_RETRY_FIRST", hooks.DefaultRetry.First),
+				Factor: hooks.DefaultRetry.Factor,
+				Max:    p.duration("WEBHOOK_RETRY_MAX", hooks.DefaultRetry.Max),
+				Period: p.duration("WEBHOOK_RETRY_PERIOD", hooks.DefaultRetry.Period),
+			},
+		},
 	}
 	if len(p.errs) == 0 {
 		if err := cfg.DB.Validate(); err != nil {
@@ -124,6 +154,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("rate_limit", c.RateLimit.String()),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("graphql_introspection", string(c.Introspection)),
+		slog.String("webhook_allow_hosts", c.Webhooks.Allow.String()),
+		slog.String("webhook_timeout", c.Webhooks.Timeout.String()),
+		slog.String("webhook_retry_period", c.Webhooks.Retry.Period.String()),
 	)
 }
 
@@ -340,4 +373,36 @@ func maskURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// allowHosts parses WEBHOOK_ALLOW_HOSTS: a comma-separated list of CIDRs
+// (10.0.0.0/8, fd00::/8), single addresses (127.0.0.1) and host names
+// (hooks.internal) that webhook receivers may be at although the guard
+// refuses private, loopback and link-local addresses.
+func (p *envParser) allowHosts(name string) webhooks.Allow {
+	var a webhooks.Allow
+	for v := range strings.SplitSeq(p.getenv(name), ",") {
+		v = strings.TrimSpace(v)
+		switch {
+		case v == "":
+		case strings.Contains(v, "/"):
+			pf, err := netip.ParsePrefix(v)
+			if err != nil {
+				p.fail(name, fmt.Sprintf("%q is not a CIDR such as 10.0.0.0/8", v))
+				continue
+			}
+			a.Prefixes = append(a.Prefixes, pf.Masked())
+		default:
+			if ip, err := netip.ParseAddr(strings.Trim(v, "[]")); err == nil {
+				a.Prefixes = append(a.Prefixes, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+				continue
+			}
+			if strings.ContainsAny(v, ":@ ") {
+				p.fail(name, fmt.Sprintf("%q is neither a CIDR, an address nor a host name", v))
+				continue
+			}
+			a.Hosts = append(a.Hosts, strings.ToLower(v))
+		}
+	}
+	return a
 }

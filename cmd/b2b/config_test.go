@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/webhooks"
+	hooks "github.com/b2b-orders/platform/services/webhooks"
 )
 
 // env turns a map into a getenv.
@@ -33,6 +36,7 @@ func defaultConfig() Config {
 		LogLevel:          slog.LevelInfo,
 		LogFormat:         "json",
 		Introspection:     server.IntrospectionPublic,
+		Webhooks:          WebhookConfig{Timeout: 10 * time.Second, Retry: hooks.DefaultRetry},
 	}
 }
 
@@ -70,6 +74,15 @@ func TestLoadConfig(t *testing.T) {
 		{"any origin", map[string]string{"CORS_ORIGINS": "*"}, func(c *Config) { c.CORSOrigins = []string{"*"} }},
 		{"rate limit off", map[string]string{"RATE_LIMIT": "0"}, func(*Config) {}},
 		{"introspection for authenticated callers", map[string]string{"GRAPHQL_INTROSPECTION": "Authenticated"}, func(c *Config) { c.Introspection = server.IntrospectionAuthenticated }},
+		{"webhooks", map[string]string{
+			"WEBHOOK_ALLOW_HOSTS": "127.0.0.1, 10.0.0.0/8 ,fd00::1,[::1],Hooks.Internal", "WEBHOOK_TIMEOUT": "2s",
+			"WEBHOOK_RETRY_FIRST": "100ms", "WEBHOOK_RETRY_MAX": "1s", "WEBHOOK_RETRY_PERIOD": "5s",
+		}, func(c *Config) {
+			c.Webhooks.Allow = webhooks.Allow{Prefixes: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"),
+				netip.MustParsePrefix("fd00::1/128"), netip.MustParsePrefix("::1/128")}, Hosts: []string{"hooks.internal"}}
+			c.Webhooks.Timeout = 2 * time.Second
+			c.Webhooks.Retry = hooks.Retry{First: 100 * time.Millisecond, Factor: 4, Max: time.Second, Period: 5 * time.Second}
+		}},
 		{"rate limit with a bare unit", map[string]string{"RATE_LIMIT": " 20 / s "}, func(c *Config) {
 			c.RateLimit = RateLimit{Requests: 20, Window: time.Second}
 		}},
@@ -98,6 +111,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{map[string]string{"DB_PORT": "0"}, []string{"DB_PORT: not a port number"}},
 		{map[string]string{"DB_PORT": "65536"}, []string{"DB_PORT: not a port number"}},
 		{map[string]string{"PORT": "-1"}, []string{"PORT: not a port number"}},
+		{map[string]string{"WEBHOOK_ALLOW_HOSTS": "10.0.0.0/33,user@host"}, []string{"WEBHOOK_ALLOW_HOSTS: \"10.0.0.0/33\" is not a CIDR", "WEBHOOK_ALLOW_HOSTS: \"user@host\" is neither"}},
+		{map[string]string{"WEBHOOK_TIMEOUT": "soon"}, []string{"WEBHOOK_TIMEOUT: must be a positive duration"}},
 		{map[string]string{"DB_DRIVER": "postgres"}, []string{`DB_DRIVER: must be one of sqlite, mysql, got "postgres"`}},
 		{map[string]string{"DB_CONNECTION_LIMIT": "0"}, []string{"DB_CONNECTION_LIMIT: must be a positive integer"}},
 		{map[string]string{"DB_CONNECTION_LIMIT": "ten"}, []string{"DB_CONNECTION_LIMIT: must be a positive integer"}},

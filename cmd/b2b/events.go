@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/b2b-orders/platform/internal/events"
+	"github.com/b2b-orders/platform/internal/webhooks"
 	"github.com/b2b-orders/platform/services/orders"
+	hooks "github.com/b2b-orders/platform/services/webhooks"
 )
 
 // changesOrders reports whether a process with these roles changes orders,
@@ -26,7 +30,12 @@ func newRelay(cfg Config, a *app, running []role) *events.Relay {
 			a.metrics.relayErrors.Inc()
 			a.log.Warn("event relay: will retry", "err", err)
 		},
-		OnPublished: func(n int) { a.metrics.published.Add(float64(n)) },
+		OnPublished: func(n int) {
+			a.metrics.published.Add(float64(n))
+			if a.deliverer != nil {
+				a.deliverer.Nudge() // the batch may have fanned out deliveries
+			}
+		},
 	}
 	if cfg.NATSURL != "" {
 		names := make([]string, len(running))
@@ -51,3 +60,36 @@ type nudging struct {
 func (n nudging) OrderCreated()   { n.Events.OrderCreated(); n.nudge() }
 func (n nudging) OrderConfirmed() { n.Events.OrderConfirmed(); n.nudge() }
 func (n nudging) OrderCanceled()  { n.Events.OrderCanceled(); n.nudge() }
+
+// webhookLease is how long a claimed webhook attempt stays its claimant's:
+// well past the request's timeout, so that a slow receiver's attempt is
+// never claimed twice, and short enough that a process killed mid-send
+// delays the retry little.
+func webhookLease(cfg WebhookConfig) time.Duration { return 2*cfg.Timeout + 10*time.Second }
+
+// newDeliverer builds the webhook deliverer of a process that relays: it
+// claims due deliveries (every process may; claims make each attempt one
+// process's), counts attempts and failures by endpoint, and logs failed
+// attempts and disabled endpoints.
+func newDeliverer(cfg Config, a *app) *webhooks.Deliverer {
+	return &webhooks.Deliverer{
+		Hooks:  a.hooks,
+		Client: webhooks.NewClient(cfg.Webhooks.Timeout, cfg.Webhooks.Allow),
+		OnAttempt: func(job hooks.Job, res hooks.Result, out hooks.Outcome) {
+			id := strconv.Itoa(job.EndpointID)
+			a.metrics.webhookAttempts.WithLabelValues(id).Inc()
+			if !res.Delivered() {
+				a.metrics.webhookFailures.WithLabelValues(id).Inc()
+				a.log.Warn("webhook attempt failed", "endpoint", job.EndpointID, "delivery", job.DeliveryID,
+					"event_id", job.EventID, "attempt", job.Attempt, "status", res.StatusCode, "err", res.Err,
+					"state", out.State, "next_attempt_at", out.NextAttemptAt)
+			}
+			if out.Disabled {
+				a.metrics.webhooksDisabled.Inc()
+				a.log.Warn("webhook endpoint disabled", "endpoint", job.EndpointID,
+					"failing_since", out.FailingSince, "period", cfg.Webhooks.Retry.Period.String())
+			}
+		},
+		OnError: func(err error) { a.log.Warn("webhook deliverer: will retry", "err", err) },
+	}
+}

@@ -22,6 +22,10 @@ type metrics struct {
 	// The order events: published by this process's relay, its failed
 	// turns, and events its subscribers lost.
 	published, relayErrors, dropped prometheus.Counter
+	// Webhook attempts and failed attempts by endpoint id (one series per
+	// registered endpoint, a bounded set), and endpoints disabled.
+	webhookAttempts, webhookFailures *prometheus.CounterVec
+	webhooksDisabled                 prometheus.Counter
 }
 
 // newMetrics registers the process's metrics; lag, when not nil, reports
@@ -31,6 +35,11 @@ func newMetrics(d *db.DB, lag func(context.Context) (int, time.Time, error)) *me
 		published:   counter("b2b_events_published_total", "Order events this process's relay published."),
 		relayErrors: counter("b2b_event_relay_errors_total", "Relay turns that failed (NATS or the database); the events wait and are retried."),
 		dropped:     counter("b2b_subscription_events_dropped_total", "Order events a slow GraphQL subscriber lost (its buffer was full)."),
+		webhookAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "b2b_webhook_attempts_total",
+			Help: "Webhook delivery attempts this process sent, by endpoint id."}, []string{"endpoint"}),
+		webhookFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "b2b_webhook_failures_total",
+			Help: "Webhook delivery attempts that failed (not 2xx, refused, timed out), by endpoint id."}, []string{"endpoint"}),
+		webhooksDisabled: counter("b2b_webhook_endpoints_disabled_total", "Webhook endpoints this process disabled after they failed for the whole retry period."),
 	}
 	m.orders = orderEvents{
 		created:   counter("b2b_orders_created_total", "Orders placed (CreateOrder and createAndConfirm), counted after commit."),
@@ -39,7 +48,7 @@ func newMetrics(d *db.DB, lag func(context.Context) (int, time.Time, error)) *me
 		rejected:  counter("b2b_orders_stock_rejections_total", "Order requests refused with insufficient_stock."),
 		replayed:  counter("b2b_idempotent_replays_total", "Requests answered from an idempotency key without a new effect."),
 	}
-	extra := []prometheus.Collector{m.published, m.relayErrors, m.dropped}
+	extra := []prometheus.Collector{m.published, m.relayErrors, m.dropped, m.webhookAttempts, m.webhookFailures, m.webhooksDisabled}
 	if lag != nil {
 		extra = append(extra, outboxCollector{lag: lag})
 	}

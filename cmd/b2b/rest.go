@@ -18,7 +18,7 @@ func mountCustomersREST(r chi.Router, a *app) {
 }
 
 func mountOrdersREST(r chi.Router, a *app) {
-	r.Mount(rest.Prefix, rest.NewOrdersAPI(a.orders, a.restOptions()))
+	r.Mount(rest.Prefix, rest.NewOrdersAPI(a.orders, a.hooks, a.restOptions()))
 }
 
 func (a *app) restOptions() rest.Options {

@@ -18,8 +18,10 @@ import (
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/internal/events"
 	"github.com/b2b-orders/platform/internal/web"
+	"github.com/b2b-orders/platform/internal/webhooks"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
+	hooks "github.com/b2b-orders/platform/services/webhooks"
 )
 
 // role is one of the processes the binary can run. `b2b serve` runs all of
@@ -69,6 +71,10 @@ type app struct {
 	// changes no order); bus holds the process's subscribers to them.
 	relay *events.Relay
 	bus   *events.Bus
+	// hooks manages webhook endpoints and their deliveries; deliverer
+	// sends them (nil where relay is).
+	hooks     *hooks.Service
+	deliverer *webhooks.Deliverer
 }
 
 // Limits of every server.
@@ -252,6 +258,9 @@ func (a *app) serveAll(ctx context.Context, lns []listener) error {
 	}
 	if a.relay != nil {
 		g.Go(func() error { a.relay.Run(gctx); a.relay.Close(); return nil })
+	}
+	if a.deliverer != nil {
+		g.Go(func() error { a.deliverer.Run(gctx); return nil })
 	}
 	if a.cfg.NATSURL != "" {
 		g.Go(func() error { events.Feed(gctx, a.cfg.NATSURL, "b2b", a.bus, nil); return nil })

@@ -2,14 +2,16 @@ package orders
 
 import (
 	"context"
-
+	"errors"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/model"
+	"github.com/b2b-orders/platform/services"
 	orderssvc "github.com/b2b-orders/platform/services/orders"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 func createProductInput(in model.CreateProductInput) orderssvc.CreateProductInput {
@@ -102,4 +104,31 @@ func CustomerStubs(ctx context.Context, svc *orderssvc.Service, reps []*model.Cu
 	read := func(ids []int) ([]int, error) { return svc.VisibleCustomers(ctx, ids) }
 	stub := func(id int) *model.Customer { return &model.Customer{ID: id} }
 	return model.Entities(model.Keys(reps), read, stub, func(c *model.Customer) int { return c.ID })
+}
+
+// errNoWebhooks answers the webhook fields of a handler built without the
+// webhooks service.
+var errNoWebhooks = services.Outage(errors.New("graph: no webhooks service"))
+
+// hooks returns the webhooks service.
+// Errors: Unavailable when the handler has none.
+func (r *Resolver) hooks() (*webhooks.Service, error) {
+	if r.Webhooks == nil {
+		return nil, errNoWebhooks
+	}
+	return r.Webhooks, nil
+}
+
+// webhookPage decodes the page arguments of the webhook lists.
+// Errors: Invalid for first below 1 or a cursor of another kind.
+func webhookPage(kind string, first *int, after *string) (webhooks.ListParams, error) {
+	n, err := model.First(first)
+	if err != nil {
+		return webhooks.ListParams{}, err
+	}
+	a, err := model.After(kind, after)
+	if err != nil {
+		return webhooks.ListParams{}, err
+	}
+	return webhooks.ListParams{After: a, Limit: n}, nil
 }

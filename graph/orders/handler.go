@@ -13,7 +13,7 @@ import (
 // Services.Orders is set to svc.
 func NewHandler(svc *orderssvc.Service, opts server.Options) http.Handler {
 	opts.Services.Orders = svc
-	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc, Events: opts.Events}, Complexity: Complexity()}), opts)
+	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc, Events: opts.Events, Webhooks: opts.Webhooks}, Complexity: Complexity()}), opts)
 }
 
 // Complexity counts lists by the size they will have, so that the
@@ -26,6 +26,8 @@ func Complexity() ComplexityRoot {
 	}
 	c.Customer.Orders = func(child int, first *int, _ *string) int { return 1 + child*model.PageSize(first) }
 	c.Order.Items = func(child int) int { return 1 + child*model.ItemsPerOrder }
+	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return 1 + child*model.PageSize(first) }
+	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return 1 + child*model.PageSize(first) }
 	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) }
 	return c
 }

@@ -7,6 +7,7 @@ package orders
 import (
 	"github.com/b2b-orders/platform/internal/events"
 	orderssvc "github.com/b2b-orders/platform/services/orders"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 // Resolver is the orders subgraph's root resolver.
@@ -15,4 +16,7 @@ type Resolver struct {
 	// Events feeds the orderEvents subscription; nil answers it
 	// Unavailable.
 	Events *events.Bus
+	// Webhooks manages webhook endpoints; nil answers their fields
+	// Unavailable.
+	Webhooks *webhooks.Service
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/b2b-orders/platform/internal/events"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 // Defaults of Options.
@@ -55,6 +56,9 @@ type Options struct {
 	Services loaders.Services
 	// Events feeds the orderEvents subscription (nil: none).
 	Events *events.Bus
+	// Webhooks backs the admin-only webhook fields of the orders subgraph
+	// (nil: they answer Unavailable).
+	Webhooks *webhooks.Service
 	// Authenticate decides who a WebSocket connection is from its init
 	// payload's Authorization (auth.Authenticator.Authenticate); nil
 	// leaves the upgrade request's principal.

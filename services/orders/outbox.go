@@ -156,11 +156,13 @@ func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Sta
 // never holds writers up; one process relays an embedded store. A relay
 // that dies between publishing and marking hands the same events on again
 // (at least once; the event id deduplicates them downstream).
+// Config.Relayed runs in the marking transaction (the webhook fan-out);
+// its error rolls the mark back, and the events are handed on again.
 // Errors: publish's (nothing is marked past n); Unavailable; Internal.
 func (s *Service) RelayEvents(ctx context.Context, batch int, publish func(context.Context, []Event) (int, error)) (int, error) {
 	var n int
 	var perr error
-	relay := func(c *ent.Client, lock bool, mark func(ids []int) error) error {
+	relay := func(c *ent.Client, lock bool, mark func(ids []int, evs []Event) error) error {
 		q := c.OrderEvent.Query().Where(orderevent.PublishedAtIsNil()).Order(ent.Asc(orderevent.FieldID)).Limit(batch)
 		if lock {
 			q = q.ForUpdate()
@@ -182,24 +184,33 @@ func (s *Service) RelayEvents(ctx context.Context, batch int, publish func(conte
 		for i := range n {
 			ids[i] = events[i].Row
 		}
-		return mark(ids)
+		return mark(ids, events[:n])
 	}
-	markIn := func(c *ent.Client) func([]int) error {
-		return func(ids []int) error {
-			return c.OrderEvent.Update().Where(orderevent.IDIn(ids...)).SetPublishedAt(s.stamp()).Exec(ctx)
+	// markIn marks the events published in tx and tells Config.Relayed,
+	// in the same transaction, so that what it writes commits exactly
+	// when the mark does.
+	markIn := func(tx *ent.Tx) func([]int, []Event) error {
+		return func(ids []int, evs []Event) error {
+			if err := tx.OrderEvent.Update().Where(orderevent.IDIn(ids...)).SetPublishedAt(s.stamp()).Exec(ctx); err != nil {
+				return err
+			}
+			if s.cfg.Relayed != nil {
+				return s.cfg.Relayed(ctx, tx, evs)
+			}
+			return nil
 		}
 	}
 	var err error
 	if s.db.Dialect == dialect.MySQL {
 		err = s.db.WithTxOptions(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *ent.Tx) error {
-			return relay(tx.Client(), true, markIn(tx.Client()))
+			return relay(tx.Client(), true, markIn(tx))
 		})
 	} else {
 		// One relay at a time in the process, which has the store alone.
 		s.relayMu.Lock()
 		defer s.relayMu.Unlock()
-		err = relay(s.db.Client, false, func(ids []int) error {
-			return s.db.WithTx(ctx, func(tx *ent.Tx) error { return markIn(tx.Client())(ids) })
+		err = relay(s.db.Client, false, func(ids []int, evs []Event) error {
+			return s.db.WithTx(ctx, func(tx *ent.Tx) error { return markIn(tx)(ids, evs) })
 		})
 	}
 	if err != nil {

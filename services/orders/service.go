@@ -40,6 +40,11 @@ type Config struct {
 	// service of this process, over the same store; a remote directory
 	// keeps its own answer.
 	LiveCustomerInInsert bool
+	// Relayed, when set, is called by RelayEvents with the events it is
+	// marking published, inside the marking transaction (on MySQL under
+	// the relay's row locks): what it writes in tx commits if and only if
+	// the events are marked, once. The webhooks service's FanOut is it.
+	Relayed func(ctx context.Context, tx *ent.Tx, evs []Event) error
 }
 
 // Limits on one order.
