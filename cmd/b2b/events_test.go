@@ -87,15 +87,16 @@ func exactlyOnce(t *testing.T, evs []map[string]any) map[int][]string {
 
 // Orders placed through REST, the graph and the orchestrator of the real
 // binary, split in two replicas relaying one MariaDB at once, reach
-// JetStream exactly once per event, in sequence; a replica killed while
-// NATS was down (its events committed, not published) loses nothing: the
-// other relays them once NATS is back.
+// JetStream exactly once per event, in sequence, and a signed webhook
+// receiver that answers 500 then 200 accepts each exactly once; a replica
+// killed while NATS was down (its events committed, not published) loses
+// nothing: the other relays and delivers them once NATS is back.
 func TestOrderEventsReachJetStream(t *testing.T) {
 	server := mysqlServer(t)
 	bin := servetest.Build(t)
 	ns := servetest.StartNATS(t)
 	name := dropDatabaseAtEnd(t, server, "b2b_events")
-	env := mysqlEnv(t, server, name, "JWT_SECRET="+smokeJWTSecret, "SERVICE_TOKEN="+smokeServiceToken, "NATS_URL="+ns.URL(), "RATE_LIMIT=off")
+	env := mysqlEnv(t, server, name, append([]string{"JWT_SECRET=" + smokeJWTSecret, "SERVICE_TOKEN=" + smokeServiceToken, "NATS_URL=" + ns.URL(), "RATE_LIMIT=off"}, witnessEnv...)...)
 	runB2B(t, bin, env, "migrate")
 	runB2B(t, bin, env, "seed")
 	start := func() *servetest.Process {
@@ -105,6 +106,7 @@ func TestOrderEventsReachJetStream(t *testing.T) {
 	a, b := start(), start()
 	token := strings.TrimSpace(runB2B(t, bin, env, "token", "--role", "admin"))
 	auth := http.Header{"Authorization": {"Bearer " + token}}
+	witness := newWitness(t, a.URL("orders", ""), auth)
 
 	// Both replicas at once, every transport.
 	var wg sync.WaitGroup
@@ -149,10 +151,18 @@ func TestOrderEventsReachJetStream(t *testing.T) {
 	mustCall(t, "POST", a.URL("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":2,"qty":1}]}`, auth, 201, &o)
 	a.Kill(t)
 	ns.Restart()
-	got := exactlyOnce(t, streamEvents(t, ns.URL(), want+1))
+	all := streamEvents(t, ns.URL(), want+1)
+	got := exactlyOnce(t, all)
 	if ts := got[o.Data.ID]; len(ts) != 1 || ts[0] != "order.created" {
 		t.Fatalf("the killed replica's order %d: %v", o.Data.ID, ts)
 	}
+	// The signed webhook receiver, which refused each event once, accepted
+	// each, the killed replica's included, and nothing else.
+	ids := make([]string, len(all))
+	for i, ev := range all {
+		ids[i] = ev["id"].(string)
+	}
+	witness.requireEach(t, ids)
 	// The outbox is empty, and the metrics say so.
 	requireMetric(t, b.URL("orders", "/metrics"), "b2b_outbox_unpublished 0", "b2b_outbox_lag_seconds 0")
 	_, page := call(t, "GET", b.URL("orders", "/metrics"), "", nil)

@@ -21,7 +21,8 @@ import (
 // answered 201 is in the database whole, no order is half-written, the
 // stock adds up to exactly what the stored orders took, and JetStream
 // holds exactly one order.created event for each stored order and none
-// for anything that was not stored.
+// for anything that was not stored, as does a signed webhook receiver
+// (which answers each event 500 before 200).
 func TestFaultsUnderLoad(t *testing.T) {
 	server := mysqlServer(t)
 	bin := servetest.Build(t)
@@ -46,9 +47,11 @@ func TestFaultsUnderLoad(t *testing.T) {
 
 	proxy := startProxy(t, server.Addr)
 	ns := servetest.StartNATS(t)
-	p := servetest.Start(t, bin, append(env, "DB_HOST=127.0.0.1", "DB_PORT="+proxy.Port(), "NATS_URL="+ns.URL()),
+	p := servetest.Start(t, bin, append(append(env, "DB_HOST=127.0.0.1", "DB_PORT="+proxy.Port(), "NATS_URL="+ns.URL()), witnessEnv...),
 		[]string{"customers", "orders"}, "--no-migrate", "--roles", "customers,orders", "--port", "customers=0", "--port", "orders=0")
 	url := p.URL("orders", "/api/v1/orders")
+	token := strings.TrimSpace(runB2B(t, bin, env, "token", "--role", "admin"))
+	witness := newWitness(t, p.URL("orders", ""), http.Header{"Authorization": {"Bearer " + token}})
 
 	const workers, perWorker = 8, 40
 	var done atomic.Int64
@@ -144,7 +147,8 @@ func TestFaultsUnderLoad(t *testing.T) {
 	if err := db.QueryRow(`SELECT COUNT(*) FROM orders WHERE id > 4`).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	types := exactlyOnce(t, streamEvents(t, ns.URL(), stored))
+	evs := streamEvents(t, ns.URL(), stored)
+	types := exactlyOnce(t, evs)
 	if len(types) != stored {
 		t.Errorf("events of %d orders, %d stored", len(types), stored)
 	}
@@ -154,6 +158,13 @@ func TestFaultsUnderLoad(t *testing.T) {
 			t.Errorf("order %d: events %v, stored %v (%v)", order, ts, exists, err)
 		}
 	}
+	// And the webhook receiver, refusing each event once, accepted each
+	// (at least once, the same webhook-id each time) and nothing else.
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev["id"].(string)
+	}
+	witness.requireEach(t, ids)
 }
 
 // postOrder posts an order; status 0 means the client got no answer.

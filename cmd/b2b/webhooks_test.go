@@ -72,6 +72,59 @@ func (r *receiver) counts() map[string]int {
 	return out
 }
 
+// witnessEnv lets a flaky witness (below) receive webhooks: a loopback
+// receiver allowed, retries a fraction of a second apart.
+var witnessEnv = []string{"WEBHOOK_ALLOW_HOSTS=127.0.0.1", "WEBHOOK_RETRY_FIRST=100ms", "WEBHOOK_RETRY_MAX=300ms",
+	"WEBHOOK_RETRY_PERIOD=10m", "WEBHOOK_TIMEOUT=5s"}
+
+// newWitness registers, for every event type, a receiver that answers 500
+// the first time it sees an event and 200 the second.
+func newWitness(t *testing.T, ordersURL string, auth http.Header) *receiver {
+	t.Helper()
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	r := newReceiver(t, secret, func(seen int) int {
+		if seen == 1 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	registerWebhook(t, ordersURL, `{"url":"`+r.srv.URL+`","secret":"`+secret+`"}`, auth)
+	return r
+}
+
+// requireEach waits until the witness has accepted every event of ids
+// (its second sight of each, after a 500), and fails for any event it saw
+// that is not in ids. Deliveries are at least once: an attempt whose
+// answer cannot be recorded (the database cut mid-attempt) is sent again,
+// under the same webhook-id, which is what a receiver deduplicates by;
+// deduplicated so, the receiver holds each event of ids exactly once.
+func (r *receiver) requireEach(t *testing.T, ids []string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	eventually(t, fmt.Sprintf("the webhook receiver's %d events", len(want)), func() bool {
+		c := r.counts()
+		for id := range want {
+			if c[id] < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	again := 0
+	for id, n := range r.counts() {
+		if !want[id] {
+			t.Errorf("webhook event %s: received %d times, and it is no event of the run", id, n)
+		}
+		if n > 2 {
+			again++
+		}
+	}
+	t.Logf("webhooks: %d events accepted, %d of them sent again after they were accepted", len(want), again)
+}
+
 // eventually polls cond until it holds, failing the test after a generous
 // deadline (the deliverer's turns are a second apart at most).
 func eventually(t *testing.T, what string, cond func() bool) {
