@@ -39,6 +39,9 @@ func needsFederation(scenarios []string) bool {
 func startFederated(ctx context.Context, o options, bin string, env []string) (*federated, error) {
 	f := &federated{}
 	var err error
+	// The profiled binary serves pprof on the port B2B_BENCH_PPROF names;
+	// only the all-roles process may take it.
+	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "B2B_BENCH_PPROF=") })
 	if f.customers, err = startRoles(ctx, bin, env, "customers"); err != nil {
 		return nil, err
 	}
@@ -156,9 +159,12 @@ func (f *federated) procs() []namedProc {
 	return []namedProc{
 		{"customers role", strconv.Itoa(f.customers.pid())},
 		{"orders role", strconv.Itoa(f.orders.pid())},
-		{"Hive Gateway", strconv.Itoa(f.gateway.Process.Pid)},
+		{gatewayName, strconv.Itoa(f.gateway.Process.Pid)},
 	}
 }
+
+// gatewayName names the gateway's process in the report.
+const gatewayName = "Hive Gateway"
 
 // namedProc is a process (with its descendants) measured in every cell.
 type namedProc struct{ name, pid string }

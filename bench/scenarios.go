@@ -284,7 +284,10 @@ const (
 	ceilStock = "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?"
 	ceilOrder = "INSERT INTO orders (customer_id, status, total_cents, created_at, confirmed_at) VALUES (?, 'CONFIRMED', ?, ?, ?)"
 	ceilItems = "INSERT INTO order_items (order_id, product_id, qty, unit_price_cents, subtotal_cents) VALUES "
-	ceilKey   = "INSERT INTO idempotency_keys (key_value, operation, target_type, target_id, request_hash, status, response_body, created_at, expires_at) VALUES (?, 'create_and_confirm_order', 'order', ?, ?, 'completed', ?, ?, ?)"
+	// In a scope of its own, as the service writes every key: a key
+	// without one (scope "") is a key from before scopes, which the
+	// service must look up on every placement while one lives.
+	ceilKey = "INSERT INTO idempotency_keys (scope, key_value, operation, target_type, target_id, request_hash, status, response_body, created_at, expires_at) VALUES ('service:ceiling', ?, 'create_and_confirm_order', 'order', ?, ?, 'completed', ?, ?, ?)"
 )
 
 var ceilItemsN = func() [4]string {

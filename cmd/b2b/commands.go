@@ -149,7 +149,14 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 	_, local := dir.(*customers.Service)
 	a.bus = &events.Bus{OnDrop: a.metrics.dropped.Inc}
 	var onChange orders.Events = &a.metrics.orders
-	a.hooks = hooks.New(d, hooks.Config{Retry: cfg.Webhooks.Retry, Lease: webhookLease(cfg.Webhooks)})
+	a.hooks = hooks.New(d, hooks.Config{Retry: cfg.Webhooks.Retry, Lease: webhookLease(cfg.Webhooks),
+		// Deliveries fanned out and committed: deliver them now rather
+		// than at the deliverer's next tick.
+		FannedOut: func() {
+			if a.deliverer != nil {
+				a.deliverer.Nudge()
+			}
+		}})
 	if changesOrders(opts.roles) {
 		a.relay = newRelay(cfg, a, opts.roles)
 		a.deliverer = newDeliverer(cfg, a)

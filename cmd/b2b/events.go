@@ -30,12 +30,7 @@ func newRelay(cfg Config, a *app, running []role) *events.Relay {
 			a.metrics.relayErrors.Inc()
 			a.log.Warn("event relay: will retry", "err", err)
 		},
-		OnPublished: func(n int) {
-			a.metrics.published.Add(float64(n))
-			if a.deliverer != nil {
-				a.deliverer.Nudge() // the batch may have fanned out deliveries
-			}
-		},
+		OnPublished: func(n int) { a.metrics.published.Add(float64(n)) },
 	}
 	if cfg.NATSURL != "" {
 		names := make([]string, len(running))

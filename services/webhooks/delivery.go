@@ -111,6 +111,17 @@ func (s *Service) FanOut(ctx context.Context, tx *ent.Tx, evs []orders.Event) er
 			return err
 		}
 	}
+	if len(rows) > 0 && s.cfg.FannedOut != nil {
+		tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				err := next.Commit(ctx, tx)
+				if err == nil {
+					s.cfg.FannedOut()
+				}
+				return err
+			})
+		})
+	}
 	return nil
 }
 

@@ -107,6 +107,10 @@ type Config struct {
 	// delivery is due again (default one minute); it must exceed the
 	// deliverer's request timeout.
 	Lease time.Duration
+	// FannedOut is called after the commit of a transaction in which
+	// FanOut wrote deliveries: the deliverer's nudge. Batches that fan
+	// nothing out (no endpoint, or none for their types) call nobody.
+	FannedOut func()
 }
 
 // Service is the webhooks domain service. Its methods are safe for

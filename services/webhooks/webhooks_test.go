@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -415,5 +416,46 @@ func TestFanOutWithTwoRelays(t *testing.T) {
 	}
 	if len(seen) != 30 {
 		t.Fatalf("%d deliveries, want 30", len(seen))
+	}
+}
+
+// The deliverer is nudged after a relay batch commits deliveries, and only
+// then: batches with no endpoint to fan out to, or that mark nothing
+// published, nudge nobody.
+func TestFannedOutNudgesAfterCommit(t *testing.T) {
+	store := dbtest.Open(t)
+	clock := servicetest.NewClock(start)
+	cs := customers.New(store, clock.Now)
+	var nudges atomic.Int32
+	hooks := webhooks.New(store, webhooks.Config{Now: clock.Now, Retry: testRetry, FannedOut: func() { nudges.Add(1) }})
+	f := &fixture{clock: clock, hooks: hooks, ctx: servicetest.Admin(),
+		orders: orders.New(store, cs, orders.Config{Now: clock.Now, LiveCustomerInInsert: true, Relayed: hooks.FanOut})}
+	c, err := cs.Create(f.ctx, customers.CreateInput{Name: "Nudged", Email: "nudge@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.orders.CreateProduct(f.ctx, orders.CreateProductInput{SKU: "NG", Name: "Nudge", PriceCents: 100, Stock: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.customer, f.product = c.ID, p.ID
+
+	f.order(t, false)
+	f.relay(t)
+	if n := nudges.Load(); n != 0 {
+		t.Fatalf("%d nudges for a batch with no endpoint", n)
+	}
+	f.create(t, webhooks.CreateInput{URL: "https://all.example.com"})
+	f.order(t, false)
+	// A publish that reports nothing published marks nothing: no nudge.
+	if _, err := f.orders.RelayEvents(context.Background(), 50, func(context.Context, []orders.Event) (int, error) { return 0, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n := nudges.Load(); n != 0 {
+		t.Fatalf("%d nudges before anything was fanned out", n)
+	}
+	f.relay(t)
+	if n := nudges.Load(); n != 1 {
+		t.Fatalf("%d nudges after one batch fanned out, want 1", n)
 	}
 }
