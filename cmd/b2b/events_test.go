@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,11 +87,13 @@ func exactlyOnce(t *testing.T, evs []map[string]any) map[int][]string {
 }
 
 // Orders placed through REST, the graph and the orchestrator of the real
-// binary, split in two replicas relaying one MariaDB at once, reach
-// JetStream exactly once per event, in sequence, and a signed webhook
-// receiver that answers 500 then 200 accepts each exactly once; a replica
-// killed while NATS was down (its events committed, not published) loses
-// nothing: the other relays and delivers them once NATS is back.
+// binary, split in two replicas relaying one MariaDB at once, while NATS
+// goes away mid-stream and comes back, reach JetStream exactly once per
+// event, in sequence; so do they a GraphQL subscriber of one replica, and
+// a signed webhook receiver that answers 500 then 200 accepts each. A
+// replica killed while NATS was down (its events committed, not
+// published) loses nothing: the other relays and delivers them once NATS
+// is back.
 func TestOrderEventsReachJetStream(t *testing.T) {
 	server := mysqlServer(t)
 	bin := servetest.Build(t)
@@ -107,11 +110,28 @@ func TestOrderEventsReachJetStream(t *testing.T) {
 	token := strings.TrimSpace(runB2B(t, bin, env, "token", "--role", "admin"))
 	auth := http.Header{"Authorization": {"Bearer " + token}}
 	witness := newWitness(t, a.URL("orders", ""), auth)
+	// b's subscribers are fed from the stream, whoever relayed the event.
+	sub := subscribe(t, b.URL("graph", "/graphql"), token)
 
-	// Both replicas at once, every transport.
+	// Both replicas at once, every transport; NATS goes away after a
+	// quarter of the orders and comes back after half.
 	var wg sync.WaitGroup
+	var placed atomic.Int64
+	outage := make(chan struct{})
+	go func() {
+		defer close(outage)
+		for placed.Load() < 5 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		ns.Stop()
+		for placed.Load() < 10 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		ns.Restart()
+	}()
 	for i, p := range []*servetest.Process{a, b, a, b} {
 		wg.Go(func() {
+			defer placed.Add(100) // a worker that stops early never holds the outage up
 			for j := range 5 {
 				key := fmt.Sprintf("ev-%d-%d", i, j)
 				var o struct{ Data struct{ ID int } }
@@ -125,10 +145,12 @@ func TestOrderEventsReachJetStream(t *testing.T) {
 				call(t, "POST", p.URL("orders", "/api/v1/orders/"+strconv.Itoa(o.Data.ID)+"/cancel"), "", auth)
 				call(t, "POST", p.URL("graph", "/graphql"), `{"query":"mutation { createAndConfirmOrder(input: { customerId: \"2\", items: [{ productId: \"3\", quantity: 1 }], idempotencyKey: \"g-`+key+`\" }) { id } }"}`, auth)
 				call(t, "POST", p.URL("orchestrator", "/orchestrator/create-and-confirm-order"), `{"customer_id":3,"items":[{"product_id":4,"qty":1}],"idempotency_key":"o-`+key+`"}`, auth)
+				placed.Add(1)
 			}
 		})
 	}
 	wg.Wait()
+	<-outage
 	// 20 orders created, confirmed, canceled (3 events each), 40 created
 	// and confirmed (2 each).
 	const want = 20*3 + 40*2
@@ -153,6 +175,9 @@ func TestOrderEventsReachJetStream(t *testing.T) {
 	ns.Restart()
 	all := streamEvents(t, ns.URL(), want+1)
 	got := exactlyOnce(t, all)
+	// The GraphQL subscriber on the surviving replica got each event once,
+	// in sequence, through both outages.
+	sub.requireExactly(t, all)
 	if ts := got[o.Data.ID]; len(ts) != 1 || ts[0] != "order.created" {
 		t.Fatalf("the killed replica's order %d: %v", o.Data.ID, ts)
 	}
