@@ -22,7 +22,7 @@ import (
 // stock adds up to exactly what the stored orders took, and JetStream
 // holds exactly one order.created event for each stored order and none
 // for anything that was not stored, as does a signed webhook receiver
-// (which answers each event 500 before 200).
+// (which answers each event 500 before 200) and a GraphQL subscriber.
 func TestFaultsUnderLoad(t *testing.T) {
 	server := mysqlServer(t)
 	bin := servetest.Build(t)
@@ -48,10 +48,12 @@ func TestFaultsUnderLoad(t *testing.T) {
 	proxy := startProxy(t, server.Addr)
 	ns := servetest.StartNATS(t)
 	p := servetest.Start(t, bin, append(append(env, "DB_HOST=127.0.0.1", "DB_PORT="+proxy.Port(), "NATS_URL="+ns.URL()), witnessEnv...),
-		[]string{"customers", "orders"}, "--no-migrate", "--roles", "customers,orders", "--port", "customers=0", "--port", "orders=0")
+		[]string{"customers", "orders", "graph"}, "--no-migrate", "--roles", "customers,orders,graph",
+		"--port", "customers=0", "--port", "orders=0", "--port", "graph=0")
 	url := p.URL("orders", "/api/v1/orders")
 	token := strings.TrimSpace(runB2B(t, bin, env, "token", "--role", "admin"))
 	witness := newWitness(t, p.URL("orders", ""), http.Header{"Authorization": {"Bearer " + token}})
+	sub := subscribe(t, p.URL("graph", "/graphql"), token)
 
 	const workers, perWorker = 8, 40
 	var done atomic.Int64
@@ -165,6 +167,8 @@ func TestFaultsUnderLoad(t *testing.T) {
 		ids[i] = ev["id"].(string)
 	}
 	witness.requireEach(t, ids)
+	// And a GraphQL subscriber got each once, in sequence.
+	sub.requireExactly(t, evs)
 }
 
 // postOrder posts an order; status 0 means the client got no answer.
