@@ -139,9 +139,12 @@ func (d *DB) Close() error {
 // satisfying IsUnavailable when it does not answer, else the driver's.
 //
 // On a Galera node (MariaDB Galera Cluster, Percona XtraDB Cluster) the
-// node must also be ready for clients (wsrep_ready ON): a node cut off
-// from the cluster's primary component answers pings and refuses every
-// statement, and a load balancer must stop sending it traffic.
+// node must also be ready for clients and in step with the cluster:
+// wsrep_ready ON, in the primary component, and Synced (wsrep_local_state
+// 4). A node cut off from the primary component answers pings and refuses
+// every statement; a joining node, or a donor or desynced one, answers
+// with data that lags the cluster's. A load balancer must stop sending
+// either traffic.
 func (d *DB) Ping(ctx context.Context) error {
 	if err := d.SQL.PingContext(ctx); err != nil {
 		return fmt.Errorf("db: ping: %w", err)
@@ -159,11 +162,30 @@ func (d *DB) Ping(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("db: ping: %w", err)
 	}
-	if err := d.SQL.QueryRowContext(ctx, "SHOW STATUS LIKE 'wsrep_ready'").Scan(&name, &value); err != nil {
+	rows, err := d.SQL.QueryContext(ctx,
+		"SHOW STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_cluster_status', 'wsrep_local_state', 'wsrep_local_state_comment')")
+	if err != nil {
 		return fmt.Errorf("db: ping: %w", err)
 	}
-	if !strings.EqualFold(value, "ON") {
-		return fmt.Errorf("db: ping: the Galera node is not ready for clients (wsrep_ready %s)", value)
+	defer rows.Close()
+	status := map[string]string{}
+	for rows.Next() {
+		if err := rows.Scan(&name, &value); err != nil {
+			return fmt.Errorf("db: ping: %w", err)
+		}
+		status[strings.ToLower(name)] = value
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	switch {
+	case !strings.EqualFold(status["wsrep_ready"], "ON"):
+		return fmt.Errorf("db: ping: the Galera node is not ready for clients (wsrep_ready %s)", status["wsrep_ready"])
+	case !strings.EqualFold(status["wsrep_cluster_status"], "Primary"):
+		return fmt.Errorf("db: ping: the Galera node is not in the primary component (wsrep_cluster_status %s)", status["wsrep_cluster_status"])
+	case status["wsrep_local_state"] != "4":
+		return fmt.Errorf("db: ping: the Galera node is not synced with the cluster (wsrep_local_state %s, %s)",
+			status["wsrep_local_state"], status["wsrep_local_state_comment"])
 	}
 	return nil
 }

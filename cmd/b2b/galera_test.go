@@ -211,6 +211,38 @@ func TestGaleraCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("a desynced node is not ready", func(t *testing.T) {
+		// wsrep_desync: the node stays in the primary component and
+		// answers, but stops keeping up with the cluster (a donor's
+		// state): its probes must say so until it is Synced again.
+		node3 := g.Open(2, "")
+		probes := func() (int, int) {
+			h, _ := call(t, "GET", procs[2].URL("orders", "/health"), "", nil)
+			r, _ := call(t, "GET", procs[2].URL("orders", "/readyz"), "", nil)
+			return h, r
+		}
+		if _, err := node3.Exec("SET GLOBAL wsrep_desync = ON"); err != nil {
+			t.Fatal(err)
+		}
+		if h, r := probes(); h != http.StatusServiceUnavailable || r != http.StatusServiceUnavailable {
+			t.Errorf("desynced node: /health %d, /readyz %d, want 503 and 503", h, r)
+		}
+		if _, err := node3.Exec("SET GLOBAL wsrep_desync = OFF"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			h, r := probes()
+			if h == http.StatusOK && r == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("resynced node: /health %d, /readyz %d", h, r)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
 	t.Run("a node cut off mid-stream", func(t *testing.T) {
 		faultMidStream(t, g, procs, token, at, product("GAL-ISO", 1000000), name,
 			func() { g.Isolate(2, true) }, func() { g.Isolate(2, false) })
