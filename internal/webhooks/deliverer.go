@@ -40,8 +40,9 @@ type Deliverer struct {
 	Hooks *webhooks.Service
 	// Client sends the requests: NewClient's.
 	Client *http.Client
-	// Batch is how many attempts one turn claims (default 20), and
-	// Workers how many are sent at once (default 8).
+	// Batch is how many attempts one turn claims at most (default 20,
+	// and never more than Workers), and Workers how many are sent at
+	// once (default 8).
 	Batch, Workers int
 	// Interval is the longest wait between turns (default 1 s).
 	Interval time.Duration
@@ -53,6 +54,13 @@ type Deliverer struct {
 	OnError func(error)
 	nudge   chan struct{}
 	once    sync.Once
+}
+
+func (d *Deliverer) workers() int {
+	if d.Workers <= 0 {
+		return 8
+	}
+	return d.Workers
 }
 
 func (d *Deliverer) init() { d.once.Do(func() { d.nudge = make(chan struct{}, 1) }) }
@@ -81,7 +89,7 @@ func (d *Deliverer) Run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil && d.OnError != nil {
 			d.OnError(err)
 		}
-		if n == batch {
+		if n == min(batch, d.workers()) {
 			continue // more may be due
 		}
 		select {
@@ -97,11 +105,11 @@ func (d *Deliverer) Run(ctx context.Context) {
 // Errors: claiming's, and the first failed record (that attempt's claim
 // lapses and it is sent again).
 func (d *Deliverer) Turn(ctx context.Context, batch int) (int, error) {
-	jobs, err := d.Hooks.Claim(ctx, batch)
-	workers := d.Workers
-	if workers <= 0 {
-		workers = 8
-	}
+	workers := d.workers()
+	// No more claims than can be sent at once: a claim's lease runs from
+	// the claim, and a job that waited for a free worker could outlive it
+	// and be claimed and sent by another process too.
+	jobs, err := d.Hooks.Claim(ctx, min(batch, workers))
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -111,7 +119,13 @@ func (d *Deliverer) Turn(ctx context.Context, batch int) (int, error) {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			res := d.send(ctx, job)
-			// Record even when ctx ended mid-send: the attempt happened.
+			if !res.Delivered() && ctx.Err() != nil {
+				// Stopped mid-send: no answer of the receiver's, so no
+				// failure to record against it. The claim lapses and
+				// the attempt is made again after the lease.
+				return
+			}
+			// Record a delivery even when ctx ended after it.
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			out, rerr := d.Hooks.Record(rctx, job, res)
@@ -231,7 +245,8 @@ func (a Allow) String() string {
 // loopback, RFC 1918 and unique-local, link-local (cloud metadata lives at
 // 169.254.169.254), carrier-grade NAT, "this network", multicast and
 // broadcast, the unspecified addresses, and IPv4 reached through IPv6
-// (mapped and NAT64 forms are unmapped before the check).
+// (mapped and NAT64 forms are unmapped before the check; IPv4-compatible,
+// local-use NAT64 and 6to4 ones are refused whole).
 var blocked = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("10.0.0.0/8"),
@@ -244,9 +259,11 @@ var blocked = []netip.Prefix{
 	netip.MustParsePrefix("198.18.0.0/15"),
 	netip.MustParsePrefix("224.0.0.0/4"),
 	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("::/128"),
-	netip.MustParsePrefix("::1/128"),
+	netip.MustParsePrefix("::/96"), // the unspecified, loopback and deprecated IPv4-compatible addresses
 	netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
+	netip.MustParsePrefix("2002::/16"),      // 6to4, which embeds any IPv4 address
+	netip.MustParsePrefix("2001:db8::/32"),  // documentation
 	netip.MustParsePrefix("fc00::/7"),
 	netip.MustParsePrefix("fe80::/10"),
 	netip.MustParsePrefix("ff00::/8"),

@@ -40,6 +40,7 @@ func TestRefused(t *testing.T) {
 		"127.0.0.1": true, "10.0.0.1": true, "172.16.5.4": true, "192.168.1.1": true, "169.254.169.254": true,
 		"100.64.0.1": true, "0.0.0.0": true, "224.0.0.1": true, "255.255.255.255": true, "::1": true, "::": true,
 		"fe80::1": true, "fd00::1": true, "ff02::1": true, "::ffff:127.0.0.1": true, "64:ff9b::a9fe:a9fe": true,
+		"::127.0.0.1": true, "2002:7f00:1::": true, "64:ff9b:1::a00:1": true,
 		"93.184.215.14": false, "2606:2800:21f:cb07:6820:80da:af6b:8b2c": false, "10.1.2.3": false,
 	} {
 		if got := webhooks.Refused(netip.MustParseAddr(addr), allow); got != want {
@@ -236,5 +237,56 @@ func TestAllowHostName(t *testing.T) {
 	_, err = webhooks.NewClient(time.Second, webhooks.Allow{}).Post(url, "application/json", strings.NewReader("{}"))
 	if !errors.Is(err, webhooks.ErrRefusedAddress) {
 		t.Fatalf("not refused: %v", err)
+	}
+}
+
+// A turn claims no more attempts than it sends at once, so that no claim
+// waits out its lease for a free worker; and a deliverer stopped while a
+// receiver has not answered records no failure against it: the claim
+// lapses and the attempt is made again.
+func TestTurnClaimsWhatItSendsAndStopsCleanly(t *testing.T) {
+	r := newRig(t)
+	arrived := make(chan struct{}, 10)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		arrived <- struct{}{}
+		<-release
+	}))
+	defer srv.Close()
+	defer close(release)
+	e, _, err := r.hooks.Create(r.ctx, hooks.CreateInput{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		r.event(t)
+	}
+	d := &webhooks.Deliverer{Hooks: r.hooks, Workers: 2, Client: webhooks.NewClient(5*time.Second,
+		webhooks.Allow{Prefixes: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})}
+	ctx, cancel := context.WithCancel(context.Background())
+	type turn struct {
+		n   int
+		err error
+	}
+	done := make(chan turn)
+	go func() {
+		n, err := d.Turn(ctx, 20)
+		done <- turn{n, err}
+	}()
+	<-arrived
+	<-arrived
+	cancel() // stopped while both receivers are still answering
+	got := <-done
+	if got.n != 2 {
+		t.Fatalf("one turn claimed %d attempts with 2 workers, want 2 (%v)", got.n, got.err)
+	}
+	p, err := r.hooks.Deliveries(r.ctx, e.ID, hooks.ListParams{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dl := range p.Items {
+		if len(dl.Log) != 0 || dl.LastError != nil {
+			t.Fatalf("delivery %d: %d attempts recorded, last error %v, after a stop mid-send", dl.ID, len(dl.Log), dl.LastError)
+		}
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/orderevent"
@@ -395,11 +397,17 @@ func failPending(ctx context.Context, tx *ent.Tx, endpointID int, now time.Time)
 }
 
 func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
+	// n bytes, as the columns count them (an error a receiver shapes can
+	// hold multi-byte text), cut at a character's start; invalid UTF-8
+	// becomes U+FFFD first, so the cut text is valid.
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
 		return s
 	}
-	return string(r[:n])
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Delivery is one event's delivery to an endpoint, with its attempts.

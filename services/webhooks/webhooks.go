@@ -354,7 +354,11 @@ func checkURL(raw string) error {
 // sizes Standard Webhooks allows.
 func checkSecret(s string) error {
 	rest, ok := strings.CutPrefix(s, SecretPrefix)
-	if !ok {
+	// The base64 alphabet only: the decoder skips line breaks, which
+	// would let a secret past the column's length.
+	if !ok || strings.ContainsFunc(rest, func(r rune) bool {
+		return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '+' || r == '/' || r == '=')
+	}) {
 		return services.InvalidField("secret", MsgSecret)
 	}
 	key, err := base64.StdEncoding.DecodeString(rest)

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/b2b-orders/platform/db/dbtest"
 	"github.com/b2b-orders/platform/services"
@@ -458,4 +459,38 @@ func TestFannedOutNudgesAfterCommit(t *testing.T) {
 	if n := nudges.Load(); n != 1 {
 		t.Fatalf("%d nudges after one batch fanned out, want 1", n)
 	}
+}
+
+// A receiver shapes the error text an attempt records (its status line,
+// say): multi-byte or invalid text longer than the column is cut to the
+// column's bytes, and the attempt is recorded like any other failure.
+func TestRecordLongReceiverError(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, webhooks.CreateInput{URL: "https://long.example.com"})
+	f.order(t, false)
+	f.relay(t)
+	jobs, err := f.hooks.Claim(context.Background(), 10)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim: %d, %v", len(jobs), err)
+	}
+	long := "answered 299 " + strings.Repeat("é", 900) + "\xff\xfe"
+	out, err := f.hooks.Record(context.Background(), jobs[0], webhooks.Result{StatusCode: 299, Err: long})
+	if err != nil || out.Stale {
+		t.Fatalf("record: %+v, %v", out, err)
+	}
+	ds, err := f.hooks.Deliveries(f.ctx, jobs[0].EndpointID, webhooks.ListParams{Limit: 10})
+	if err != nil || len(ds.Items) != 1 || ds.Items[0].LastError == nil {
+		t.Fatalf("deliveries: %+v, %v", ds, err)
+	}
+	if e := *ds.Items[0].LastError; len(e) > 1000 || !utf8.ValidString(e) || !strings.HasPrefix(e, "answered 299 é") {
+		t.Fatalf("last error: %d bytes, valid %v", len(e), utf8.ValidString(e))
+	}
+}
+
+// A secret is base64's alphabet after its prefix: line breaks, which the
+// decoder would skip, are refused rather than stored past the column.
+func TestSecretWithLineBreaks(t *testing.T) {
+	f := newFixture(t)
+	_, _, err := f.hooks.Create(f.ctx, webhooks.CreateInput{URL: "https://nl.example.com", Secret: new("whsec_" + strings.Repeat("\n", 200) + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")})
+	wantErr(t, err, services.Invalid, webhooks.MsgSecret)
 }
