@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/db/dbtest"
+	"github.com/b2b-orders/platform/internal/clocktest"
 	"github.com/b2b-orders/platform/rest"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
@@ -36,29 +36,11 @@ const (
 // normalising; the seed data keeps its own.
 var testStart = time.Date(2025, 6, 1, 12, 0, 0, 123_000_000, time.UTC)
 
-// clock is a settable clock, safe for concurrent use.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is the two roles' real routers over one fresh, seeded database,
 // behind the same middleware cmd/b2b puts in front of them.
 type env struct {
 	db        *db.DB
-	clock     *clock
+	clock     *clocktest.Clock
 	tokens    *auth.Tokens
 	customers http.Handler
 	orders    http.Handler
@@ -85,7 +67,7 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	if _, err := d.Seed(t.Context()); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	e := &env{db: d, clock: &clock{now: testStart}}
+	e := &env{db: d, clock: clocktest.New(testStart)}
 	t.Cleanup(func() {
 		for _, f := range e.cleanups {
 			f()

@@ -61,15 +61,7 @@ func BenchmarkGalera(b *testing.B) {
 		b.Run(top.name, func(b *testing.B) {
 			g, nodeOf, params := top.db(b)
 			name := "b2b_bench_" + strconv.Itoa(ti)
-			env := func(node int) []string {
-				c := g.Config(node)
-				c.DBName, c.Params = name, params
-				return []string{"DB_DRIVER=mysql", "DB_DSN=" + c.FormatDSN(), "B2B_DATA_DIR=" + b.TempDir(),
-					"JWT_SECRET=" + smokeJWTSecret, "SERVICE_TOKEN=" + smokeServiceToken, "RATE_LIMIT=off"}
-			}
-			if _, err := g.Open(0, "").Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-				b.Fatal(err)
-			}
+			env := galeraDatabase(b, g, name, params)
 			runB2B(b, bin, env(0), "migrate")
 			runB2B(b, bin, env(0), "seed")
 			var procs []*servetest.Process

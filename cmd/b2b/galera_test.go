@@ -33,18 +33,8 @@ func TestGaleraCluster(t *testing.T) {
 	g := servetest.StartGalera(t, 3)
 	bin := servetest.Build(t)
 	const name = "b2b_galera"
-	node := func(i int, extra ...string) []string {
-		c := g.Config(i)
-		c.DBName = name
-		// A read on one node sees what another committed just before.
-		c.Params = map[string]string{"wsrep_sync_wait": "1"}
-		return append([]string{"DB_DRIVER=mysql", "DB_DSN=" + c.FormatDSN(), "B2B_DATA_DIR=" + t.TempDir(),
-			"JWT_SECRET=" + smokeJWTSecret, "SERVICE_TOKEN=" + smokeServiceToken, "RATE_LIMIT=off"}, extra...)
-	}
-	// With DB_DSN, migrate expects the database to exist.
-	if _, err := g.Open(0, "").Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-		t.Fatal(err)
-	}
+	// A read on one node sees what another committed just before.
+	node := galeraDatabase(t, g, name, map[string]string{"wsrep_sync_wait": "1"})
 	// Two migrators at once, on two nodes: GET_LOCK is node-local, the
 	// lock row is not. One applies every file, the other none.
 	outs := make([]string, 2)
@@ -357,4 +347,20 @@ func faultMidStream(t *testing.T, g *servetest.Galera, procs []*servetest.Proces
 		}
 	}
 	t.Logf("%d orders, %d refused by the lost node and retried", len(log), refused)
+}
+
+// galeraDatabase creates the database name on g (with DB_DSN, migrate
+// expects it to exist) and returns the environment of a b2b process on
+// node i of g, its session settings params.
+func galeraDatabase(t testing.TB, g *servetest.Galera, name string, params map[string]string) func(i int) []string {
+	t.Helper()
+	if _, err := g.Open(0, "").Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		t.Fatal(err)
+	}
+	return func(i int) []string {
+		c := g.Config(i)
+		c.DBName, c.Params = name, params
+		return []string{"DB_DRIVER=mysql", "DB_DSN=" + c.FormatDSN(), "B2B_DATA_DIR=" + t.TempDir(),
+			"JWT_SECRET=" + smokeJWTSecret, "SERVICE_TOKEN=" + smokeServiceToken, "RATE_LIMIT=off"}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/b2b-orders/platform/db/dbtest"
+	"github.com/b2b-orders/platform/internal/clocktest"
 	"github.com/b2b-orders/platform/internal/webhooks"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
@@ -49,26 +50,8 @@ func TestRefused(t *testing.T) {
 	}
 }
 
-// clock is a settable clock, so that retries come due without waiting.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type rig struct {
-	clock  *clock
+	clock  *clocktest.Clock
 	hooks  *hooks.Service
 	orders *orders.Service
 	ctx    context.Context
@@ -79,7 +62,7 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	store := dbtest.Open(t)
-	clk := &clock{now: time.Now().UTC()}
+	clk := clocktest.New(time.Now().UTC())
 	h := hooks.New(store, hooks.Config{Now: clk.Now, Retry: hooks.Retry{First: 20 * time.Millisecond, Factor: 2, Max: 50 * time.Millisecond, Period: time.Minute}})
 	cs := customers.New(store, nil)
 	r := &rig{clock: clk, hooks: h, orders: orders.New(store, cs, orders.Config{Relayed: h.FanOut}),

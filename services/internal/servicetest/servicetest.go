@@ -1,12 +1,12 @@
 // Package servicetest has what the services' tests share: contexts with
-// principals and a clock that moves only when told.
+// principals and a clock that moves only when told (clocktest's).
 package servicetest
 
 import (
 	"context"
-	"sync"
 	"time"
 
+	"github.com/b2b-orders/platform/internal/clocktest"
 	"github.com/b2b-orders/platform/services"
 )
 
@@ -19,24 +19,7 @@ func As(role services.Role, customerID int) context.Context {
 func Admin() context.Context { return As(services.RoleAdmin, 0) }
 
 // Clock is a settable clock, safe for concurrent use.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type Clock = clocktest.Clock
 
 // NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock(t time.Time) *Clock { return clocktest.New(t) }
