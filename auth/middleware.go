@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/b2b-orders/platform/services"
 )
@@ -158,4 +159,39 @@ func accept(ctx context.Context, p services.Principal) context.Context {
 // which services.PrincipalFrom reports as Unauthenticated.
 func refuse(ctx context.Context, err error) context.Context {
 	return services.WithPrincipal(context.WithValue(ctx, errKey{}, err), services.Principal{})
+}
+
+// Recheck reports whether the credential that made p still holds, for
+// what outlives the request that presented it (a subscription): nil while
+// it does; the Unauthenticated *services.Error "Invalid or expired token"
+// once p's expiry has passed or, for a customer token, once Customers
+// finds the customer deleted (within Customers' TTL in a process that did
+// not delete it); Customers' Unavailable error when that cannot be known
+// now, which the caller may take as a reason to ask again later.
+func (a *Authenticator) Recheck(ctx context.Context, p services.Principal) error {
+	if !p.Expires.IsZero() && !a.now().Before(p.Expires) {
+		return invalid(errors.New("the credential expired"))
+	}
+	if p.IsCustomer() && a.Customers != nil {
+		live, err := a.Customers.Live(ctx, p.CustomerID)
+		if err != nil {
+			if _, ok := errors.AsType[*services.Error](err); !ok {
+				err = services.Outage(err)
+			}
+			return err
+		}
+		if !live {
+			return invalid(errors.New("the token's customer was deleted"))
+		}
+	}
+	return nil
+}
+
+// now is the clock of a's tokens, so that an expiry is judged by the
+// clock that issued and verified it.
+func (a *Authenticator) now() time.Time {
+	if a.Tokens != nil {
+		return a.Tokens.now()
+	}
+	return time.Now()
 }

@@ -117,7 +117,7 @@ func (t *Tokens) Verify(token string) (services.Principal, error) {
 	if subject == "" {
 		subject = string(c.Role)
 	}
-	return services.Principal{Role: c.Role, CustomerID: c.CustomerID, Subject: subject}, nil
+	return services.Principal{Role: c.Role, CustomerID: c.CustomerID, Subject: subject, Expires: c.ExpiresAt.Time}, nil
 }
 
 // numericDates refuses a token whose exp, nbf or iat is not a JSON number,

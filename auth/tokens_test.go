@@ -116,6 +116,12 @@ func TestVerify(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
+			// Every valid token here expires an hour after testNow (to the
+			// second); the principal carries that expiry.
+			if want := testNow().Add(time.Hour).Truncate(time.Second); !got.Expires.Equal(want) {
+				t.Fatalf("Expires = %v, want %v", got.Expires, want)
+			}
+			got.Expires = time.Time{}
 			if got != tt.want {
 				t.Fatalf("principal = %+v, want %+v", got, tt.want)
 			}
@@ -158,7 +164,12 @@ func TestIssueRoundTrip(t *testing.T) {
 			t.Fatalf("Issue(%+v): %v", p, err)
 		}
 		got, err := tk.Verify(token)
-		if err != nil || got != p {
+		p.Expires = testNow().Add(time.Hour).Truncate(time.Second)
+		if err != nil || !got.Expires.Equal(p.Expires) {
+			t.Fatalf("Verify(Issue(%+v)) = %+v, %v", p, got, err)
+		}
+		got.Expires = p.Expires
+		if got != p {
 			t.Fatalf("Verify(Issue(%+v)) = %+v, %v", p, got, err)
 		}
 	}

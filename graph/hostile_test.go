@@ -124,7 +124,9 @@ func TestHostileOperations(t *testing.T) {
 			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":-0}]}}`), 200, server.CodeBadUserInput},
 		{"price 2^53", admin, vq(`mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
 			`{"in":{"sku":"P","name":"n","priceCents":9007199254740993}}`), 200, server.CodeBadUserInput},
-		{"price 2^31 literal", admin, q(`mutation { createProduct(input: {sku: "P", name: "n", priceCents: 2147483648}) { id } }`), 200, server.CodeBadUserInput},
+		// An Int literal outside 32 bits fails validation, as a literal of
+		// another wrong type does (the specification; graphql-js's gateways).
+		{"price 2^31 literal", admin, q(`mutation { createProduct(input: {sku: "P", name: "n", priceCents: 2147483648}) { id } }`), 200, server.CodeValidationFailed},
 		{"stock 1.5", admin, q(`mutation { updateProduct(id: "1", input: {stock: 1.5}) { id } }`), 200, server.CodeValidationFailed},
 		{"id 0", admin, q(`mutation { cancelOrder(id: "0") { id } }`), 200, server.CodeBadUserInput},
 		{"id -1", admin, q(`mutation { deleteCustomer(id: "-1") }`), 200, server.CodeBadUserInput},
@@ -222,5 +224,62 @@ func TestOrderTotalFitsAnInt(t *testing.T) {
 	e.ok(admin, `query($p: ID!) { product(id: $p) { stock } }`, map[string]any{"p": p.CreateProduct.ID}, &stock)
 	if stock.Product.Stock != 4 {
 		t.Fatalf("stock %d after one unit sold and one order refused", stock.Product.Stock)
+	}
+}
+
+// The refusals that said the wrong thing: an _entities representation
+// whose key is null or missing is an invalid id like a malformed one; an
+// Int variable or literal outside 32 bits is refused (not clamped), with
+// the value it was given.
+func TestRefusalsNameWhatTheyRefuse(t *testing.T) {
+	t.Parallel()
+	g := newRig(t)
+	admin := g.admin(t)
+	before := snapshot(t, g.db)
+	body := func(query, vars string) string { return `{"query":` + jsonQuote(query) + `,"variables":` + vars + `}` }
+	cases := []struct {
+		name, body, code, msg string
+	}{
+		{"_entities with a null id", body(`{ _entities(representations: [{__typename: "Customer", id: null}]) { ... on Customer { id } } }`, `{}`),
+			server.CodeBadUserInput, "Invalid ID"},
+		{"_entities without an id", body(`{ _entities(representations: [{__typename: "Order"}]) { ... on Order { id } } }`, `{}`),
+			server.CodeBadUserInput, "Invalid ID"},
+		{"an Int variable of 1e20", body(`query($f: Int) { orders(first: $f) { edges { cursor } } }`, `{"f":1e20}`),
+			server.CodeBadUserInput, `Variable "$f": Int cannot represent non 32-bit signed integer value: 1e20`},
+		{"an Int variable of 2^31", body(`query($f: Int) { orders(first: $f) { edges { cursor } } }`, `{"f":2147483648}`),
+			server.CodeBadUserInput, `Variable "$f": Int cannot represent non 32-bit signed integer value: 2147483648`},
+		{"an Int variable of -2^31-1", body(`query($f: Int) { orders(first: $f) { edges { cursor } } }`, `{"f":-2147483649}`),
+			server.CodeBadUserInput, `Variable "$f": Int cannot represent non 32-bit signed integer value: -2147483649`},
+		{"an Int variable of 1.5", body(`query($f: Int) { orders(first: $f) { edges { cursor } } }`, `{"f":1.5}`),
+			server.CodeBadUserInput, `Variable "$f": Int cannot represent non-integer value: 1.5`},
+		{"an Int in an input variable", body(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
+			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":1},{"productId":"3","quantity":4294967297}]}}`),
+			server.CodeBadUserInput, `Variable "$in.items[1].quantity": Int cannot represent non 32-bit signed integer value: 4294967297`},
+		{"an Int literal of 2^31", body(`{ orders(first: 2147483648) { edges { cursor } } }`, `{}`),
+			server.CodeValidationFailed, "Int cannot represent non 32-bit signed integer value: 2147483648"},
+		{"an Int literal of 3,000,000,000 in a list", body(`mutation { createOrder(input: {customerId: "1", items: [{productId: "2", quantity: 3000000000}]}) { id } }`, `{}`),
+			server.CodeValidationFailed, "Int cannot represent non 32-bit signed integer value: 3000000000"},
+		{"an Int default of 2^31", body(`query($f: Int = 2147483648) { orders(first: $f) { edges { cursor } } }`, `{}`),
+			server.CodeValidationFailed, "Int cannot represent non 32-bit signed integer value: 2147483648"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := g.send(t, http.MethodPost, "application/json", admin, tc.body)
+			if len(r.Errors) == 0 || r.Errors[0].code() != tc.code || r.Errors[0].Message != tc.msg {
+				t.Fatalf("HTTP %d %.300s; want %s %q", r.status, r.raw, tc.code, tc.msg)
+			}
+		})
+	}
+	// The largest and smallest Ints pass.
+	for _, f := range []string{"2147483647", "-2147483648"} {
+		r := g.send(t, http.MethodPost, "application/json", admin, body(`query($f: Int) { orders(first: $f) { edges { cursor } } }`, `{"f":`+f+`}`))
+		for _, e := range r.Errors {
+			if strings.Contains(e.Message, "Int cannot represent") {
+				t.Fatalf("%s refused: %s", f, r.raw)
+			}
+		}
+	}
+	if after := snapshot(t, g.db); after != before {
+		t.Fatalf("data changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }

@@ -108,5 +108,6 @@ func NewHandler(opts server.Options) http.Handler {
 		Customers: &customers.Resolver{Service: opts.Services.Customers},
 		Orders:    &orders.Resolver{Service: opts.Services.Orders, Events: opts.Events, Webhooks: opts.Webhooks},
 	}
+	opts.EntityKeyError = ErrTypeNotFound
 	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: r, Complexity: Complexity()}), opts)
 }

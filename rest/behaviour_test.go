@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -323,5 +324,63 @@ func TestCORS(t *testing.T) {
 	r = any.do(t, get(products+"/1").with("Origin", "https://anywhere.example"))
 	if r.header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("CORS_ORIGINS=*: %v", r.header)
+	}
+}
+
+// With AUTH_REQUIRED=false a page of another site could cancel any order
+// with a bodiless POST, a CORS simple request: every write that a browser
+// marks as cross-site (an Origin that is neither allowed nor the API's
+// own, or Sec-Fetch-Site: cross-site) is refused with 403 and changes
+// nothing; the same write from an allowed origin, from the API's own, or
+// from a client that is no browser goes through.
+func TestCrossSiteWritesRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, envOptions{authRequired: false, corsOrigins: []string{"https://shop.example"}})
+	anon := func(rq request) request { return rq.with("Authorization", "") }
+	place := func() string {
+		r := e.do(t, anon(post(ordersURL, `{"customer_id":1,"items":[{"product_id":1,"qty":1}]}`)))
+		if r.status != http.StatusCreated {
+			t.Fatalf("placing an order: %d %s", r.status, r.body)
+		}
+		var v struct{ Data struct{ ID int } }
+		if err := json.Unmarshal(r.body, &v); err != nil {
+			t.Fatal(err)
+		}
+		return strconv.Itoa(v.Data.ID)
+	}
+	id := place()
+	before := snapshot(t, e.db)
+	for name, rq := range map[string]request{
+		"another origin":                  anon(post(ordersURL+"/"+id+"/cancel", ``)).with("Origin", "https://evil.example"),
+		"another origin, cross-site":      anon(post(ordersURL+"/"+id+"/cancel", ``)).with("Origin", "https://evil.example").with("Sec-Fetch-Site", "cross-site"),
+		"no origin, cross-site":           anon(post(ordersURL+"/"+id+"/cancel", ``)).with("Sec-Fetch-Site", "cross-site"),
+		"an origin that is a prefix":      anon(post(ordersURL+"/"+id+"/cancel", ``)).with("Origin", "https://shop.example.evil"),
+		"a null origin":                   anon(post(ordersURL+"/"+id+"/cancel", ``)).with("Origin", "null"),
+		"a cross-site JSON write":         anon(post(ordersURL, `{"customer_id":1,"items":[{"product_id":1,"qty":1}]}`)).with("Origin", "https://evil.example"),
+		"a cross-site delete":             anon(del(custURL+"/2")).with("Origin", "https://evil.example"),
+		"a cross-site write with a token": post(ordersURL+"/"+id+"/cancel", ``).with("Origin", "https://evil.example"),
+	} {
+		r := e.do(t, rq)
+		if r.status != http.StatusForbidden || errorMessage(t, r.body) != "Cross-site requests may not change data" {
+			t.Errorf("%s: %d %s, want 403", name, r.status, r.body)
+		}
+	}
+	if after := snapshot(t, e.db); after != before {
+		t.Fatalf("cross-site writes changed data:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	// Reads from anywhere still answer; writes from the allowed origin,
+	// from the API's own and from clients that send neither header pass.
+	if r := e.do(t, anon(get(ordersURL+"/"+id)).with("Origin", "https://evil.example")); r.status != http.StatusOK {
+		t.Errorf("a cross-site read: %d %s", r.status, r.body)
+	}
+	for name, rq := range map[string]request{
+		"the allowed origin":   anon(post(ordersURL+"/"+place()+"/cancel", ``)).with("Origin", "https://shop.example").with("Sec-Fetch-Site", "cross-site"),
+		"the API's own origin": anon(post(ordersURL+"/"+place()+"/cancel", ``)).with("Origin", "http://example.com").with("Sec-Fetch-Site", "same-origin"),
+		"no browser headers":   anon(post(ordersURL+"/"+place()+"/cancel", ``)),
+		"a same-site fetch":    anon(post(ordersURL+"/"+place()+"/cancel", ``)).with("Sec-Fetch-Site", "same-site"),
+	} {
+		if r := e.do(t, rq); r.status != http.StatusOK {
+			t.Errorf("%s: %d %s, want 200", name, r.status, r.body)
+		}
 	}
 }

@@ -99,7 +99,7 @@ func withPrincipal(ew errorWriter, routes func(chi.Router)) func(chi.Router) {
 func newRouter(opts Options) *chi.Mux {
 	r := chi.NewRouter()
 	// Express, which the original ran on, ignores one trailing slash.
-	r.Use(web.SecurityHeaders, cors(opts.CORSOrigins), middleware.StripSlashes, web.RequireJSON)
+	r.Use(web.SecurityHeaders, cors(opts.CORSOrigins), refuseCrossSite(opts.CORSOrigins), middleware.StripSlashes, web.RequireJSON)
 	// The contract answers unknown methods like unknown routes.
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.NotFound)

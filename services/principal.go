@@ -1,6 +1,9 @@
 package services
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Role says what a caller may do.
 type Role string
@@ -33,6 +36,11 @@ type Principal struct {
 	CustomerID int
 	// Subject identifies the caller in logs (a token subject, "service").
 	Subject string
+	// Expires is when the credential that made this principal stops
+	// holding (a token's exp); zero for one that does not expire (the
+	// service token, an anonymous caller). What outlives a request (a
+	// subscription) ends then.
+	Expires time.Time
 }
 
 // Anonymous is the principal of an unauthenticated caller on open routes.

@@ -14,7 +14,7 @@ import (
 // graphOptions are the options of every graph the process serves.
 func (a *app) graphOptions() server.Options {
 	return server.Options{Logger: a.log, Introspection: a.cfg.Introspection, Charge: a.charge,
-		Events: a.bus, Authenticate: a.auth.Authenticate, Webhooks: a.hooks}
+		Events: a.bus, Authenticate: a.auth.Authenticate, Recheck: a.auth.Recheck, Webhooks: a.hooks}
 }
 
 // mountCustomers hangs the customers role's REST routes and its federation

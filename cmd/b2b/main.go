@@ -101,6 +101,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	switch cmd {
 	case "serve":
+		// Libraries that report through the standard log package (the
+		// net/http server, a WebSocket library) write through the
+		// process's handler too, so that every line is in its format.
+		slog.SetDefault(log)
 		err = serve(ctx, cfg, args, log, stderr)
 	case "migrate":
 		err = migrate(ctx, cfg, args, stdout, stderr)

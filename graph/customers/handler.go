@@ -12,6 +12,7 @@ import (
 // Services.Customers is set to svc.
 func NewHandler(svc *customersvc.Service, opts server.Options) http.Handler {
 	opts.Services.Customers = svc
+	opts.EntityKeyError = ErrTypeNotFound
 	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc}, Complexity: Complexity()}), opts)
 }
 

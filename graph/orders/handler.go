@@ -13,6 +13,7 @@ import (
 // Services.Orders is set to svc.
 func NewHandler(svc *orderssvc.Service, opts server.Options) http.Handler {
 	opts.Services.Orders = svc
+	opts.EntityKeyError = ErrTypeNotFound
 	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc, Events: opts.Events, Webhooks: opts.Webhooks}, Complexity: Complexity()}), opts)
 }
 

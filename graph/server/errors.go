@@ -71,7 +71,11 @@ func Code(e *services.Error) string {
 // errors keep their client-safe message; Invalid ones name the field.
 // Anything else is a bug or an outage: logged once with the request id and
 // the path, and shown as "Internal server error".
-func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+//
+// keyErr is the federation runtime's error for a representation whose key
+// is missing or null (the generated package's ErrTypeNotFound): it is
+// answered as an invalid id, as a malformed one is.
+func presenter(log *slog.Logger, keyErr error) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		// gqlgen's own errors about the request (an operation over the
@@ -100,6 +104,10 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		// key) describe the caller's input and wrap no services error.
 		if se == nil && !errors.As(err, new(panicked)) && inEntities(ctx) {
 			gqlErr.Extensions = map[string]any{"code": CodeBadUserInput}
+			if keyErr != nil && errors.Is(err, keyErr) {
+				gqlErr.Message = "Invalid ID"
+				gqlErr.Extensions["field"] = "id"
+			}
 			return gqlErr
 		}
 		// A resolver that met its caller's departure without saying so

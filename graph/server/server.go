@@ -42,9 +42,6 @@ const (
 	// docs/BENCHMARKS.md) while leaving two cores far more work than
 	// they can do at once.
 	DefaultMaxInFlight = 32
-	// DefaultMaxStreams bounds the subscriptions one handler keeps open;
-	// each holds a goroutine and a 256-event buffer.
-	DefaultMaxStreams = 1000
 )
 
 // Options configure a graph handler. Zero fields take the defaults.
@@ -63,9 +60,13 @@ type Options struct {
 	// payload's Authorization (auth.Authenticator.Authenticate); nil
 	// leaves the upgrade request's principal.
 	Authenticate func(ctx context.Context, authorization string) context.Context
-	// MaxStreams bounds the open subscription streams (WebSocket or
-	// server-sent events) of the handler; zero means DefaultMaxStreams.
-	MaxStreams int
+	// Recheck tells a subscription whether the credential of its
+	// principal still holds (auth.Authenticator.Recheck); nil checks
+	// the principal's expiry only.
+	Recheck func(ctx context.Context, p services.Principal) error
+	// Streams bound the subscriptions, WebSockets and event streams
+	// callers hold open.
+	Streams StreamLimits
 	// MaxDepth bounds how deeply an operation nests fields, introspection
 	// included.
 	MaxDepth int
@@ -79,6 +80,10 @@ type Options struct {
 	// elements in goroutines of their own, so memory grows with the
 	// operations in flight, not with the connections.
 	MaxInFlight int
+	// EntityKeyError is the error of the schema's federation runtime for
+	// an _entities representation without its key (the generated
+	// ErrTypeNotFound), answered as "Invalid ID".
+	EntityKeyError error
 	// Limits bound a document before it is validated.
 	Limits Limits
 	// Introspection says who may read the schema; "" is
@@ -107,9 +112,6 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if opts.MaxStreams <= 0 {
-		opts.MaxStreams = DefaultMaxStreams
-	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = DefaultMaxInFlight
 	}
@@ -123,9 +125,11 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	// Subscriptions: graphql-transport-ws and graphql-ws over WebSocket,
 	// and server-sent events. A WebSocket connection authenticates with
 	// its init payload's Authorization when the upgrade carried none.
+	live := newStreams(opts.Streams.withDefaults(), opts.Recheck)
 	srv.AddTransport(transport.Websocket{
+		Implementation:        websocketImplementation{},
 		KeepAlivePingInterval: 15 * time.Second,
-		InitTimeout:           10 * time.Second,
+		InitTimeout:           live.limits.InitTimeout,
 		InitFunc:              initWebsocket(opts.Authenticate),
 	})
 	srv.AddTransport(transport.SSE{})
@@ -139,27 +143,29 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	srv.SetQueryCache(cache)
 	// The document limits for the transports that are not ours (the
 	// subscriptions'): ours checks before it parses.
-	srv.Use(documentLimits{limits: limits, cache: cache})
+	srv.Use(documentLimits{limits: limits, cache: cache, schema: es.Schema()})
 	srv.SetParserTokenLimit(limits.Tokens)
 	// gqlgen serves __schema, __type and _service { sdl } only with this
 	// extension; authorize decides who may ask.
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit(opts.MaxDepth))
+	srv.Use(intLiterals{})
 	srv.Use(&complexityLimit{limit: opts.MaxComplexity})
-	srv.SetErrorPresenter(presenter(opts.Logger))
+	srv.SetErrorPresenter(presenter(opts.Logger, opts.EntityKeyError))
 	srv.SetRecoverFunc(recoverer(opts.Logger))
 	srv.AroundFields(authorize(opts.Introspection))
+	srv.AroundOperations(live.aroundSubscriptions)
 	srv.AroundResponses(logOperation(opts.Logger))
 	h := limitInFlight(opts.MaxInFlight, loaders.Middleware(opts.Services, srv))
-	streams := limitStreams(opts.MaxStreams, loaders.Middleware(opts.Services, srv))
+	streams := loaders.Middleware(opts.Services, srv)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next := h
 		if web.IsStream(r) {
 			if r.Header.Get("Upgrade") != "" {
-				streams.ServeHTTP(w, r) // a WebSocket has no body to read
+				live.serve(w, r, streams) // a WebSocket has no body to read
 				return
 			}
-			next = streams
+			next = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { live.serve(w, r, streams) })
 		}
 		// Read the body here, bounded, so that an oversized one gets its
 		// own answer instead of a read error deep in the transport.
@@ -272,7 +278,7 @@ func logOperation(log *slog.Logger) graphql.ResponseMiddleware {
 		if recordOperation(ctx, name, errs, duration) {
 			return resp
 		}
-		attrs := []any{"operation", name, "duration", duration,
+		attrs := []any{"operation", web.LogName(name), "duration", duration,
 			"errors", errs, "request_id", middleware.GetReqID(ctx)}
 		attrs = append(attrs, logAttrs(ctx)...)
 		log.InfoContext(ctx, "graphql: operation", attrs...)
@@ -322,57 +328,15 @@ func selectionDepth(set ast.SelectionSet) int {
 	return deepest
 }
 
-// limitStreams lets at most n streams (subscriptions) into next at once,
-// apart from the operations' limitInFlight, which a stream would hold for
-// its whole life; past n the answer is 503 UNAVAILABLE at once. A stream
-// outlives the server's read and write timeouts, which are lifted for it.
-func limitStreams(n int, next http.Handler) http.Handler {
-	open := make(chan struct{}, n)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case open <- struct{}{}:
-			defer func() { <-open }()
-		default:
-			w.Header().Set("Retry-After", "1")
-			writeCodedError(w, http.StatusServiceUnavailable, CodeUnavailable, "Too many open subscriptions; try again")
-			return
-		}
-		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Time{})
-		_ = rc.SetWriteDeadline(time.Time{})
-		next.ServeHTTP(w, r)
-	})
-}
-
-// initWebsocket authenticates a WebSocket connection from its init
-// payload's Authorization (graphql-ws clients send it in
-// connectionParams), when authenticate is set and the payload has one.
-// A refused credential closes the connection.
-func initWebsocket(authenticate func(context.Context, string) context.Context) transport.WebsocketInitFunc {
-	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		value := payload.Authorization()
-		if value == "" {
-			if v, ok := payload["Authorization"].(string); ok {
-				value = v
-			}
-		}
-		if authenticate == nil || value == "" {
-			return ctx, nil, nil
-		}
-		ctx = authenticate(ctx, value)
-		if _, err := services.PrincipalFrom(ctx); err != nil {
-			return ctx, nil, errors.New("unauthenticated")
-		}
-		return ctx, nil, nil
-	}
-}
-
 // documentLimits runs Limits on documents that reach gqlgen through a
 // transport other than ours (the subscriptions'), before gqlgen parses
-// and validates them. Documents in the cache passed them already.
+// and validates them; documents in the cache passed them already. For
+// every transport it then refuses variables that are, or hold, an Int
+// outside 32 bits (intVariables), before gqlgen coerces them.
 type documentLimits struct {
 	limits Limits
 	cache  graphql.Cache[*ast.QueryDocument]
+	schema *ast.Schema
 }
 
 var _ interface {
@@ -383,12 +347,25 @@ var _ interface {
 func (documentLimits) ExtensionName() string                   { return "DocumentLimits" }
 func (documentLimits) Validate(graphql.ExecutableSchema) error { return nil }
 func (d documentLimits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
-	if _, ok := d.cache.Get(ctx, p.Query); ok {
+	doc, ok := d.cache.Get(ctx, p.Query)
+	if !ok {
+		var err *gqlerror.Error
+		if doc, err = d.limits.parse(p.Query); err != nil {
+			return err
+		}
+		if err := d.limits.check(doc); err != nil {
+			return err
+		}
+	}
+	if len(p.Variables) == 0 {
 		return nil
 	}
-	doc, err := d.limits.parse(p.Query)
-	if err != nil {
-		return err
+	op := doc.Operations.ForName(p.OperationName)
+	if p.OperationName == "" && len(doc.Operations) != 1 {
+		op = nil
 	}
-	return d.limits.check(doc)
+	if op == nil {
+		return nil // gqlgen refuses it
+	}
+	return intVariables(d.schema, op, p.Variables)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -28,11 +29,30 @@ type Operation struct {
 	Attrs []any
 }
 
-// Record stores what the handler learnt of the operation.
+// Record stores what the handler learnt of the operation; the name as
+// LogName bounds it.
 func (op *Operation) Record(name string, errs int, d time.Duration, attrs []any) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
-	op.Name, op.Errors, op.Duration, op.Attrs = name, errs, d, attrs
+	op.Name, op.Errors, op.Duration, op.Attrs = LogName(name), errs, d, attrs
+}
+
+// MaxLogName is the most of a client's operation name a log line keeps:
+// the length of the longest name the metrics label (BoundedNames).
+const MaxLogName = 64
+
+// LogName is an operation name as a log line may hold it: a client
+// chooses it, so it is cut to MaxLogName bytes (at a character boundary)
+// and marked with "…" where it was cut.
+func LogName(name string) string {
+	if len(name) <= MaxLogName {
+		return name
+	}
+	cut := MaxLogName
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + "…"
 }
 
 // recorded is a copy of what an Operation holds.
