@@ -199,6 +199,38 @@ func TestGatewaySubscriptions(t *testing.T) {
 		}
 	}
 	fmt.Printf("gateway subscriptions: %d events over SSE and WebSocket, equal to the combined graph's\n", len(want))
+
+	// Streams end with their credential through the gateway too: the
+	// orders subgraph ends the stream with UNAUTHENTICATED at the token's
+	// expiry and after its customer's deletion, and the gateway passes
+	// the end on, over SSE and over WebSocket.
+	t.Run("credential ends", func(t *testing.T) {
+		customers := p.URL("customers", "/api/v1/customers")
+		doomed := restCall(t, "POST", customers, `{"name":"Gone Gateway Ltd","email":"gone-gw@example.com"}`, bearerAdmin)
+		var doomedID int
+		fmt.Sscan(doomed, &doomedID)
+		expiring, err := tokens.Issue(services.Principal{Role: services.RoleCustomer, CustomerID: 1, Subject: "c1"}, 3*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deleted, err := tokens.Issue(services.Principal{Role: services.RoleCustomer, CustomerID: doomedID, Subject: "gone"}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := `subscription { orderEvents { eventId order { id customer { id name } } } }`
+		ends := map[string]*subStream{}
+		for kind, tok := range map[string]string{"an expiring token": expiring, "a deleted customer's token": deleted} {
+			ends[kind+" over SSE"] = sseOpen(t, gateway, "Bearer "+tok, q, nil)
+			ends[kind+" over WebSocket"] = wsOpen(t, gateway, "Bearer "+tok, q, nil)
+		}
+		restCall(t, "DELETE", customers+"/"+doomed, "", bearerAdmin)
+		for name, s := range ends {
+			codes := untilEnd(t, name, s.msgs, 15*time.Second)
+			if !slices.Contains(codes, "UNAUTHENTICATED") || slices.ContainsFunc(codes, func(c string) bool { return c != "UNAUTHENTICATED" }) {
+				t.Errorf("%s through the gateway ended with %v, want UNAUTHENTICATED", name, codes)
+			}
+		}
+	})
 }
 
 // subStream is one subscription's messages as they arrive: "next" with
