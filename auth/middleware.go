@@ -5,9 +5,13 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-chi/httprate"
 
 	"github.com/b2b-orders/platform/services"
 )
@@ -194,4 +198,21 @@ func (a *Authenticator) now() time.Time {
 		return a.Tokens.now()
 	}
 	return time.Now()
+}
+
+// ClientKey names the client of a request for the limits that count per
+// client (the rate limit, open streams): a caller with a valid credential
+// is its principal, whatever address it comes from (behind a gateway or a
+// NAT every user shares one); any other caller is remoteAddr's host
+// (no forwarding header is trusted, since anyone can send one), IPv6 by
+// /64.
+func ClientKey(ctx context.Context, remoteAddr string) string {
+	if p, err := FromContext(ctx); err == nil && p.Role != services.RoleAnonymous {
+		return "principal:" + string(p.Role) + ":" + strconv.Itoa(p.CustomerID) + ":" + p.Subject
+	}
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	return "ip:" + httprate.CanonicalizeIP(host)
 }

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -72,6 +73,14 @@ func TestIntrospectionPolicy(t *testing.T) {
 	if e := authn.fails("", `{ ordrs { edges { cursor } } }`, nil, server.CodeValidationFailed); strings.Contains(e.Message, "orders") {
 		t.Fatalf("a closed schema's validation suggests a field: %q", e.Message)
 	}
+	// Nor over server-sent events, which gqlgen validates itself.
+	sse := authn.c.SSE(t.Context(), `subscription { ordrEvents { eventId } }`)
+	var first struct{ Errors json.RawMessage }
+	_ = sse.Next(&first) // an answer with errors is also an error of the client's
+	if !strings.Contains(string(first.Errors), server.CodeValidationFailed) || strings.Contains(string(first.Errors), "orderEvents") {
+		t.Fatalf("a closed schema's subscription validation: %s", first.Errors)
+	}
+	_ = sse.Close()
 
 	off := newEnv(t, withOptions(server.Options{Introspection: server.IntrospectionOff}))
 	admin := off.admin()

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/services"
@@ -225,7 +224,8 @@ func TestGatewaySubscriptions(t *testing.T) {
 		}
 		restCall(t, "DELETE", customers+"/"+doomed, "", bearerAdmin)
 		for name, s := range ends {
-			codes := untilEnd(t, name, s.msgs, 15*time.Second)
+			s.name = name
+			codes := untilEnd(t, s, 15*time.Second)
 			if !slices.Contains(codes, "UNAUTHENTICATED") || slices.ContainsFunc(codes, func(c string) bool { return c != "UNAUTHENTICATED" }) {
 				t.Errorf("%s through the gateway ended with %v, want UNAUTHENTICATED", name, codes)
 			}
@@ -351,60 +351,10 @@ func sseOpen(t *testing.T, url, authorization, query string, variables map[strin
 	return s
 }
 
-// wsOpen subscribes over graphql-transport-ws with the token, if any, in
-// connection_init's payload (as graphql-ws clients send connectionParams)
-// and reads the subscription's messages in the background.
+// wsOpen subscribes over graphql-transport-ws (wsStreamOpen).
 func wsOpen(t *testing.T, url, authorization, query string, variables map[string]any) *subStream {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	dial, stop := context.WithTimeout(ctx, 10*time.Second)
-	defer stop()
-	c, _, err := websocket.Dial(dial, strings.Replace(url, "http://", "ws://", 1), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatalf("WebSocket %s: %v", url, err)
-	}
-	t.Cleanup(func() { _ = c.CloseNow() })
-	init := map[string]any{}
-	if authorization != "" {
-		init["Authorization"] = authorization
-	}
-	if err := wsjson.Write(dial, c, map[string]any{"type": "connection_init", "payload": init}); err != nil {
-		t.Fatal(err)
-	}
-	var ack struct{ Type string }
-	if err := wsjson.Read(dial, c, &ack); err != nil || ack.Type != "connection_ack" {
-		t.Fatalf("WebSocket %s: connection_init answered %+v, %v", url, ack, err)
-	}
-	if err := wsjson.Write(dial, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query, "variables": variables}}); err != nil {
-		t.Fatal(err)
-	}
-	s := &subStream{name: "WebSocket " + url, msgs: make(chan subMsg, 64)}
-	go func() {
-		defer close(s.msgs)
-		for {
-			var raw struct {
-				Type    string
-				Payload json.RawMessage
-			}
-			if err := wsjson.Read(ctx, c, &raw); err != nil {
-				return
-			}
-			switch raw.Type {
-			case "ping":
-				_ = wsjson.Write(ctx, c, map[string]any{"type": "pong"})
-				continue
-			case "pong", "ka":
-				continue
-			}
-			select {
-			case s.msgs <- subMsg{kind: raw.Type, payload: raw.Payload}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return s
+	return wsStreamOpen(t, url, "", authorization, query, variables).subStream
 }
 
 // subEvent is what a test reads of an orderEvents event.

@@ -139,6 +139,9 @@ func TestHostileOperations(t *testing.T) {
 		{"another list's cursor", admin, q(`{ orders(after: "Y3VzdG9tZXI6MQ") { edges { cursor } } }`), 200, server.CodeBadUserInput},
 		{"duplicate variables keys", admin, `{"query":"mutation($id: ID!) { cancelOrder(id: $id) { id } }","variables":{"id":"2","id":"0"}}`, 200, server.CodeBadUserInput},
 		{"duplicate input fields", admin, q(`mutation { cancelOrder(id: "2", id: "3") { id } }`), 200, server.CodeValidationFailed},
+		// It would hold a turn among the operations in flight until its
+		// first event or the request's timeout.
+		{"a subscription without a stream", admin, q(`subscription { orderEvents { eventId } }`), 400, server.CodeBadUserInput},
 		{"GET with a mutation", admin, "", 405, ""},
 	}
 	for _, tc := range cases {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,19 +19,22 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/servetest"
 	"github.com/b2b-orders/platform/services"
 )
 
-// wsStream is one graphql-transport-ws subscription read to its end,
-// keeping what subStream drops: the close code of the socket.
+// wsStream is one graphql-transport-ws subscription's messages, and the
+// close code of its socket once it closes.
 type wsStream struct {
-	msgs  chan subMsg
+	*subStream
 	close chan websocket.StatusCode
 }
 
-// wsStreamOpen opens a WebSocket to url from the address from ("" for
-// any), sends connection_init with authorization and subscribes to query.
-func wsStreamOpen(t *testing.T, url, from, authorization, query string) *wsStream {
+// wsStreamOpen opens a WebSocket to url from the loopback address from
+// ("" for any), sends connection_init with authorization, if any, in its
+// payload (as graphql-ws clients send connectionParams), subscribes to
+// query and reads the subscription's messages in the background.
+func wsStreamOpen(t *testing.T, url, from, authorization, query string, variables map[string]any) *wsStream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -42,17 +47,19 @@ func wsStreamOpen(t *testing.T, url, from, authorization, query string) *wsStrea
 	if authorization != "" {
 		init["Authorization"] = authorization
 	}
-	if err := wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": init}); err != nil {
+	dial, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	if err := wsjson.Write(dial, c, map[string]any{"type": "connection_init", "payload": init}); err != nil {
 		t.Fatal(err)
 	}
 	var ack struct{ Type string }
-	if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
+	if err := wsjson.Read(dial, c, &ack); err != nil || ack.Type != "connection_ack" {
 		t.Fatalf("WebSocket %s: connection_init answered %+v, %v", url, ack, err)
 	}
-	if err := wsjson.Write(ctx, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query}}); err != nil {
+	if err := wsjson.Write(dial, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query, "variables": variables}}); err != nil {
 		t.Fatal(err)
 	}
-	s := &wsStream{msgs: make(chan subMsg, 64), close: make(chan websocket.StatusCode, 1)}
+	s := &wsStream{subStream: &subStream{name: "WebSocket " + url, msgs: make(chan subMsg, 64)}, close: make(chan websocket.StatusCode, 1)}
 	go func() {
 		defer close(s.msgs)
 		for {
@@ -64,11 +71,18 @@ func wsStreamOpen(t *testing.T, url, from, authorization, query string) *wsStrea
 				s.close <- websocket.CloseStatus(err)
 				return
 			}
-			if raw.Type == "ping" {
+			switch raw.Type {
+			case "ping":
 				_ = wsjson.Write(ctx, c, map[string]any{"type": "pong"})
 				continue
+			case "pong", "ka":
+				continue
 			}
-			s.msgs <- subMsg{kind: raw.Type, payload: raw.Payload}
+			select {
+			case s.msgs <- subMsg{kind: raw.Type, payload: raw.Payload}:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	return s
@@ -91,13 +105,13 @@ func wsDial(ctx context.Context, url, from string) (*websocket.Conn, error) {
 
 // untilEnd reads a subscription until it ends and returns the codes of
 // the errors it ended with; an event before the end fails the test.
-func untilEnd(t *testing.T, name string, msgs <-chan subMsg, within time.Duration) []string {
+func untilEnd(t *testing.T, s *subStream, within time.Duration) []string {
 	t.Helper()
 	deadline := time.After(within)
 	var codes []string
 	for {
 		select {
-		case m, ok := <-msgs:
+		case m, ok := <-s.msgs:
 			if !ok || m.kind == "complete" {
 				return codes
 			}
@@ -110,7 +124,7 @@ func untilEnd(t *testing.T, name string, msgs <-chan subMsg, within time.Duratio
 				payload = []byte(`{"errors":` + string(m.payload) + `}`)
 			}
 			if err := json.Unmarshal(payload, &v); err != nil || len(v.Errors) == 0 {
-				t.Fatalf("%s: %s %s arrived; want the end of the stream", name, m.kind, m.payload)
+				t.Fatalf("%s: %s %s arrived; want the end of the stream", s.name, m.kind, m.payload)
 			}
 			for _, e := range v.Errors {
 				codes = append(codes, e.code())
@@ -119,7 +133,7 @@ func untilEnd(t *testing.T, name string, msgs <-chan subMsg, within time.Duratio
 				return codes
 			}
 		case <-deadline:
-			t.Fatalf("%s: still open after %s", name, within)
+			t.Fatalf("%s: still open after %s", s.name, within)
 		}
 	}
 }
@@ -128,10 +142,10 @@ func untilEnd(t *testing.T, name string, msgs <-chan subMsg, within time.Duratio
 // combined graph and the orders subgraph of a real `b2b serve`, over
 // server-sent events and WebSocket, with tokens that expire three seconds
 // later (a staff token and a customer's) and with the token of a customer
-// an admin then deletes. Each stream ends with one UNAUTHENTICATED error
-// (a WebSocket then closes with 4403), and no event placed after the end
-// reaches it: the staff streams see nothing of the order placed after
-// their token expired.
+// an admin then deletes. Each stream, having received what was placed
+// before, ends with one UNAUTHENTICATED error and nothing else (a
+// WebSocket then closes with 4403), and the expired token opens no new
+// stream.
 func TestStreamsEndWithTheirCredential(t *testing.T) {
 	p, admin := startBinary(t)
 	tokens := &auth.Tokens{Secret: []byte(binaryJWTSecret)}
@@ -144,25 +158,27 @@ func TestStreamsEndWithTheirCredential(t *testing.T) {
 	}
 	customers := p.URL("customers", "/api/v1/customers")
 	doomed := restCall(t, "POST", customers, `{"name":"Doomed Ltd","email":"doomed@example.com"}`, "Bearer "+admin)
-	var doomedID int
-	fmt.Sscan(doomed, &doomedID)
+	doomedID, err := strconv.Atoi(doomed)
+	if err != nil {
+		t.Fatal(err)
+	}
 	staff := issue(services.Principal{Role: services.RoleStaff, Subject: "desk"}, 3*time.Second)
 	customer1 := issue(services.Principal{Role: services.RoleCustomer, CustomerID: 1, Subject: "c1"}, 3*time.Second)
 	deleted := issue(services.Principal{Role: services.RoleCustomer, CustomerID: doomedID, Subject: "doomed"}, time.Hour)
 	const query = `subscription { orderEvents { eventId order { id customer { id } } } }`
 
 	type stream struct {
-		name string
-		msgs <-chan subMsg
-		ws   *wsStream
+		*subStream
+		ws *wsStream // nil over SSE
 	}
 	open := func(kind, token string) []stream {
 		var out []stream
 		for graph, url := range map[string]string{"combined": p.URL("graph", "/graphql"), "orders": p.URL("orders", "/graphql")} {
 			s := sseOpen(t, url, token, query, nil)
-			out = append(out, stream{name: kind + " over SSE on " + graph, msgs: s.msgs})
-			w := wsStreamOpen(t, url, "", token, query)
-			out = append(out, stream{name: kind + " over WebSocket on " + graph, msgs: w.msgs, ws: w})
+			s.name = kind + " over SSE on " + graph
+			w := wsStreamOpen(t, url, "", token, query, nil)
+			w.name = kind + " over WebSocket on " + graph
+			out = append(out, stream{subStream: s}, stream{subStream: w.subStream, ws: w})
 		}
 		return out
 	}
@@ -173,13 +189,13 @@ func TestStreamsEndWithTheirCredential(t *testing.T) {
 	orders := p.URL("orders", "/api/v1/orders")
 	restCall(t, "POST", orders, `{"customer_id":1,"items":[{"product_id":2,"qty":1}]}`, "Bearer "+admin)
 	for _, s := range expiring {
-		if m := (&subStream{name: s.name, msgs: chanFrom(s.msgs)}).next(t); m.kind != "next" {
+		if m := s.next(t); m.kind != "next" {
 			t.Fatalf("%s: %s %s before the token expired", s.name, m.kind, m.payload)
 		}
 	}
 	restCall(t, "DELETE", customers+"/"+doomed, "", "Bearer "+admin)
 	for _, s := range revoked {
-		codes := untilEnd(t, s.name, s.msgs, 5*time.Second)
+		codes := untilEnd(t, s.subStream, 5*time.Second)
 		if strings.Join(codes, ",") != "UNAUTHENTICATED" {
 			t.Errorf("%s ended with %v, want one UNAUTHENTICATED", s.name, codes)
 		}
@@ -188,7 +204,7 @@ func TestStreamsEndWithTheirCredential(t *testing.T) {
 	// The expiring streams end at their tokens' expiry, with nothing
 	// between the event above and the end.
 	for _, s := range expiring {
-		codes := untilEnd(t, s.name, s.msgs, 10*time.Second)
+		codes := untilEnd(t, s.subStream, 10*time.Second)
 		if strings.Join(codes, ",") != "UNAUTHENTICATED" {
 			t.Errorf("%s ended with %v, want one UNAUTHENTICATED", s.name, codes)
 		}
@@ -202,17 +218,58 @@ func TestStreamsEndWithTheirCredential(t *testing.T) {
 	}
 }
 
-// chanFrom adapts a receive-only channel to subStream's.
-func chanFrom(c <-chan subMsg) chan subMsg {
-	out := make(chan subMsg, 64)
-	go func() {
-		defer close(out)
-		m, ok := <-c
-		if ok {
-			out <- m
+// TestStreamsEndWithTheirCredentialSplit runs the customers and orders
+// roles as two processes, as compose does: the orders role learns of a
+// deletion from the customers role, and a subscription of the deleted
+// customer on the orders subgraph ends within the documented two
+// seconds (here: five). While the customers role is down, a live
+// customer's stream stays open, since its credential cannot be judged.
+func TestStreamsEndWithTheirCredentialSplit(t *testing.T) {
+	bin := servetest.Build(t)
+	common := []string{"B2B_DATA_DIR=" + filepath.Join(t.TempDir(), "data"),
+		"JWT_SECRET=" + binaryJWTSecret, "SERVICE_TOKEN=graph-split-test-service-token"}
+	cust := servetest.Start(t, bin, common, []string{"customers"}, "--roles", "customers", "--port", "customers=0")
+	ord := servetest.Start(t, bin, append(common, "CUSTOMERS_API_BASE="+cust.URL("customers", "")),
+		[]string{"orders"}, "--roles", "orders", "--port", "orders=0")
+	tokens := &auth.Tokens{Secret: []byte(binaryJWTSecret)}
+	issue := func(pr services.Principal) string {
+		tok, err := tokens.Issue(pr, time.Hour)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	return out
+		return "Bearer " + tok
+	}
+	admin := issue(services.Principal{Role: services.RoleAdmin, Subject: "ops"})
+	doomed := restCall(t, "POST", cust.URL("customers", "/api/v1/customers"), `{"name":"Split Gone Ltd","email":"split-gone@example.com"}`, admin)
+	doomedID, err := strconv.Atoi(doomed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := ord.URL("orders", "/graphql")
+	const query = `subscription { orderEvents { eventId } }`
+	gone := issue(services.Principal{Role: services.RoleCustomer, CustomerID: doomedID, Subject: "gone"})
+	live := issue(services.Principal{Role: services.RoleCustomer, CustomerID: 1, Subject: "c1"})
+	ws := wsStreamOpen(t, url, "", gone, query, nil)
+	ending := []*subStream{sseOpen(t, url, gone, query, nil), ws.subStream}
+	staying := []*subStream{sseOpen(t, url, live, query, nil), wsOpen(t, url, live, query, nil)}
+	// Each is open: the customer's own order reaches both of customer 1's.
+	restCall(t, "POST", ord.URL("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":2,"qty":1}]}`, admin)
+	for _, s := range staying {
+		eventOf(t, s, s.next(t))
+	}
+	restCall(t, "DELETE", cust.URL("customers", "/api/v1/customers/"+doomed), "", admin)
+	for _, s := range ending {
+		if codes := untilEnd(t, s, 5*time.Second); strings.Join(codes, ",") != "UNAUTHENTICATED" {
+			t.Errorf("%s ended with %v, want one UNAUTHENTICATED", s.name, codes)
+		}
+	}
+	checkClose(t, "the deleted customer's WebSocket", ws)
+	cust.Stop(t)
+	for _, s := range staying {
+		if m, ok := s.within(t, 3*time.Second); ok {
+			t.Errorf("%s, with the customers role down: %s %s; want it open", s.name, m.kind, m.payload)
+		}
+	}
 }
 
 // checkClose requires a WebSocket stream's socket to close with 4403.
@@ -301,11 +358,10 @@ func TestStreamSlotsHoldNothingForStrangers(t *testing.T) {
 
 	// The admin, from another address, over WebSocket and SSE.
 	query := `subscription { orderEvents { eventId order { id } } }`
-	ws := wsStreamOpen(t, url, "127.0.0.1", "Bearer "+admin, query)
+	ws := wsStreamOpen(t, url, "127.0.0.1", "Bearer "+admin, query, nil)
 	sse := sseOpen(t, url, "Bearer "+admin, query, nil)
 	restCall(t, "POST", p.URL("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":2,"qty":1}]}`, "Bearer "+admin)
-	for name, msgs := range map[string]chan subMsg{"WebSocket": chanFrom(ws.msgs), "SSE": sse.msgs} {
-		s := &subStream{name: "the admin over " + name, msgs: msgs}
+	for _, s := range []*subStream{ws.subStream, sse} {
 		eventOf(t, s, s.next(t))
 	}
 
@@ -408,7 +464,7 @@ func TestEveryLogLineIsBoundedJSON(t *testing.T) {
 				t.Errorf("a refused handshake %v: %d %s", h, r.status, r.body)
 			}
 		}
-		s := wsStreamOpen(t, url, "", "Bearer "+admin, "subscription "+name[:60_000]+" { orderEvents { eventId } }")
+		s := wsStreamOpen(t, url, "", "Bearer "+admin, "subscription "+name[:60_000]+" { orderEvents { eventId } }", nil)
 		select {
 		case <-s.msgs:
 		case <-time.After(5 * time.Second):

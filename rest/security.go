@@ -2,7 +2,6 @@ package rest
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -77,7 +76,7 @@ func refuseCrossSite(origins []string) func(http.Handler) http.Handler {
 				return
 			}
 			if origin := r.Header.Get("Origin"); origin != "" {
-				if !anyOrigin && !slices.Contains(origins, origin) && !sameOrigin(origin, r.Host) {
+				if !anyOrigin && !slices.Contains(origins, origin) && !web.SameOrigin(origin, r.Host) {
 					web.WriteError(w, http.StatusForbidden, msgCrossSite)
 					return
 				}
@@ -88,10 +87,4 @@ func refuseCrossSite(origins []string) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
-}
-
-// sameOrigin reports whether origin names host, the API's own.
-func sameOrigin(origin, host string) bool {
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
 }

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
-
-	"github.com/go-chi/httprate"
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/graph/server"
@@ -21,14 +17,10 @@ const internalPrefix = rest.Prefix + "/internal/"
 
 // newLimiter returns the rate limiter of a role's public routes and graph,
 // or nil when limiting is off. It runs after authentication so that it can
-// tell clients apart (rateLimitKey):
-//
-//   - a user with a valid token is one client whatever address it comes
-//     from (behind a gateway or a NAT every user shares one address);
-//   - a caller with no valid credential is its address (RemoteAddr; no
-//     forwarding header is trusted, since anyone can send one), IPv6 by /64;
-//   - the service token is not limited: it is the other roles and the
-//     orchestrator, whose own callers were limited where they came in.
+// tell clients apart (auth.ClientKey: a principal, or an address without
+// a valid credential). The service token is not limited: it is the other
+// roles and the orchestrator, whose own callers were limited where they
+// came in.
 //
 // A request costs one; a GraphQL operation costs one per root field, so
 // that aliasing a mutation a hundred times costs what a hundred requests
@@ -52,16 +44,9 @@ func exempt(r *http.Request) bool {
 	return err == nil && p.Role == services.RoleService
 }
 
-// rateLimitKey names the client of r (see newLimiter).
+// rateLimitKey names the client of r (auth.ClientKey).
 func rateLimitKey(r *http.Request) (string, error) {
-	if p, err := auth.FromContext(r.Context()); err == nil && p.Role != services.RoleAnonymous {
-		return "principal:" + string(p.Role) + ":" + strconv.Itoa(p.CustomerID) + ":" + p.Subject, nil
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return "ip:" + httprate.CanonicalizeIP(host), nil
+	return auth.ClientKey(r.Context(), r.RemoteAddr), nil
 }
 
 // tooManyRequests answers a limited request; httprate has set Retry-After

@@ -1,22 +1,22 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"math"
 	"math/big"
 	"strconv"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/core"
 )
 
 // GraphQL's Int is a signed 32-bit integer: the specification refuses a
 // value outside it, as input (a literal or a variable) and as output.
 // gqlgen reads Int into a Go int and so takes any 64-bit value, and
 // gqlparser's variable coercion quotes a wrong value for one past 64 bits;
-// these checks refuse both first, with graphql-js's messages.
+// intRange (literals, at validation) and intVariables (before coercion)
+// refuse both first, with graphql-js's messages.
 
 // intMessage says why v is no Int, or "" when it is one.
 func intMessage(raw string) string {
@@ -94,71 +94,16 @@ func intIn(schema *ast.Schema, typ *ast.Type, v any, where string, depth int) (s
 	return "", ""
 }
 
-// intLiterals refuses an operation with an Int literal (an argument, a
-// list or input object field, a variable's default) outside 32 bits, as
-// validation does for other literals of the wrong type.
-type intLiterals struct{}
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = intLiterals{}
-
-func (intLiterals) ExtensionName() string                   { return "IntLiterals" }
-func (intLiterals) Validate(graphql.ExecutableSchema) error { return nil }
-func (intLiterals) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	op := opCtx.Operation
-	for _, def := range op.VariableDefinitions {
-		if err := intLiteral(def.DefaultValue); err != nil {
-			return err
+// intRange is the validation rule that refuses an Int literal (an
+// argument, a list element or input object field, a variable's default)
+// outside 32 bits, as validation refuses a literal of another wrong type.
+var intRange = core.Rule{Name: "IntRange", RuleFunc: func(observers *core.Events, addError core.AddErrFunc) {
+	observers.OnValue(func(_ *core.Walker, v *ast.Value) {
+		if v.Kind != ast.IntValue || v.ExpectedType == nil || v.ExpectedType.Name() != "Int" {
+			return
 		}
-	}
-	seen := map[string]bool{}
-	return intLiteralsIn(op.SelectionSet, seen)
-}
-
-func intLiteralsIn(set ast.SelectionSet, seen map[string]bool) *gqlerror.Error {
-	for _, sel := range set {
-		var err *gqlerror.Error
-		switch sel := sel.(type) {
-		case *ast.Field:
-			for _, arg := range sel.Arguments {
-				if err = intLiteral(arg.Value); err != nil {
-					return err
-				}
-			}
-			err = intLiteralsIn(sel.SelectionSet, seen)
-		case *ast.InlineFragment:
-			err = intLiteralsIn(sel.SelectionSet, seen)
-		case *ast.FragmentSpread:
-			if sel.Definition != nil && !seen[sel.Name] {
-				seen[sel.Name] = true
-				err = intLiteralsIn(sel.Definition.SelectionSet, seen)
-			}
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// intLiteral checks a literal whose expected type validation has set.
-func intLiteral(v *ast.Value) *gqlerror.Error {
-	if v == nil {
-		return nil
-	}
-	if v.Kind == ast.IntValue && v.ExpectedType != nil && v.ExpectedType.NamedType == "Int" {
 		if msg := intMessage(v.Raw); msg != "" {
-			err := gqlerror.ErrorPosf(v.Position, "%s", msg)
-			err.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
-			return err
+			addError(core.Message("%s", msg), core.At(v.Position))
 		}
-	}
-	for _, child := range v.Children {
-		if err := intLiteral(child.Value); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+	})
+}}

@@ -314,18 +314,27 @@ func (m *measurer) fragmentNames(name string) (map[string]int, *gqlerror.Error) 
 // errorLimit stops a validation that reached Limits.Errors.
 type errorLimit struct{}
 
-// validate runs gqlparser's default rules on doc and returns their errors,
+// validationRules are the rules every document of a graph is validated
+// by, on every transport: gqlparser's default rules, without "Did you
+// mean" hints unless suggest, and intRange.
+func validationRules(suggest bool) *rules.Rules {
+	set := rules.NewDefaultRules()
+	if !suggest {
+		set.ReplaceRule(rules.FieldsOnCorrectTypeRule.Name, rules.FieldsOnCorrectTypeRuleWithoutSuggestions.RuleFunc)
+		set.ReplaceRule(rules.ScalarLeafsRule.Name, rules.ScalarLeafsRuleWithoutSuggestions.RuleFunc)
+	}
+	set.AddRule(intRange.Name, intRange.RuleFunc)
+	return set
+}
+
+// validate runs validationRules on doc and returns their errors,
 // at most l.Errors of them followed by one that says validation stopped
 // there. Like graphql-js, it aborts the walk at the limit rather than
 // finishing it: a document with a million errors costs no more than one
 // with twenty. suggest false leaves "Did you mean" hints out of the
 // messages, which name fields a client may not be allowed to introspect.
 func (l Limits) validate(schema *ast.Schema, doc *ast.QueryDocument, suggest bool) (errs gqlerror.List) {
-	set := rules.NewDefaultRules()
-	if !suggest {
-		set.ReplaceRule(rules.FieldsOnCorrectTypeRule.Name, rules.FieldsOnCorrectTypeRuleWithoutSuggestions.RuleFunc)
-		set.ReplaceRule(rules.ScalarLeafsRule.Name, rules.ScalarLeafsRuleWithoutSuggestions.RuleFunc)
-	}
+	set := validationRules(suggest)
 	var capped []core.Rule
 	for name, fn := range set.GetInner() {
 		capped = append(capped, core.Rule{Name: name, RuleFunc: func(observers *core.Events, _ core.AddErrFunc) {

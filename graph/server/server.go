@@ -22,6 +22,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/graph/loaders"
@@ -119,6 +120,8 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 		opts.Introspection = IntrospectionPublic
 	}
 	limits := opts.Limits.withDefaults()
+	// Suggestions name fields: only where anyone may read them anyway.
+	suggest := opts.Introspection == IntrospectionPublic
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
@@ -135,12 +138,14 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(&httpTransport{
 		limits: limits, cache: cache, schema: es.Schema(),
-		// Suggestions name fields: only where anyone may read them anyway.
-		suggest: opts.Introspection == IntrospectionPublic,
-		charge:  opts.Charge,
+		suggest: suggest, charge: opts.Charge,
 	})
 	srv.AddTransport(unsupported{}) // last: what no other transport takes
 	srv.SetQueryCache(cache)
+	// gqlgen validates what the subscriptions' transports bring by the
+	// rules ours validates by.
+	srv.SetValidationRulesFn(func() *rules.Rules { return validationRules(suggest) })
+	srv.SetDisableSuggestion(!suggest)
 	// The document limits for the transports that are not ours (the
 	// subscriptions'): ours checks before it parses.
 	srv.Use(documentLimits{limits: limits, cache: cache, schema: es.Schema()})
@@ -149,7 +154,6 @@ func New(es graphql.ExecutableSchema, opts Options) http.Handler {
 	// extension; authorize decides who may ask.
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit(opts.MaxDepth))
-	srv.Use(intLiterals{})
 	srv.Use(&complexityLimit{limit: opts.MaxComplexity})
 	srv.SetErrorPresenter(presenter(opts.Logger, opts.EntityKeyError))
 	srv.SetRecoverFunc(recoverer(opts.Logger))
@@ -361,9 +365,6 @@ func (d documentLimits) MutateOperationParameters(ctx context.Context, p *graphq
 		return nil
 	}
 	op := doc.Operations.ForName(p.OperationName)
-	if p.OperationName == "" && len(doc.Operations) != 1 {
-		op = nil
-	}
 	if op == nil {
 		return nil // gqlgen refuses it
 	}

@@ -3,21 +3,18 @@ package server
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/go-chi/httprate"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
 
@@ -31,14 +28,13 @@ const CodeTooManyStreams = "TOO_MANY_STREAMS"
 // graphql-transport-ws closes a refused connection_init with 4403; the
 // graph does the same when the connection's credential ends.
 const (
-	CloseForbidden     = 4403
-	CloseTooManyStream = 4429
+	CloseForbidden      = 4403
+	CloseTooManyStreams = 4429
 )
 
-// StreamLimits bound what callers hold open. A client is a principal (a
-// customer's tokens count together, a staff or admin subject on its own)
-// or, for a caller without a credential, its address (RemoteAddr, IPv6 by
-// /64; no forwarding header is trusted). Zero fields take the defaults.
+// StreamLimits bound what callers hold open. A client is what the rate
+// limit counts by (auth.ClientKey): a principal, or the address of a
+// caller without a credential. Zero fields take the defaults.
 type StreamLimits struct {
 	// Total bounds the open subscriptions of a handler, and apart from
 	// them its open WebSockets and event-stream requests.
@@ -62,14 +58,17 @@ type StreamLimits struct {
 
 // The defaults of StreamLimits.
 const (
-	DefaultMaxStreams           = 1000
-	DefaultMaxStreamsPerClient  = 100
-	DefaultMaxStreamsPerConn    = 20
-	DefaultStreamIdleGrace      = 10 * time.Second
-	DefaultStreamInitTimeout    = 5 * time.Second
-	DefaultStreamRecheckEvery   = time.Second
-	streamCredentialEndedReason = "Unauthenticated: the credential ended"
+	DefaultMaxStreams          = 1000
+	DefaultMaxStreamsPerClient = 100
+	DefaultMaxStreamsPerConn   = 20
+	DefaultStreamIdleGrace     = 10 * time.Second
+	DefaultStreamInitTimeout   = 5 * time.Second
+	DefaultStreamRecheckEvery  = time.Second
 )
+
+// streamCredentialEndedReason is the reason of the close frame that ends
+// a WebSocket whose credential ended.
+const streamCredentialEndedReason = "Unauthenticated: the credential ended"
 
 func (l StreamLimits) withDefaults() StreamLimits {
 	def := func(v *int, d int) {
@@ -166,21 +165,11 @@ func ended(err error) bool {
 
 type addrKey struct{}
 
-// clientOf names the client of ctx for the limits: its principal, or its
-// address without a credential (see StreamLimits).
+// clientOf names the client of ctx for the limits (auth.ClientKey), by
+// the address serve put in ctx when it has no principal.
 func clientOf(ctx context.Context) string {
-	if p, err := auth.FromContext(ctx); err == nil && p.Role != services.RoleAnonymous {
-		if p.IsCustomer() {
-			return "customer:" + strconv.Itoa(p.CustomerID)
-		}
-		return "principal:" + string(p.Role) + ":" + p.Subject
-	}
 	addr, _ := ctx.Value(addrKey{}).(string)
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	return "ip:" + httprate.CanonicalizeIP(host)
+	return auth.ClientKey(ctx, addr)
 }
 
 // serve admits a stream request (a WebSocket upgrade or an event stream)
@@ -233,11 +222,8 @@ func checkUpgrade(r *http.Request) (int, string) {
 	if r.Header.Get("Sec-WebSocket-Key") == "" {
 		return http.StatusBadRequest, "The WebSocket handshake has no Sec-WebSocket-Key"
 	}
-	if origin := r.Header.Get("Origin"); origin != "" {
-		u, err := url.Parse(origin)
-		if err != nil || !strings.EqualFold(u.Host, r.Host) {
-			return http.StatusForbidden, "WebSockets from another origin are not accepted"
-		}
+	if origin := r.Header.Get("Origin"); origin != "" && !web.SameOrigin(origin, r.Host) {
+		return http.StatusForbidden, "WebSockets from another origin are not accepted"
 	}
 	return 0, ""
 }
@@ -381,15 +367,10 @@ func (i websocketImplementation) Accept(w http.ResponseWriter, r *http.Request, 
 // connectionParams), or else keeps the upgrade request's principal. A
 // connection left without a principal (no credential where one is
 // required, or a refused one) is closed with CloseForbidden, and so is one
-// whose principal holds all the WebSockets it may (CloseTooManyStream).
+// whose principal holds all the WebSockets it may (CloseTooManyStreams).
 func initWebsocket(authenticate func(context.Context, string) context.Context) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		value := payload.Authorization()
-		if value == "" {
-			if v, ok := payload["Authorization"].(string); ok {
-				value = v
-			}
-		}
 		if authenticate != nil && value != "" {
 			ctx = authenticate(ctx, value)
 		}
@@ -399,7 +380,7 @@ func initWebsocket(authenticate func(context.Context, string) context.Context) t
 		}
 		if c := connOf(ctx); c != nil {
 			if err := c.moveTo(clientOf(ctx)); err != nil {
-				ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, CloseTooManyStream), "Too many open WebSockets")
+				ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, CloseTooManyStreams), "Too many open WebSockets")
 				return ctx, nil, errors.New(err.Message)
 			}
 		}
@@ -423,12 +404,6 @@ func (s *streams) aroundSubscriptions(ctx context.Context, next graphql.Operatio
 		return next(ctx) // authorize refuses its fields
 	}
 	conn := connOf(ctx)
-	if err := s.recheck(ctx, p); ended(err) {
-		if conn != nil {
-			conn.credentialEnded()
-		}
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{credentialError()}})
-	}
 	if conn != nil {
 		if err := conn.begin(); err != nil {
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
@@ -441,37 +416,43 @@ func (s *streams) aroundSubscriptions(ctx context.Context, next graphql.Operatio
 		}
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
 	}
+	// Released once the transport asks past the stream's last response
+	// (so that a WebSocket closes only after its subscriptions have sent
+	// their end), or when the operation's context ends, whichever is first.
 	release := sync.OnceFunc(func() {
 		s.subs.give(client)
 		if conn != nil {
 			conn.end()
 		}
 	})
+	context.AfterFunc(ctx, release)
 	sctx, cancel := context.WithCancelCause(ctx)
-	go s.watch(sctx, cancel, p)
-	h := next(sctx)
+	h := func(context.Context) *graphql.Response { return nil }
+	if ended(s.recheck(ctx, p)) {
+		cancel(errCredentialEnded)
+	} else {
+		go s.watch(sctx, cancel, p)
+		h = next(sctx)
+	}
+	isEnded := func() bool { return errors.Is(context.Cause(sctx), errCredentialEnded) }
 	done := false
 	return func(rctx context.Context) *graphql.Response {
 		if done {
+			release()
 			return nil
 		}
 		resp := h(rctx)
-		if resp != nil && !errors.Is(context.Cause(sctx), errCredentialEnded) {
-			if err := s.recheck(rctx, p); ended(err) {
-				cancel(errCredentialEnded)
-			}
+		if resp != nil && !isEnded() && ended(s.recheck(rctx, p)) {
+			cancel(errCredentialEnded)
 		}
-		if errors.Is(context.Cause(sctx), errCredentialEnded) {
+		switch {
+		case isEnded():
 			done = true
-			cancel(nil)
 			if conn != nil {
 				conn.credentialEnded()
 			}
-			release()
 			return &graphql.Response{Errors: gqlerror.List{credentialError()}}
-		}
-		if resp == nil {
-			done = true
+		case resp == nil:
 			cancel(nil)
 			release()
 		}

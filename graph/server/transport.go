@@ -85,6 +85,13 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 			"A GET request may only run a query: send mutations with POST"))
 		return
 	}
+	// A subscription here would hold its turn among the operations in
+	// flight until its first event, or until the request times out.
+	if op.Operation == ast.Subscription {
+		writeAnswer(w, media, http.StatusBadRequest, requestError(CodeBadUserInput,
+			"A subscription needs a stream: send it with Accept: text/event-stream, or over a WebSocket"))
+		return
+	}
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		reshapeVariableErrors(errs)

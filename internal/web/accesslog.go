@@ -37,8 +37,8 @@ func (op *Operation) Record(name string, errs int, d time.Duration, attrs []any)
 	op.Name, op.Errors, op.Duration, op.Attrs = LogName(name), errs, d, attrs
 }
 
-// MaxLogName is the most of a client's operation name a log line keeps:
-// the length of the longest name the metrics label (BoundedNames).
+// MaxLogName is the most of a client's operation name that a log line
+// keeps, and the longest name that BoundedNames makes a metrics label.
 const MaxLogName = 64
 
 // LogName is an operation name as a log line may hold it: a client

@@ -93,8 +93,8 @@ type BoundedNames struct {
 	seen map[string]bool
 }
 
-// graphqlName is the GraphQL spec's Name, capped in length.
-var graphqlName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
+// graphqlName is the GraphQL spec's Name, capped at MaxLogName.
+var graphqlName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,` + strconv.Itoa(MaxLogName-1) + `}$`)
 
 // Label is name's label.
 func (b *BoundedNames) Label(name string) string {

@@ -1,7 +1,11 @@
 // Package web is the HTTP plumbing every role shares.
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
 
 // MaxBodyBytes is the largest request body any role reads; a larger one is
 // answered 413 in the surface's own envelope.
@@ -27,4 +31,12 @@ func SecurityHeaders(next http.Handler) http.Handler {
 		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// SameOrigin reports whether a request's Origin header names the host it
+// was sent to (its Host header), as a WebSocket library checks a
+// handshake's origin: a page of this server, not of another site.
+func SameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
 }
