@@ -89,15 +89,7 @@ func presenter(log *slog.Logger, keyErr error) graphql.ErrorPresenterFunc {
 		}
 		var se *services.Error
 		if errors.As(err, &se) && se.Kind != services.Internal {
-			gqlErr.Message = se.Message
-			gqlErr.Extensions = map[string]any{"code": Code(se)}
-			if se.Kind == services.Invalid && se.Field != "" {
-				gqlErr.Extensions["field"] = se.Field
-			}
-			if se.Code != "" {
-				gqlErr.Extensions["reason"] = se.Code
-			}
-			return gqlErr
+			return present(gqlErr, se)
 		}
 		// The federation runtime's own errors about _entities
 		// representations (an unknown __typename, a missing or malformed
@@ -128,6 +120,20 @@ func presenter(log *slog.Logger, keyErr error) graphql.ErrorPresenterFunc {
 			Extensions: map[string]any{"code": CodeInternal},
 		}
 	}
+}
+
+// present gives gqlErr the message and extensions of se, an error meant
+// for the client (any Kind but Internal).
+func present(gqlErr *gqlerror.Error, se *services.Error) *gqlerror.Error {
+	gqlErr.Message = se.Message
+	gqlErr.Extensions = map[string]any{"code": Code(se)}
+	if se.Kind == services.Invalid && se.Field != "" {
+		gqlErr.Extensions["field"] = se.Field
+	}
+	if se.Code != "" {
+		gqlErr.Extensions["reason"] = se.Code
+	}
+	return gqlErr
 }
 
 // inEntities reports whether ctx is the resolution of the _entities field.

@@ -139,22 +139,18 @@ type streams struct {
 
 func newStreams(limits StreamLimits, recheck func(context.Context, services.Principal) error) *streams {
 	if recheck == nil {
-		recheck = func(_ context.Context, p services.Principal) error {
-			if !p.Expires.IsZero() && !time.Now().Before(p.Expires) {
-				return errCredentialEnded
-			}
-			return nil
-		}
+		// With neither tokens nor customers to ask, an Authenticator
+		// judges the expiry alone.
+		recheck = (&auth.Authenticator{}).Recheck
 	}
 	return &streams{limits: limits, recheck: recheck,
 		requests: newGate(limits.Total, limits.PerClient), subs: newGate(limits.Total, limits.PerClient)}
 }
 
-// errCredentialEnded ends a stream whose credential expired or was revoked.
-var errCredentialEnded = services.Errorf(services.Unauthenticated, services.CodeUnauthenticated, "Invalid or expired token")
-
-// ended reports whether err says the credential no longer holds (not
-// that its state could not be learnt now: a stream outlives an outage).
+// ended reports whether err, from recheck, says the credential no longer
+// holds (not that its state could not be learnt now: a stream outlives an
+// outage). Such an error is the cause with which a subscription's context
+// is canceled, and what its subscriber is told.
 func ended(err error) bool {
 	if err == nil {
 		return false
@@ -428,13 +424,12 @@ func (s *streams) aroundSubscriptions(ctx context.Context, next graphql.Operatio
 	context.AfterFunc(ctx, release)
 	sctx, cancel := context.WithCancelCause(ctx)
 	h := func(context.Context) *graphql.Response { return nil }
-	if ended(s.recheck(ctx, p)) {
-		cancel(errCredentialEnded)
+	if err := s.recheck(ctx, p); ended(err) {
+		cancel(err)
 	} else {
 		go s.watch(sctx, cancel, p)
 		h = next(sctx)
 	}
-	isEnded := func() bool { return errors.Is(context.Cause(sctx), errCredentialEnded) }
 	done := false
 	return func(rctx context.Context) *graphql.Response {
 		if done {
@@ -442,16 +437,18 @@ func (s *streams) aroundSubscriptions(ctx context.Context, next graphql.Operatio
 			return nil
 		}
 		resp := h(rctx)
-		if resp != nil && !isEnded() && ended(s.recheck(rctx, p)) {
-			cancel(errCredentialEnded)
+		if resp != nil && !ended(context.Cause(sctx)) {
+			if err := s.recheck(rctx, p); ended(err) {
+				cancel(err)
+			}
 		}
-		switch {
-		case isEnded():
+		switch cause := context.Cause(sctx); {
+		case ended(cause):
 			done = true
 			if conn != nil {
 				conn.credentialEnded()
 			}
-			return &graphql.Response{Errors: gqlerror.List{credentialError()}}
+			return &graphql.Response{Errors: gqlerror.List{present(&gqlerror.Error{}, services.ErrorOf(cause))}}
 		case resp == nil:
 			cancel(nil)
 			release()
@@ -460,8 +457,9 @@ func (s *streams) aroundSubscriptions(ctx context.Context, next graphql.Operatio
 	}
 }
 
-// watch cancels ctx with errCredentialEnded at p's expiry or at the first
-// recheck that finds p's credential revoked; it returns when ctx ends.
+// watch cancels ctx with recheck's error at p's expiry (judged by the
+// recheck's own clock) or at the first recheck that finds p's credential
+// revoked; it returns when ctx ends.
 func (s *streams) watch(ctx context.Context, cancel context.CancelCauseFunc, p services.Principal) {
 	var expiry <-chan time.Time
 	if !p.Expires.IsZero() {
@@ -476,20 +474,11 @@ func (s *streams) watch(ctx context.Context, cancel context.CancelCauseFunc, p s
 		case <-ctx.Done():
 			return
 		case <-expiry:
-			// The recheck judges by the tokens' own clock.
-			if ended(s.recheck(ctx, p)) {
-				cancel(errCredentialEnded)
-				return
-			}
 		case <-tick.C:
-			if ended(s.recheck(ctx, p)) {
-				cancel(errCredentialEnded)
-				return
-			}
+		}
+		if err := s.recheck(ctx, p); ended(err) {
+			cancel(err)
+			return
 		}
 	}
-}
-
-func credentialError() *gqlerror.Error {
-	return codedError(CodeUnauthenticated, errCredentialEnded.Message)
 }
