@@ -13,8 +13,8 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/graph"
-	"github.com/b2b-orders/platform/graph/customers"
-	"github.com/b2b-orders/platform/graph/orders"
+	"github.com/b2b-orders/platform/graph/customersgraph"
+	"github.com/b2b-orders/platform/graph/ordersgraph"
 	"github.com/b2b-orders/platform/graph/server"
 )
 
@@ -26,8 +26,8 @@ func (e *env) graphs() map[string]http.Handler {
 	combined := opts
 	combined.Services = e.svc
 	return map[string]http.Handler{
-		"customers": authn.Middleware(customers.NewHandler(e.svc.Customers, opts)),
-		"orders":    authn.Middleware(orders.NewHandler(e.svc.Orders, opts)),
+		"customers": authn.Middleware(customersgraph.NewHandler(e.svc.Customers, opts)),
+		"orders":    authn.Middleware(ordersgraph.NewHandler(e.svc.Orders, opts)),
 		"combined":  authn.Middleware(graph.NewHandler(combined)),
 	}
 }

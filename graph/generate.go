@@ -6,6 +6,6 @@ package graph
 // each runs from its config's directory (the combined graph's config is at
 // the module root). ent generates before all of them: go generate visits
 // ent/ before graph/.
-//go:generate sh -c "cd customers && go tool gqlgen generate"
-//go:generate sh -c "cd orders && go tool gqlgen generate"
+//go:generate sh -c "cd customersgraph && go tool gqlgen generate"
+//go:generate sh -c "cd ordersgraph && go tool gqlgen generate"
 //go:generate sh -c "cd .. && go tool gqlgen generate"

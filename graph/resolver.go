@@ -11,17 +11,17 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/b2b-orders/platform/graph/customers"
+	"github.com/b2b-orders/platform/graph/customersgraph"
 	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/model"
-	"github.com/b2b-orders/platform/graph/orders"
+	"github.com/b2b-orders/platform/graph/ordersgraph"
 	"github.com/b2b-orders/platform/graph/server"
 )
 
 // Resolver is the combined graph's root resolver, made of the subgraphs'.
 type Resolver struct {
-	Customers *customers.Resolver
-	Orders    *orders.Resolver
+	Customers *customersgraph.Resolver
+	Orders    *ordersgraph.Resolver
 }
 
 var _ ResolverRoot = (*Resolver)(nil)
@@ -29,11 +29,11 @@ var _ ResolverRoot = (*Resolver)(nil)
 // The subgraphs' resolver interfaces, renamed so that one struct can
 // embed one of each: an embedded field is named after its type.
 type (
-	customersQuery    = customers.QueryResolver
-	ordersQuery       = orders.QueryResolver
-	customersMutation = customers.MutationResolver
-	ordersMutation    = orders.MutationResolver
-	ordersOrder       = orders.OrderResolver
+	customersQuery    = customersgraph.QueryResolver
+	ordersQuery       = ordersgraph.QueryResolver
+	customersMutation = customersgraph.MutationResolver
+	ordersMutation    = ordersgraph.MutationResolver
+	ordersOrder       = ordersgraph.OrderResolver
 )
 
 type queryResolver struct {
@@ -85,8 +85,8 @@ func (r *Resolver) Entity() EntityResolver {
 }
 
 type entityResolver struct {
-	customers customers.EntityResolver
-	orders    orders.EntityResolver
+	customers customersgraph.EntityResolver
+	orders    ordersgraph.EntityResolver
 }
 
 func (e entityResolver) FindManyCustomerByIDs(ctx context.Context, reps []*model.CustomerByIDsInput) ([]*model.Customer, error) {
@@ -105,8 +105,8 @@ func (e entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model.
 // in opts (both are required).
 func NewHandler(opts server.Options) http.Handler {
 	r := &Resolver{
-		Customers: &customers.Resolver{Service: opts.Services.Customers},
-		Orders:    &orders.Resolver{Service: opts.Services.Orders, Events: opts.Events, Webhooks: opts.Webhooks},
+		Customers: &customersgraph.Resolver{Service: opts.Services.Customers},
+		Orders:    &ordersgraph.Resolver{Service: opts.Services.Orders, Events: opts.Events, Webhooks: opts.Webhooks},
 	}
 	opts.EntityKeyError = ErrTypeNotFound
 	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: r, Complexity: Complexity()}), opts)

@@ -57,18 +57,13 @@ func (h *ordersHandler) create(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, f.err)
 		return
 	}
-	var o orders.Order
 	// An optional key makes a retry safe: the first order, not a second.
 	// The body's wins over the headers, as on confirm.
-	key := createKey(r)
-	if bodyKey != nil {
-		key = *bodyKey
+	in := orders.CreateOrderInput{CustomerID: clampInt(*customerID), Lines: lines, IdempotencyKey: bodyKey}
+	if key := createKey(r); bodyKey == nil && key != "" {
+		in.IdempotencyKey = &key
 	}
-	if bodyKey != nil || key != "" {
-		o, err = h.svc.CreateOrderUnderKey(r.Context(), clampInt(*customerID), lines, key)
-	} else {
-		o, err = h.svc.CreateOrder(r.Context(), clampInt(*customerID), lines)
-	}
+	o, err := h.svc.CreateOrder(r.Context(), in)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return

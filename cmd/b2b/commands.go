@@ -13,11 +13,11 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
-	"github.com/b2b-orders/platform/internal/events"
+	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
-	hooks "github.com/b2b-orders/platform/services/webhooks"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 // serveOptions are serve's flags, resolved against the role table.
@@ -147,9 +147,9 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 		a.customers.Deleted = a.auth.Customers.Gone
 	}
 	_, local := dir.(*customers.Service)
-	a.bus = &events.Bus{OnDrop: a.metrics.dropped.Inc}
-	var onChange orders.Events = &a.metrics.orders
-	a.hooks = hooks.New(d, hooks.Config{Retry: cfg.Webhooks.Retry, Lease: webhookLease(cfg.Webhooks),
+	a.bus = &relay.Bus{OnDrop: a.metrics.dropped.Inc}
+	var onChange orders.Observer = &a.metrics.orders
+	a.hooks = webhooks.New(d, webhooks.Config{Retry: cfg.Webhooks.Retry, Lease: webhookLease(cfg.Webhooks),
 		// Deliveries fanned out and committed: deliver them now rather
 		// than at the deliverer's next tick.
 		FannedOut: func() {
@@ -160,10 +160,10 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, std
 	if changesOrders(opts.roles) {
 		a.relay = newRelay(cfg, a, opts.roles)
 		a.deliverer = newDeliverer(cfg, a)
-		onChange = nudging{Events: onChange, nudge: a.relay.Nudge}
+		onChange = nudging{Observer: onChange, nudge: a.relay.Nudge}
 	}
 	a.orders = orders.New(d, dir, orders.Config{
-		CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Events: onChange,
+		CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Observer: onChange,
 		LiveCustomerInInsert: local,
 		// Every relay fans the events it marks out to the webhook endpoints.
 		Relayed: a.hooks.FanOut,

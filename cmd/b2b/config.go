@@ -12,8 +12,8 @@ import (
 
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/graph/server"
-	"github.com/b2b-orders/platform/internal/webhooks"
-	hooks "github.com/b2b-orders/platform/services/webhooks"
+	"github.com/b2b-orders/platform/internal/delivery"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 // Config is everything the binary reads from its environment. main reads
@@ -66,11 +66,11 @@ type WebhookConfig struct {
 	// Allow lists the networks (CIDRs or single addresses) and host names
 	// that receivers may be at although they are private, loopback or
 	// link-local; empty allows public addresses only.
-	Allow webhooks.Allow
+	Allow delivery.Allow
 	// Timeout bounds each request (default 10 s).
 	Timeout time.Duration
 	// Retry is the schedule of failed attempts (zero fields: the defaults).
-	Retry hooks.Retry
+	Retry webhooks.Retry
 }
 
 // LoadConfig reads the configuration through getenv (os.Getenv in main, a
@@ -113,11 +113,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Webhooks: WebhookConfig{
 			Allow:   p.allowHosts("WEBHOOK_ALLOW_HOSTS"),
 			Timeout: p.duration("WEBHOOK_TIMEOUT", 10*time.Second),
-			Retry: hooks.Retry{
-				First:  p.duration("WEBHOOK_RETRY_FIRST", hooks.DefaultRetry.First),
-				Factor: hooks.DefaultRetry.Factor,
-				Max:    p.duration("WEBHOOK_RETRY_MAX", hooks.DefaultRetry.Max),
-				Period: p.duration("WEBHOOK_RETRY_PERIOD", hooks.DefaultRetry.Period),
+			Retry: webhooks.Retry{
+				First:  p.duration("WEBHOOK_RETRY_FIRST", webhooks.DefaultRetry.First),
+				Factor: webhooks.DefaultRetry.Factor,
+				Max:    p.duration("WEBHOOK_RETRY_MAX", webhooks.DefaultRetry.Max),
+				Period: p.duration("WEBHOOK_RETRY_PERIOD", webhooks.DefaultRetry.Period),
 			},
 		},
 	}
@@ -377,10 +377,10 @@ func maskURL(raw string) string {
 
 // allowHosts parses WEBHOOK_ALLOW_HOSTS: a comma-separated list of CIDRs
 // (10.0.0.0/8, fd00::/8), single addresses (127.0.0.1) and host names
-// (hooks.internal) that webhook receivers may be at although the guard
+// (webhooks.internal) that webhook receivers may be at although the guard
 // refuses private, loopback and link-local addresses.
-func (p *envParser) allowHosts(name string) webhooks.Allow {
-	var a webhooks.Allow
+func (p *envParser) allowHosts(name string) delivery.Allow {
+	var a delivery.Allow
 	for v := range strings.SplitSeq(p.getenv(name), ",") {
 		v = strings.TrimSpace(v)
 		switch {

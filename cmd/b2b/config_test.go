@@ -12,8 +12,8 @@ import (
 
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/graph/server"
-	"github.com/b2b-orders/platform/internal/webhooks"
-	hooks "github.com/b2b-orders/platform/services/webhooks"
+	"github.com/b2b-orders/platform/internal/delivery"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 // env turns a map into a getenv.
@@ -36,7 +36,7 @@ func defaultConfig() Config {
 		LogLevel:          slog.LevelInfo,
 		LogFormat:         "json",
 		Introspection:     server.IntrospectionPublic,
-		Webhooks:          WebhookConfig{Timeout: 10 * time.Second, Retry: hooks.DefaultRetry},
+		Webhooks:          WebhookConfig{Timeout: 10 * time.Second, Retry: webhooks.DefaultRetry},
 	}
 }
 
@@ -78,10 +78,10 @@ func TestLoadConfig(t *testing.T) {
 			"WEBHOOK_ALLOW_HOSTS": "127.0.0.1, 10.0.0.0/8 ,fd00::1,[::1],Hooks.Internal", "WEBHOOK_TIMEOUT": "2s",
 			"WEBHOOK_RETRY_FIRST": "100ms", "WEBHOOK_RETRY_MAX": "1s", "WEBHOOK_RETRY_PERIOD": "5s",
 		}, func(c *Config) {
-			c.Webhooks.Allow = webhooks.Allow{Prefixes: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"),
-				netip.MustParsePrefix("fd00::1/128"), netip.MustParsePrefix("::1/128")}, Hosts: []string{"hooks.internal"}}
+			c.Webhooks.Allow = delivery.Allow{Prefixes: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"),
+				netip.MustParsePrefix("fd00::1/128"), netip.MustParsePrefix("::1/128")}, Hosts: []string{"webhooks.internal"}}
 			c.Webhooks.Timeout = 2 * time.Second
-			c.Webhooks.Retry = hooks.Retry{First: 100 * time.Millisecond, Factor: 4, Max: time.Second, Period: 5 * time.Second}
+			c.Webhooks.Retry = webhooks.Retry{First: 100 * time.Millisecond, Factor: 4, Max: time.Second, Period: 5 * time.Second}
 		}},
 		{"rate limit with a bare unit", map[string]string{"RATE_LIMIT": " 20 / s "}, func(c *Config) {
 			c.RateLimit = RateLimit{Requests: 20, Window: time.Second}

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/b2b-orders/platform/internal/events"
-	"github.com/b2b-orders/platform/internal/webhooks"
+	"github.com/b2b-orders/platform/internal/delivery"
+	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/services/orders"
-	hooks "github.com/b2b-orders/platform/services/webhooks"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 // changesOrders reports whether a process with these roles changes orders,
@@ -24,8 +24,8 @@ func changesOrders(running []role) bool {
 // newRelay builds the outbox relay of a: to NATS JetStream at NATS_URL
 // when it is set, and to the process's subscribers (a.bus) always. Its
 // Orders is set once a.orders exists.
-func newRelay(cfg Config, a *app, running []role) *events.Relay {
-	r := &events.Relay{Bus: a.bus,
+func newRelay(cfg Config, a *app, running []role) *relay.Relay {
+	r := &relay.Relay{Bus: a.bus,
 		OnError: func(err error) {
 			a.metrics.relayErrors.Inc()
 			a.log.Warn("event relay: will retry", "err", err)
@@ -37,8 +37,8 @@ func newRelay(cfg Config, a *app, running []role) *events.Relay {
 		for i, rl := range running {
 			names[i] = rl.name
 		}
-		r.NATS = func(ctx context.Context) (*events.JetStream, error) {
-			return events.Connect(ctx, cfg.NATSURL, "b2b "+strings.Join(names, ","))
+		r.NATS = func(ctx context.Context) (*relay.JetStream, error) {
+			return relay.Connect(ctx, cfg.NATSURL, "b2b "+strings.Join(names, ","))
 		}
 	}
 	return r
@@ -48,13 +48,13 @@ func newRelay(cfg Config, a *app, running []role) *events.Relay {
 // each committed change, so that events go out at once rather than at the
 // relay's next tick.
 type nudging struct {
-	orders.Events
+	orders.Observer
 	nudge func()
 }
 
-func (n nudging) OrderCreated()   { n.Events.OrderCreated(); n.nudge() }
-func (n nudging) OrderConfirmed() { n.Events.OrderConfirmed(); n.nudge() }
-func (n nudging) OrderCanceled()  { n.Events.OrderCanceled(); n.nudge() }
+func (n nudging) OrderCreated()   { n.Observer.OrderCreated(); n.nudge() }
+func (n nudging) OrderConfirmed() { n.Observer.OrderConfirmed(); n.nudge() }
+func (n nudging) OrderCanceled()  { n.Observer.OrderCanceled(); n.nudge() }
 
 // webhookLease is how long a claimed webhook attempt stays its claimant's:
 // well past the request's timeout, so that a slow receiver's attempt is
@@ -66,11 +66,11 @@ func webhookLease(cfg WebhookConfig) time.Duration { return 2*cfg.Timeout + 10*t
 // claims due deliveries (every process may; claims make each attempt one
 // process's), counts attempts and failures by endpoint, and logs failed
 // attempts and disabled endpoints.
-func newDeliverer(cfg Config, a *app) *webhooks.Deliverer {
-	return &webhooks.Deliverer{
+func newDeliverer(cfg Config, a *app) *delivery.Deliverer {
+	return &delivery.Deliverer{
 		Hooks:  a.hooks,
-		Client: webhooks.NewClient(cfg.Webhooks.Timeout, cfg.Webhooks.Allow),
-		OnAttempt: func(job hooks.Job, res hooks.Result, out hooks.Outcome) {
+		Client: delivery.NewClient(cfg.Webhooks.Timeout, cfg.Webhooks.Allow),
+		OnAttempt: func(job webhooks.Job, res webhooks.Result, out webhooks.Outcome) {
 			id := strconv.Itoa(job.EndpointID)
 			a.metrics.webhookAttempts.WithLabelValues(id).Inc()
 			if !res.Delivered() {

@@ -14,7 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/b2b-orders/platform/internal/events"
+	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/internal/servetest"
 )
 
@@ -31,7 +31,7 @@ func streamEvents(t *testing.T, url string, want int) []map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cons, err := js.OrderedConsumer(t.Context(), events.Stream, jetstream.OrderedConsumerConfig{})
+	cons, err := js.OrderedConsumer(t.Context(), relay.Stream, jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func streamEvents(t *testing.T, url string, want int) []map[string]any {
 			if err := json.Unmarshal(m.Data(), &ev); err != nil {
 				t.Fatal(err)
 			}
-			if m.Headers().Get(jetstream.MsgIDHeader) != ev["id"] || m.Subject() != events.Subject(ev["type"].(string)) {
+			if m.Headers().Get(jetstream.MsgIDHeader) != ev["id"] || m.Subject() != relay.Subject(ev["type"].(string)) {
 				t.Fatalf("message on %s, id header %q: %s", m.Subject(), m.Headers().Get(jetstream.MsgIDHeader), m.Data())
 			}
 			out = append(out, ev)

@@ -4,9 +4,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/b2b-orders/platform/graph"
-	customersgraph "github.com/b2b-orders/platform/graph/customers"
+	"github.com/b2b-orders/platform/graph/customersgraph"
 	"github.com/b2b-orders/platform/graph/loaders"
-	ordersgraph "github.com/b2b-orders/platform/graph/orders"
+	"github.com/b2b-orders/platform/graph/ordersgraph"
 	"github.com/b2b-orders/platform/graph/playground"
 	"github.com/b2b-orders/platform/graph/server"
 )

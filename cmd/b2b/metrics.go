@@ -17,7 +17,7 @@ import (
 // connection pool, the Go runtime, the process and the build.
 type metrics struct {
 	*web.Metrics
-	// orders counts what the orders service did (orders.Events).
+	// orders counts what the orders service did (orders.Observer).
 	orders orderEvents
 	// The order events: published by this process's relay, its failed
 	// turns, and events its subscribers lost.
@@ -110,12 +110,12 @@ func buildInfo() prometheus.Collector {
 	return g
 }
 
-// orderEvents counts the orders service's events (orders.Events).
+// orderEvents counts the orders service's events (orders.Observer).
 type orderEvents struct {
 	created, confirmed, canceled, rejected, replayed prometheus.Counter
 }
 
-var _ orders.Events = (*orderEvents)(nil)
+var _ orders.Observer = (*orderEvents)(nil)
 
 func (e *orderEvents) OrderCreated()   { e.created.Inc() }
 func (e *orderEvents) OrderConfirmed() { e.confirmed.Inc() }

@@ -44,7 +44,7 @@ func fullApp(t *testing.T, logs io.Writer, cfg Config) *app {
 		metrics: newMetrics(d, nil),
 	}
 	a.customers = customers.New(d, nil)
-	a.orders = orders.New(d, a.customers, orders.Config{Events: &a.metrics.orders})
+	a.orders = orders.New(d, a.customers, orders.Config{Observer: &a.metrics.orders})
 	return a
 }
 

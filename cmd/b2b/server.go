@@ -16,12 +16,12 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
-	"github.com/b2b-orders/platform/internal/events"
+	"github.com/b2b-orders/platform/internal/delivery"
+	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/internal/web"
-	"github.com/b2b-orders/platform/internal/webhooks"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
-	hooks "github.com/b2b-orders/platform/services/webhooks"
+	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 // role is one of the processes the binary can run. `b2b serve` runs all of
@@ -69,12 +69,12 @@ type app struct {
 	charge func(http.ResponseWriter, *http.Request, int) bool
 	// relay publishes the outbox's order events (nil in a process that
 	// changes no order); bus holds the process's subscribers to them.
-	relay *events.Relay
-	bus   *events.Bus
+	relay *relay.Relay
+	bus   *relay.Bus
 	// hooks manages webhook endpoints and their deliveries; deliverer
 	// sends them (nil where relay is).
-	hooks     *hooks.Service
-	deliverer *webhooks.Deliverer
+	hooks     *webhooks.Service
+	deliverer *delivery.Deliverer
 }
 
 // Limits of every server.
@@ -263,7 +263,7 @@ func (a *app) serveAll(ctx context.Context, lns []listener) error {
 		g.Go(func() error { a.deliverer.Run(gctx); return nil })
 	}
 	if a.cfg.NATSURL != "" {
-		g.Go(func() error { events.Feed(gctx, a.cfg.NATSURL, "b2b", a.bus, nil); return nil })
+		g.Go(func() error { relay.Feed(gctx, a.cfg.NATSURL, "b2b", a.bus, nil); return nil })
 	}
 	g.Go(func() error {
 		<-gctx.Done()

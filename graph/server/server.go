@@ -26,7 +26,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/graph/loaders"
-	"github.com/b2b-orders/platform/internal/events"
+	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/webhooks"
@@ -53,7 +53,7 @@ type Options struct {
 	// Services back the loaders.
 	Services loaders.Services
 	// Events feeds the orderEvents subscription (nil: none).
-	Events *events.Bus
+	Events *relay.Bus
 	// Webhooks backs the admin-only webhook fields of the orders subgraph
 	// (nil: they answer Unavailable).
 	Webhooks *webhooks.Service

@@ -84,18 +84,37 @@ func (s *Service) authorizeOrder(ctx context.Context, customerID int) error {
 	return nil
 }
 
+// CreateOrderInput is an order to place in state CREATED.
+type CreateOrderInput struct {
+	CustomerID int
+	Lines      []Line
+	// IdempotencyKey, when not nil, makes a retry of the same request
+	// answer with the first order instead of placing another; an empty
+	// key is refused, like a missing one where a key is required.
+	IdempotencyKey *string
+}
+
 // CreateOrder places an order in state CREATED and takes its stock.
-// Duplicate product lines are merged; unit prices are those of now.
+// Duplicate product lines are merged; unit prices are those of now. Under
+// an idempotency key (REST's Idempotency-Key, the graph's idempotencyKey)
+// a retry of a request whose answer was lost, with the same key and
+// request, answers with the first order and places no other, also when
+// the calls race.
 // Errors: Unauthenticated; PermissionDenied when a customer principal
 // orders for another customer; Invalid; NotFound ("Customer not found or
 // inactive", "Products not found: 3, 9"); FailedPrecondition
-// (insufficient_stock).
-func (s *Service) CreateOrder(ctx context.Context, customerID int, lines []Line) (Order, error) {
-	req, err := parseOrder(customerID, lines)
+// (insufficient_stock); Invalid (a key that is empty or too long);
+// Conflict (idempotency_key_reused, when the key guarded another request).
+func (s *Service) CreateOrder(ctx context.Context, in CreateOrderInput) (Order, error) {
+	if in.IdempotencyKey != nil {
+		keyed := CreateAndConfirmInput{CustomerID: in.CustomerID, Lines: in.Lines, IdempotencyKey: *in.IdempotencyKey}
+		return s.placeUnderKey(ctx, keyed, StatusCreated, opCreateOrder)
+	}
+	req, err := parseOrder(in.CustomerID, in.Lines)
 	if err != nil {
 		return Order{}, err
 	}
-	if err := s.authorizeOrder(ctx, customerID); err != nil {
+	if err := s.authorizeOrder(ctx, in.CustomerID); err != nil {
 		return Order{}, err
 	}
 	var out Order

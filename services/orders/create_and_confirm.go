@@ -8,7 +8,8 @@ import (
 	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
-// CreateAndConfirmInput is an order to place and confirm at once.
+// CreateAndConfirmInput is an order to place and confirm at once, under
+// its required idempotency key.
 type CreateAndConfirmInput struct {
 	CustomerID     int
 	Lines          []Line
@@ -19,18 +20,9 @@ type CreateAndConfirmInput struct {
 // transaction: customer check, stock, order, items and key. The same key
 // with the same request answers with the first order and takes no more
 // stock, also when the calls race.
-// Errors: those of CreateOrder; Invalid ("Idempotency key is required");
-// Conflict (idempotency_key_reused, when the key guarded another request).
+// Errors: those of CreateOrder; Invalid ("Idempotency key is required").
 func (s *Service) CreateAndConfirm(ctx context.Context, in CreateAndConfirmInput) (Order, error) {
 	return s.placeUnderKey(ctx, in, StatusConfirmed, opCreateAndConfirm)
-}
-
-// CreateOrderUnderKey is CreateOrder under an idempotency key (REST's
-// Idempotency-Key): a retry of a request whose answer was lost, with the
-// same key and request, answers with the first order and places no other.
-// Errors: those of CreateAndConfirm.
-func (s *Service) CreateOrderUnderKey(ctx context.Context, customerID int, lines []Line, key string) (Order, error) {
-	return s.placeUnderKey(ctx, CreateAndConfirmInput{CustomerID: customerID, Lines: lines, IdempotencyKey: key}, StatusCreated, opCreateOrder)
 }
 
 // placeUnderKey places in.Lines in state status under in.IdempotencyKey,

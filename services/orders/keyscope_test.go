@@ -16,11 +16,11 @@ func TestKeysFromBeforeScopesStillGuard(t *testing.T) {
 	f := newFixture(t)
 	c1, c2 := f.customer(t, "a@a.com"), f.customer(t, "b@b.com")
 	p := f.product(t, "P", 100, 100)
-	o, err := f.orders.CreateOrder(f.ctx, c1, []orders.Line{{ProductID: p, Qty: 1}})
+	o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c1, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := f.orders.CreateOrder(f.ctx, c2, []orders.Line{{ProductID: p, Qty: 1}})
+	other, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c2, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,18 +57,18 @@ func TestCreateOrderUnderKey(t *testing.T) {
 	c := f.customer(t, "k@k.com")
 	p := f.product(t, "K", 100, 10)
 	lines := []orders.Line{{ProductID: p, Qty: 2}}
-	first, err := f.orders.CreateOrderUnderKey(f.ctx, c, lines, "create-1")
+	first, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: lines, IdempotencyKey: new("create-1")})
 	if err != nil || first.Status != orders.StatusCreated {
 		t.Fatalf("first: %+v, %v", first, err)
 	}
-	again, err := f.orders.CreateOrderUnderKey(f.ctx, c, lines, "create-1")
+	again, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: lines, IdempotencyKey: new("create-1")})
 	if err != nil || again.ID != first.ID {
 		t.Fatalf("retry: %+v, %v; want order %d", again, err, first.ID)
 	}
 	if s := f.stock(t, p); s != 8 {
 		t.Fatalf("stock %d, want 8: one order", s)
 	}
-	if _, err := f.orders.CreateOrderUnderKey(f.ctx, c, []orders.Line{{ProductID: p, Qty: 1}}, "create-1"); services.ErrorOf(err).Code != services.CodeKeyReused {
+	if _, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}, IdempotencyKey: new("create-1")}); services.ErrorOf(err).Code != services.CodeKeyReused {
 		t.Fatalf("the key for another request: %v", err)
 	}
 	// The same key guards create-and-confirm apart: another operation.

@@ -134,7 +134,7 @@ func TestCreateOrder(t *testing.T) {
 	laptop := f.product(t, "LAPTOP-001", 129900, 50)
 	mouse := f.product(t, "MOUSE-001", 2599, 200)
 
-	o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: mouse, Qty: 2}, {ProductID: laptop, Qty: 1}, {ProductID: mouse, Qty: 1}})
+	o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: mouse, Qty: 2}, {ProductID: laptop, Qty: 1}, {ProductID: mouse, Qty: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestCreateOrderErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.orders.CreateOrder(f.ctx, tc.customer, tc.lines)
+			_, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: tc.customer, Lines: tc.lines})
 			wantErr(t, err, tc.kind, tc.msg)
 		})
 	}
@@ -200,11 +200,11 @@ func TestCreateOrderErrors(t *testing.T) {
 		t.Fatalf("stock after failures = %d, %d, %d", f.stock(t, a), f.stock(t, b), f.stock(t, dear))
 	}
 	// The largest total that fits is accepted.
-	if o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: dear, Qty: 1}}); err != nil || o.TotalCents != orders.MaxTotalCents {
+	if o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: dear, Qty: 1}}}); err != nil || o.TotalCents != orders.MaxTotalCents {
 		t.Fatalf("an order of exactly the maximum: %+v, %v", o, err)
 	}
 	var se *services.Error
-	_, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: b, Qty: 9}})
+	_, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: b, Qty: 9}}})
 	if !errors.As(err, &se) || se.Code != services.CodeInsufficientStock {
 		t.Fatalf("insufficient stock code = %v", err)
 	}
@@ -214,16 +214,16 @@ func TestCustomerPrincipal(t *testing.T) {
 	f := newFixture(t)
 	mine, theirs := f.customer(t, "me@a.com"), f.customer(t, "them@b.com")
 	p := f.product(t, "P", 100, 100)
-	theirOrder, err := f.orders.CreateOrder(f.ctx, theirs, []orders.Line{{ProductID: p, Qty: 1}})
+	theirOrder, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: theirs, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	me := servicetest.As(services.RoleCustomer, mine)
-	myOrder, err := f.orders.CreateOrder(me, mine, []orders.Line{{ProductID: p, Qty: 1}})
+	myOrder, err := f.orders.CreateOrder(me, orders.CreateOrderInput{CustomerID: mine, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.orders.CreateOrder(me, theirs, []orders.Line{{ProductID: p, Qty: 1}})
+	_, err = f.orders.CreateOrder(me, orders.CreateOrderInput{CustomerID: theirs, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 	wantErr(t, err, services.PermissionDenied, "Permission denied")
 	_, err = f.orders.GetOrder(me, theirOrder.ID)
 	wantErr(t, err, services.NotFound, "Order not found")
@@ -252,7 +252,7 @@ func TestConfirm(t *testing.T) {
 	c := f.customer(t, "c@c.com")
 	p := f.product(t, "P", 100, 100)
 	place := func() orders.Order {
-		o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 1}})
+		o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,7 +304,7 @@ func TestCancel(t *testing.T) {
 	f := newFixture(t)
 	c := f.customer(t, "c@c.com")
 	p := f.product(t, "P", 100, 10)
-	o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 4}})
+	o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 4}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,8 +322,8 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("stock after second cancel = %d, want 10 (restored once)", f.stock(t, p))
 	}
 
-	within, _ := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 1}})
-	late, _ := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 1}})
+	within, _ := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
+	late, _ := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 	for i, o := range []orders.Order{within, late} {
 		if _, err := f.orders.ConfirmOrder(f.ctx, o.ID, fmt.Sprint("k", i)); err != nil {
 			t.Fatal(err)
@@ -346,7 +346,7 @@ func TestCancelWindowConfigurable(t *testing.T) {
 	svc := orders.New(f.db, f.customers, orders.Config{Now: f.clock.Now, CancelWindow: 30 * time.Second})
 	c := f.customer(t, "c@c.com")
 	p := f.product(t, "P", 100, 10)
-	o, _ := svc.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 1}})
+	o, _ := svc.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 	if _, err := svc.ConfirmOrder(f.ctx, o.ID, "k"); err != nil {
 		t.Fatal(err)
 	}
@@ -437,7 +437,7 @@ func TestListOrders(t *testing.T) {
 		if i%3 == 0 {
 			c = c2
 		}
-		o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: int64(i + 1)}})
+		o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: int64(i + 1)}}})
 		if err != nil {
 			t.Fatal(err)
 		}

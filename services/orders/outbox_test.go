@@ -38,7 +38,7 @@ func TestOutbox(t *testing.T) {
 	c := f.customer(t, "o@o.com")
 	p := f.product(t, "O", 250, 10)
 
-	o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 2}})
+	o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 2}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestOutbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 1000}}); services.KindOf(err) != services.FailedPrecondition {
+	if _, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1000}}}); services.KindOf(err) != services.FailedPrecondition {
 		t.Fatalf("short stock: %v", err)
 	}
 	if _, err := f.orders.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}, IdempotencyKey: "ob-2"}); err != nil {
@@ -101,7 +101,7 @@ func TestOutboxRaces(t *testing.T) {
 	f := newFixture(t)
 	c := f.customer(t, "r@r.com")
 	p := f.product(t, "R", 100, 1000)
-	o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 1}})
+	o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}

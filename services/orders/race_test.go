@@ -22,7 +22,7 @@ func TestRaceLastUnits(t *testing.T) {
 	errs := make([]error, buyers)
 	for i := range buyers {
 		wg.Go(func() {
-			_, errs[i] = f.orders.CreateOrder(f.ctx, custs[i], []orders.Line{{ProductID: p, Qty: 1}})
+			_, errs[i] = f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: custs[i], Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 		})
 	}
 	wg.Wait()
@@ -49,7 +49,7 @@ func TestRaceConfirmSameKey(t *testing.T) {
 	f := newFixture(t)
 	c := f.customer(t, "c@c.com")
 	p := f.product(t, "P", 100, 10)
-	o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 1}})
+	o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestRaceConfirmCancel(t *testing.T) {
 	p := f.product(t, "P", 100, 1000)
 	const rounds = 20
 	for r := range rounds {
-		o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 5}})
+		o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 5}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestRaceCancelTwice(t *testing.T) {
 	f := newFixture(t)
 	c := f.customer(t, "c@c.com")
 	p := f.product(t, "P", 100, 50)
-	o, err := f.orders.CreateOrder(f.ctx, c, []orders.Line{{ProductID: p, Qty: 7}})
+	o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 7}}})
 	if err != nil {
 		t.Fatal(err)
 	}

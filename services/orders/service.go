@@ -31,8 +31,8 @@ type Config struct {
 	KeyTTL time.Duration
 	// Now is the clock (default: the system clock).
 	Now func() time.Time
-	// Events is told what each call did (default: nobody).
-	Events Events
+	// Observer is told what each call did (default: nobody).
+	Observer Observer
 	// LiveCustomerInInsert checks that an order's customer is live within
 	// the statement that inserts the order (INSERT … SELECT from the
 	// customers table) instead of asking the directory first: one round
@@ -81,8 +81,8 @@ func New(store *db.DB, dir CustomerDirectory, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Events == nil {
-		cfg.Events = noEvents{}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	return &Service{db: store, customers: dir, cfg: cfg}
 }

@@ -71,7 +71,7 @@ func TestWritePathStatements(t *testing.T) {
 			t.Fatalf("create and confirm: %d statements, want 8:\n%s", len(got), strings.Join(got, "\n"))
 		}
 	}
-	created, err := svc.CreateOrder(f.ctx, c, lines)
+	created, err := svc.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: lines})
 	if err != nil {
 		t.Fatal(err)
 	}

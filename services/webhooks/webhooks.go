@@ -4,7 +4,7 @@
 // the matching endpoints, the claiming of due deliveries so that one
 // process sends each attempt, the retry schedule, the attempt log and the
 // disabling of endpoints that keep failing. Sending is not here: the
-// deliverer (internal/webhooks) claims attempts, sends them and records
+// deliverer (internal/delivery) claims attempts, sends them and records
 // what came back.
 //
 // Besides the errors each method lists, any method may answer Unavailable

@@ -56,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 // order places an order (one order.created event) and, with confirm, confirms it.
 func (f *fixture) order(t *testing.T, confirm bool) {
 	t.Helper()
-	o, err := f.orders.CreateOrder(f.ctx, f.customer, []orders.Line{{ProductID: f.product, Qty: 1}})
+	o, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: f.customer, Lines: []orders.Line{{ProductID: f.product, Qty: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}

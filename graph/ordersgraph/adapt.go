@@ -1,0 +1,134 @@
+package ordersgraph
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/b2b-orders/platform/graph/loaders"
+	"github.com/b2b-orders/platform/graph/model"
+	"github.com/b2b-orders/platform/services"
+	orderssvc "github.com/b2b-orders/platform/services/orders"
+	"github.com/b2b-orders/platform/services/webhooks"
+)
+
+func createProductInput(in model.CreateProductInput) orderssvc.CreateProductInput {
+	out := orderssvc.CreateProductInput{SKU: in.Sku, Name: in.Name, PriceCents: in.PriceCents}
+	if in.Stock != nil {
+		out.Stock = *in.Stock
+	}
+	return out
+}
+
+// productsParams decodes the arguments of Query.products.
+// Errors: Invalid for first below 1 or a cursor that is not a product's.
+func productsParams(first *int, after, search *string) (orderssvc.ListProductsParams, error) {
+	n, err := model.First(first)
+	if err != nil {
+		return orderssvc.ListProductsParams{}, err
+	}
+	a, err := model.After(model.CursorProduct, after)
+	if err != nil {
+		return orderssvc.ListProductsParams{}, err
+	}
+	p := orderssvc.ListProductsParams{After: a, Limit: n}
+	if search != nil {
+		p.Search = *search
+	}
+	return p, nil
+}
+
+// ordersParams decodes the arguments of Query.orders.
+// Errors: Invalid for first below 1 or a cursor that is not an order's.
+func ordersParams(first *int, after *string, status *model.OrderStatus, from, to *time.Time, customerID *int) (orderssvc.ListOrdersParams, error) {
+	n, err := model.First(first)
+	if err != nil {
+		return orderssvc.ListOrdersParams{}, err
+	}
+	a, err := model.After(model.CursorOrder, after)
+	if err != nil {
+		return orderssvc.ListOrdersParams{}, err
+	}
+	p := orderssvc.ListOrdersParams{After: a, Limit: n, From: from, To: to}
+	if status != nil {
+		st := orderssvc.Status(*status)
+		p.Status = &st
+	}
+	if customerID != nil {
+		p.CustomerID = *customerID
+	}
+	return p, nil
+}
+
+// customerOrdersKey decodes the arguments of Customer.orders.
+// Errors: Invalid for first below 1 or a cursor that is not an order's.
+func customerOrdersKey(customerID int, first *int, after *string) (loaders.CustomerOrdersKey, error) {
+	n, err := model.First(first)
+	if err != nil {
+		return loaders.CustomerOrdersKey{}, err
+	}
+	a, err := model.After(model.CursorOrder, after)
+	if err != nil {
+		return loaders.CustomerOrdersKey{}, err
+	}
+	return loaders.CustomerOrdersKey{CustomerID: customerID, After: a, First: n}, nil
+}
+
+// productFromItem answers OrderItem.product from the item itself when the
+// selection asks only for what the item carries (id, sku, name): the
+// orchestrator's `product { id }` then costs no read. Otherwise nil, and
+// the product loader answers.
+func productFromItem(ctx context.Context, it *model.OrderItem) *model.Product {
+	if it.ProductSKU == "" {
+		return nil
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "id", "sku", "name", "__typename":
+		default:
+			return nil
+		}
+	}
+	return &model.Product{ID: it.ProductID, Sku: it.ProductSKU, Name: it.ProductName}
+}
+
+// CustomerStubs answers _entities representations of Customer in the
+// orders subgraph, which knows customers by id only: a key-only Customer
+// for each visible id (see orders.Service.VisibleCustomers), null for the
+// others, so a customer token asking for another customer learns nothing,
+// not even an empty order list. The customers subgraph decides whether the
+// customer exists. Errors: those of VisibleCustomers.
+func CustomerStubs(ctx context.Context, svc *orderssvc.Service, reps []*model.CustomerByIDsInput) ([]*model.Customer, error) {
+	read := func(ids []int) ([]int, error) { return svc.VisibleCustomers(ctx, ids) }
+	stub := func(id int) *model.Customer { return &model.Customer{ID: id} }
+	return model.Entities(model.Keys(reps), read, stub, func(c *model.Customer) int { return c.ID })
+}
+
+// errNoWebhooks answers the webhook fields of a handler built without the
+// webhooks service.
+var errNoWebhooks = services.Outage(errors.New("graph: no webhooks service"))
+
+// hooks returns the webhooks service.
+// Errors: Unavailable when the handler has none.
+func (r *Resolver) hooks() (*webhooks.Service, error) {
+	if r.Webhooks == nil {
+		return nil, errNoWebhooks
+	}
+	return r.Webhooks, nil
+}
+
+// webhookPage decodes the page arguments of the webhook lists.
+// Errors: Invalid for first below 1 or a cursor of another kind.
+func webhookPage(kind string, first *int, after *string) (webhooks.ListParams, error) {
+	n, err := model.First(first)
+	if err != nil {
+		return webhooks.ListParams{}, err
+	}
+	a, err := model.After(kind, after)
+	if err != nil {
+		return webhooks.ListParams{}, err
+	}
+	return webhooks.ListParams{After: a, Limit: n}, nil
+}

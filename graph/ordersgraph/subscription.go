@@ -1,0 +1,76 @@
+package ordersgraph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/b2b-orders/platform/graph/model"
+	"github.com/b2b-orders/platform/internal/relay"
+	"github.com/b2b-orders/platform/services"
+	orderssvc "github.com/b2b-orders/platform/services/orders"
+)
+
+// SubscriptionBuffer is how many events a subscriber may fall behind
+// before it loses the ones that do not fit (the schema says so): a slow
+// subscriber never holds up the others, nor publishing.
+const SubscriptionBuffer = 256
+
+// subscribeOrderEvents streams bus's order events, those of customerID's
+// customer when given, to a subscriber, until ctx ends. A customer token
+// gets its own customer's only.
+// Errors: Unauthenticated; PermissionDenied for a customer token asking
+// for another customer; Unavailable without an event source.
+func subscribeOrderEvents(ctx context.Context, bus *relay.Bus, customerID *int) (<-chan *model.OrderEvent, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want := 0
+	if customerID != nil {
+		want = *customerID
+	}
+	if p.IsCustomer() {
+		if want != 0 && want != p.CustomerID {
+			return nil, services.ErrPermissionDenied
+		}
+		want = p.CustomerID
+	}
+	if bus == nil {
+		return nil, services.Outage(errors.New("no order event source"))
+	}
+	sub := bus.Subscribe(SubscriptionBuffer)
+	out := make(chan *model.OrderEvent)
+	go func() {
+		defer close(out)
+		defer sub.Close()
+		for {
+			var ev orderssvc.Event
+			select {
+			case <-ctx.Done():
+				return
+			case ev = <-sub.C:
+			}
+			var body orderssvc.EventBody
+			if json.Unmarshal(ev.Payload, &body) != nil || want != 0 && body.Order.CustomerID != want {
+				continue
+			}
+			o, err := body.OrderAt()
+			if err != nil {
+				continue
+			}
+			at, err := time.Parse(time.RFC3339Nano, body.OccurredAt)
+			if err != nil {
+				continue
+			}
+			m := &model.OrderEvent{EventID: body.ID, Type: body.Type, Seq: body.Seq, OccurredAt: at, Order: model.FromOrder(o)}
+			select {
+			case out <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}

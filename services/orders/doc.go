@@ -1,0 +1,23 @@
+// Package orders owns the product catalogue, stock and orders: creating,
+// confirming and cancelling them, and the idempotency keys that make retries
+// safe. One file per use case:
+//
+//	order.go               the Order type and its state transitions
+//	service.go             Service, its configuration and the customer directory
+//	create.go              CreateOrder: parse, authorize, take stock, write (under an optional key)
+//	confirm.go             ConfirmOrder under an idempotency key
+//	cancel.go              CancelOrder, stock given back once
+//	create_and_confirm.go  CreateAndConfirm, the orchestrator's one transaction, and placing under a key
+//	reads.go               GetOrder, ListOrders and the graph's batch reads
+//	idempotency.go         keys: their use, lookup, insert, purge
+//	catalogue.go           products
+//	outbox.go              the outbox's order events and RelayEvents, which hands them on
+//	observer.go            Observer, told what each call did once it committed (metrics)
+//	tx.go                  the transaction helper and its retry bound
+//
+// Besides the errors each method lists, every method that reads or writes
+// the store may answer Unavailable (the database, or the customers role,
+// did not answer) and every write Conflict with code busy (it lost to
+// concurrent changes through every attempt of db's retry policy; nothing
+// changed, try again).
+package orders
