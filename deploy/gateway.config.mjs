@@ -10,7 +10,7 @@
 // upper-cased) replaces a subgraph's URL, so the same supergraph serves both.
 
 import * as graphql from 'graphql';
-import { useGraphLimits } from './limits.mjs';
+import { codes, defaults, statuses, useGraphLimits } from './limits.mjs';
 
 const subgraphURL = /^SUBGRAPH_URL_(.+)$/;
 
@@ -60,7 +60,7 @@ const variableErrors = ({ args, setResultAndStopExecution }) => {
   const { errors } = graphql.getVariableValues(args.schema, op.variableDefinitions, args.variableValues ?? {}, { maxErrors: 20 });
   if (errors) {
     setResultAndStopExecution({
-      errors: errors.map((e) => new graphql.GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } })),
+      errors: errors.map((e) => new graphql.GraphQLError(e.message, { nodes: e.nodes, extensions: { code: codes.variables, http: { status: statuses[codes.variables] } } })),
     });
   }
 };
@@ -110,13 +110,16 @@ const useSubscriptionErrors = () => ({
   },
 });
 
-// The graph's own limits (README, "Limits"), with its numbers and codes:
-// maxTokens is Hive Gateway's, the rest limits.mjs's, which counts as the
-// combined graph does. A document refused here never costs the subgraphs
-// anything; they keep every limit of their own behind it.
+// The graph's own limits (docs/api-graphql.md, "Limits"), with its numbers and codes,
+// which limits.mjs has generated from graph/server: maxTokens is Hive
+// Gateway's own check, set to graph/server's token limit, the rest
+// limits.mjs's, which counts as the combined graph does. A document
+// refused here never costs the subgraphs anything; they keep every limit
+// of their own behind it. Variables are coerced first, as graph/server
+// refuses bad variables before it measures the operation.
 export const gatewayConfig = {
-  maxTokens: 10000,
-  plugins: () => [useGraphLimits(graphql), useVariableCodes(), useDataOnFieldErrors(), useSubscriptionErrors()],
+  maxTokens: defaults.tokens,
+  plugins: () => [useVariableCodes(), useGraphLimits(graphql), useDataOnFieldErrors(), useSubscriptionErrors()],
   transportEntries,
   propagateHeaders: {
     fromClientToSubgraphs({ request, context }) {

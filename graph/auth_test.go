@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -20,19 +21,19 @@ func TestAuthentication(t *testing.T) {
 	r := e.do("", q, nil)
 	paths := map[string]bool{}
 	for _, err := range r.Errors {
-		if err.code() == server.CodeUnauthenticated && len(err.Path) == 1 {
+		if err.code() == gqlcode.Unauthenticated && len(err.Path) == 1 {
 			paths[fmt.Sprint(err.Path[0])] = true
 		}
 	}
 	if len(r.Errors) != 2 || !paths["products"] || !paths["customers"] || string(r.Data) != "null" {
 		t.Fatalf("anonymous: data %s errors %+v, want UNAUTHENTICATED at products and customers and no data", r.Data, r.Errors)
 	}
-	e.fails("", `{ order(id: "1") { id } }`, nil, server.CodeUnauthenticated)
-	bad := e.fails("Bearer not-a-token", `{ order(id: "1") { id } }`, nil, server.CodeUnauthenticated)
+	e.fails("", `{ order(id: "1") { id } }`, nil, gqlcode.Unauthenticated)
+	bad := e.fails("Bearer not-a-token", `{ order(id: "1") { id } }`, nil, gqlcode.Unauthenticated)
 	if bad.Message != "Invalid or expired token" {
 		t.Fatalf("bad token: %+v", bad)
 	}
-	e.fails("Basic dXNlcjpwYXNz", `{ order(id: "1") { id } }`, nil, server.CodeUnauthenticated)
+	e.fails("Basic dXNlcjpwYXNz", `{ order(id: "1") { id } }`, nil, gqlcode.Unauthenticated)
 	e.ok("Bearer "+testServiceToken, q, nil, nil)
 
 	// The schema is open to anyone (the default policy), credentials or
@@ -54,7 +55,7 @@ func TestAuthentication(t *testing.T) {
 		t.Fatalf("%d types", len(types.Schema.Types))
 	}
 	// ... but a schema field beside a data field does not open the data.
-	e.fails("", `{ __typename products { edges { cursor } } }`, nil, server.CodeUnauthenticated)
+	e.fails("", `{ __typename products { edges { cursor } } }`, nil, gqlcode.Unauthenticated)
 }
 
 // The operator's introspection policy: authenticated closes the schema to
@@ -64,30 +65,30 @@ func TestIntrospectionPolicy(t *testing.T) {
 	t.Parallel()
 	authn := newEnv(t, withOptions(server.Options{Introspection: server.IntrospectionAuthenticated}))
 	authn.ok("", `{ __typename }`, nil, nil)
-	authn.fails("", `{ _service { sdl } }`, nil, server.CodeUnauthenticated)
-	authn.fails("", `{ __schema { queryType { name } } }`, nil, server.CodeUnauthenticated)
-	authn.fails("", `{ __type(name: "Order") { name } }`, nil, server.CodeUnauthenticated)
+	authn.fails("", `{ _service { sdl } }`, nil, gqlcode.Unauthenticated)
+	authn.fails("", `{ __schema { queryType { name } } }`, nil, gqlcode.Unauthenticated)
+	authn.fails("", `{ __type(name: "Order") { name } }`, nil, gqlcode.Unauthenticated)
 	authn.ok(authn.customer(1), `{ __schema { queryType { name } } _service { sdl } }`, nil, nil)
 	// With introspection closed to some, validation does not suggest
 	// field names.
-	if e := authn.fails("", `{ ordrs { edges { cursor } } }`, nil, server.CodeValidationFailed); strings.Contains(e.Message, "orders") {
+	if e := authn.fails("", `{ ordrs { edges { cursor } } }`, nil, gqlcode.ValidationFailed); strings.Contains(e.Message, "orders") {
 		t.Fatalf("a closed schema's validation suggests a field: %q", e.Message)
 	}
 	// Nor over server-sent events, which gqlgen validates itself.
 	sse := authn.c.SSE(t.Context(), `subscription { ordrEvents { eventId } }`)
 	var first struct{ Errors json.RawMessage }
 	_ = sse.Next(&first) // an answer with errors is also an error of the client's
-	if !strings.Contains(string(first.Errors), server.CodeValidationFailed) || strings.Contains(string(first.Errors), "orderEvents") {
+	if !strings.Contains(string(first.Errors), gqlcode.ValidationFailed) || strings.Contains(string(first.Errors), "orderEvents") {
 		t.Fatalf("a closed schema's subscription validation: %s", first.Errors)
 	}
 	_ = sse.Close()
 
 	off := newEnv(t, withOptions(server.Options{Introspection: server.IntrospectionOff}))
 	admin := off.admin()
-	off.fails(admin, `{ __schema { queryType { name } } }`, nil, server.CodeForbidden)
-	off.fails(admin, `{ __type(name: "Order") { name } }`, nil, server.CodeForbidden)
+	off.fails(admin, `{ __schema { queryType { name } } }`, nil, gqlcode.Forbidden)
+	off.fails(admin, `{ __type(name: "Order") { name } }`, nil, gqlcode.Forbidden)
 	off.ok(admin, `{ _service { sdl } }`, nil, nil)
-	off.fails("", `{ _service { sdl } }`, nil, server.CodeUnauthenticated)
+	off.fails("", `{ _service { sdl } }`, nil, gqlcode.Unauthenticated)
 	off.ok("", `{ __typename }`, nil, nil)
 }
 
@@ -100,7 +101,7 @@ func TestAuthOptional(t *testing.T) {
 		t.Fatalf("anonymous with AUTH_REQUIRED=false: %+v", d)
 	}
 	// A credential that is refused stays refused.
-	e.fails("Bearer not-a-token", `{ customer(id: "1") { name } }`, nil, server.CodeUnauthenticated)
+	e.fails("Bearer not-a-token", `{ customer(id: "1") { name } }`, nil, gqlcode.Unauthenticated)
 }
 
 func TestCustomerScope(t *testing.T) {
@@ -126,8 +127,8 @@ func TestCustomerScope(t *testing.T) {
 	if own.Customer.Name != "ACME Corporation" || len(own.Customer.Orders.Edges) != 2 || own.Customer.Orders.Edges[0].Node.Customer.ID != "1" || len(own.Customer.Orders.Edges[0].Node.Items) == 0 {
 		t.Fatalf("own customer: %+v", own)
 	}
-	e.fails(me, `{ customer(id: "2") { name } }`, nil, server.CodeNotFound)
-	e.fails(me, `{ order(id: "2") { id } }`, nil, server.CodeNotFound)
+	e.fails(me, `{ customer(id: "2") { name } }`, nil, gqlcode.NotFound)
+	e.fails(me, `{ order(id: "2") { id } }`, nil, gqlcode.NotFound)
 
 	var lists struct {
 		Customers struct {
@@ -187,10 +188,10 @@ func TestCustomerScope(t *testing.T) {
 		t.Fatalf("_entities as customer 1: %+v", got)
 	}
 
-	e.fails(me, `mutation { createOrder(input: {customerId: "2", items: [{productId: "1", quantity: 1}]}) { id } }`, nil, server.CodeForbidden)
-	e.fails(me, `mutation { cancelOrder(id: "2") { id } }`, nil, server.CodeNotFound)
-	e.fails(me, `mutation { confirmOrder(id: "2", idempotencyKey: "x") { id } }`, nil, server.CodeNotFound)
-	e.fails(me, `mutation { deleteCustomer(id: "1") }`, nil, server.CodeForbidden)
+	e.fails(me, `mutation { createOrder(input: {customerId: "2", items: [{productId: "1", quantity: 1}]}) { id } }`, nil, gqlcode.Forbidden)
+	e.fails(me, `mutation { cancelOrder(id: "2") { id } }`, nil, gqlcode.NotFound)
+	e.fails(me, `mutation { confirmOrder(id: "2", idempotencyKey: "x") { id } }`, nil, gqlcode.NotFound)
+	e.fails(me, `mutation { deleteCustomer(id: "1") }`, nil, gqlcode.Forbidden)
 	var placed struct {
 		CreateOrder struct{ Customer struct{ ID string } }
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 // Requests that never become a GraphQL operation (a body that is not a
@@ -51,8 +51,8 @@ func TestMalformedRequests(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := g.send(t, tc.method, tc.contentType, admin, tc.body)
-			if r.status != tc.status || len(r.Errors) != 1 || !strings.HasPrefix(r.Errors[0].Message, tc.msg) || r.Errors[0].code() != server.CodeBadUserInput {
-				t.Fatalf("HTTP %d %s; want %d with one %s error %q…", r.status, r.raw, tc.status, server.CodeBadUserInput, tc.msg)
+			if r.status != tc.status || len(r.Errors) != 1 || !strings.HasPrefix(r.Errors[0].Message, tc.msg) || r.Errors[0].code() != gqlcode.BadUserInput {
+				t.Fatalf("HTTP %d %s; want %d with one %s error %q…", r.status, r.raw, tc.status, gqlcode.BadUserInput, tc.msg)
 			}
 		})
 	}
@@ -85,8 +85,8 @@ func TestEntitiesBadRepresentations(t *testing.T) {
 				t.Fatalf("accepted: %s", r.raw)
 			}
 			for _, e := range r.Errors {
-				if e.code() != server.CodeBadUserInput {
-					t.Fatalf("code %q, want %s: %s", e.code(), server.CodeBadUserInput, r.raw)
+				if e.code() != gqlcode.BadUserInput {
+					t.Fatalf("code %q, want %s: %s", e.code(), gqlcode.BadUserInput, r.raw)
 				}
 			}
 		})
@@ -97,7 +97,7 @@ func TestEntitiesBadRepresentations(t *testing.T) {
 		body := `{"query":` + strconv.Quote(query) + `,"variables":{"r":[{"__typename":"Order","id":"1"},` + rep + `,{"__typename":"Order","id":"2"}]}}`
 		r := g.send(t, http.MethodPost, "application/json", admin, body)
 		if string(r.Data) != `{"_entities":[{"id":"1"},null,{"id":"2"}]}` || len(r.Errors) != 1 ||
-			r.Errors[0].code() != server.CodeBadUserInput || fmt.Sprint(r.Errors[0].Path) != "[_entities 1]" {
+			r.Errors[0].code() != gqlcode.BadUserInput || fmt.Sprint(r.Errors[0].Path) != "[_entities 1]" {
 			t.Errorf("%s: %s", rep, r.raw)
 		}
 	}
@@ -124,8 +124,8 @@ func TestGETRefusalsCarryACode(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, "/graphql", nil)
 			req.URL.RawQuery = tc.rawQuery
 			r := g.do(t, req, admin)
-			if r.status != tc.status || len(r.Errors) != 1 || r.Errors[0].code() != server.CodeBadUserInput {
-				t.Fatalf("HTTP %d %s; want %d with one %s error", r.status, r.raw, tc.status, server.CodeBadUserInput)
+			if r.status != tc.status || len(r.Errors) != 1 || r.Errors[0].code() != gqlcode.BadUserInput {
+				t.Fatalf("HTTP %d %s; want %d with one %s error", r.status, r.raw, tc.status, gqlcode.BadUserInput)
 			}
 		})
 	}

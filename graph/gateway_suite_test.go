@@ -32,6 +32,13 @@ type suiteOp struct {
 // costly costs 2 + $n × 303: 20,000 for n = 66, the limit.
 const costly = `query($n: Int) { __typename customers(first: $n) { edges { node { orders(first: 100) { edges { node { id } } } } } } }`
 
+// endpointsPage costs 1 + 100 × (edges 12 + pageInfo 2) = 1,401.
+const endpointsPage = `e%d: webhookEndpoints(first: 100) { edges { cursor node { id url eventTypes enabled disabledAt disabledReason failingSince createdAt updatedAt } } pageInfo { hasNextPage } } `
+
+// deliveriesPage costs 1 + $n × (edges 12) = 1,201 for n = 100; the log,
+// exempt from the table, counts as one attempt.
+const deliveriesPage = `d%d: webhookDeliveries(endpointId: "1", first: $n) { edges { cursor node { id eventId eventType state attempts createdAt log { attempt statusCode } } } } `
+
 // TestGatewaySuite sends every operation of a broad suite to the combined
 // graph of a real `b2b serve`, and to Hive Gateway (the version compose
 // pins, with deploy/gateway.config.mjs) and Apollo Gateway over the
@@ -303,6 +310,14 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 		{name: "complexity 20,000 exactly", auth: bearer, query: costly, vars: map[string]any{"n": 66}},
 		{name: "complexity 20,001", auth: bearer, query: strings.Replace(costly, "{ __typename", "{ __typename t: __typename", 1), vars: map[string]any{"n": 66}},
 		{name: "complexity over 20,000 by a variable", auth: bearer, query: costly, vars: map[string]any{"n": 67}},
+		// Every paged list is priced by its page on every side, from the
+		// one table (graph's listCosts, generated into deploy/limits.mjs):
+		// the webhook lists were once priced by the graphs only.
+		{name: "webhookEndpoints, 15 pages of 100: complexity 21,016", auth: bearer, query: "{ __typename " + copies(15, endpointsPage) + "}"},
+		{name: "webhookEndpoints, 14 pages of 100: complexity 19,615", auth: bearer, query: "{ __typename " + copies(14, endpointsPage) + "}"},
+		{name: "webhookDeliveries, 17 pages of 100: complexity 20,417", auth: bearer, query: "query($n: Int) { " + copies(17, deliveriesPage) + "}", vars: map[string]any{"n": 100}},
+		{name: "webhookDeliveries, 16 pages of 100: complexity 19,216", auth: bearer, query: "query($n: Int) { " + copies(16, deliveriesPage) + "}", vars: map[string]any{"n": 100}},
+		{name: "webhookDeliveries, 17 pages of the default 20", auth: bearer, query: "query($n: Int) { " + copies(17, deliveriesPage) + "}"},
 		{name: "introspection of a type", auth: bearer, query: `{ __type(name: "Order") { name kind fields { name args { name } type { name kind ofType { name kind } } } } }`},
 		{name: "introspection over the complexity limit", auth: bearer, query: "{ " + copies(99, `s%d: __schema { types { name kind fields { name args { name type { name } } type { name kind ofType { name } } } } }`) + "}"},
 		{name: "100 aliases", auth: bearer, query: "{ " + copies(100, `a%d: product(id: "1") { id }`) + "}"},

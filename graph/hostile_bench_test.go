@@ -19,7 +19,7 @@ func copies(n int, format string) string {
 }
 
 // BenchmarkHostileDocuments measures the CPU and memory the combined graph
-// spends on the documents built to be expensive (docs/BENCHMARKS.md has
+// spends on the documents built to be expensive (docs/benchmarks.md has
 // the figures before and after the limits), next to GraphiQL's
 // introspection query as a reference. B/op is everything allocated for
 // one request: an upper bound of the memory it holds at once.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/b2b-orders/platform/db"
-	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 // snapshot is what refused operations must leave as it was: the rows of
@@ -91,57 +91,57 @@ func TestHostileOperations(t *testing.T) {
 		status           int
 		code             string
 	}{
-		{"50 levels deep", admin, q(nest(50)), 200, server.CodeDepthLimit},
-		{"200 levels deep", admin, q(nest(200)), 200, server.CodeDepthLimit},
-		{"50 levels of fragments", admin, q(`{ customer(id: "1") { ...F0 } } ` + fragments(50)), 200, server.CodeDepthLimit},
-		{"nesting past the parser's limit", admin, q(strings.Repeat("{ a ", 2000) + strings.Repeat("}", 2000)), 200, server.CodeParseFailed},
-		{"100 aliases of a page of orders", admin, q(aliases(100, `orders(first: 100) { edges { node { items { product { sku } } } } }`)), 200, server.CodeComplexityLimit},
-		{"100 aliases of the product list", admin, q(aliases(100, `products(first: 100) { edges { node { sku } } }`)), 200, server.CodeComplexityLimit},
-		{"1,000 aliases of a page of orders", admin, q(aliases(1000, `orders(first: 100) { edges { node { items { product { sku } } } } }`)), 200, server.CodeParseFailed},
-		{"400 aliases of a field", admin, q(aliases(400, `order(id: "1") { id }`)), 200, server.CodeAliasLimit},
-		{"11 root mutation fields", admin, q("mutation " + aliases(11, `cancelOrder(id: "2") { id }`)), 200, server.CodeMutationLimit},
-		{"100 root mutation fields", admin, q("mutation " + aliases(100, `cancelOrder(id: "2") { id }`)), 200, server.CodeMutationLimit},
-		{"50 aliases of _entities", admin, q(aliases(50, `_entities(representations: [`+strings.Repeat(`{__typename: "Order", id: "1"} `, 10)+`]) { ... on Order { items { product { sku name priceCents stock } } } }`)), 200, server.CodeComplexityLimit},
+		{"50 levels deep", admin, q(nest(50)), 200, gqlcode.DepthLimit},
+		{"200 levels deep", admin, q(nest(200)), 200, gqlcode.DepthLimit},
+		{"50 levels of fragments", admin, q(`{ customer(id: "1") { ...F0 } } ` + fragments(50)), 200, gqlcode.DepthLimit},
+		{"nesting past the parser's limit", admin, q(strings.Repeat("{ a ", 2000) + strings.Repeat("}", 2000)), 200, gqlcode.ParseFailed},
+		{"100 aliases of a page of orders", admin, q(aliases(100, `orders(first: 100) { edges { node { items { product { sku } } } } }`)), 200, gqlcode.ComplexityLimit},
+		{"100 aliases of the product list", admin, q(aliases(100, `products(first: 100) { edges { node { sku } } }`)), 200, gqlcode.ComplexityLimit},
+		{"1,000 aliases of a page of orders", admin, q(aliases(1000, `orders(first: 100) { edges { node { items { product { sku } } } } }`)), 200, gqlcode.ParseFailed},
+		{"400 aliases of a field", admin, q(aliases(400, `order(id: "1") { id }`)), 200, gqlcode.AliasLimit},
+		{"11 root mutation fields", admin, q("mutation " + aliases(11, `cancelOrder(id: "2") { id }`)), 200, gqlcode.MutationLimit},
+		{"100 root mutation fields", admin, q("mutation " + aliases(100, `cancelOrder(id: "2") { id }`)), 200, gqlcode.MutationLimit},
+		{"50 aliases of _entities", admin, q(aliases(50, `_entities(representations: [`+strings.Repeat(`{__typename: "Order", id: "1"} `, 10)+`]) { ... on Order { items { product { sku name priceCents stock } } } }`)), 200, gqlcode.ComplexityLimit},
 		{"a page size far over the maximum", admin, q(`{ customers(first: 2147483647) { edges { node { orders(first: 2147483647) { edges { node { items { id } } } } } } } }`), 200, "COMPLEXITY_LIMIT_EXCEEDED"},
-		{"deep __type nesting", "", q(introspection(20, "fields", "type")), 200, server.CodeValidationFailed},
-		{"deep possibleTypes nesting", "", q(introspection(20, "possibleTypes", "interfaces")), 200, server.CodeValidationFailed},
-		{"introspection nested past the parser's limit", "", q(introspection(600, "ofType", "ofType")), 200, server.CodeParseFailed},
-		{"deep __schema nesting", "", q(`{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }`), 200, server.CodeValidationFailed},
-		{"introspection beside data without credentials", "", q(`{ __schema { types { name } } orders { edges { cursor } } }`), 200, server.CodeUnauthenticated},
-		{"a fragment cycle", admin, q(`{ customer(id: "1") { ...A } } fragment A on Customer { ...B } fragment B on Customer { ...A }`), 200, server.CodeValidationFailed},
-		{"1,000 directives", admin, q(`{ customer(id: "1") { id ` + strings.Repeat(`@include(if: true) `, 1000) + `} }`), 200, server.CodeValidationFailed},
-		{"10,000 directives", admin, q(`{ customer(id: "1") { id ` + strings.Repeat(`@include(if: true) `, 10000) + `} }`), 200, server.CodeParseFailed},
-		{"a body over 1 MiB", admin, q(`{ products(search: "` + strings.Repeat("x", 1<<20) + `") { edges { cursor } } }`), 413, server.CodeBadUserInput},
+		{"deep __type nesting", "", q(introspection(20, "fields", "type")), 200, gqlcode.ValidationFailed},
+		{"deep possibleTypes nesting", "", q(introspection(20, "possibleTypes", "interfaces")), 200, gqlcode.ValidationFailed},
+		{"introspection nested past the parser's limit", "", q(introspection(600, "ofType", "ofType")), 200, gqlcode.ParseFailed},
+		{"deep __schema nesting", "", q(`{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }`), 200, gqlcode.ValidationFailed},
+		{"introspection beside data without credentials", "", q(`{ __schema { types { name } } orders { edges { cursor } } }`), 200, gqlcode.Unauthenticated},
+		{"a fragment cycle", admin, q(`{ customer(id: "1") { ...A } } fragment A on Customer { ...B } fragment B on Customer { ...A }`), 200, gqlcode.ValidationFailed},
+		{"1,000 directives", admin, q(`{ customer(id: "1") { id ` + strings.Repeat(`@include(if: true) `, 1000) + `} }`), 200, gqlcode.ValidationFailed},
+		{"10,000 directives", admin, q(`{ customer(id: "1") { id ` + strings.Repeat(`@include(if: true) `, 10000) + `} }`), 200, gqlcode.ParseFailed},
+		{"a body over 1 MiB", admin, q(`{ products(search: "` + strings.Repeat("x", 1<<20) + `") { edges { cursor } } }`), 413, gqlcode.BadUserInput},
 		{"10,000 order lines", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
-			`{"in":{"customerId":"1","items":[`+strings.TrimSuffix(strings.Repeat(`{"productId":"2","quantity":1},`, 10000), ",")+`]}}`), 200, server.CodeInsufficientStock},
+			`{"in":{"customerId":"1","items":[`+strings.TrimSuffix(strings.Repeat(`{"productId":"2","quantity":1},`, 10000), ",")+`]}}`), 200, gqlcode.InsufficientStock},
 		{"10,000 different products", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
-			`{"in":{"customerId":"1","items":[`+lines(10000)+`]}}`), 200, server.CodeBadUserInput},
+			`{"in":{"customerId":"1","items":[`+lines(10000)+`]}}`), 200, gqlcode.BadUserInput},
 		{"quantity 2^31", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
-			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":2147483648}]}}`), 200, server.CodeBadUserInput},
+			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":2147483648}]}}`), 200, gqlcode.BadUserInput},
 		{"quantity 1e309", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
-			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":1e309}]}}`), 200, server.CodeBadUserInput},
+			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":1e309}]}}`), 200, gqlcode.BadUserInput},
 		{"quantity -0", admin, vq(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
-			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":-0}]}}`), 200, server.CodeBadUserInput},
+			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":-0}]}}`), 200, gqlcode.BadUserInput},
 		{"price 2^53", admin, vq(`mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
-			`{"in":{"sku":"P","name":"n","priceCents":9007199254740993}}`), 200, server.CodeBadUserInput},
+			`{"in":{"sku":"P","name":"n","priceCents":9007199254740993}}`), 200, gqlcode.BadUserInput},
 		// An Int literal outside 32 bits fails validation, as a literal of
 		// another wrong type does (the specification; graphql-js's gateways).
-		{"price 2^31 literal", admin, q(`mutation { createProduct(input: {sku: "P", name: "n", priceCents: 2147483648}) { id } }`), 200, server.CodeValidationFailed},
-		{"stock 1.5", admin, q(`mutation { updateProduct(id: "1", input: {stock: 1.5}) { id } }`), 200, server.CodeValidationFailed},
-		{"id 0", admin, q(`mutation { cancelOrder(id: "0") { id } }`), 200, server.CodeBadUserInput},
-		{"id -1", admin, q(`mutation { deleteCustomer(id: "-1") }`), 200, server.CodeBadUserInput},
-		{"id 2^63", admin, q(`mutation { confirmOrder(id: "9223372036854775808", idempotencyKey: "k") { id } }`), 200, server.CodeBadUserInput},
+		{"price 2^31 literal", admin, q(`mutation { createProduct(input: {sku: "P", name: "n", priceCents: 2147483648}) { id } }`), 200, gqlcode.ValidationFailed},
+		{"stock 1.5", admin, q(`mutation { updateProduct(id: "1", input: {stock: 1.5}) { id } }`), 200, gqlcode.ValidationFailed},
+		{"id 0", admin, q(`mutation { cancelOrder(id: "0") { id } }`), 200, gqlcode.BadUserInput},
+		{"id -1", admin, q(`mutation { deleteCustomer(id: "-1") }`), 200, gqlcode.BadUserInput},
+		{"id 2^63", admin, q(`mutation { confirmOrder(id: "9223372036854775808", idempotencyKey: "k") { id } }`), 200, gqlcode.BadUserInput},
 		{"NUL in a name", admin, vq(`mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { id } }`,
-			`{"in":{"name":"a\u0000b","email":"nul@example.com"}}`), 200, server.CodeBadUserInput},
-		{"SQL in an email", admin, q(`mutation { createCustomer(input: {name: "x", email: "' OR 1=1 --"}) { id } }`), 200, server.CodeBadUserInput},
-		{"SQL in an id", admin, q(`{ order(id: "1 OR 1=1") { id } }`), 200, server.CodeBadUserInput},
-		{"SQL in a cursor", admin, q(`{ orders(after: "' OR 1=1 --") { edges { cursor } } }`), 200, server.CodeBadUserInput},
-		{"another list's cursor", admin, q(`{ orders(after: "Y3VzdG9tZXI6MQ") { edges { cursor } } }`), 200, server.CodeBadUserInput},
-		{"duplicate variables keys", admin, `{"query":"mutation($id: ID!) { cancelOrder(id: $id) { id } }","variables":{"id":"2","id":"0"}}`, 200, server.CodeBadUserInput},
-		{"duplicate input fields", admin, q(`mutation { cancelOrder(id: "2", id: "3") { id } }`), 200, server.CodeValidationFailed},
+			`{"in":{"name":"a\u0000b","email":"nul@example.com"}}`), 200, gqlcode.BadUserInput},
+		{"SQL in an email", admin, q(`mutation { createCustomer(input: {name: "x", email: "' OR 1=1 --"}) { id } }`), 200, gqlcode.BadUserInput},
+		{"SQL in an id", admin, q(`{ order(id: "1 OR 1=1") { id } }`), 200, gqlcode.BadUserInput},
+		{"SQL in a cursor", admin, q(`{ orders(after: "' OR 1=1 --") { edges { cursor } } }`), 200, gqlcode.BadUserInput},
+		{"another list's cursor", admin, q(`{ orders(after: "Y3VzdG9tZXI6MQ") { edges { cursor } } }`), 200, gqlcode.BadUserInput},
+		{"duplicate variables keys", admin, `{"query":"mutation($id: ID!) { cancelOrder(id: $id) { id } }","variables":{"id":"2","id":"0"}}`, 200, gqlcode.BadUserInput},
+		{"duplicate input fields", admin, q(`mutation { cancelOrder(id: "2", id: "3") { id } }`), 200, gqlcode.ValidationFailed},
 		// It would hold a turn among the operations in flight until its
 		// first event or the request's timeout.
-		{"a subscription without a stream", admin, q(`subscription { orderEvents { eventId } }`), 400, server.CodeBadUserInput},
+		{"a subscription without a stream", admin, q(`subscription { orderEvents { eventId } }`), 400, gqlcode.BadUserInput},
 		{"GET with a mutation", admin, "", 405, ""},
 	}
 	for _, tc := range cases {
@@ -215,7 +215,7 @@ func TestOrderTotalFitsAnInt(t *testing.T) {
 	var p struct{ CreateProduct struct{ ID string } }
 	e.ok(admin, `mutation { createProduct(input: {sku: "DEAR", name: "Dear", priceCents: 2147483647, stock: 5}) { id } }`, nil, &p)
 	order := `mutation($p: ID!, $q: Int!) { createOrder(input: {customerId: "1", items: [{productId: $p, quantity: $q}]}) { id totalCents } }`
-	if err := e.fails(admin, order, map[string]any{"p": p.CreateProduct.ID, "q": 2}, server.CodeBadUserInput); err.Message != "Order total must be at most 2147483647 cents" {
+	if err := e.fails(admin, order, map[string]any{"p": p.CreateProduct.ID, "q": 2}, gqlcode.BadUserInput); err.Message != "Order total must be at most 2147483647 cents" {
 		t.Fatalf("message %q", err.Message)
 	}
 	var o struct{ CreateOrder struct{ TotalCents int } }
@@ -244,26 +244,26 @@ func TestRefusalsNameWhatTheyRefuse(t *testing.T) {
 		name, body, code, msg string
 	}{
 		{"_entities with a null id", body(`{ _entities(representations: [{__typename: "Customer", id: null}]) { ... on Customer { id } } }`, `{}`),
-			server.CodeBadUserInput, "Invalid ID"},
+			gqlcode.BadUserInput, "Invalid ID"},
 		{"_entities without an id", body(`{ _entities(representations: [{__typename: "Order"}]) { ... on Order { id } } }`, `{}`),
-			server.CodeBadUserInput, "Invalid ID"},
+			gqlcode.BadUserInput, "Invalid ID"},
 		{"an Int variable of 1e20", body(`query($f: Int) { orders(first: $f) { edges { cursor } } }`, `{"f":1e20}`),
-			server.CodeBadUserInput, `Variable "$f": Int cannot represent non 32-bit signed integer value: 1e20`},
+			gqlcode.BadUserInput, `Variable "$f": Int cannot represent non 32-bit signed integer value: 1e20`},
 		{"an Int variable of 2^31", body(`query($f: Int) { orders(first: $f) { edges { cursor } } }`, `{"f":2147483648}`),
-			server.CodeBadUserInput, `Variable "$f": Int cannot represent non 32-bit signed integer value: 2147483648`},
+			gqlcode.BadUserInput, `Variable "$f": Int cannot represent non 32-bit signed integer value: 2147483648`},
 		{"an Int variable of -2^31-1", body(`query($f: Int) { orders(first: $f) { edges { cursor } } }`, `{"f":-2147483649}`),
-			server.CodeBadUserInput, `Variable "$f": Int cannot represent non 32-bit signed integer value: -2147483649`},
+			gqlcode.BadUserInput, `Variable "$f": Int cannot represent non 32-bit signed integer value: -2147483649`},
 		{"an Int variable of 1.5", body(`query($f: Int) { orders(first: $f) { edges { cursor } } }`, `{"f":1.5}`),
-			server.CodeBadUserInput, `Variable "$f": Int cannot represent non-integer value: 1.5`},
+			gqlcode.BadUserInput, `Variable "$f": Int cannot represent non-integer value: 1.5`},
 		{"an Int in an input variable", body(`mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
 			`{"in":{"customerId":"1","items":[{"productId":"2","quantity":1},{"productId":"3","quantity":4294967297}]}}`),
-			server.CodeBadUserInput, `Variable "$in.items[1].quantity": Int cannot represent non 32-bit signed integer value: 4294967297`},
+			gqlcode.BadUserInput, `Variable "$in.items[1].quantity": Int cannot represent non 32-bit signed integer value: 4294967297`},
 		{"an Int literal of 2^31", body(`{ orders(first: 2147483648) { edges { cursor } } }`, `{}`),
-			server.CodeValidationFailed, "Int cannot represent non 32-bit signed integer value: 2147483648"},
+			gqlcode.ValidationFailed, "Int cannot represent non 32-bit signed integer value: 2147483648"},
 		{"an Int literal of 3,000,000,000 in a list", body(`mutation { createOrder(input: {customerId: "1", items: [{productId: "2", quantity: 3000000000}]}) { id } }`, `{}`),
-			server.CodeValidationFailed, "Int cannot represent non 32-bit signed integer value: 3000000000"},
+			gqlcode.ValidationFailed, "Int cannot represent non 32-bit signed integer value: 3000000000"},
 		{"an Int default of 2^31", body(`query($f: Int = 2147483648) { orders(first: $f) { edges { cursor } } }`, `{}`),
-			server.CodeValidationFailed, "Int cannot represent non 32-bit signed integer value: 2147483648"},
+			gqlcode.ValidationFailed, "Int cannot represent non 32-bit signed integer value: 2147483648"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,17 +6,29 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	gqlgen "github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/graph"
+	"github.com/b2b-orders/platform/graph/customersgraph"
 	"github.com/b2b-orders/platform/graph/loaders"
+	"github.com/b2b-orders/platform/graph/model"
+	"github.com/b2b-orders/platform/graph/ordersgraph"
 	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 // statementCounter counts the statements ent's debug driver logs.
@@ -126,14 +138,14 @@ func TestDepthAndComplexityLimits(t *testing.T) {
 	// Depth 16: orders → edges → node, three times customer → orders →
 	// edges → node, and id.
 	levels := strings.Repeat("customer { orders(first: 1) { edges { node { ", 3) + "id" + strings.Repeat(" } } } }", 3)
-	e.fails(admin, `{ orders(first: 1) { edges { node { `+levels+` } } } }`, nil, server.CodeDepthLimit)
+	e.fails(admin, `{ orders(first: 1) { edges { node { `+levels+` } } } }`, nil, gqlcode.DepthLimit)
 	// Fragments count too.
 	e.fails(admin, `query { orders(first: 1) { ...o } }
-		fragment o on OrderConnection { edges { node { `+levels+` } } }`, nil, server.CodeDepthLimit)
+		fragment o on OrderConnection { edges { node { `+levels+` } } }`, nil, gqlcode.DepthLimit)
 	// Introspection counts too: GraphiQL's query (depth 14) passes, two
 	// levels more do not.
 	e.ok(admin, `{ __schema { types { fields { type { `+strings.Repeat("ofType { ", 9)+`name`+strings.Repeat(" }", 9)+` } } } } }`, nil, nil)
-	e.fails(admin, `{ __schema { types { fields { type { `+strings.Repeat("ofType { ", 11)+`name`+strings.Repeat(" }", 11)+` } } } } }`, nil, server.CodeDepthLimit)
+	e.fails(admin, `{ __schema { types { fields { type { `+strings.Repeat("ofType { ", 11)+`name`+strings.Repeat(" }", 11)+` } } } } }`, nil, gqlcode.DepthLimit)
 
 	// 100 customers × 100 orders × 10 items is far over the limit, though
 	// shallow enough.
@@ -168,7 +180,7 @@ func TestInternalErrorsMasked(t *testing.T) {
 	if err := e.db.SQL.Close(); err != nil {
 		t.Fatal(err)
 	}
-	internal := e.fails(admin, `{ products { edges { cursor } } }`, nil, server.CodeInternal)
+	internal := e.fails(admin, `{ products { edges { cursor } } }`, nil, gqlcode.Internal)
 	if internal.Message != "Internal server error" {
 		t.Fatalf("internal error shown: %+v", internal)
 	}
@@ -204,4 +216,196 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// schemaFields returns every output field the schema files declare, by
+// coordinate, with each declaration of it (a type and its extensions),
+// read as they are rather than from the generated code, so that a field
+// added to a file fails here before go generate runs.
+func schemaFields(t *testing.T) map[string][]*ast.FieldDefinition {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("schema", "*.graphqls"))
+	if err != nil || len(files) < 5 {
+		t.Fatalf("schema files: %v, %v", files, err)
+	}
+	var sources []*ast.Source
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, &ast.Source{Name: f, Input: string(b)})
+	}
+	doc, err := parser.ParseSchemas(sources...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string][]*ast.FieldDefinition{}
+	for _, d := range append(doc.Definitions, doc.Extensions...) {
+		if d.Kind == ast.InputObject {
+			continue // an argument's fields are read, never selected
+		}
+		for _, f := range d.Fields {
+			fields[d.Name+"."+f.Name] = append(fields[d.Name+"."+f.Name], f)
+		}
+	}
+	return fields
+}
+
+// costedGraphs are the three graphs as served, each with its own
+// Complexity: the combined graph's reads listCosts, the subgraphs' are
+// their own and must agree with it.
+func costedGraphs() map[string]gqlgen.ExecutableSchema {
+	return map[string]gqlgen.ExecutableSchema{
+		"combined":  server.Executable(graph.NewExecutableSchema, graph.Config{Complexity: graph.Complexity()}),
+		"customers": server.Executable(customersgraph.NewExecutableSchema, customersgraph.Config{Complexity: customersgraph.Complexity()}),
+		"orders":    server.Executable(ordersgraph.NewExecutableSchema, ordersgraph.Config{Complexity: ordersgraph.Complexity()}),
+	}
+}
+
+// listLike reports whether a field of this type needs a ListCost: a list,
+// or a connection (a page of one).
+func listLike(t *ast.Type) bool {
+	return t.Elem != nil || strings.HasSuffix(t.Name(), "Connection")
+}
+
+// TestListCostsCoverTheSchema fails when the cost table and the schema
+// part: a field returning a list or a …Connection (in the schema files or
+// in the served graphs, whose federation fields gqlgen adds) without an
+// entry in graph's listCosts, an entry for a field that is gone, or a
+// paged field whose `first` default is not model.DefaultFirst. Fields of
+// introspection's own types, and __schema and __type, are left out:
+// graph/server costs an introspection answer by its real size.
+func TestListCostsCoverTheSchema(t *testing.T) {
+	costs := graph.ListCosts()
+	graphs := costedGraphs()
+	declared := schemaFields(t)
+	types := map[string]*ast.Type{} // every field's type, by coordinate
+	for coord, defs := range declared {
+		types[coord] = defs[0].Type
+	}
+	for name, es := range graphs {
+		for typeName, d := range es.Schema().Types {
+			if strings.HasPrefix(typeName, "__") || d.Kind == ast.InputObject {
+				continue
+			}
+			for _, f := range d.Fields {
+				if strings.HasPrefix(f.Name, "__") {
+					continue
+				}
+				coord := typeName + "." + f.Name
+				if prev, ok := types[coord]; ok && prev.String() != f.Type.String() {
+					t.Errorf("%s: %s in the %s graph, %s in another", coord, f.Type, name, prev)
+				}
+				types[coord] = f.Type
+			}
+		}
+	}
+	for coord, typ := range types {
+		if _, ok := costs[coord]; !ok && listLike(typ) {
+			t.Errorf("%s returns %s and has no entry in graph's listCosts (graph/complexity.go): say what it counts for, or exempt it (ListOnce) with why", coord, typ)
+		}
+	}
+	for coord, l := range costs {
+		typ, ok := types[coord]
+		if !ok {
+			t.Errorf("listCosts names %s, which no schema has", coord)
+			continue
+		}
+		if !listLike(typ) {
+			t.Errorf("listCosts names %s, which returns %s: no list", coord, typ)
+		}
+		switch l.Kind {
+		case graph.ListPaged:
+			if !strings.HasSuffix(typ.Name(), "Connection") {
+				t.Errorf("%s is paged but returns %s, no connection", coord, typ)
+			}
+			for _, f := range declared[coord] {
+				first := f.Arguments.ForName("first")
+				if first == nil || first.Type.String() != "Int" || first.DefaultValue == nil ||
+					first.DefaultValue.Raw != strconv.Itoa(model.DefaultFirst) {
+					t.Errorf("%s is paged: want its argument first: Int = %d (model.DefaultFirst), as graph/model pages it, have %v",
+						coord, model.DefaultFirst, first)
+				}
+			}
+			if len(declared[coord]) == 0 {
+				t.Errorf("%s is paged and declared in no schema file", coord)
+			}
+		case graph.ListFixed:
+			if l.Items < 1 || typ.Elem == nil {
+				t.Errorf("%s: %+v of %s", coord, l, typ)
+			}
+		case graph.ListRepresentations:
+			if coord != "Query._entities" {
+				t.Errorf("%s counts by representations: only _entities has them", coord)
+			}
+		case graph.ListOnce:
+			if l.Why == "" {
+				t.Errorf("%s is exempt and says not why", coord)
+			}
+		default:
+			t.Errorf("%s: unknown kind %q", coord, l.Kind)
+		}
+	}
+}
+
+// TestComplexityReadsListCosts: each graph (the combined one and both
+// subgraphs, whose Complexity functions are their own) prices every entry
+// of listCosts as the table says, for the pages a client may ask for;
+// the exempt ones as one element.
+func TestComplexityReadsListCosts(t *testing.T) {
+	graphs := costedGraphs()
+	const child = 7
+	reps := []any{map[string]any{"__typename": "Order", "id": "1"}, map[string]any{"__typename": "Order", "id": "2"}, map[string]any{"__typename": "Product", "id": "3"}}
+	priced := map[string]bool{}
+	for name, es := range graphs {
+		for coord, l := range graph.ListCosts() {
+			typeName, field, _ := strings.Cut(coord, ".")
+			def := es.Schema().Types[typeName]
+			if def == nil || def.Fields.ForName(field) == nil {
+				continue
+			}
+			priced[coord] = true
+			// The arguments a call needs, with each page size to try.
+			args := map[string]any{}
+			for _, a := range def.Fields.ForName(field).Arguments {
+				if !a.Type.NonNull || a.DefaultValue != nil {
+					continue
+				}
+				switch a.Type.String() {
+				case "ID!":
+					args[a.Name] = "1"
+				case "[_Any!]!":
+					args[a.Name] = reps
+				default:
+					t.Fatalf("%s: give the test a value for %s: %s", coord, a.Name, a.Type)
+				}
+			}
+			firsts := []*int{nil}
+			if l.Kind == graph.ListPaged {
+				for _, n := range []int{0, 1, model.DefaultFirst, 55, model.MaxFirst, model.MaxFirst + 1, 1000} {
+					firsts = append(firsts, &n)
+				}
+			}
+			for _, first := range firsts {
+				call := maps.Clone(args)
+				if first != nil {
+					call["first"] = *first
+				}
+				want := 1 + child*l.Multiplier(first, len(reps))
+				got, ok := es.Complexity(t.Context(), typeName, field, child, call)
+				if !ok && l.Kind == graph.ListOnce {
+					continue // gqlgen's own count: 1 plus the selection
+				}
+				if !ok || got != want {
+					t.Errorf("%s graph, %s(%v) with selection %d: %d, %v; listCosts says %d", name, coord, call, child, got, ok, want)
+				}
+			}
+		}
+	}
+	for coord := range graph.ListCosts() {
+		if !priced[coord] {
+			t.Errorf("%s is in no graph", coord)
+		}
+	}
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 const customerFields = `id name email phone createdAt`
@@ -51,8 +51,8 @@ func TestCustomerOperations(t *testing.T) {
 	if !deleted.DeleteCustomer {
 		t.Fatal("deleteCustomer = false")
 	}
-	e.fails(admin, `mutation($id: ID!) { deleteCustomer(id: $id) }`, vars("id", c.ID), server.CodeNotFound)
-	e.fails(admin, `query($id: ID!) { customer(id: $id) { name } }`, vars("id", c.ID), server.CodeNotFound)
+	e.fails(admin, `mutation($id: ID!) { deleteCustomer(id: $id) }`, vars("id", c.ID), gqlcode.NotFound)
+	e.fails(admin, `query($id: ID!) { customer(id: $id) { name } }`, vars("id", c.ID), gqlcode.NotFound)
 }
 
 func TestCustomerErrors(t *testing.T) {
@@ -61,23 +61,23 @@ func TestCustomerErrors(t *testing.T) {
 	admin := e.admin()
 	create := `mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { id } }`
 
-	bad := e.fails(admin, create, vars("in", map[string]any{"name": "A", "email": "nope"}), server.CodeBadUserInput)
+	bad := e.fails(admin, create, vars("in", map[string]any{"name": "A", "email": "nope"}), gqlcode.BadUserInput)
 	if bad.Message != "Invalid email format" || bad.field() != "email" {
 		t.Fatalf("invalid email: %+v", bad)
 	}
-	dup := e.fails(admin, create, vars("in", map[string]any{"name": "A", "email": "ops@acme.com"}), server.CodeConflict)
+	dup := e.fails(admin, create, vars("in", map[string]any{"name": "A", "email": "ops@acme.com"}), gqlcode.Conflict)
 	if dup.Message != "Email already exists" || dup.Extensions["reason"] != "email_taken" {
 		t.Fatalf("duplicate: %+v", dup)
 	}
-	e.fails(admin, `mutation { updateCustomer(id: "1", input: {}) { id } }`, nil, server.CodeBadUserInput)
-	e.fails(admin, `mutation { updateCustomer(id: "999", input: {name: "X"}) { id } }`, nil, server.CodeNotFound)
-	e.fails(e.customer(1), create, vars("in", map[string]any{"name": "A", "email": "a@b.co"}), server.CodeForbidden)
-	e.fails(admin, `{ customer(id: "999") { id } }`, nil, server.CodeNotFound)
-	badID := e.fails(admin, `{ customer(id: "abc") { id } }`, nil, server.CodeBadUserInput)
+	e.fails(admin, `mutation { updateCustomer(id: "1", input: {}) { id } }`, nil, gqlcode.BadUserInput)
+	e.fails(admin, `mutation { updateCustomer(id: "999", input: {name: "X"}) { id } }`, nil, gqlcode.NotFound)
+	e.fails(e.customer(1), create, vars("in", map[string]any{"name": "A", "email": "a@b.co"}), gqlcode.Forbidden)
+	e.fails(admin, `{ customer(id: "999") { id } }`, nil, gqlcode.NotFound)
+	badID := e.fails(admin, `{ customer(id: "abc") { id } }`, nil, gqlcode.BadUserInput)
 	if badID.field() != "id" {
 		t.Fatalf("bad id: %+v", badID)
 	}
-	e.fails(admin, `query($s: String) { customers(search: $s) { edges { cursor } } }`, vars("s", strings.Repeat("x", 256)), server.CodeBadUserInput)
+	e.fails(admin, `query($s: String) { customers(search: $s) { edges { cursor } } }`, vars("s", strings.Repeat("x", 256)), gqlcode.BadUserInput)
 }
 
 func TestProductOperations(t *testing.T) {
@@ -115,16 +115,16 @@ func TestProductOperations(t *testing.T) {
 		t.Fatalf("search MOUSE = %+v", list)
 	}
 
-	neg := e.fails(admin, `mutation { createProduct(input: {sku: "X", name: "X", priceCents: -1}) { id } }`, nil, server.CodeBadUserInput)
+	neg := e.fails(admin, `mutation { createProduct(input: {sku: "X", name: "X", priceCents: -1}) { id } }`, nil, gqlcode.BadUserInput)
 	if neg.Message != "Price must be non-negative" || neg.field() != "price_cents" {
 		t.Fatalf("negative price: %+v", neg)
 	}
-	dup := e.fails(admin, `mutation { createProduct(input: {sku: "LAPTOP-001", name: "X", priceCents: 1}) { id } }`, nil, server.CodeConflict)
+	dup := e.fails(admin, `mutation { createProduct(input: {sku: "LAPTOP-001", name: "X", priceCents: 1}) { id } }`, nil, gqlcode.Conflict)
 	if dup.Message != "SKU already exists" {
 		t.Fatalf("duplicate sku: %+v", dup)
 	}
-	e.fails(admin, `{ product(id: "999") { id } }`, nil, server.CodeNotFound)
-	e.fails(e.customer(1), `mutation { updateProduct(id: "1", input: {stock: 1}) { id } }`, nil, server.CodeForbidden)
+	e.fails(admin, `{ product(id: "999") { id } }`, nil, gqlcode.NotFound)
+	e.fails(e.customer(1), `mutation { updateProduct(id: "1", input: {stock: 1}) { id } }`, nil, gqlcode.Forbidden)
 }
 
 const orderFields = `id status totalCents createdAt confirmedAt canceledAt
@@ -175,11 +175,11 @@ func TestOrderLifecycle(t *testing.T) {
 		t.Fatalf("confirmed %+v", confirmed)
 	}
 	e.ok(admin, confirm, vars("id", o.ID, "key", "k-1"), &confirmed) // the same key again answers the same
-	reused := e.fails(admin, confirm, vars("id", "1", "key", "k-1"), server.CodeConflict)
+	reused := e.fails(admin, confirm, vars("id", "1", "key", "k-1"), gqlcode.Conflict)
 	if reused.Extensions["reason"] != "idempotency_key_reused" {
 		t.Fatalf("reused key: %+v", reused)
 	}
-	empty := e.fails(admin, confirm, vars("id", o.ID, "key", ""), server.CodeBadUserInput)
+	empty := e.fails(admin, confirm, vars("id", o.ID, "key", ""), gqlcode.BadUserInput)
 	if empty.field() != "idempotency_key" {
 		t.Fatalf("empty key: %+v", empty)
 	}
@@ -189,13 +189,13 @@ func TestOrderLifecycle(t *testing.T) {
 	if canceled.CancelOrder.Status != "CANCELED" || canceled.CancelOrder.Items[0].Product.Stock != 200 {
 		t.Fatalf("canceled %+v", canceled.CancelOrder)
 	}
-	pre := e.fails(admin, confirm, vars("id", o.ID, "key", "k-2"), server.CodeFailedPrecondition)
+	pre := e.fails(admin, confirm, vars("id", o.ID, "key", "k-2"), gqlcode.FailedPrecondition)
 	if pre.Message != "Order cannot be confirmed. Current status: CANCELED" {
 		t.Fatalf("confirm canceled: %+v", pre)
 	}
-	e.fails(admin, `mutation { cancelOrder(id: "999") { id } }`, nil, server.CodeNotFound)
+	e.fails(admin, `mutation { cancelOrder(id: "999") { id } }`, nil, gqlcode.NotFound)
 	// Seed order 1 is CONFIRMED and was created long before the clock.
-	e.fails(admin, `mutation { cancelOrder(id: "1") { id } }`, nil, server.CodeFailedPrecondition)
+	e.fails(admin, `mutation { cancelOrder(id: "1") { id } }`, nil, gqlcode.FailedPrecondition)
 }
 
 func TestCreateOrderErrors(t *testing.T) {
@@ -205,21 +205,21 @@ func TestCreateOrderErrors(t *testing.T) {
 	create := `mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`
 	line := func(p string, q int) map[string]any { return map[string]any{"productId": p, "quantity": q} }
 
-	stock := e.fails(admin, create, vars("in", map[string]any{"customerId": "1", "items": []any{line("4", 31)}}), server.CodeInsufficientStock)
+	stock := e.fails(admin, create, vars("in", map[string]any{"customerId": "1", "items": []any{line("4", 31)}}), gqlcode.InsufficientStock)
 	if stock.Message != "Insufficient stock for product 27-inch Monitor. Available: 30, Requested: 31" {
 		t.Fatalf("stock: %+v", stock)
 	}
-	missing := e.fails(admin, create, vars("in", map[string]any{"customerId": "1", "items": []any{line("999", 1), line("998", 1)}}), server.CodeNotFound)
+	missing := e.fails(admin, create, vars("in", map[string]any{"customerId": "1", "items": []any{line("999", 1), line("998", 1)}}), gqlcode.NotFound)
 	if missing.Message != "Products not found: 999, 998" {
 		t.Fatalf("missing: %+v", missing)
 	}
-	e.fails(admin, create, vars("in", map[string]any{"customerId": "99", "items": []any{line("1", 1)}}), server.CodeNotFound)
-	e.fails(admin, create, vars("in", map[string]any{"customerId": "1", "items": []any{}}), server.CodeBadUserInput)
-	qty := e.fails(admin, create, vars("in", map[string]any{"customerId": "1", "items": []any{line("1", 0)}}), server.CodeBadUserInput)
+	e.fails(admin, create, vars("in", map[string]any{"customerId": "99", "items": []any{line("1", 1)}}), gqlcode.NotFound)
+	e.fails(admin, create, vars("in", map[string]any{"customerId": "1", "items": []any{}}), gqlcode.BadUserInput)
+	qty := e.fails(admin, create, vars("in", map[string]any{"customerId": "1", "items": []any{line("1", 0)}}), gqlcode.BadUserInput)
 	if qty.Message != "Quantity must be at least 1" {
 		t.Fatalf("qty: %+v", qty)
 	}
-	e.fails(e.customer(1), create, vars("in", map[string]any{"customerId": "2", "items": []any{line("1", 1)}}), server.CodeForbidden)
+	e.fails(e.customer(1), create, vars("in", map[string]any{"customerId": "2", "items": []any{line("1", 1)}}), gqlcode.Forbidden)
 }
 
 func TestCreateAndConfirmOrder(t *testing.T) {
@@ -243,8 +243,8 @@ func TestCreateAndConfirmOrder(t *testing.T) {
 		t.Fatalf("replay %+v, want order %s and no more stock taken", again.CreateAndConfirmOrder, o.ID)
 	}
 	in["items"] = []any{map[string]any{"productId": "10", "quantity": 5}}
-	e.fails("Bearer "+testServiceToken, op, vars("in", in), server.CodeConflict)
+	e.fails("Bearer "+testServiceToken, op, vars("in", in), gqlcode.Conflict)
 	in["idempotencyKey"] = "cc-2"
 	in["items"] = []any{map[string]any{"productId": "4", "quantity": 1000}}
-	e.fails(e.admin(), op, vars("in", in), server.CodeInsufficientStock)
+	e.fails(e.admin(), op, vars("in", in), gqlcode.InsufficientStock)
 }

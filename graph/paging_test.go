@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 type pageInfo struct {
@@ -90,20 +90,20 @@ func TestPagination(t *testing.T) {
 		t.Fatalf("first 1000: %d edges", len(capped.Customers.Edges))
 	}
 
-	zero := e.fails(admin, `{ customers(first: 0) { edges { cursor } } }`, nil, server.CodeBadUserInput)
+	zero := e.fails(admin, `{ customers(first: 0) { edges { cursor } } }`, nil, gqlcode.BadUserInput)
 	if zero.field() != "first" {
 		t.Fatalf("first 0: %+v", zero)
 	}
-	garbage := e.fails(admin, `{ customers(after: "nonsense") { edges { cursor } } }`, nil, server.CodeBadUserInput)
+	garbage := e.fails(admin, `{ customers(after: "nonsense") { edges { cursor } } }`, nil, gqlcode.BadUserInput)
 	if garbage.field() != "after" {
 		t.Fatalf("bad cursor: %+v", garbage)
 	}
 	// A cursor of another list is refused, not read as a customer id.
 	var products struct{ Products idConnection }
 	e.ok(admin, `{ products(first: 1) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil, &products)
-	e.fails(admin, `query($a: String) { customers(after: $a) { edges { cursor } } }`, vars("a", products.Products.Edges[0].Cursor), server.CodeBadUserInput)
+	e.fails(admin, `query($a: String) { customers(after: $a) { edges { cursor } } }`, vars("a", products.Products.Edges[0].Cursor), gqlcode.BadUserInput)
 	forged := base64.RawURLEncoding.EncodeToString([]byte("customer:-4"))
-	e.fails(admin, `query($a: String) { customers(after: $a) { edges { cursor } } }`, vars("a", forged), server.CodeBadUserInput)
+	e.fails(admin, `query($a: String) { customers(after: $a) { edges { cursor } } }`, vars("a", forged), gqlcode.BadUserInput)
 
 	// Products and orders page the same way.
 	pq := `query($first: Int, $after: String) { products(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`
@@ -156,7 +156,7 @@ func TestOrderFilters(t *testing.T) {
 		vars("from", "2024-01-01T15:00:00Z", "to", "2024-01-01T15:30:00.000Z")); got != "2,3" {
 		t.Fatalf("from/to: %s", got)
 	}
-	bad := e.fails(admin, `{ orders(from: "yesterday") { edges { cursor } } }`, nil, server.CodeBadUserInput)
+	bad := e.fails(admin, `{ orders(from: "yesterday") { edges { cursor } } }`, nil, gqlcode.BadUserInput)
 	if bad.Message == "" {
 		t.Fatalf("bad from: %+v", bad)
 	}

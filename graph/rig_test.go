@@ -17,6 +17,7 @@ import (
 	"github.com/b2b-orders/platform/graph"
 	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
@@ -148,7 +149,7 @@ func checkGraphAnswer(t testing.TB, r *gqlResponse, logs *logBuffer) {
 		switch e.code() {
 		case "":
 			t.Fatalf("an error without extensions.code: %s", r.raw)
-		case server.CodeInternal:
+		case gqlcode.Internal:
 			t.Fatalf("internal error: %s\nlogs:\n%s", r.raw, logs.String())
 		}
 		if e.Message == "" {

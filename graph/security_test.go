@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/b2b-orders/platform/auth/authtest"
-	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 // Every forged token, and every wrong form of the service token, gets one
@@ -42,7 +42,7 @@ func TestForgedCredentialsRefused(t *testing.T) {
 	for name, authorization := range credentials {
 		for _, op := range operations {
 			r := g.post(t, authorization, op, nil)
-			if len(r.Errors) != 1 || r.Errors[0].code() != server.CodeUnauthenticated || !nothingRead(r.Data) {
+			if len(r.Errors) != 1 || r.Errors[0].code() != gqlcode.Unauthenticated || !nothingRead(r.Data) {
 				t.Errorf("%s: %s: %s", name, op, r.raw)
 			}
 		}
@@ -73,20 +73,20 @@ func TestCustomerTokenReachesNothingOfAnother(t *testing.T) {
 		}
 	}
 	refused := []struct{ op, code string }{
-		{`{ customer(id: "2") { id } }`, server.CodeNotFound},
-		{`{ order(id: "2") { id } }`, server.CodeNotFound},
-		{`{ order(id: "3") { customer { email } } }`, server.CodeNotFound},
-		{`mutation { updateCustomer(id: "2", input: {name: "Owned"}) { id } }`, server.CodeNotFound},
-		{`mutation { updateCustomer(id: "2", input: {email: "x@example.com"}) { email } }`, server.CodeNotFound},
-		{`mutation { deleteCustomer(id: "2") }`, server.CodeForbidden},
-		{`mutation { createCustomer(input: {name: "M", email: "m@example.com"}) { id } }`, server.CodeForbidden},
-		{`mutation { createProduct(input: {sku: "EVIL", name: "e", priceCents: 1}) { id } }`, server.CodeForbidden},
-		{`mutation { updateProduct(id: "1", input: {stock: 0}) { id } }`, server.CodeForbidden},
-		{`mutation { createOrder(input: {customerId: "2", items: [{productId: "1", quantity: 1}]}) { id } }`, server.CodeForbidden},
-		{`mutation { createAndConfirmOrder(input: {customerId: "3", items: [{productId: "1", quantity: 1}], idempotencyKey: "evil"}) { id } }`, server.CodeForbidden},
-		{`mutation { confirmOrder(id: "2", idempotencyKey: "evil") { id } }`, server.CodeNotFound},
-		{`mutation { cancelOrder(id: "2") { id } }`, server.CodeNotFound},
-		{`mutation { cancelOrder(id: "3") { customer { email } } }`, server.CodeNotFound},
+		{`{ customer(id: "2") { id } }`, gqlcode.NotFound},
+		{`{ order(id: "2") { id } }`, gqlcode.NotFound},
+		{`{ order(id: "3") { customer { email } } }`, gqlcode.NotFound},
+		{`mutation { updateCustomer(id: "2", input: {name: "Owned"}) { id } }`, gqlcode.NotFound},
+		{`mutation { updateCustomer(id: "2", input: {email: "x@example.com"}) { email } }`, gqlcode.NotFound},
+		{`mutation { deleteCustomer(id: "2") }`, gqlcode.Forbidden},
+		{`mutation { createCustomer(input: {name: "M", email: "m@example.com"}) { id } }`, gqlcode.Forbidden},
+		{`mutation { createProduct(input: {sku: "EVIL", name: "e", priceCents: 1}) { id } }`, gqlcode.Forbidden},
+		{`mutation { updateProduct(id: "1", input: {stock: 0}) { id } }`, gqlcode.Forbidden},
+		{`mutation { createOrder(input: {customerId: "2", items: [{productId: "1", quantity: 1}]}) { id } }`, gqlcode.Forbidden},
+		{`mutation { createAndConfirmOrder(input: {customerId: "3", items: [{productId: "1", quantity: 1}], idempotencyKey: "evil"}) { id } }`, gqlcode.Forbidden},
+		{`mutation { confirmOrder(id: "2", idempotencyKey: "evil") { id } }`, gqlcode.NotFound},
+		{`mutation { cancelOrder(id: "2") { id } }`, gqlcode.NotFound},
+		{`mutation { cancelOrder(id: "3") { customer { email } } }`, gqlcode.NotFound},
 	}
 	for _, tc := range refused {
 		t.Run(tc.op, func(t *testing.T) {

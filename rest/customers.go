@@ -28,15 +28,14 @@ func (h *customersHandler) routes(r chi.Router) {
 
 // create: POST /customers {name, email, phone?} → 201 customer.
 func (h *customersHandler) create(w http.ResponseWriter, r *http.Request) {
-	obj, err := readObject(r)
+	f, err := readObject(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
-	f := fields{obj: obj}
-	name, email, phone := f.str("name", true), f.str("email", true), f.str("phone", false)
-	if f.err != nil {
-		h.errs.write(w, r, f.err)
+	name, email, phone := f.Str("name", true), f.Str("email", true), f.Str("phone", false)
+	if err := f.Err(); err != nil {
+		h.errs.write(w, r, err)
 		return
 	}
 	c, err := h.svc.Create(r.Context(), customers.CreateInput{Name: *name, Email: *email, Phone: phone})
@@ -117,15 +116,14 @@ func (h *customersHandler) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	obj, err := readObject(r)
+	f, err := readObject(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
-	f := fields{obj: obj}
-	in := customers.UpdateInput{Name: f.str("name", false), Email: f.str("email", false), Phone: f.str("phone", false)}
-	if f.err != nil {
-		h.errs.write(w, r, f.err)
+	in := customers.UpdateInput{Name: f.Str("name", false), Email: f.Str("email", false), Phone: f.Str("phone", false)}
+	if err := f.Err(); err != nil {
+		h.errs.write(w, r, err)
 		return
 	}
 	c, err := h.svc.Update(r.Context(), id, in)

@@ -45,7 +45,7 @@ func page[E, T any](p services.Page[E], limit int, f func(E) T, id func(E) int) 
 type timestamp time.Time
 
 func (t timestamp) MarshalText() ([]byte, error) {
-	return []byte(time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z")), nil
+	return []byte(time.Time(t).UTC().Format(services.TimeLayout)), nil
 }
 
 type customerBody struct {

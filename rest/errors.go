@@ -13,12 +13,10 @@ import (
 )
 
 // The messages this package produces itself; every other message comes
-// from the services.
+// from the services, or from the body's decoder (internal/jsonfields).
 const (
-	msgInvalidJSON  = "Invalid JSON"
 	msgTooLarge     = "Request entity too large"
 	msgInvalidQuery = "Invalid query parameters"
-	msgRequired     = "Required"
 )
 
 // errTooLarge is a body over MaxBodyBytes.
@@ -34,14 +32,9 @@ var kindStatus = map[services.Kind]int{
 	services.Conflict:           http.StatusConflict,
 	services.FailedPrecondition: http.StatusBadRequest,
 	services.Unavailable:        http.StatusServiceUnavailable,
-	services.Canceled:           StatusClientClosedRequest,
+	services.Canceled:           web.StatusClientClosedRequest,
 	services.Internal:           http.StatusInternalServerError,
 }
-
-// StatusClientClosedRequest is nginx's 499: the client went away before
-// the answer. Nobody reads it; the access log records it as the client's
-// doing.
-const StatusClientClosedRequest = 499
 
 // codeStatus holds the contract's exceptions to kindStatus: the original
 // answered a reused confirm key with 400, and clients test for it.
@@ -90,7 +83,7 @@ func (ew errorWriter) write(w http.ResponseWriter, r *http.Request, err error) {
 			"request_id", middleware.GetReqID(r.Context()))
 	}
 	if e.Code == services.CodeBusy {
-		w.Header().Set("Retry-After", web.RetryAfterSeconds)
+		w.Header().Set(web.RetryAfterHeader, web.RetryAfterSeconds)
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="b2b"`)

@@ -7,13 +7,11 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/b2b-orders/platform/internal/jsonfields"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/orders"
 )
-
-// idempotencyKeyHeader carries the confirm key when the body does not.
-const idempotencyKeyHeader = "X-Idempotency-Key"
 
 type ordersHandler struct {
 	svc  *orders.Service
@@ -31,30 +29,29 @@ func (h *ordersHandler) routes(r chi.Router) {
 // create: POST /orders {customer_id, items: [{product_id, qty}]} → 201
 // order with the create item shape.
 func (h *ordersHandler) create(w http.ResponseWriter, r *http.Request) {
-	obj, err := readObject(r)
+	f, err := readObject(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
-	f := fields{obj: obj}
-	customerID := f.integer("customer_id", true)
-	elems := f.array("items", true)
+	customerID := f.Integer("customer_id", true)
+	elems := f.Array("items", true)
 	lines := make([]orders.Line, 0, len(elems))
 	for _, raw := range elems {
-		item := f.element("items", raw)
+		item := f.Element("items", raw)
 		if item == nil {
 			break
 		}
-		pid, qty := item.integer("product_id", true), item.integer("qty", true)
-		if f.adopt(item); f.err != nil {
+		pid, qty := item.Integer("product_id", true), item.Integer("qty", true)
+		if f.Adopt(item); f.Err() != nil {
 			break
 		}
 		lines = append(lines, orders.Line{ProductID: clampInt(*pid), Qty: *qty})
 	}
 	// After the order's own fields, as the contract checks them in order.
-	bodyKey := f.str("idempotency_key", false)
-	if f.err != nil {
-		h.errs.write(w, r, f.err)
+	bodyKey := f.Str("idempotency_key", false)
+	if err := f.Err(); err != nil {
+		h.errs.write(w, r, err)
 		return
 	}
 	// An optional key makes a retry safe: the first order, not a second.
@@ -119,26 +116,25 @@ func (h *ordersHandler) confirm(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	obj, err := readObject(r)
+	f, err := readObject(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
-	f := fields{obj: obj}
-	key := f.str("idempotency_key", false)
-	if f.err != nil {
-		h.errs.write(w, r, f.err)
+	key := f.Str("idempotency_key", false)
+	if err := f.Err(); err != nil {
+		h.errs.write(w, r, err)
 		return
 	}
 	if key == nil {
 		// Node joins repeated headers with ", "; so do we.
-		if vs := r.Header.Values(idempotencyKeyHeader); len(vs) > 0 {
+		if vs := r.Header.Values(web.XIdempotencyKeyHeader); len(vs) > 0 {
 			k := strings.Join(vs, ", ")
 			key = &k
 		}
 	}
 	if key == nil {
-		h.errs.write(w, r, invalid("idempotency_key", msgRequired))
+		h.errs.write(w, r, invalid("idempotency_key", jsonfields.MsgRequired))
 		return
 	}
 	o, err := h.svc.ConfirmOrder(r.Context(), id, *key)
@@ -186,8 +182,8 @@ func clampInt(n int64) int {
 // headers: Idempotency-Key (the IETF draft's name), or X-Idempotency-Key
 // as confirm reads it.
 func createKey(r *http.Request) string {
-	if k := r.Header.Get("Idempotency-Key"); k != "" {
+	if k := r.Header.Get(web.IdempotencyKeyHeader); k != "" {
 		return k
 	}
-	return r.Header.Get(idempotencyKeyHeader)
+	return r.Header.Get(web.XIdempotencyKeyHeader)
 }

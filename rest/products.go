@@ -24,15 +24,14 @@ func (h *productsHandler) routes(r chi.Router) {
 
 // create: POST /products {sku, name, price_cents, stock?} → 201 product.
 func (h *productsHandler) create(w http.ResponseWriter, r *http.Request) {
-	obj, err := readObject(r)
+	f, err := readObject(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
-	f := fields{obj: obj}
-	sku, name, price, stock := f.str("sku", true), f.str("name", true), f.integer("price_cents", true), f.integer("stock", false)
-	if f.err != nil {
-		h.errs.write(w, r, f.err)
+	sku, name, price, stock := f.Str("sku", true), f.Str("name", true), f.Integer("price_cents", true), f.Integer("stock", false)
+	if err := f.Err(); err != nil {
+		h.errs.write(w, r, err)
 		return
 	}
 	in := orders.CreateProductInput{SKU: *sku, Name: *name, PriceCents: *price}
@@ -85,16 +84,15 @@ func (h *productsHandler) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	obj, err := readObject(r)
+	f, err := readObject(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
-	f := fields{obj: obj}
-	in := orders.UpdateProductInput{SKU: f.str("sku", false), Name: f.str("name", false),
-		PriceCents: f.integer("price_cents", false), Stock: f.integer("stock", false)}
-	if f.err != nil {
-		h.errs.write(w, r, f.err)
+	in := orders.UpdateProductInput{SKU: f.Str("sku", false), Name: f.Str("name", false),
+		PriceCents: f.Integer("price_cents", false), Stock: f.Integer("stock", false)}
+	if err := f.Err(); err != nil {
+		h.errs.write(w, r, err)
 		return
 	}
 	p, err := h.svc.UpdateProduct(r.Context(), id, in)

@@ -8,12 +8,17 @@ import (
 	"github.com/b2b-orders/platform/internal/web"
 )
 
-// The CORS answer for allowed origins.
+// The CORS answer for allowed origins. corsHeaders lists every request
+// header a page may need to send: a browser leaves out of its request, or
+// refuses to send, one the preflight did not allow. The API's own headers
+// come from their one definition in web, so that a header the API starts
+// reading cannot be missing here (TestCORSAllowsEveryHeaderRead).
 const (
 	corsMethods = "GET, POST, PUT, PATCH, DELETE"
-	corsHeaders = "Authorization, Content-Type, X-Idempotency-Key, X-Request-ID"
-	corsExpose  = "X-Request-ID"
-	corsMaxAge  = "600"
+	corsHeaders = "Authorization, Content-Type, " + web.IdempotencyKeyHeader + ", " + web.XIdempotencyKeyHeader +
+		", " + web.RequestIDHeader + ", " + web.CorrelationIDHeader
+	corsExpose = web.RequestIDHeader + ", " + web.CorrelationIDHeader + ", " + web.RetryAfterHeader
+	corsMaxAge = "600"
 )
 
 // cors lets the listed browser origins ("*": any) call the API. With no

@@ -96,15 +96,14 @@ func optTime(t *time.Time) *timestamp {
 // create: POST /webhooks {url, secret?, event_types?} → 201 endpoint with
 // its secret, shown this once.
 func (h *webhooksHandler) create(w http.ResponseWriter, r *http.Request) {
-	obj, err := readObject(r)
+	f, err := readObject(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
-	f := fields{obj: obj}
-	url, secret, types := f.str("url", true), f.str("secret", false), f.strings("event_types", false)
-	if f.err != nil {
-		h.errs.write(w, r, f.err)
+	url, secret, types := f.Str("url", true), f.Str("secret", false), f.Strings("event_types", false)
+	if err := f.Err(); err != nil {
+		h.errs.write(w, r, err)
 		return
 	}
 	e, sec, err := h.svc.Create(r.Context(), webhooks.CreateInput{URL: *url, Secret: secret, EventTypes: types})
@@ -154,19 +153,18 @@ func (h *webhooksHandler) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.write(w, r, err)
 		return
 	}
-	obj, err := readObject(r)
+	f, err := readObject(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
-	f := fields{obj: obj}
-	in := webhooks.UpdateInput{URL: f.str("url", false), Secret: f.str("secret", false)}
-	if types := f.strings("event_types", false); types != nil {
+	in := webhooks.UpdateInput{URL: f.Str("url", false), Secret: f.Str("secret", false)}
+	if types := f.Strings("event_types", false); types != nil {
 		in.EventTypes = &types
 	}
-	in.Enabled = f.boolean("enabled", false)
-	if f.err != nil {
-		h.errs.write(w, r, f.err)
+	in.Enabled = f.Boolean("enabled", false)
+	if err := f.Err(); err != nil {
+		h.errs.write(w, r, err)
 		return
 	}
 	e, err := h.svc.Update(r.Context(), id, in)

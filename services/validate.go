@@ -19,6 +19,22 @@ const (
 	MsgKeyRequired       = "Idempotency key is required"
 )
 
+// The contract's wire forms, defined once for every transport and for
+// the services that shape what clients read (the outbox's order views).
+const (
+	// MaxContractInt and MinContractInt bound every integer the contract
+	// carries, ids, amounts and totals alike: GraphQL's Int is a signed
+	// 32-bit integer, and a value that could be written through REST but
+	// not read through the graph would break the graph's clients.
+	// Messages that quote a bound format it from these.
+	MaxContractInt = 1<<31 - 1
+	MinContractInt = -1 << 31
+	// TimeLayout is the contract's time format: RFC 3339 in UTC with
+	// milliseconds, as the original's Date.toISOString() wrote it. Format
+	// UTC times with it; the Z is a literal, not a zone.
+	TimeLayout = "2006-01-02T15:04:05.000Z"
+)
+
 // MaxSearchLen is the longest search string a list accepts.
 const MaxSearchLen = 255
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/b2b-orders/platform/auth"
-	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/rest"
 	"github.com/b2b-orders/platform/services"
@@ -55,7 +55,7 @@ func tooManyRequests(w http.ResponseWriter, r *http.Request) {
 	const msg = "Too many requests, please retry later"
 	if strings.HasSuffix(r.URL.Path, "/graphql") {
 		web.WriteJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []map[string]any{{
-			"message": msg, "extensions": map[string]string{"code": server.CodeRateLimited},
+			"message": msg, "extensions": map[string]string{"code": gqlcode.RateLimited},
 		}}})
 		return
 	}

@@ -12,31 +12,8 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/b2b-orders/platform/internal/gqlcode"
 	"github.com/b2b-orders/platform/services"
-)
-
-// The extensions.code values of the graph's errors. Clients (the Lambda
-// among them) branch on these, never on messages.
-const (
-	CodeBadUserInput       = "BAD_USER_INPUT"
-	CodeUnauthenticated    = "UNAUTHENTICATED"
-	CodeForbidden          = "FORBIDDEN"
-	CodeNotFound           = "NOT_FOUND"
-	CodeConflict           = "CONFLICT"
-	CodeInsufficientStock  = "INSUFFICIENT_STOCK"
-	CodeFailedPrecondition = "FAILED_PRECONDITION"
-	CodeInternal           = "INTERNAL_SERVER_ERROR"
-	// CodeDepthLimit is the code of an operation nested deeper than allowed;
-	// the complexity limit answers gqlgen's COMPLEXITY_LIMIT_EXCEEDED.
-	CodeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
-	// CodeUnavailable answers an operation that waited for its turn until
-	// its deadline.
-	CodeUnavailable = "UNAVAILABLE"
-	// CodeRateLimited answers a caller over its rate budget (429).
-	CodeRateLimited = "RATE_LIMITED"
-	// CodeCanceled answers a field whose caller went away before it was
-	// resolved; nobody reads it.
-	CodeCanceled = "CANCELED"
 )
 
 // Code returns the extensions.code of a services error: the one table
@@ -44,26 +21,26 @@ const (
 func Code(e *services.Error) string {
 	switch e.Kind {
 	case services.Invalid:
-		return CodeBadUserInput
+		return gqlcode.BadUserInput
 	case services.Unauthenticated:
-		return CodeUnauthenticated
+		return gqlcode.Unauthenticated
 	case services.PermissionDenied:
-		return CodeForbidden
+		return gqlcode.Forbidden
 	case services.NotFound:
-		return CodeNotFound
+		return gqlcode.NotFound
 	case services.Conflict:
-		return CodeConflict
+		return gqlcode.Conflict
 	case services.Unavailable:
-		return CodeUnavailable
+		return gqlcode.Unavailable
 	case services.Canceled:
-		return CodeCanceled
+		return gqlcode.Canceled
 	case services.FailedPrecondition:
 		if e.Code == services.CodeInsufficientStock {
-			return CodeInsufficientStock
+			return gqlcode.InsufficientStock
 		}
-		return CodeFailedPrecondition
+		return gqlcode.FailedPrecondition
 	}
-	return CodeInternal
+	return gqlcode.Internal
 }
 
 // presenter turns every error a resolver (or gqlgen, while coercing
@@ -83,7 +60,7 @@ func presenter(log *slog.Logger, keyErr error) graphql.ErrorPresenterFunc {
 		// meant for the client.
 		if own, ok := errors.AsType[*gqlerror.Error](err); ok && own.Err == nil {
 			if _, has := own.Extensions["code"]; !has {
-				errcode.Set(own, CodeBadUserInput)
+				errcode.Set(own, gqlcode.BadUserInput)
 			}
 			return own
 		}
@@ -95,7 +72,7 @@ func presenter(log *slog.Logger, keyErr error) graphql.ErrorPresenterFunc {
 		// representations (an unknown __typename, a missing or malformed
 		// key) describe the caller's input and wrap no services error.
 		if se == nil && !errors.As(err, new(panicked)) && inEntities(ctx) {
-			gqlErr.Extensions = map[string]any{"code": CodeBadUserInput}
+			gqlErr.Extensions = map[string]any{"code": gqlcode.BadUserInput}
 			if keyErr != nil && errors.Is(err, keyErr) {
 				gqlErr.Message = "Invalid ID"
 				gqlErr.Extensions["field"] = "id"
@@ -106,7 +83,7 @@ func presenter(log *slog.Logger, keyErr error) graphql.ErrorPresenterFunc {
 		// (gqlgen's own context checks, a loader) is no internal error.
 		if se == nil && errors.Is(err, context.Canceled) {
 			gqlErr.Message = "Request canceled"
-			gqlErr.Extensions = map[string]any{"code": CodeCanceled}
+			gqlErr.Extensions = map[string]any{"code": gqlcode.Canceled}
 			return gqlErr
 		}
 		if !errors.As(err, new(panicked)) {
@@ -117,7 +94,7 @@ func presenter(log *slog.Logger, keyErr error) graphql.ErrorPresenterFunc {
 			Message:    "Internal server error",
 			Path:       gqlErr.Path,
 			Locations:  gqlErr.Locations,
-			Extensions: map[string]any{"code": CodeInternal},
+			Extensions: map[string]any{"code": gqlcode.Internal},
 		}
 	}
 }

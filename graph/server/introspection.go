@@ -8,6 +8,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 // Introspection says who may ask a graph for its schema: __schema and
@@ -133,9 +135,6 @@ var _ interface {
 	graphql.OperationContextMutator
 } = (*complexityLimit)(nil)
 
-// CodeComplexityLimit is gqlgen's code for an operation over the limit.
-const CodeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
-
 func (*complexityLimit) ExtensionName() string { return "ComplexityLimit" }
 
 func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
@@ -152,7 +151,7 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 		n += ic.cost
 	}
 	if n > c.limit {
-		return codedError(CodeComplexityLimit, "operation has complexity "+countText(n)+", which exceeds the limit of "+itoa(c.limit))
+		return codedError(gqlcode.ComplexityLimit, "operation has complexity "+countText(n)+", which exceeds the limit of "+itoa(c.limit))
 	}
 	return nil
 }

@@ -2,13 +2,15 @@ package server
 
 import (
 	"encoding/json"
-	"math"
 	"math/big"
 	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/core"
+
+	"github.com/b2b-orders/platform/internal/gqlcode"
+	"github.com/b2b-orders/platform/services"
 )
 
 // GraphQL's Int is a signed 32-bit integer: the specification refuses a
@@ -21,7 +23,7 @@ import (
 // intMessage says why v is no Int, or "" when it is one.
 func intMessage(raw string) string {
 	if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
-		if n < math.MinInt32 || n > math.MaxInt32 {
+		if n < services.MinContractInt || n > services.MaxContractInt {
 			return "Int cannot represent non 32-bit signed integer value: " + raw
 		}
 		return ""
@@ -46,7 +48,7 @@ func intVariables(schema *ast.Schema, op *ast.OperationDefinition, vars map[stri
 		}
 		if where, msg := intIn(schema, def.Type, v, "$"+def.Variable, 0); msg != "" {
 			return &gqlerror.Error{Message: "Variable \"" + where + "\": " + msg,
-				Extensions: map[string]any{"code": CodeBadUserInput}}
+				Extensions: map[string]any{"code": gqlcode.BadUserInput}}
 		}
 	}
 	return nil

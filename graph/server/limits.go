@@ -9,6 +9,8 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 // Limits bound what one document may ask for. They are checked on the
@@ -38,7 +40,7 @@ type Limits struct {
 
 // The defaults of Limits, chosen from what real clients send: GraphiQL's
 // introspection query has about 350 tokens and 400 fields counted this
-// way, the README's queries and the gateways' query plans far fewer, and
+// way, the documented queries and the gateways' query plans far fewer, and
 // the orchestrator sends one mutation field.
 const (
 	DefaultMaxTokens        = 10000
@@ -64,16 +66,6 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// The extensions.code of a document refused by Limits.
-const (
-	CodeFieldLimit    = "FIELD_LIMIT_EXCEEDED"
-	CodeAliasLimit    = "ALIAS_LIMIT_EXCEEDED"
-	CodeMutationLimit = "MUTATION_LIMIT_EXCEEDED"
-	// The codes gqlgen gives documents it cannot parse or validate.
-	CodeParseFailed      = "GRAPHQL_PARSE_FAILED"
-	CodeValidationFailed = "GRAPHQL_VALIDATION_FAILED"
-)
-
 // parse parses query within l.Tokens. Errors: GRAPHQL_PARSE_FAILED.
 func (l Limits) parse(query string) (*ast.QueryDocument, *gqlerror.Error) {
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, l.Tokens)
@@ -82,11 +74,11 @@ func (l Limits) parse(query string) (*ast.QueryDocument, *gqlerror.Error) {
 		if !ok {
 			gqlErr = &gqlerror.Error{Message: "The document could not be parsed"}
 		}
-		gqlErr.Extensions = map[string]any{"code": CodeParseFailed}
+		gqlErr.Extensions = map[string]any{"code": gqlcode.ParseFailed}
 		return nil, gqlErr
 	}
 	if len(doc.Operations) == 0 {
-		return nil, codedError(CodeValidationFailed, "The document has no operation")
+		return nil, codedError(gqlcode.ValidationFailed, "The document has no operation")
 	}
 	return doc, nil
 }
@@ -110,10 +102,10 @@ func (l Limits) check(doc *ast.QueryDocument) *gqlerror.Error {
 		}
 	}
 	if total.fields > l.Fields {
-		return codedError(CodeFieldLimit, "The document selects "+countText(total.fields)+" fields; the limit is "+itoa(l.Fields))
+		return codedError(gqlcode.FieldLimit, "The document selects "+countText(total.fields)+" fields; the limit is "+itoa(l.Fields))
 	}
 	if total.aliases > l.Aliases {
-		return codedError(CodeAliasLimit, "The document has "+countText(total.aliases)+" aliases; the limit is "+itoa(l.Aliases))
+		return codedError(gqlcode.AliasLimit, "The document has "+countText(total.aliases)+" aliases; the limit is "+itoa(l.Aliases))
 	}
 	// Only now that the document is known to be small: the root fields of
 	// mutations and the merged selection sets, whose size the counts above
@@ -121,7 +113,7 @@ func (l Limits) check(doc *ast.QueryDocument) *gqlerror.Error {
 	for _, op := range doc.Operations {
 		if op.Operation == ast.Mutation {
 			if n := m.rootFields(op.SelectionSet); n > l.RootMutations {
-				return codedError(CodeMutationLimit, "The mutation has "+countText(n)+" root fields; the limit is "+itoa(l.RootMutations))
+				return codedError(gqlcode.MutationLimit, "The mutation has "+countText(n)+" root fields; the limit is "+itoa(l.RootMutations))
 			}
 		}
 		if _, err := m.flatten(op.SelectionSet); err != nil {
@@ -259,7 +251,7 @@ func (m *measurer) flatten(set ast.SelectionSet) (map[string]int, *gqlerror.Erro
 		for name, n := range from {
 			names[name] += n
 			if names[name] > m.limits.SameName {
-				return codedError(CodeFieldLimit, fmt.Sprintf("The response name %q is selected more than %d times in one selection set",
+				return codedError(gqlcode.FieldLimit, fmt.Sprintf("The response name %q is selected more than %d times in one selection set",
 					truncate(name, 64), m.limits.SameName))
 			}
 		}
@@ -358,7 +350,7 @@ func (l Limits) validate(schema *ast.Schema, doc *ast.QueryDocument, suggest boo
 			errs = append(errs, &gqlerror.Error{Message: "Too many validation errors: validation stopped after " + itoa(l.Errors)})
 		}
 		for _, e := range errs {
-			e.Extensions = map[string]any{"code": CodeValidationFailed}
+			e.Extensions = map[string]any{"code": gqlcode.ValidationFailed}
 		}
 	}()
 	validator.ValidateWithRules(schema, doc, rules.NewRules(capped...))

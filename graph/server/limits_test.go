@@ -8,6 +8,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 // A small schema with the shapes the limits care about.
@@ -74,18 +76,18 @@ func TestLimitsRefuseHostileShapes(t *testing.T) {
 	for _, tc := range []struct {
 		name, query, code string
 	}{
-		{"5,000 copies of one alias", "{ " + repeat(5000, `a: product(id: "%d") { id }`) + "}", CodeParseFailed},
-		{"900 copies of one alias", "{ " + repeat(900, `a: product(id: "%d") { id }`) + "}", CodeAliasLimit},
-		{"1,000 copies of one field with other arguments", "{ " + repeat(1000, `product(id: "%d") { id }`) + "}", CodeFieldLimit},
-		{"400 fragments of one field", "{ " + repeat(400, `...F%d`) + "} " + repeat(400, `fragment F%d on Query { product(id: "%[1]d") { id } }`), CodeFieldLimit},
-		{"one fragment's field merged 30 times", `{ product(id: "1") { ` + repeat(30, `... on Product { ...F }`) + `} } fragment F on Product { related { id } }`, CodeFieldLimit},
-		{"a fragment that doubles 40 times", `{ product(id: "1") { ...F0 } } ` + chain.String(), CodeFieldLimit},
-		{"an unused fragment of same-named fields", `{ product(id: "1") { id } } fragment U on Query { ` + repeat(500, `product(id: "%d") { id }`) + `}`, CodeFieldLimit},
-		{"a mutation fragment that doubles 40 times", "mutation { ...M0 } " + roots.String(), CodeFieldLimit},
-		{"11 mutation fields", "mutation { " + repeat(11, `c%d: cancel(id: "%[1]d") { id }`) + "}", CodeMutationLimit},
-		{"11 mutation fields through fragments", "mutation { ...M ...N } fragment M on Mutation { " + repeat(6, `c%d: cancel(id: "%[1]d") { id }`) + "} fragment N on Mutation { " + repeat(5, `d%d: cancel(id: "%[1]d") { id }`) + "}", CodeMutationLimit},
-		{"2,000 aliases of introspection", "{ " + repeat(2000, `s%d: __schema { types { name } }`) + "}", CodeParseFailed},
-		{"200 aliases of introspection", "{ " + repeat(200, `s%d: __schema { types { name } }`) + "}", CodeAliasLimit},
+		{"5,000 copies of one alias", "{ " + repeat(5000, `a: product(id: "%d") { id }`) + "}", gqlcode.ParseFailed},
+		{"900 copies of one alias", "{ " + repeat(900, `a: product(id: "%d") { id }`) + "}", gqlcode.AliasLimit},
+		{"1,000 copies of one field with other arguments", "{ " + repeat(1000, `product(id: "%d") { id }`) + "}", gqlcode.FieldLimit},
+		{"400 fragments of one field", "{ " + repeat(400, `...F%d`) + "} " + repeat(400, `fragment F%d on Query { product(id: "%[1]d") { id } }`), gqlcode.FieldLimit},
+		{"one fragment's field merged 30 times", `{ product(id: "1") { ` + repeat(30, `... on Product { ...F }`) + `} } fragment F on Product { related { id } }`, gqlcode.FieldLimit},
+		{"a fragment that doubles 40 times", `{ product(id: "1") { ...F0 } } ` + chain.String(), gqlcode.FieldLimit},
+		{"an unused fragment of same-named fields", `{ product(id: "1") { id } } fragment U on Query { ` + repeat(500, `product(id: "%d") { id }`) + `}`, gqlcode.FieldLimit},
+		{"a mutation fragment that doubles 40 times", "mutation { ...M0 } " + roots.String(), gqlcode.FieldLimit},
+		{"11 mutation fields", "mutation { " + repeat(11, `c%d: cancel(id: "%[1]d") { id }`) + "}", gqlcode.MutationLimit},
+		{"11 mutation fields through fragments", "mutation { ...M ...N } fragment M on Mutation { " + repeat(6, `c%d: cancel(id: "%[1]d") { id }`) + "} fragment N on Mutation { " + repeat(5, `d%d: cancel(id: "%[1]d") { id }`) + "}", gqlcode.MutationLimit},
+		{"2,000 aliases of introspection", "{ " + repeat(2000, `s%d: __schema { types { name } }`) + "}", gqlcode.ParseFailed},
+		{"200 aliases of introspection", "{ " + repeat(200, `s%d: __schema { types { name } }`) + "}", gqlcode.AliasLimit},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, gqlErr := l.parse(tc.query)
@@ -113,7 +115,7 @@ func TestLimitsRefuseHostileShapes(t *testing.T) {
 		t.Fatalf("%d errors, the last %v", len(errs), errs[len(errs)-1])
 	}
 	for _, e := range errs {
-		if e.Extensions["code"] != CodeValidationFailed {
+		if e.Extensions["code"] != gqlcode.ValidationFailed {
 			t.Fatalf("error without its code: %v", e)
 		}
 	}

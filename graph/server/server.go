@@ -26,6 +26,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/graph/loaders"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
@@ -40,7 +41,7 @@ const (
 	DefaultMaxComplexity = 20000
 	DefaultMaxBodyBytes  = web.MaxBodyBytes
 	// DefaultMaxInFlight keeps a busy graph's memory bounded (see
-	// docs/BENCHMARKS.md) while leaving two cores far more work than
+	// docs/benchmarks.md) while leaving two cores far more work than
 	// they can do at once.
 	DefaultMaxInFlight = 32
 )
@@ -198,15 +199,15 @@ func limitInFlight(n int, next http.Handler) http.Handler {
 			defer func() { <-turns }()
 			next.ServeHTTP(w, r)
 		case <-r.Context().Done():
-			w.Header().Set("Retry-After", "1")
-			writeCodedError(w, http.StatusServiceUnavailable, CodeUnavailable, "The server is busy; try again")
+			w.Header().Set(web.RetryAfterHeader, web.RetryAfterSeconds)
+			writeCodedError(w, http.StatusServiceUnavailable, gqlcode.Unavailable, "The server is busy; try again")
 		}
 	})
 }
 
 // writeError answers a request refused before it became an operation.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeCodedError(w, status, CodeBadUserInput, msg)
+	writeCodedError(w, status, gqlcode.BadUserInput, msg)
 }
 
 func writeCodedError(w http.ResponseWriter, status int, code, msg string) {
@@ -304,7 +305,7 @@ func (d depthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Ope
 	if depth := selectionDepth(opCtx.Operation.SelectionSet); depth > int(d) {
 		return &gqlerror.Error{
 			Message:    "operation has depth " + itoa(depth) + ", which exceeds the limit of " + itoa(int(d)),
-			Extensions: map[string]any{"code": CodeDepthLimit},
+			Extensions: map[string]any{"code": gqlcode.DepthLimit},
 		}
 	}
 	return nil

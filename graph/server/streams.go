@@ -14,14 +14,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/gqlcode"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
-
-// CodeTooManyStreams refuses a stream (a subscription, a WebSocket or a
-// server-sent events request) past one of StreamLimits; the message says
-// which.
-const CodeTooManyStreams = "TOO_MANY_STREAMS"
 
 // The WebSocket close codes the graph ends a connection with, beside
 // RFC 6455's 1000 for a connection closed for holding no subscription.
@@ -109,9 +105,9 @@ func (g *gate) take(client, what string) *gqlerror.Error {
 	defer g.mu.Unlock()
 	switch {
 	case g.by[client] >= g.perClient:
-		return codedError(CodeTooManyStreams, "Too many open "+what+" for this client: at most "+itoa(g.perClient))
+		return codedError(gqlcode.TooManyStreams, "Too many open "+what+" for this client: at most "+itoa(g.perClient))
 	case g.open >= g.total:
-		return codedError(CodeTooManyStreams, "Too many open "+what+" on this server: at most "+itoa(g.total)+"; try again later")
+		return codedError(gqlcode.TooManyStreams, "Too many open "+what+" on this server: at most "+itoa(g.total)+"; try again later")
 	}
 	g.open++
 	g.by[client]++
@@ -189,7 +185,7 @@ func (s *streams) serve(w http.ResponseWriter, r *http.Request, next http.Handle
 		what = "WebSockets"
 	}
 	if err := s.requests.take(client, what); err != nil {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set(web.RetryAfterHeader, web.RetryAfterSeconds)
 		writeAnswer(w, mediaJSON, http.StatusTooManyRequests, &graphql.Response{Errors: gqlerror.List{err}})
 		return
 	}
@@ -285,7 +281,7 @@ func (c *wsConn) begin() *gqlerror.Error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.live >= c.streams.limits.PerConnection {
-		return codedError(CodeTooManyStreams, "Too many subscriptions on this connection: at most "+itoa(c.streams.limits.PerConnection))
+		return codedError(gqlcode.TooManyStreams, "Too many subscriptions on this connection: at most "+itoa(c.streams.limits.PerConnection))
 	}
 	c.live++
 	if c.idle != nil {

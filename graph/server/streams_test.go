@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
 // README's table of what a caller may hold open is a copy of the
@@ -24,11 +26,11 @@ func TestReadmeStreamLimits(t *testing.T) {
 	}
 	secs := func(d time.Duration) string { return strconv.Itoa(int(d/time.Second)) + " s" }
 	for _, row := range []string{
-		"| subscriptions of one handler (each graph and subgraph) | " + n(DefaultMaxStreams) + " | `" + CodeTooManyStreams + "` |",
-		"| subscriptions of one client | " + n(DefaultMaxStreamsPerClient) + " | `" + CodeTooManyStreams + "` |",
-		"| subscriptions on one WebSocket | " + n(DefaultMaxStreamsPerConn) + " | `" + CodeTooManyStreams + "` for the one past it |",
+		"| subscriptions of one handler (each graph and subgraph) | " + n(DefaultMaxStreams) + " | `" + gqlcode.TooManyStreams + "` |",
+		"| subscriptions of one client | " + n(DefaultMaxStreamsPerClient) + " | `" + gqlcode.TooManyStreams + "` |",
+		"| subscriptions on one WebSocket | " + n(DefaultMaxStreamsPerConn) + " | `" + gqlcode.TooManyStreams + "` for the one past it |",
 		"| open WebSockets and event-stream requests, per handler / per client | " + n(DefaultMaxStreams) + " / " + n(DefaultMaxStreamsPerClient) +
-			" | 429 `" + CodeTooManyStreams + "`, or close code " + strconv.Itoa(CloseTooManyStreams) + " after `connection_init` |",
+			" | 429 `" + gqlcode.TooManyStreams + "`, or close code " + strconv.Itoa(CloseTooManyStreams) + " after `connection_init` |",
 		"| time to send `connection_init` | " + secs(DefaultStreamInitTimeout) + " | close 1002 |",
 		"| a WebSocket without a subscription (after `connection_init`, or after its last one ended) | " + secs(DefaultStreamIdleGrace) + " | close 1000 |",
 	} {

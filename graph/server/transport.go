@@ -13,9 +13,11 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/b2b-orders/platform/internal/web"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/b2b-orders/platform/internal/gqlcode"
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // The media types of a GraphQL answer (GraphQL over HTTP).
@@ -23,11 +25,6 @@ const (
 	mediaJSON            = "application/json"
 	mediaGraphQLResponse = "application/graphql-response+json"
 )
-
-// CodeOperationResolution is the code of a request whose document does not
-// say which operation to run: several operations and no operationName, or
-// a name that is not in the document. Gateways answer it with this code too.
-const CodeOperationResolution = "OPERATION_RESOLUTION_FAILURE"
 
 // httpTransport serves GraphQL over HTTP as its specification says, for GET
 // and POST: the answer's media type is negotiated from Accept; a request
@@ -60,13 +57,13 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	ctx := r.Context()
 	media, ok := negotiate(r.Header.Values("Accept"))
 	if !ok {
-		writeAnswer(w, mediaJSON, http.StatusNotAcceptable, requestError(CodeBadUserInput,
+		writeAnswer(w, mediaJSON, http.StatusNotAcceptable, requestError(gqlcode.BadUserInput,
 			"The answer is available as application/json or application/graphql-response+json only"))
 		return
 	}
 	params, status, msg := readParams(r)
 	if msg != "" {
-		writeAnswer(w, media, status, requestError(CodeBadUserInput, msg))
+		writeAnswer(w, media, status, requestError(gqlcode.BadUserInput, msg))
 		return
 	}
 	// A refused document is answered without data: nothing was executed.
@@ -81,14 +78,14 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	}
 	if r.Method == http.MethodGet && op.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
-		writeAnswer(w, media, http.StatusMethodNotAllowed, requestError(CodeBadUserInput,
+		writeAnswer(w, media, http.StatusMethodNotAllowed, requestError(gqlcode.BadUserInput,
 			"A GET request may only run a query: send mutations with POST"))
 		return
 	}
 	// A subscription here would hold its turn among the operations in
 	// flight until its first event, or until the request times out.
 	if op.Operation == ast.Subscription {
-		writeAnswer(w, media, http.StatusBadRequest, requestError(CodeBadUserInput,
+		writeAnswer(w, media, http.StatusBadRequest, requestError(gqlcode.BadUserInput,
 			"A subscription needs a stream: send it with Accept: text/event-stream, or over a WebSocket"))
 		return
 	}
@@ -126,14 +123,14 @@ func (t *httpTransport) document(ctx context.Context, params *graphql.RawParams)
 	}
 	if params.OperationName == "" {
 		if len(doc.Operations) != 1 {
-			return nil, gqlerror.List{codedError(CodeOperationResolution,
+			return nil, gqlerror.List{codedError(gqlcode.OperationResolution,
 				"The document has "+itoa(len(doc.Operations))+" operations: name the one to run in operationName")}
 		}
 		return doc.Operations[0], nil
 	}
 	op := doc.Operations.ForName(params.OperationName)
 	if op == nil {
-		return nil, gqlerror.List{codedError(CodeOperationResolution,
+		return nil, gqlerror.List{codedError(gqlcode.OperationResolution,
 			"The document has no operation named "+strconv.Quote(truncate(params.OperationName, 64)))}
 	}
 	return op, nil
@@ -162,7 +159,7 @@ func reshapeVariableErrors(errs gqlerror.List) {
 		}
 		e.Message = "Variable \"$" + where.String() + "\": " + e.Message
 		e.Path = nil
-		e.Extensions = map[string]any{"code": CodeBadUserInput}
+		e.Extensions = map[string]any{"code": gqlcode.BadUserInput}
 	}
 }
 
@@ -362,7 +359,7 @@ func writeAnswer(w http.ResponseWriter, media string, status int, resp *graphql.
 	if err != nil {
 		// Data is JSON gqlgen wrote; errors and extensions are ours.
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(answer{Errors: gqlerror.List{codedError(CodeInternal, "Internal server error")}})
+		b, _ = json.Marshal(answer{Errors: gqlerror.List{codedError(gqlcode.Internal, "Internal server error")}})
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.WriteHeader(status)

@@ -46,13 +46,14 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // A 503 says when to try again (Retry-After: 1, unless already set): every
 // 503 of the service is an outage or contention that a moment may end.
 func WriteError(w http.ResponseWriter, status int, msg string) {
-	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", RetryAfterSeconds)
+	if status == http.StatusServiceUnavailable && w.Header().Get(RetryAfterHeader) == "" {
+		w.Header().Set(RetryAfterHeader, RetryAfterSeconds)
 	}
 	WriteJSON(w, status, ErrorBody{Error: msg})
 }
 
-// RetryAfterSeconds is the Retry-After of a 503.
+// RetryAfterSeconds is the Retry-After of a 503, and of a 429 that
+// refuses a stream or a turn rather than a rate: the next second may do.
 const RetryAfterSeconds = "1"
 
 // NotFound answers an unknown route or method as the contract does: 404

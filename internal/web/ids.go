@@ -11,16 +11,6 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 )
 
-// The headers of the ids that tie a request's log lines together.
-const (
-	// RequestIDHeader is read from the client (or a proxy) and echoed back.
-	RequestIDHeader = "X-Request-ID"
-	// CorrelationIDHeader carries the id of a business flow across
-	// processes: the orchestrator sends it to the graph, and every role
-	// echoes it and logs it with each request.
-	CorrelationIDHeader = "X-Correlation-ID"
-)
-
 // RequestID keeps the caller's request id when it is a ValidID, and
 // otherwise makes one. It stores it under chi's key, so that every
 // transport reads it with middleware.GetReqID.

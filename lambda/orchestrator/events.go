@@ -50,7 +50,7 @@ func (h *Handler) HandleEvent(ctx context.Context, event json.RawMessage) (any, 
 // httpEvent answers an HTTP event. API Gateway has already authorized the
 // caller, so the graph is called with the service token.
 func (h *Handler) httpEvent(ctx context.Context, method string, headers map[string]string, body *string, b64 bool) (int, map[string]string, string) {
-	correlationID := header(headers, "X-Correlation-ID")
+	correlationID := header(headers, web.CorrelationIDHeader)
 	var raw []byte
 	if body != nil {
 		raw = []byte(*body)
@@ -76,9 +76,9 @@ func (h *Handler) httpEvent(ctx context.Context, method string, headers map[stri
 // headers are a response's headers, the same on every transport: a 503
 // says when to try again.
 func (r Response) headers() map[string]string {
-	h := map[string]string{"Content-Type": "application/json", "X-Correlation-ID": r.CorrelationID}
+	h := map[string]string{"Content-Type": "application/json", web.CorrelationIDHeader: r.CorrelationID}
 	if r.Status == http.StatusServiceUnavailable {
-		h["Retry-After"] = web.RetryAfterSeconds
+		h[web.RetryAfterHeader] = web.RetryAfterSeconds
 	}
 	return h
 }

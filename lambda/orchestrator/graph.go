@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // CreateAndConfirmMutation is the one operation the orchestrator runs. A
@@ -144,7 +146,7 @@ func (c *GraphClient) post(ctx context.Context, body []byte, correlationID, auth
 	// no data in this media type; the body is read the same either way.
 	req.Header.Set("Accept", "application/graphql-response+json, application/json;q=0.9")
 	req.Header.Set("Authorization", authorization)
-	req.Header.Set("X-Correlation-ID", correlationID)
+	req.Header.Set(web.CorrelationIDHeader, correlationID)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return nil, nil, &unreachable{status: http.StatusServiceUnavailable, err: err}

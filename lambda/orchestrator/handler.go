@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/b2b-orders/platform/internal/gqlcode"
 	"github.com/b2b-orders/platform/internal/web"
 )
 
@@ -66,28 +67,20 @@ type LineInfo struct {
 	SubtotalCents  int64 `json:"subtotal_cents"`
 }
 
-// statusByCode maps the graph's error codes to the orchestrator's statuses.
-// The graph refusing our credentials keeps its 401/403; anything else that
-// went wrong inside it is a bad gateway to our callers.
-var statusByCode = map[string]int{
-	"BAD_USER_INPUT":      http.StatusBadRequest,
-	"INSUFFICIENT_STOCK":  http.StatusBadRequest,
-	"FAILED_PRECONDITION": http.StatusBadRequest,
-	"NOT_FOUND":           http.StatusNotFound,
-	"CONFLICT":            http.StatusConflict,
-	"UNAUTHENTICATED":     http.StatusUnauthorized,
-	"FORBIDDEN":           http.StatusForbidden,
+// statusByCode maps the graph's error codes to the orchestrator's statuses,
+// each the status its code stands for (gqlcode.HTTPStatus). The graph
+// refusing our credentials keeps its 401/403; anything else that went
+// wrong inside it (the codes left out) is a bad gateway to our callers.
+var statusByCode = gqlcode.Statuses(
+	gqlcode.BadUserInput, gqlcode.InsufficientStock, gqlcode.FailedPrecondition,
+	gqlcode.NotFound, gqlcode.Conflict, gqlcode.Unauthenticated, gqlcode.Forbidden,
 	// The graph limits a caller whose own token the local form passes on.
-	"RATE_LIMITED": http.StatusTooManyRequests,
+	gqlcode.RateLimited,
 	// The graph's database did not answer.
-	"UNAVAILABLE": http.StatusServiceUnavailable,
+	gqlcode.Unavailable,
 	// The graph saw this call's caller go away.
-	"CANCELED": statusClientClosedRequest,
-}
-
-// statusClientClosedRequest is nginx's 499: the caller went away before
-// the answer.
-const statusClientClosedRequest = 499
+	gqlcode.Canceled,
+)
 
 // Handle answers one request body. correlationID is the caller's header
 // value, used when the body names none; authorization, when not empty, is
@@ -112,7 +105,7 @@ func (h *Handler) Handle(ctx context.Context, body []byte, correlationID, author
 	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
 		// The caller went away: its doing, not a failure of the graph.
 		h.logger().InfoContext(ctx, "caller went away", "correlation_id", correlationID, "err", err)
-		return fail(statusClientClosedRequest, "Request canceled")
+		return fail(gqlcode.StatusClientClosedRequest, "Request canceled")
 	}
 	if err != nil {
 		status := http.StatusBadGateway

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/jsonfields"
 	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
@@ -43,7 +44,7 @@ func (h *Handler) Register(r chi.Router) {
 var Document []byte
 
 func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	correlationID := r.Header.Get("X-Correlation-ID")
+	correlationID := r.Header.Get(web.CorrelationIDHeader)
 	if correlationID == "" || !web.ValidCorrelationID(correlationID) {
 		// Bytes that are no UTF-8 would be replaced in the JSON answer
 		// but not in its header.
@@ -73,7 +74,7 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			write(w, Response{Status: http.StatusRequestEntityTooLarge, CorrelationID: correlationID, Error: "Request body too large"})
 			return
 		}
-		write(w, Response{Status: http.StatusBadRequest, CorrelationID: correlationID, Error: "Invalid JSON"})
+		write(w, Response{Status: http.StatusBadRequest, CorrelationID: correlationID, Error: jsonfields.MsgInvalidJSON})
 		return
 	}
 	write(w, h.Handle(r.Context(), body, correlationID, forward))

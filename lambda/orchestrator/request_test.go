@@ -2,7 +2,10 @@ package orchestrator
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/b2b-orders/platform/services"
 )
 
 func TestParseRequest(t *testing.T) {
@@ -36,6 +39,26 @@ func TestParseRequest(t *testing.T) {
 		{"empty key", `{"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempotency_key":""}`, Request{}, "Idempotency key is required"},
 		{"number key", `{"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempotency_key":5}`, Request{}, "Expected string, received number"},
 		{"number correlation", `{"correlation_id":5}`, Request{}, "Expected string, received number"},
+		// The orchestrator's own ways, which the REST API does not share
+		// (see jsonfields.Options and Fields.Objects).
+		{"null correlation", `{"correlation_id":null,"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempotency_key":"k"}`,
+			Request{CustomerID: 1, Items: []Item{{ProductID: 2, Qty: 3}}, IdempotencyKey: "k"}, ""},
+		{"empty correlation", `{"correlation_id":""}`, Request{}, "Correlation ID must not contain control characters"},
+		{"empty body", ``, Request{}, "Invalid JSON"},
+		{"byte order mark", "\ufeff{}", Request{}, "Invalid JSON"},
+		{"customer beyond float64", `{"customer_id":1e400}`, Request{}, "Expected number, received string"},
+		{"customer of 400 digits", `{"customer_id":1` + strings.Repeat("0", 400) + `}`, Request{}, "Expected number, received string"},
+		{"whole float customer", `{"customer_id":1.0,"items":[{"product_id":2e0,"qty":3}],"idempotency_key":"k"}`,
+			Request{CustomerID: 1, Items: []Item{{ProductID: 2, Qty: 3}}, IdempotencyKey: "k"}, ""},
+		{"largest ids", `{"customer_id":2147483647,"items":[{"product_id":2147483647,"qty":2147483647}],"idempotency_key":"k"}`,
+			Request{CustomerID: 2147483647, Items: []Item{{ProductID: 2147483647, Qty: 2147483647}}, IdempotencyKey: "k"}, ""},
+		{"huge qty", `{"customer_id":1,"items":[{"product_id":2,"qty":2147483648}]}`, Request{}, "Number must be less than or equal to 2147483647"},
+		{"negative product", `{"customer_id":1,"items":[{"product_id":-1e30,"qty":1}]}`, Request{}, "Invalid product ID"},
+		{"items before their fields", `{"customer_id":1,"items":[{"product_id":"x"},3]}`, Request{}, "Expected object, received number"},
+		{"null item", `{"customer_id":1,"items":[null],"idempotency_key":"k"}`, Request{}, "Required"},
+		{"null item then a number", `{"customer_id":1,"items":[null,3]}`, Request{}, "Expected object, received null"},
+		{"no items before the key", `{"customer_id":1,"items":[]}`, Request{}, "At least one item is required"},
+		{"customer before items", `{"customer_id":0,"items":"x"}`, Request{}, "Invalid customer ID"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -43,6 +66,9 @@ func TestParseRequest(t *testing.T) {
 			if tc.err != "" {
 				if err == nil || err.Error() != tc.err {
 					t.Fatalf("error = %v, want %q", err, tc.err)
+				}
+				if services.KindOf(err) != services.Invalid {
+					t.Fatalf("error %v of kind %v", err, services.KindOf(err))
 				}
 				return
 			}

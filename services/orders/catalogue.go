@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/b2b-orders/platform/ent"
@@ -44,8 +45,9 @@ type ListProductsParams struct {
 	Limit  int
 }
 
-// MaxAmount bounds prices and stock so that totals cannot overflow.
-const MaxAmount = 1<<31 - 1
+// MaxAmount bounds prices and stock so that totals cannot overflow and
+// every amount can be read through GraphQL's 32-bit Int.
+const MaxAmount = services.MaxContractInt
 
 // CreateProduct adds a product to the catalogue.
 // Errors: Unauthenticated; PermissionDenied for customer principals;
@@ -182,7 +184,7 @@ func validateProduct(sku, name *string, price, stock *int64) error {
 			return services.InvalidField("price_cents", "Price must be non-negative")
 		}
 		if *price > MaxAmount {
-			return services.InvalidField("price_cents", "Price must be at most 2147483647")
+			return services.InvalidField("price_cents", fmt.Sprintf("Price must be at most %d", MaxAmount))
 		}
 	}
 	if stock != nil {
@@ -190,7 +192,7 @@ func validateProduct(sku, name *string, price, stock *int64) error {
 			return services.InvalidField("stock", "Stock must be non-negative")
 		}
 		if *stock > MaxAmount {
-			return services.InvalidField("stock", "Stock must be at most 2147483647")
+			return services.InvalidField("stock", fmt.Sprintf("Stock must be at most %d", MaxAmount))
 		}
 	}
 	return nil

@@ -2,11 +2,13 @@ package orders
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"entgo.io/ent/dialect"
+
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/order"
@@ -156,7 +158,7 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 	// After the insert, which checks the customer: an unknown customer is
 	// reported first. The sum cannot overflow: at most 100 × (2³¹−1) × 10⁶.
 	if o.TotalCents > MaxTotalCents {
-		return Order{}, services.InvalidField("items", "Order total must be at most 2147483647 cents")
+		return Order{}, services.InvalidField("items", fmt.Sprintf("Order total must be at most %d cents", MaxTotalCents))
 	}
 	if err := s.takeStock(ctx, tx, req, byID); err != nil {
 		return Order{}, err

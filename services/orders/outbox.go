@@ -14,6 +14,7 @@ import (
 
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/orderevent"
+	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
@@ -75,7 +76,7 @@ type ViewItem struct {
 }
 
 // restTime is the contract's time format: RFC 3339, UTC, milliseconds.
-func restTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func restTime(t time.Time) string { return t.UTC().Format(services.TimeLayout) }
 
 // View is o as clients read it.
 func (o Order) View() View {

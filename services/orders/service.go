@@ -55,7 +55,7 @@ const (
 	// what GraphQL's 32-bit Int can carry: a larger total could be
 	// written and then not be read through a gateway, which refuses an Int
 	// outside 32 bits after the subgraph has committed it.
-	MaxTotalCents = 1<<31 - 1
+	MaxTotalCents = services.MaxContractInt
 )
 
 // Service is the orders domain service. Its methods are safe for
