@@ -13,7 +13,7 @@ import (
 // name to the same Go models; a model changed in one config and not the
 // others would make the combined graph and a subgraph disagree on a value.
 func TestGqlgenConfigsBindAlike(t *testing.T) {
-	paths := []string{filepath.Join("..", "gqlgen.yml"), filepath.Join("customers", "gqlgen.yml"), filepath.Join("orders", "gqlgen.yml")}
+	paths := []string{filepath.Join("..", "gqlgen.yml"), filepath.Join("customersgraph", "gqlgen.yml"), filepath.Join("ordersgraph", "gqlgen.yml")}
 	var want config.TypeMap
 	for _, p := range paths {
 		cfg, err := config.LoadConfig(p)

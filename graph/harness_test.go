@@ -18,10 +18,8 @@ import (
 	"github.com/b2b-orders/platform/graph"
 	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/app"
 	"github.com/b2b-orders/platform/services"
-	"github.com/b2b-orders/platform/services/customers"
-	"github.com/b2b-orders/platform/services/orders"
-	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 const (
@@ -68,13 +66,14 @@ func newEnv(t *testing.T, opt ...envOption) *env {
 		d = cfg.store(d)
 	}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	cs := customers.New(d, func() time.Time { return now })
-	svc := loaders.Services{Customers: cs, Orders: orders.New(d, cs, orders.Config{Now: func() time.Time { return now }})}
+	// The services as b2b serve builds them for the combined graph.
+	built := app.New(app.Options{Store: d, Roles: graphRole(t), Now: func() time.Time { return now }}).Services()
+	svc := loaders.Services{Customers: built.Customers, Orders: built.Orders}
 	tokens := &auth.Tokens{Secret: []byte(testSecret), Now: func() time.Time { return now }}
 	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: !cfg.authOptional}
 	opts := cfg.opts
 	if opts.Webhooks == nil {
-		opts.Webhooks = webhooks.New(d, webhooks.Config{Now: func() time.Time { return now }})
+		opts.Webhooks = built.Webhooks
 	}
 	svc.Wait = opts.Services.Wait
 	opts.Services = svc
@@ -83,6 +82,17 @@ func newEnv(t *testing.T, opt ...envOption) *env {
 	}
 	h := authn.Middleware(graph.NewHandler(opts))
 	return &env{t: t, db: d, svc: svc, tokens: tokens, c: client.New(h), now: now}
+}
+
+// graphRole is the role table's graph role: what the combined graph's
+// process runs.
+func graphRole(t testing.TB) []app.Role {
+	t.Helper()
+	rs, err := app.RolesNamed("graph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }
 
 func (e *env) token(role services.Role, customerID int) string {

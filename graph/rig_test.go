@@ -17,10 +17,9 @@ import (
 	"github.com/b2b-orders/platform/graph"
 	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/app"
 	"github.com/b2b-orders/platform/internal/gqlcode"
 	"github.com/b2b-orders/platform/services"
-	"github.com/b2b-orders/platform/services/customers"
-	"github.com/b2b-orders/platform/services/orders"
 )
 
 // rig is the combined graph over a fresh, seeded store, behind the
@@ -44,14 +43,14 @@ func newRig(t testing.TB) *rig {
 	}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	cs := customers.New(d, clock)
-	svc := loaders.Services{Customers: cs, Orders: orders.New(d, cs, orders.Config{Now: clock})}
+	built := app.New(app.Options{Store: d, Roles: graphRole(t), Now: clock}).Services()
+	svc := loaders.Services{Customers: built.Customers, Orders: built.Orders}
 	tokens := &auth.Tokens{Secret: []byte(testSecret), Now: clock}
 	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: true}
 	// Warnings and errors only: a fuzz target runs many operations.
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h := authn.Middleware(graph.NewHandler(server.Options{Services: svc, Logger: log}))
+	h := authn.Middleware(graph.NewHandler(server.Options{Services: svc, Logger: log, Webhooks: built.Webhooks}))
 	return &rig{db: d, svc: svc, tokens: tokens, h: h, logs: logs, now: now}
 }
 

@@ -25,7 +25,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "lambda: GRAPH_URL and SERVICE_TOKEN must be set")
 		os.Exit(2)
 	}
-	timeout := 10 * time.Second
+	timeout := orchestrator.DefaultGraphTimeout
 	if v := os.Getenv("GRAPH_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

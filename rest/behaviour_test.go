@@ -14,8 +14,6 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/rest"
-	"github.com/b2b-orders/platform/services/customers"
-	"github.com/b2b-orders/platform/services/orders"
 )
 
 func (e *env) stock(t testing.TB, productID int) int64 {
@@ -223,7 +221,7 @@ func TestInternalErrorLoggedOnce(t *testing.T) {
 	var logs syncBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: true}
-	h := stack(a, rest.NewOrdersAPI(orders.New(e.db, customers.New(e.db, nil), orders.Config{}), nil, rest.Options{Auth: a, Log: log}))
+	h := stack(a, rest.NewOrdersAPI(e.ordSvc, nil, rest.Options{Auth: a, Log: log}))
 	if err := e.db.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -350,7 +350,7 @@ func TestContractNotJSON(t *testing.T)   { runContract(t, inProcess, "notjson", 
 // In split mode the orders service checks customers through the customers
 // role's internal route over HTTP; every answer must stay the same.
 func TestContractOrdersSplit(t *testing.T) {
-	runContract(t, envOptions{authRequired: true, directory: httpDirectory}, "orders", orderCases)
+	runContract(t, envOptions{authRequired: true, customersAt: httpCustomers}, "orders", orderCases)
 }
 
 func runContract(t *testing.T, opts envOptions, dir string, cases []contractCase) {

@@ -8,16 +8,15 @@ import (
 
 	"github.com/b2b-orders/platform/internal/directory"
 	"github.com/b2b-orders/platform/services"
-	"github.com/b2b-orders/platform/services/orders"
 )
 
-// httpDirectory serves e's customers role over loopback HTTP and returns a
-// CustomerClient of it, as the orders role uses in split mode.
-func httpDirectory(e *env) orders.CustomerDirectory {
-	// e.customers is built after the directory; requests come later.
+// httpCustomers serves e's customers role over loopback HTTP and returns
+// where the orders role finds it in split mode, and with which token.
+func httpCustomers(e *env) (base, token string) {
+	// e.customers is built after the orders service; requests come later.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.customers.ServeHTTP(w, r) }))
 	e.cleanups = append(e.cleanups, srv.Close)
-	return &directory.Client{Base: srv.URL + "/", ServiceToken: testServiceToken, HTTP: srv.Client()}
+	return srv.URL + "/", testServiceToken
 }
 
 // A directory that cannot answer is an internal error, never "Customer
@@ -34,29 +33,29 @@ func TestCustomerClientFailures(t *testing.T) {
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close()
 
-	for name, dir := range map[string]func(e *env) orders.CustomerDirectory{
-		"wrong token": func(e *env) orders.CustomerDirectory {
+	for name, at := range map[string]func(e *env) (string, string){
+		"wrong token": func(e *env) (string, string) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.customers.ServeHTTP(w, r) }))
 			e.cleanups = append(e.cleanups, srv.Close)
-			return &directory.Client{Base: srv.URL, ServiceToken: "wrong"}
+			return srv.URL, "wrong"
 		},
 		// The customers role itself, at a base with a path of its own: its
 		// router answers 404 "Endpoint not found", not the route.
-		"base with a path": func(e *env) orders.CustomerDirectory {
+		"base with a path": func(e *env) (string, string) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.customers.ServeHTTP(w, r) }))
 			e.cleanups = append(e.cleanups, srv.Close)
-			return &directory.Client{Base: srv.URL + "/customers", ServiceToken: testServiceToken}
+			return srv.URL + "/customers", testServiceToken
 		},
-		"base points elsewhere": func(*env) orders.CustomerDirectory {
-			return &directory.Client{Base: elsewhere.URL, ServiceToken: testServiceToken}
+		"base points elsewhere": func(*env) (string, string) {
+			return elsewhere.URL, testServiceToken
 		},
-		"server down": func(*env) orders.CustomerDirectory {
-			return &directory.Client{Base: down.URL, ServiceToken: testServiceToken}
+		"server down": func(*env) (string, string) {
+			return down.URL, testServiceToken
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnvWith(t, envOptions{authRequired: true, directory: dir})
+			e := newEnvWith(t, envOptions{authRequired: true, customersAt: at})
 			r := e.do(t, post(ordersURL, order1Line))
 			// A customers role that does not answer is an outage (503);
 			// one that answers wrongly is our misconfiguration (500).
@@ -78,7 +77,8 @@ func TestCustomerClientFailures(t *testing.T) {
 // customers service answers in one process: the live ones, each once.
 func TestCustomerClientLive(t *testing.T) {
 	e := newEnvWith(t, envOptions{authRequired: true})
-	client := httpDirectory(e)
+	base, token := httpCustomers(e)
+	client := &directory.Client{Base: base, ServiceToken: token}
 	admin := services.WithPrincipal(t.Context(), services.Principal{Role: services.RoleAdmin, Subject: "test"})
 	if err := e.custSvc.Delete(admin, 2); err != nil {
 		t.Fatal(err)

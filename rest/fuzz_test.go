@@ -13,7 +13,6 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/rest"
-	"github.com/b2b-orders/platform/services/orders"
 )
 
 // The fuzz targets send fuzzed requests through the real routers over one
@@ -36,7 +35,7 @@ func newFuzzEnv(t testing.TB) *fuzzEnv {
 	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: true}
 	opts := rest.Options{Auth: a, Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, opts))
-	e.orders = stack(a, rest.NewOrdersAPI(orders.New(e.db, e.custSvc, orders.Config{Now: e.clock.Now}), nil, opts))
+	e.orders = stack(a, rest.NewOrdersAPI(e.ordSvc, nil, opts))
 	return &fuzzEnv{env: e, logs: logs}
 }
 

@@ -18,12 +18,13 @@ import (
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/db/dbtest"
+	"github.com/b2b-orders/platform/internal/app"
 	"github.com/b2b-orders/platform/internal/clocktest"
+	"github.com/b2b-orders/platform/internal/config"
 	"github.com/b2b-orders/platform/rest"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
-	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 const (
@@ -45,6 +46,7 @@ type env struct {
 	customers http.Handler
 	orders    http.Handler
 	custSvc   *customers.Service
+	ordSvc    *orders.Service
 	// admin is "Bearer <admin JWT>", sent by do unless a request says otherwise.
 	admin string
 	// cleanups run when the test ends, after the requests.
@@ -54,9 +56,10 @@ type env struct {
 type envOptions struct {
 	authRequired bool
 	corsOrigins  []string
-	// directory, when set, replaces the customers service as the orders
-	// service's CustomerDirectory.
-	directory func(e *env) orders.CustomerDirectory
+	// customersAt, when set, makes the orders API that of a split orders
+	// role: its service asks the customers role at base, with token, over
+	// HTTP (CUSTOMERS_API_BASE and SERVICE_TOKEN).
+	customersAt func(e *env) (base, token string)
 }
 
 func newEnv(t testing.TB) *env { return newEnvWith(t, envOptions{authRequired: true}) }
@@ -74,19 +77,24 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 		}
 	})
 	e.tokens = &auth.Tokens{Secret: []byte(testSecret), Now: e.clock.Now}
-	e.custSvc = customers.New(d, e.clock.Now)
-	var dir orders.CustomerDirectory = e.custSvc
-	if o.directory != nil {
-		dir = o.directory(e)
+	// The services as b2b serve builds them: every role in one process,
+	// or the orders role alone, which asks the customers role over HTTP.
+	var cfg config.Config
+	roles := app.Roles()
+	if o.customersAt != nil {
+		cfg.CustomersAPIBase, cfg.ServiceToken = o.customersAt(e)
+		var err error
+		if roles, err = app.RolesNamed("orders"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// As cmd/b2b wires it: the order's insert checks the customer when the
-	// directory is the customers service of this process.
-	ordSvc := orders.New(d, dir, orders.Config{Now: e.clock.Now, LiveCustomerInInsert: o.directory == nil})
+	built := app.New(app.Options{Config: cfg, Store: d, Roles: roles, Now: e.clock.Now}).Services()
+	e.custSvc = built.Customers
+	e.ordSvc = built.Orders
 	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: o.authRequired}
 	opts := rest.Options{Auth: a, CORSOrigins: o.corsOrigins, Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}
 	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, opts))
-	hooks := webhooks.New(d, webhooks.Config{Now: e.clock.Now})
-	e.orders = stack(a, rest.NewOrdersAPI(ordSvc, hooks, opts))
+	e.orders = stack(a, rest.NewOrdersAPI(e.ordSvc, built.Webhooks, opts))
 	e.admin = e.bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "test-admin"})
 	return e
 }

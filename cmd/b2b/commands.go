@@ -13,16 +13,14 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db"
-	"github.com/b2b-orders/platform/internal/relay"
+	"github.com/b2b-orders/platform/internal/app"
+	"github.com/b2b-orders/platform/internal/config"
 	"github.com/b2b-orders/platform/services"
-	"github.com/b2b-orders/platform/services/customers"
-	"github.com/b2b-orders/platform/services/orders"
-	"github.com/b2b-orders/platform/services/webhooks"
 )
 
 // serveOptions are serve's flags, resolved against the role table.
 type serveOptions struct {
-	roles     []role
+	roles     []app.Role
 	ports     map[string]int
 	host      string
 	noMigrate bool
@@ -32,11 +30,8 @@ type serveOptions struct {
 // sets the port of the one role that runs, and is an error with several,
 // since it cannot say which role it means.
 func parseServeFlags(args []string, envPort int, stderr io.Writer) (serveOptions, error) {
-	table := roles()
-	names := make([]string, len(table))
-	for i, rl := range table {
-		names[i] = rl.name
-	}
+	table := app.Roles()
+	names := app.RoleNames(table)
 	fs := newFlagSet("serve")
 	rolesFlag := fs.String("roles", strings.Join(names, ","), "comma-separated roles to run: "+strings.Join(names, ", "))
 	var opts serveOptions
@@ -66,16 +61,16 @@ func parseServeFlags(args []string, envPort int, stderr io.Writer) (serveOptions
 	}
 	opts.ports = map[string]int{}
 	for _, rl := range table {
-		if wanted[rl.name] {
+		if wanted[rl.Name] {
 			opts.roles = append(opts.roles, rl)
-			opts.ports[rl.name] = rl.port
+			opts.ports[rl.Name] = rl.Port
 		}
 	}
 	if envPort != 0 {
 		if len(opts.roles) != 1 {
 			return opts, fmt.Errorf("PORT applies only when one role runs, but %d run: unset it or use --port ROLE=PORT", len(opts.roles))
 		}
-		opts.ports[opts.roles[0].name] = envPort
+		opts.ports[opts.roles[0].Name] = envPort
 	}
 	for name, p := range portFlags {
 		if !wanted[name] {
@@ -87,131 +82,58 @@ func parseServeFlags(args []string, envPort int, stderr io.Writer) (serveOptions
 }
 
 // serve runs the chosen roles until ctx ends.
-func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger, stderr io.Writer) error {
+func serve(ctx context.Context, cfg config.Config, args []string, log *slog.Logger, stderr io.Writer) error {
 	opts, err := parseServeFlags(args, cfg.Port, stderr)
 	if err != nil {
 		return err
 	}
-	cfg, generated, err := resolveSecrets(cfg)
+	cfg, generated, err := cfg.ResolveSecrets()
 	if err != nil {
 		return err
 	}
 	if generated {
-		log.InfoContext(ctx, "generated JWT_SECRET and SERVICE_TOKEN", "file", filepath.Join(cfg.DB.DataDir, secretsFile))
+		log.InfoContext(ctx, "generated JWT_SECRET and SERVICE_TOKEN", "file", filepath.Join(cfg.DB.DataDir, config.SecretsFile))
 	}
 	if len(cfg.JWTSecret) < 32 {
 		log.WarnContext(ctx, "JWT_SECRET is shorter than 32 bytes; tokens signed with it can be brute-forced")
 	}
-	roleNames := make([]string, len(opts.roles))
-	for i, rl := range opts.roles {
-		roleNames[i] = rl.name
-	}
-	log.InfoContext(ctx, "starting", "version", versionString(), "roles", roleNames, "config", cfg)
+	log.InfoContext(ctx, "starting", "version", versionString(), "roles", app.RoleNames(opts.roles), "config", cfg)
 
-	d, err := db.Open(ctx, cfg.DB)
+	store, err := db.Open(ctx, cfg.DB)
 	if err != nil {
 		return openError(err)
 	}
-	defer d.Close()
-	if err := prepareStore(ctx, d, cfg.DB.Driver, opts.noMigrate, log); err != nil {
+	defer store.Close()
+	prepared, err := store.Prepare(ctx, !opts.noMigrate)
+	if err != nil {
 		return err
+	}
+	switch {
+	case opts.noMigrate && prepared.Pending > 0:
+		log.WarnContext(ctx, "migrations are pending; run b2b migrate", "pending", prepared.Pending)
+	case !opts.noMigrate:
+		log.InfoContext(ctx, "migrated", "applied", prepared.Applied)
+	}
+	if prepared.Seeded > 0 {
+		log.InfoContext(ctx, fmt.Sprintf("seeded %d rows", prepared.Seeded), "rows", prepared.Seeded)
 	}
 
-	lns, err := listen(ctx, opts.host, opts.ports, opts.roles)
+	lns, err := app.Listen(ctx, opts.host, opts.ports, opts.roles)
 	if err != nil {
 		return err
 	}
-	graphURL, err := orchestratorGraphURL(cfg, lns)
+	graphURL, err := app.GraphURL(cfg.GraphURL, lns)
 	if err != nil {
-		for _, l := range lns {
-			l.ln.Close()
-		}
+		app.CloseAll(lns)
 		return err
 	}
-	a := &app{
-		cfg: cfg,
-		db:  d,
-		log: log,
-		auth: &auth.Authenticator{
-			Tokens:       &auth.Tokens{Secret: []byte(cfg.JWTSecret)},
-			ServiceToken: cfg.ServiceToken,
-			Required:     cfg.AuthRequired,
-		},
-	}
-	a.graphURL = graphURL
-	a.metrics = newMetrics(d, func(ctx context.Context) (int, time.Time, error) { return a.orders.OutboxLag(ctx) })
-	a.customers = customers.New(d, nil)
-	dir := customerDirectory(cfg, opts.roles, a.customers)
-	if servesCustomerData(opts.roles) {
-		a.auth.Customers = &auth.LiveCustomers{Exists: dir.Exists}
-		a.customers.Deleted = a.auth.Customers.Gone
-	}
-	_, local := dir.(*customers.Service)
-	a.bus = &relay.Bus{OnDrop: a.metrics.dropped.Inc}
-	var onChange orders.Observer = &a.metrics.orders
-	a.hooks = webhooks.New(d, webhooks.Config{Retry: cfg.Webhooks.Retry, Lease: webhookLease(cfg.Webhooks),
-		// Deliveries fanned out and committed: deliver them now rather
-		// than at the deliverer's next tick.
-		FannedOut: func() {
-			if a.deliverer != nil {
-				a.deliverer.Nudge()
-			}
-		}})
-	if changesOrders(opts.roles) {
-		a.relay = newRelay(cfg, a, opts.roles)
-		a.deliverer = newDeliverer(cfg, a)
-		onChange = nudging{Observer: onChange, nudge: a.relay.Nudge}
-	}
-	a.orders = orders.New(d, dir, orders.Config{
-		CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Observer: onChange,
-		LiveCustomerInInsert: local,
-		// Every relay fans the events it marks out to the webhook endpoints.
-		Relayed: a.hooks.FanOut,
-	})
-	if a.relay != nil {
-		a.relay.Orders = a.orders
-	}
-	if err := a.serveAll(ctx, lns); err != nil {
+	v, c := build()
+	a := app.New(app.Options{Config: cfg, Store: store, Log: log, Roles: opts.roles, GraphURL: graphURL,
+		Build: app.Build{Version: v, Commit: c}})
+	if err := a.Serve(ctx, lns); err != nil {
 		return err
 	}
 	log.InfoContext(ctx, "stopped")
-	return nil
-}
-
-// prepareStore brings the schema up to date at start-up, and fills an empty
-// embedded store with the seed data so that a fresh checkout has something
-// to show. A MySQL database is never seeded implicitly: that is `b2b seed`.
-func prepareStore(ctx context.Context, d *db.DB, driver string, noMigrate bool, log *slog.Logger) error {
-	if noMigrate {
-		n, err := d.PendingMigrations(ctx)
-		if err != nil {
-			return fmt.Errorf("check migrations: %w", err)
-		}
-		if n > 0 {
-			log.WarnContext(ctx, "migrations are pending; run b2b migrate", "pending", n)
-		}
-		return nil
-	}
-	applied, err := d.Migrate(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	log.InfoContext(ctx, "migrated", "applied", applied)
-	if driver == db.DriverMySQL {
-		return nil
-	}
-	empty, err := storeIsEmpty(ctx, d)
-	if err != nil {
-		return fmt.Errorf("inspect store: %w", err)
-	}
-	if !empty {
-		return nil
-	}
-	rows, err := d.Seed(ctx)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	log.InfoContext(ctx, fmt.Sprintf("seeded %d rows", rows), "rows", rows)
 	return nil
 }
 
@@ -223,29 +145,13 @@ func openError(err error) error {
 	return err
 }
 
-// storeIsEmpty reports whether the store holds no customers, products or
-// orders: a new store, or one nobody has used.
-func storeIsEmpty(ctx context.Context, d *db.DB) (bool, error) {
-	for _, exist := range []func(context.Context) (bool, error){
-		d.Client.Customer.Query().Exist,
-		d.Client.Product.Query().Exist,
-		d.Client.Order.Query().Exist,
-	} {
-		found, err := exist(ctx)
-		if err != nil || found {
-			return false, err
-		}
-	}
-	return true, nil
-}
-
 // migrate applies the pending migrations and says which; on MySQL it
 // creates the database first if the server does not have it.
-func migrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+func migrate(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(newFlagSet("migrate"), args, stderr); err != nil {
 		return err
 	}
-	d, created, err := openCreating(ctx, cfg.DB)
+	d, created, err := db.OpenCreating(ctx, cfg.DB)
 	if err != nil {
 		return openError(err)
 	}
@@ -270,7 +176,7 @@ func migrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 
 // seed loads the seed data into a migrated database and says how much was
 // new; a second run adds nothing.
-func seed(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+func seed(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(newFlagSet("seed"), args, stderr); err != nil {
 		return err
 	}
@@ -295,7 +201,7 @@ func seed(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writ
 }
 
 // token prints a JWT signed with the secret the server checks.
-func token(cfg Config, args []string, stdout, stderr io.Writer) error {
+func token(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("token")
 	roleFlag := fs.String("role", "", "admin, staff or customer (required)")
 	customerID := fs.Int("customer-id", 0, "the customer a customer token acts for (required with --role customer)")
@@ -316,12 +222,12 @@ func token(cfg Config, args []string, stdout, stderr io.Writer) error {
 	if *ttl <= 0 {
 		return usageError{fmt.Errorf("--ttl must be positive, got %s", *ttl)}
 	}
-	cfg, generated, err := resolveSecrets(cfg)
+	cfg, generated, err := cfg.ResolveSecrets()
 	if err != nil {
 		return err
 	}
 	if generated {
-		fmt.Fprintf(stderr, "generated JWT_SECRET and SERVICE_TOKEN in %s\n", filepath.Join(cfg.DB.DataDir, secretsFile))
+		fmt.Fprintf(stderr, "generated JWT_SECRET and SERVICE_TOKEN in %s\n", filepath.Join(cfg.DB.DataDir, config.SecretsFile))
 	}
 	tk := &auth.Tokens{Secret: []byte(cfg.JWTSecret)}
 	s, err := tk.Issue(services.Principal{Role: r, CustomerID: *customerID, Subject: *subject}, *ttl)

@@ -16,6 +16,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/internal/config"
 	"github.com/b2b-orders/platform/services"
 )
 
@@ -60,7 +61,7 @@ func TestParseServeFlags(t *testing.T) {
 			}
 			var names []string
 			for _, rl := range opts.roles {
-				names = append(names, rl.name)
+				names = append(names, rl.Name)
 			}
 			if !reflect.DeepEqual(names, tt.wantRoles) || !reflect.DeepEqual(opts.ports, tt.wantPorts) {
 				t.Fatalf("roles %v ports %v, want %v %v", names, opts.ports, tt.wantRoles, tt.wantPorts)
@@ -73,7 +74,7 @@ func TestParseServeFlags(t *testing.T) {
 func runCmd(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, env(vars), &out, &errb)
+	code = run(context.Background(), args, func(k string) string { return vars[k] }, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -88,7 +89,11 @@ func TestTokenUsesTheServersSecret(t *testing.T) {
 		t.Errorf("stderr does not say secrets were generated: %q", errOut)
 	}
 	// What serve would check with: the same data dir's secrets.
-	cfg, _, err := resolveSecrets(sqliteConfig(t, dir, nil))
+	cfg, err := config.Load(func(k string) string { return map[string]string{"B2B_DATA_DIR": dir}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err = cfg.ResolveSecrets()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ package main
 // so the file is proven instead: loaded by the Compose specification's own
 // loader (what `docker compose config` runs: schema validation,
 // interpolation, env_file, normalisation, consistency), then held against
-// the binary itself: the role table, serve's flag parser and LoadConfig.
+// the binary itself: the role table, serve's flag parser and config.Load.
 
 import (
 	"context"
@@ -29,6 +29,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/internal/app"
+	"github.com/b2b-orders/platform/internal/config"
 )
 
 // composeServers names the compose service that runs each role alone.
@@ -50,7 +52,7 @@ const (
 	envNever      = "nobody, ever"
 )
 
-// composeEnv classifies every variable LoadConfig reads. A new variable
+// composeEnv classifies every variable config.Load reads. A new variable
 // fails TestComposeEnvironment until it is added here, so that whoever adds
 // it decides whether compose must set it. A role name means: that role's
 // server.
@@ -62,13 +64,14 @@ var composeEnv = map[string]string{
 	"DB_PASSWORD": envEverywhere,
 	"DB_NAME":     envEverywhere,
 	"DB_DSN":      envOptional, // replaces the five above, for options they cannot say
-	// serve refuses to start on MySQL without them (resolveSecrets).
+	// serve refuses to start on MySQL without them (Config.ResolveSecrets).
 	"JWT_SECRET":    envServers,
 	"SERVICE_TOKEN": envServers,
 	// The split roles reach each other through these.
 	"CUSTOMERS_API_BASE": "orders",
 	"GRAPH_URL":          "orchestrator",
 	"ORDERS_API_BASE":    envOptional, // read, but no split role calls the orders role
+	"GRAPH_TIMEOUT":      envOptional, // the default suits the orchestrator
 	// Only the embedded store uses it; the image sets it anyway.
 	"B2B_DATA_DIR":          envOptional,
 	"DB_CONNECTION_LIMIT":   envOptional,
@@ -154,9 +157,9 @@ func projectRel(t *testing.T, p *types.Project, source string) string {
 // rolePort is the role table's port of a role.
 func rolePort(t *testing.T, name string) int {
 	t.Helper()
-	for _, rl := range roles() {
-		if rl.name == name {
-			return rl.port
+	for _, rl := range app.Roles() {
+		if rl.Name == name {
+			return rl.Port
 		}
 	}
 	t.Fatalf("no role %q in the role table", name)
@@ -175,10 +178,10 @@ func TestComposeServices(t *testing.T) {
 
 	// Every role of the table runs in exactly the service named for it,
 	// alone, on its own port, which is published as is, and never migrates.
-	for _, rl := range roles() {
-		name, ok := composeServers[rl.name]
+	for _, rl := range app.Roles() {
+		name, ok := composeServers[rl.Name]
 		if !ok {
-			t.Errorf("role %s runs in no compose service", rl.name)
+			t.Errorf("role %s runs in no compose service", rl.Name)
 			continue
 		}
 		s := service(t, p, name)
@@ -186,7 +189,7 @@ func TestComposeServices(t *testing.T) {
 			t.Errorf("%s: command %q, want serve ...", name, s.Command)
 			continue
 		}
-		cfg, err := LoadConfig(serviceEnv(s, map[string]bool{}))
+		cfg, err := config.Load(serviceEnv(s, map[string]bool{}))
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
@@ -196,13 +199,13 @@ func TestComposeServices(t *testing.T) {
 			t.Errorf("%s: serve %q: %v", name, s.Command[1:], err)
 			continue
 		}
-		if len(opts.roles) != 1 || opts.roles[0].name != rl.name || opts.ports[rl.name] != rl.port {
-			t.Errorf("%s: %q runs %v on %v, want only %s on %d", name, s.Command, opts.roles, opts.ports, rl.name, rl.port)
+		if len(opts.roles) != 1 || opts.roles[0].Name != rl.Name || opts.ports[rl.Name] != rl.Port {
+			t.Errorf("%s: %q runs %v on %v, want only %s on %d", name, s.Command, opts.roles, opts.ports, rl.Name, rl.Port)
 		}
 		if !opts.noMigrate {
 			t.Errorf("%s: serve without --no-migrate: only the migrate job may change the schema", name)
 		}
-		checkPublished(t, s, rl.port, "")
+		checkPublished(t, s, rl.Port, "")
 	}
 	for name, command := range composeJobs {
 		if s := service(t, p, name); !slices.Equal(s.Command, []string{command}) {
@@ -370,15 +373,15 @@ func TestComposeMySQL(t *testing.T) {
 }
 
 // TestComposeEnvironment: every b2b container loads its configuration, and
-// every variable LoadConfig reads is set where docker-compose.yml needs it
+// every variable config.Load reads is set where docker-compose.yml needs it
 // and consistent with the rest of the file.
 func TestComposeEnvironment(t *testing.T) {
 	p := loadCompose(t)
 	read := map[string]bool{}
-	configs := map[string]Config{}
+	configs := map[string]config.Config{}
 	for _, name := range b2bServices() {
 		s := service(t, p, name)
-		cfg, err := LoadConfig(serviceEnv(s, read))
+		cfg, err := config.Load(serviceEnv(s, read))
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
@@ -391,12 +394,12 @@ func TestComposeEnvironment(t *testing.T) {
 
 	for name := range read {
 		if _, ok := composeEnv[name]; !ok {
-			t.Errorf("LoadConfig reads %s: classify it in composeEnv (and set it in docker-compose.yml if compose needs it)", name)
+			t.Errorf("config.Load reads %s: classify it in composeEnv (and set it in docker-compose.yml if compose needs it)", name)
 		}
 	}
 	for name := range composeEnv {
 		if !read[name] {
-			t.Errorf("composeEnv classifies %s, which LoadConfig no longer reads", name)
+			t.Errorf("composeEnv classifies %s, which config.Load no longer reads", name)
 		}
 	}
 
@@ -448,7 +451,7 @@ func TestComposeEnvironment(t *testing.T) {
 		if _, job := composeJobs[name]; job {
 			continue
 		}
-		if _, _, err := resolveSecrets(cfg); err != nil {
+		if _, _, err := cfg.ResolveSecrets(); err != nil {
 			t.Errorf("%s: serve would refuse to start: %v", name, err)
 		}
 		if cfg.JWTSecret != first.JWTSecret || cfg.ServiceToken != first.ServiceToken {
@@ -577,7 +580,7 @@ func TestEnvExample(t *testing.T) {
 		seen[name] = true
 		need, read := composeEnv[name]
 		if !read && !strings.Contains(string(compose), "${"+name) {
-			t.Errorf(".env.example sets %s, which neither LoadConfig nor docker-compose.yml reads", name)
+			t.Errorf(".env.example sets %s, which neither config.Load nor docker-compose.yml reads", name)
 		}
 		if need == envNever {
 			t.Errorf(".env.example sets %s: %s", name, need)
@@ -601,17 +604,17 @@ func TestEnvExample(t *testing.T) {
 	}
 }
 
-// TestReadmeCompose: README.md's "Run with Docker Compose" section names
-// every service and every published port of docker-compose.yml.
-func TestReadmeCompose(t *testing.T) {
+// TestDocsCompose: the operations page's "Run with Docker Compose" section
+// names every service and every published port of docker-compose.yml.
+func TestDocsCompose(t *testing.T) {
 	root := repoRoot(t)
-	b, err := os.ReadFile(filepath.Join(root, "README.md"))
+	b, err := os.ReadFile(filepath.Join(root, "docs", "operations.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, ok := strings.Cut(string(b), "\n## Run with Docker Compose\n")
 	if !ok {
-		t.Fatal(`README.md has no "## Run with Docker Compose" section`)
+		t.Fatal(`docs/operations.md has no "## Run with Docker Compose" section`)
 	}
 	if end := strings.Index(section, "\n## "); end >= 0 {
 		section = section[:end]
@@ -619,17 +622,17 @@ func TestReadmeCompose(t *testing.T) {
 	p := loadCompose(t)
 	for name, s := range p.Services {
 		if !strings.Contains(section, "`"+name+"`") {
-			t.Errorf("the README's compose section does not mention `%s`", name)
+			t.Errorf("the compose section of docs/operations.md does not mention `%s`", name)
 		}
 		for _, pc := range s.Ports {
 			if !strings.Contains(section, pc.Published) {
-				t.Errorf("the README's compose section does not mention %s's port %s", name, pc.Published)
+				t.Errorf("the compose section of docs/operations.md does not mention %s's port %s", name, pc.Published)
 			}
 		}
 	}
 	for _, cmd := range []string{"cp .env.example .env", "docker compose up -d", "docker compose logs"} {
 		if !strings.Contains(section, cmd) {
-			t.Errorf("the README's compose section lacks %q", cmd)
+			t.Errorf("the compose section of docs/operations.md lacks %q", cmd)
 		}
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/b2b-orders/platform/internal/app"
 )
 
 // repoRoot is the module root, two levels above this package.
@@ -308,8 +310,8 @@ func TestDockerfile(t *testing.T) {
 			}
 		}
 		var rolePorts []int
-		for _, rl := range roles() {
-			rolePorts = append(rolePorts, rl.port)
+		for _, rl := range app.Roles() {
+			rolePorts = append(rolePorts, rl.Port)
 		}
 		slices.Sort(exposed)
 		slices.Sort(rolePorts)
@@ -349,7 +351,7 @@ func TestDockerfile(t *testing.T) {
 		}
 		// `serve` with no flags runs every role: the probed port must be one.
 		i := slices.Index(argv, "--port")
-		if i < 0 || i+1 >= len(argv) || !slices.ContainsFunc(roles(), func(rl role) bool { return strconv.Itoa(rl.port) == argv[i+1] }) {
+		if i < 0 || i+1 >= len(argv) || !slices.ContainsFunc(app.Roles(), func(rl app.Role) bool { return strconv.Itoa(rl.Port) == argv[i+1] }) {
 			t.Errorf("HEALTHCHECK CMD %q probes no port of the role table", argv)
 		}
 		timeout, ok := hc[0].flag("timeout")

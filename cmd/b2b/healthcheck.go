@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // Exit codes of healthcheck. Docker reads 0 as healthy and 1 as unhealthy,
@@ -64,7 +66,7 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 
 	target := (&url.URL{Scheme: "http", Host: net.JoinHostPort(*host, strconv.Itoa(*port)), Path: *path}).String()
-	status, excerpt, err := probe(ctx, target, *timeout)
+	status, excerpt, err := web.Probe(ctx, target, *timeout, healthBodyExcerpt)
 	switch {
 	case err != nil:
 		fmt.Fprintf(stderr, "unhealthy: GET %s: %v\n", target, err)
@@ -75,36 +77,4 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	fmt.Fprintf(stdout, "healthy: GET %s: 200 OK\n", target)
 	return healthyExit
-}
-
-// probe GETs target once and returns the status and the start of the body.
-//
-// The client is built for a probe, not for the world: no proxy, because
-// HTTP_PROXY set for the application must not route a container's probe of
-// itself elsewhere; no redirects, because a 30x is not the role answering;
-// no kept-alive connection, because the process exits right after.
-func probe(ctx context.Context, target string, timeout time.Duration) (status int, excerpt string, err error) {
-	client := &http.Client{
-		Timeout:   timeout,
-		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return 0, "", err
-	}
-	req.Header.Set("User-Agent", "b2b-healthcheck")
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, healthBodyExcerpt))
-	if err != nil && resp.StatusCode == http.StatusOK {
-		// A 200 whose body breaks off is a server in trouble.
-		return 0, "", fmt.Errorf("read body: %w", err)
-	}
-	return resp.StatusCode, strings.TrimSpace(string(body)), nil
 }

@@ -8,7 +8,8 @@
 //	b2b token     print a signed JWT for a role
 //	b2b version   print the version and commit
 //
-// The configuration comes from the environment, read once here (see Config).
+// The configuration comes from the environment, read once here
+// (internal/config); internal/app assembles and serves the runtime.
 package main
 
 import (
@@ -23,6 +24,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/b2b-orders/platform/internal/config"
 )
 
 // version and commit are set at link time:
@@ -64,14 +67,14 @@ commands:
   healthcheck  exit 0 if GET http://HOST:PORT/PATH answers 200, else 1 (for HEALTHCHECK; reads no config)
              [--port 3001] [--host 127.0.0.1] [--path /health] [--timeout 3s]
 
-Configuration comes from the environment; see README.md.
+Configuration comes from the environment; see docs/operations.md.
 `
 
 // usageError marks a bad command line, which exits with 2 rather than 1.
 type usageError struct{ error }
 
 // run is main without the process: it returns the exit code. getenv is
-// read only by LoadConfig.
+// read only by config.Load.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -92,7 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 
-	cfg, err := LoadConfig(getenv)
+	cfg, err := config.Load(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "b2b %s: %v\n", cmd, err)
 		return 1
@@ -187,7 +190,7 @@ func build() (v, c string) {
 
 // newLogger writes cfg's format at cfg's level to w (stderr, where a
 // container runtime collects it).
-func newLogger(cfg Config, w io.Writer) *slog.Logger {
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))

@@ -23,6 +23,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/b2b-orders/platform/internal/wake"
 	"github.com/b2b-orders/platform/services/webhooks"
 )
 
@@ -52,8 +53,10 @@ type Deliverer struct {
 	OnAttempt func(webhooks.Job, webhooks.Result, webhooks.Outcome)
 	// OnError is told of a turn that failed (the store did not answer).
 	OnError func(error)
-	nudge   chan struct{}
-	once    sync.Once
+	// Wake asks for a turn before Interval has passed (the webhooks
+	// service notifies it after a fan-out commits); nil: Nudge's own.
+	Wake wake.Signal
+	once sync.Once
 }
 
 func (d *Deliverer) workers() int {
@@ -63,15 +66,18 @@ func (d *Deliverer) workers() int {
 	return d.Workers
 }
 
-func (d *Deliverer) init() { d.once.Do(func() { d.nudge = make(chan struct{}, 1) }) }
+func (d *Deliverer) init() {
+	d.once.Do(func() {
+		if d.Wake == nil {
+			d.Wake = wake.New()
+		}
+	})
+}
 
 // Nudge asks for a turn now: deliveries were fanned out.
 func (d *Deliverer) Nudge() {
 	d.init()
-	select {
-	case d.nudge <- struct{}{}:
-	default:
-	}
+	d.Wake.Notify()
 }
 
 // Run delivers until ctx ends.
@@ -84,20 +90,13 @@ func (d *Deliverer) Run(ctx context.Context) {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	for ctx.Err() == nil {
+	d.Wake.Loop(ctx, interval, func(ctx context.Context) bool {
 		n, err := d.Turn(ctx, batch)
 		if err != nil && ctx.Err() == nil && d.OnError != nil {
 			d.OnError(err)
 		}
-		if n == min(batch, d.workers()) {
-			continue // more may be due
-		}
-		select {
-		case <-ctx.Done():
-		case <-d.nudge:
-		case <-time.After(interval):
-		}
-	}
+		return n == min(batch, d.workers()) // more may be due
+	})
 }
 
 // Turn claims at most batch due attempts, sends them and records each; it

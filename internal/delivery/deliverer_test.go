@@ -15,7 +15,9 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/b2b-orders/platform/db/dbtest"
+	"github.com/b2b-orders/platform/internal/app"
 	"github.com/b2b-orders/platform/internal/clocktest"
+	"github.com/b2b-orders/platform/internal/config"
 	"github.com/b2b-orders/platform/internal/delivery"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
@@ -63,9 +65,14 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	store := dbtest.Open(t)
 	clk := clocktest.New(time.Now().UTC())
-	h := webhooks.New(store, webhooks.Config{Now: clk.Now, Retry: webhooks.Retry{First: 20 * time.Millisecond, Factor: 2, Max: 50 * time.Millisecond, Period: time.Minute}})
-	cs := customers.New(store, nil)
-	r := &rig{clock: clk, hooks: h, orders: orders.New(store, cs, orders.Config{Relayed: h.FanOut}),
+	cfg := config.Config{Webhooks: config.WebhookConfig{
+		// A lease of a minute, past any attempt of these tests.
+		Timeout: 25 * time.Second,
+		Retry:   webhooks.Retry{First: 20 * time.Millisecond, Factor: 2, Max: 50 * time.Millisecond, Period: time.Minute},
+	}}
+	svc := app.New(app.Options{Config: cfg, Store: store, Roles: app.Roles(), Now: clk.Now}).Services()
+	cs, h := svc.Customers, svc.Webhooks
+	r := &rig{clock: clk, hooks: h, orders: svc.Orders,
 		ctx: services.WithPrincipal(context.Background(), services.Principal{Role: services.RoleAdmin, Subject: "t"})}
 	c, err := cs.Create(r.ctx, customers.CreateInput{Name: "C", Email: "c@example.com"})
 	if err != nil {

@@ -1,9 +1,12 @@
-// Package layers holds the test that keeps the module's dependencies
-// pointing one way: cmd → rest, graph, lambda → services → db, ent.
+// Package layers holds the tests that keep the module walkable: the
+// dependencies point one way (cmd → internal/app → rest, graph, lambda →
+// services → db, ent), and package docs that map their files map them
+// truly.
 package layers
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,16 +20,21 @@ var rules = []struct {
 	banned []string
 	why    string
 }{
-	{"rest", []string{"ent", "db", "graph", "lambda", "cmd"}, "a transport reaches data through the services only, and no transport imports another"},
-	{"graph", []string{"ent", "db", "rest", "lambda", "cmd"}, "a transport reaches data through the services only, and no transport imports another"},
+	{"rest", []string{"ent", "db", "graph", "lambda", "cmd", "internal/app"}, "a transport reaches data through the services only, and no transport imports another"},
+	{"graph", []string{"ent", "db", "rest", "lambda", "cmd", "internal/app"}, "a transport reaches data through the services only, and no transport imports another"},
 	// services itself (the errors and the principal) is vocabulary; the
 	// domain services are not for the orchestrator.
-	{"lambda", []string{"ent", "db", "rest", "graph", "services/customers", "services/orders", "cmd"}, "the orchestrator reaches the graph over HTTP only"},
-	{"services", []string{"rest", "graph", "lambda", "cmd", "internal/web"}, "the services import no transport"},
+	{"lambda", []string{"ent", "db", "rest", "graph", "services/customers", "services/orders", "services/webhooks", "cmd", "internal/app"}, "the orchestrator reaches the graph over HTTP only"},
+	{"services", []string{"rest", "graph", "lambda", "cmd", "internal/web", "internal/app"}, "the services import no transport"},
 	{"db", []string{"services", "rest", "graph", "lambda", "cmd"}, "the store knows nothing above it"},
 	{"auth", []string{"ent", "db", "rest", "graph", "lambda", "cmd"}, "authentication is shared by the transports and reads no data"},
 	{"internal/directory", []string{"ent", "db", "services/customers", "services/orders", "rest", "graph", "lambda", "cmd"}, "the directory is an HTTP client of the customers role, and knows it by its route only"},
 	{"internal/web", []string{"ent", "db", "services", "rest", "graph", "lambda", "cmd"}, "HTTP plumbing is below every transport and above nothing"},
+	// The runtime is assembled in one place.
+	{"cmd", []string{"rest", "graph", "lambda", "ent", "services/customers", "services/orders", "services/webhooks", "internal/relay", "internal/delivery", "internal/directory"},
+		"cmd reads flags and configuration and calls internal/app, which assembles the runtime"},
+	{"internal/config", []string{"internal/app", "rest", "cmd"}, "the configuration is read before anything is built"},
+	{"internal/wake", []string{""}, "a signal between pipeline stages knows none of them"}, // "": no package of the module
 }
 
 func under(pkg, prefix string) bool {
@@ -43,6 +51,10 @@ func TestDependenciesPointOneWay(t *testing.T) {
 	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		pkg, imports := fields[0], fields[1:]
+		// The runtime is assembled once: only the binary builds it.
+		if !under(pkg, "cmd") && slices.Contains(imports, module+"internal/app") {
+			t.Errorf("%s imports internal/app: only cmd assembles the runtime", strings.TrimPrefix(pkg, module))
+		}
 		for _, r := range rules {
 			if !under(pkg, r.from) {
 				continue
@@ -53,7 +65,7 @@ func TestDependenciesPointOneWay(t *testing.T) {
 					continue
 				}
 				for _, b := range r.banned {
-					if under(imp, b) {
+					if b == "" || under(imp, b) { // "": any package of the module
 						t.Errorf("%s imports %s: %s", strings.TrimPrefix(pkg, module), strings.TrimPrefix(imp, module), r.why)
 					}
 				}

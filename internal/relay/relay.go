@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/b2b-orders/platform/internal/wake"
 	"github.com/b2b-orders/platform/services/orders"
 )
 
@@ -169,7 +170,8 @@ func (b *Bus) Deliver(evs []orders.Event) {
 // is retried at the next turn; nothing is lost, and what was published
 // twice carries the same id.
 type Relay struct {
-	Orders *orders.Service
+	// Orders is the outbox the events come from.
+	Orders Outbox
 	// NATS connects to JetStream (Connect with the operator's URL); nil
 	// means no NATS. Until it succeeds, nothing is marked published: the
 	// events wait in the outbox.
@@ -183,19 +185,31 @@ type Relay struct {
 	OnError func(error)
 	// OnPublished is told how many events each turn published.
 	OnPublished func(n int)
-	nudge       chan struct{}
-	once        sync.Once
+	// Wake asks for a turn before Interval has passed (the orders service
+	// notifies it after each commit); nil: Nudge's own.
+	Wake wake.Signal
+	once sync.Once
 }
 
-func (r *Relay) init() { r.once.Do(func() { r.nudge = make(chan struct{}, 1) }) }
+// Outbox is where the relay takes the committed order events from: the
+// orders service's RelayEvents, which hands a batch to publish and marks
+// the batch published only when publish succeeded.
+type Outbox interface {
+	RelayEvents(ctx context.Context, batch int, publish func(context.Context, []orders.Event) (int, error)) (int, error)
+}
+
+func (r *Relay) init() {
+	r.once.Do(func() {
+		if r.Wake == nil {
+			r.Wake = wake.New()
+		}
+	})
+}
 
 // Nudge asks for a turn now: a change committed.
 func (r *Relay) Nudge() {
 	r.init()
-	select {
-	case r.nudge <- struct{}{}:
-	default:
-	}
+	r.Wake.Notify()
 }
 
 // Run relays until ctx ends.
@@ -208,7 +222,7 @@ func (r *Relay) Run(ctx context.Context) {
 	if interval <= 0 {
 		interval = 200 * time.Millisecond
 	}
-	for {
+	r.Wake.Loop(ctx, interval, func(ctx context.Context) bool {
 		n, err := r.Orders.RelayEvents(ctx, batch, r.publish)
 		if n > 0 && r.OnPublished != nil {
 			r.OnPublished(n)
@@ -216,16 +230,8 @@ func (r *Relay) Run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil && r.OnError != nil {
 			r.OnError(err)
 		}
-		if n == batch && err == nil {
-			continue // more are waiting
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.nudge:
-		case <-time.After(interval):
-		}
-	}
+		return n == batch && err == nil // more are waiting
+	})
 }
 
 // Close closes the NATS connection, if any.

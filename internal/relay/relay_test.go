@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/b2b-orders/platform/db/dbtest"
+	"github.com/b2b-orders/platform/internal/app"
 	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/internal/servetest"
 	"github.com/b2b-orders/platform/services"
@@ -28,8 +30,8 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	store := dbtest.Open(t)
-	cs := customers.New(store, nil)
-	os := orders.New(store, cs, orders.Config{LiveCustomerInInsert: true})
+	svc := app.New(app.Options{Store: store, Roles: app.Roles()}).Services()
+	cs, os := svc.Customers, svc.Orders
 	ctx := services.WithPrincipal(t.Context(), services.Principal{Role: services.RoleAdmin, Subject: "test"})
 	c, err := cs.Create(ctx, customers.CreateInput{Name: "Events", Email: "events@example.com"})
 	if err != nil {
@@ -126,8 +128,18 @@ func TestRelayToJetStreamThroughAnOutage(t *testing.T) {
 	f := newFixture(t)
 	bus := &relay.Bus{}
 	sub := bus.Subscribe(1000)
-	rl := &relay.Relay{Orders: f.orders, Bus: bus, Batch: 7, Interval: 50 * time.Millisecond,
-		NATS: func(ctx context.Context) (*relay.JetStream, error) { return relay.Connect(ctx, ns.URL(), "test") }}
+	// The relay's turns are counted; failed has the number of each turn
+	// that failed (OnError runs in the turn's goroutine, after it).
+	outbox := &countingOutbox{Outbox: f.orders}
+	failed := make(chan int64, 100)
+	rl := &relay.Relay{Orders: outbox, Bus: bus, Batch: 7, Interval: 50 * time.Millisecond,
+		NATS: func(ctx context.Context) (*relay.JetStream, error) { return relay.Connect(ctx, ns.URL(), "test") },
+		OnError: func(error) {
+			select {
+			case failed <- outbox.turns.Load():
+			default:
+			}
+		}}
 	ctx, cancel := context.WithCancel(t.Context())
 	done, fed := make(chan struct{}), make(chan struct{})
 	go func() { rl.Run(ctx); close(done) }()
@@ -142,11 +154,25 @@ func TestRelayToJetStreamThroughAnOutage(t *testing.T) {
 	}
 	waitFor(t, func() bool { return len(sub.C) == 20 })
 	ns.Stop()
+	var placed int64 // the turns begun before the outage's first order
 	for i := range 10 {
 		f.place(t, fmt.Sprint("b-", i))
+		if i == 0 {
+			placed = outbox.turns.Load()
+		}
 		rl.Nudge()
 	}
-	time.Sleep(300 * time.Millisecond) // the relay meets the outage
+	// The relay meets the outage: a turn begun after its first order was
+	// placed, which handed its events to publish, failed (unacknowledged,
+	// after JetStream.Publish's 10 s).
+	for met := false; !met; {
+		select {
+		case turn := <-failed:
+			met = turn > placed
+		case <-time.After(30 * time.Second):
+			t.Fatal("no turn of the relay failed within 30 s of NATS going down")
+		}
+	}
 	if len(sub.C) != 20 {
 		t.Fatalf("%d events delivered in the process while NATS was down, want 20: nothing is delivered before it is published", len(sub.C))
 	}
@@ -170,6 +196,17 @@ func TestRelayToJetStreamThroughAnOutage(t *testing.T) {
 		t.Fatalf("re-publish: %d, %v", n, err)
 	}
 	checkExactlyOnce(t, drainStream(t, ns.URL(), 40), 40)
+}
+
+// countingOutbox counts the relay's turns.
+type countingOutbox struct {
+	relay.Outbox
+	turns atomic.Int64
+}
+
+func (o *countingOutbox) RelayEvents(ctx context.Context, batch int, publish func(context.Context, []orders.Event) (int, error)) (int, error) {
+	o.turns.Add(1)
+	return o.Outbox.RelayEvents(ctx, batch, publish)
 }
 
 func waitFor(t *testing.T, cond func() bool) {

@@ -17,12 +17,7 @@ import (
 
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/db/dbtest"
-	"github.com/b2b-orders/platform/graph"
-	"github.com/b2b-orders/platform/graph/loaders"
-	"github.com/b2b-orders/platform/graph/server"
 	"github.com/b2b-orders/platform/lambda/orchestrator"
-	"github.com/b2b-orders/platform/services/customers"
-	"github.com/b2b-orders/platform/services/orders"
 )
 
 // requestSeeds are bodies both fuzz targets start from.
@@ -80,16 +75,15 @@ func FuzzLocalHTTP(f *testing.F) {
 	if _, err := store.Seed(f.Context()); err != nil {
 		f.Fatal(err)
 	}
-	cs := customers.New(store, nil)
-	osvc := orders.New(store, cs, orders.Config{})
-	tokens := &auth.Tokens{Secret: []byte("test-secret-test-secret-test-secret")}
+	tokens := &auth.Tokens{Secret: []byte(testSecret)}
 	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: serviceToken, Required: true}
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	gsrv := httptest.NewServer(authn.Middleware(graph.NewHandler(server.Options{Logger: log, Services: loaders.Services{Customers: cs, Orders: osvc}})))
+	a, graphRole := graphApp(f, store, log)
+	gsrv := httptest.NewServer(a.Handler(graphRole))
 	f.Cleanup(gsrv.Close)
 	h := &orchestrator.Handler{
-		Graph:  &orchestrator.GraphClient{URL: gsrv.URL, ServiceToken: serviceToken, HTTP: gsrv.Client(), Attempts: 1, Backoff: time.Millisecond},
+		Graph:  &orchestrator.GraphClient{URL: gsrv.URL + "/graphql", ServiceToken: serviceToken, HTTP: gsrv.Client(), Attempts: 1, Backoff: time.Millisecond},
 		Logger: log,
 	}
 	routes := chi.NewRouter()

@@ -20,13 +20,13 @@ import (
 	"github.com/vektah/gqlparser/v2"
 
 	"github.com/b2b-orders/platform/auth"
+	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/db/dbtest"
 	"github.com/b2b-orders/platform/graph"
-	"github.com/b2b-orders/platform/graph/loaders"
-	"github.com/b2b-orders/platform/graph/server"
+	"github.com/b2b-orders/platform/internal/app"
+	"github.com/b2b-orders/platform/internal/config"
 	"github.com/b2b-orders/platform/lambda/orchestrator"
 	"github.com/b2b-orders/platform/services"
-	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 )
 
@@ -41,25 +41,37 @@ type env struct {
 	h      *orchestrator.Handler
 }
 
+// testSecret signs the tests' tokens.
+const testSecret = "test-secret-test-secret-test-secret"
+
+// graphApp is the graph role as b2b serve builds it over store: the
+// process the orchestrator calls.
+func graphApp(t testing.TB, store *db.DB, log *slog.Logger) (*app.App, app.Role) {
+	t.Helper()
+	rs, err := app.RolesNamed("graph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{JWTSecret: testSecret, ServiceToken: serviceToken, AuthRequired: true}
+	return app.New(app.Options{Config: cfg, Store: store, Log: log, Roles: rs}), rs[0]
+}
+
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	store := dbtest.Open(t)
 	if _, err := store.Seed(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	cs := customers.New(store, nil)
-	osvc := orders.New(store, cs, orders.Config{})
-	tokens := &auth.Tokens{Secret: []byte("test-secret-test-secret-test-secret")}
-	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: serviceToken, Required: true}
 	log := slog.New(slog.DiscardHandler)
-	srv := httptest.NewServer(authn.Middleware(graph.NewHandler(server.Options{Logger: log, Services: loaders.Services{Customers: cs, Orders: osvc}})))
+	a, graphRole := graphApp(t, store, log)
+	srv := httptest.NewServer(a.Handler(graphRole))
 	t.Cleanup(srv.Close)
 	return &env{
-		orders: osvc,
-		tokens: tokens,
+		orders: a.Services().Orders,
+		tokens: &auth.Tokens{Secret: []byte(testSecret)},
 		graph:  srv,
 		h: &orchestrator.Handler{
-			Graph:  &orchestrator.GraphClient{URL: srv.URL, ServiceToken: serviceToken, HTTP: srv.Client(), Backoff: time.Millisecond},
+			Graph:  &orchestrator.GraphClient{URL: srv.URL + "/graphql", ServiceToken: serviceToken, HTTP: srv.Client(), Backoff: time.Millisecond},
 			Logger: log,
 			NewID:  func() string { return "generated-id" },
 		},
@@ -234,7 +246,7 @@ func TestGraphDownAndRefused(t *testing.T) {
 	}
 
 	wrong := *e.h
-	wrong.Graph = &orchestrator.GraphClient{URL: e.graph.URL, ServiceToken: "not-the-token", HTTP: e.graph.Client()}
+	wrong.Graph = &orchestrator.GraphClient{URL: e.graph.URL + "/graphql", ServiceToken: "not-the-token", HTTP: e.graph.Client()}
 	if r := wrong.Handle(t.Context(), body, "", ""); r.Status != http.StatusUnauthorized {
 		t.Fatalf("wrong token = %+v", r)
 	}

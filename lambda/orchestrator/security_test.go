@@ -45,7 +45,9 @@ func TestLocalHTTPRefusesForgedCredentials(t *testing.T) {
 		{"service token, prefix", "Bearer " + serviceToken[:len(serviceToken)-1], 401},
 		{"service token, extended", "Bearer " + serviceToken + "x", 401},
 		{"customer 2 for customer 1", customer(2), 403},
-		{"customer 999 for customer 1", customer(999), 403},
+		// A token of no live customer is refused before anything else,
+		// as b2b serve checks every customer token.
+		{"customer 999 (none) for customer 1", customer(999), 401},
 	}
 	for name, tok := range authtest.Forged(t, e.tokens.Secret, time.Now()) {
 		if name != authtest.Control {

@@ -50,27 +50,44 @@ type ListParams struct {
 	Limit int
 }
 
-// Service is the customers domain service. Its methods are safe for
-// concurrent use.
-type Service struct {
-	db  *db.DB
-	now func() time.Time
-	// Deleted, when set (before the Service is used), is told of each
-	// customer Delete removed, after it committed: a process that deletes
-	// customers stops their tokens at once (auth.LiveCustomers.Gone).
+// Config tunes the customers service. Zero fields take the defaults.
+type Config struct {
+	// Now is the clock (default: the system clock, in UTC).
+	Now func() time.Time
+	// Deleted, when set, is told of each customer Delete removed, after it
+	// committed: a process that deletes customers stops their tokens at
+	// once (auth.LiveCustomers.Gone).
 	Deleted func(id int)
 }
 
-// New returns a Service over store. now is the clock; nil means the system
-// clock in UTC.
-func New(store *db.DB, now func() time.Time) *Service {
-	if now == nil {
-		now = func() time.Time { return time.Now().UTC() }
-	}
-	return &Service{db: store, now: now}
+// Service is the customers domain service. Its methods are safe for
+// concurrent use.
+type Service struct {
+	*Directory
+	db  *db.DB
+	cfg Config
 }
 
-func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+// New returns a Service over store.
+func New(store *db.DB, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	return &Service{Directory: NewDirectory(store), db: store, cfg: cfg}
+}
+
+// Directory answers whether customers are live, whoever asks: what the
+// orders service and the token check need, and nothing else. It is apart
+// from Service so that those can be built before the Service that tells
+// them of deletions.
+type Directory struct {
+	db *db.DB
+}
+
+// NewDirectory returns the Directory of store.
+func NewDirectory(store *db.DB) *Directory { return &Directory{db: store} }
+
+func (s *Service) stamp() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
 // Create registers a customer. The email is kept lower-cased.
 // Errors: Unauthenticated; PermissionDenied for customer principals;
@@ -125,16 +142,16 @@ func (s *Service) Get(ctx context.Context, id int) (Customer, error) {
 // The orders service uses it, through its CustomerDirectory, after it has
 // authorized the caller itself.
 // Errors: Internal only.
-func (s *Service) Exists(ctx context.Context, id int) (bool, error) {
-	ok, err := s.db.Client.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil()).Exist(ctx)
+func (d *Directory) Exists(ctx context.Context, id int) (bool, error) {
+	ok, err := d.db.Client.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil()).Exist(ctx)
 	return ok, storeerr.Classify(err, "customer exists")
 }
 
 // Live returns those of ids that are live customers, in one statement;
 // the orders service asks it, whoever the principal is.
 // Errors: Internal.
-func (s *Service) Live(ctx context.Context, ids []int) ([]int, error) {
-	live, err := s.db.Client.Customer.Query().Where(customer.IDIn(ids...), customer.DeletedAtIsNil()).IDs(ctx)
+func (d *Directory) Live(ctx context.Context, ids []int) ([]int, error) {
+	live, err := d.db.Client.Customer.Query().Where(customer.IDIn(ids...), customer.DeletedAtIsNil()).IDs(ctx)
 	return live, storeerr.Classify(err, "live customers")
 }
 
@@ -263,8 +280,8 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 	if n == 0 {
 		return errNotFound
 	}
-	if s.Deleted != nil {
-		s.Deleted(id)
+	if s.cfg.Deleted != nil {
+		s.cfg.Deleted(id)
 	}
 	return nil
 }

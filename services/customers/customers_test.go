@@ -17,7 +17,7 @@ func ptr[T any](v T) *T { return &v }
 
 func newService(t *testing.T) *customers.Service {
 	t.Helper()
-	return customers.New(dbtest.Open(t), nil)
+	return customers.New(dbtest.Open(t), customers.Config{})
 }
 
 // wantErr asserts err is a services error of the kind and message.

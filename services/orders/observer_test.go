@@ -127,7 +127,9 @@ func TestObserverRaceLastUnits(t *testing.T) {
 	errs := make([]error, buyers)
 	var wg sync.WaitGroup
 	for i := range buyers {
-		wg.Go(func() { _, errs[i] = svc.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: custs[i], Lines: []orders.Line{{ProductID: p, Qty: 1}}}) })
+		wg.Go(func() {
+			_, errs[i] = svc.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: custs[i], Lines: []orders.Line{{ProductID: p, Qty: 1}}})
+		})
 	}
 	wg.Wait()
 	for i, err := range errs {

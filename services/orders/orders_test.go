@@ -29,7 +29,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	store := dbtest.Open(t)
 	clock := servicetest.NewClock(start)
-	cs := customers.New(store, clock.Now)
+	cs := customers.New(store, customers.Config{Now: clock.Now})
 	return &fixture{
 		db:        store,
 		clock:     clock,

@@ -37,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	store := dbtest.Open(t)
 	clock := servicetest.NewClock(start)
-	cs := customers.New(store, clock.Now)
+	cs := customers.New(store, customers.Config{Now: clock.Now})
 	hooks := webhooks.New(store, webhooks.Config{Now: clock.Now, Retry: testRetry, Lease: 30 * time.Second})
 	f := &fixture{clock: clock, hooks: hooks, ctx: servicetest.Admin(),
 		orders: orders.New(store, cs, orders.Config{Now: clock.Now, LiveCustomerInInsert: true, Relayed: hooks.FanOut})}
@@ -426,7 +426,7 @@ func TestFanOutWithTwoRelays(t *testing.T) {
 func TestFannedOutNudgesAfterCommit(t *testing.T) {
 	store := dbtest.Open(t)
 	clock := servicetest.NewClock(start)
-	cs := customers.New(store, clock.Now)
+	cs := customers.New(store, customers.Config{Now: clock.Now})
 	var nudges atomic.Int32
 	hooks := webhooks.New(store, webhooks.Config{Now: clock.Now, Retry: testRetry, FannedOut: func() { nudges.Add(1) }})
 	f := &fixture{clock: clock, hooks: hooks, ctx: servicetest.Admin(),
