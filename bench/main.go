@@ -1,4 +1,4 @@
-// Command bench is the load generator of docs/BENCHMARKS.md. It creates a
+// Command bench is the load generator of docs/benchmarks.md. It creates a
 // fresh MySQL/MariaDB database, migrates it with the real b2b binary, loads
 // a fixed data set (10,000 products with ample stock, 1,000 customers),
 // starts `b2b serve` against it on loopback and drives these scenarios, each

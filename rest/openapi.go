@@ -7,7 +7,7 @@ import (
 )
 
 // The OpenAPI 3 documents of the two roles, written after the original's
-// (../shared/seed/openapi) and corrected where we fixed its bugs. A test
+// and corrected where we fixed its bugs (docs/compatibility.md). A test
 // checks real answers of every route against them.
 var (
 	//go:embed openapi/customers.json

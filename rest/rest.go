@@ -1,5 +1,5 @@
 // Package rest serves the /api/v1 routes of the original Node.js system
-// (../shared/CONTRACT.md) over the domain services: one chi router per
+// (docs/contract.md) over the domain services: one chi router per
 // role, explicit request and response types, and one table from service
 // errors to the contract's statuses and messages.
 //

@@ -50,7 +50,7 @@ type CustomerOrdersKey struct {
 // DefaultWait is how long a loader collects keys by default. Resolvers of
 // one level of a query ask within microseconds of each other on an idle
 // server; dataloadgen's own default of 16 ms made every GraphQL request
-// that touched a loader at least that slow (see docs/BENCHMARKS.md), while
+// that touched a loader at least that slow (see docs/benchmarks.md), while
 // 250 µs began to split batches. On a saturated machine a batch may still
 // split, which costs a statement, never a wrong answer.
 const DefaultWait = 2 * time.Millisecond

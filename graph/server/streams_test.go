@@ -10,10 +10,10 @@ import (
 	"github.com/b2b-orders/platform/internal/gqlcode"
 )
 
-// README's table of what a caller may hold open is a copy of the
-// defaults: it must say what StreamLimits does.
+// docs/api-graphql.md's table of what a caller may hold open is a copy
+// of the defaults: it must say what StreamLimits does.
 func TestReadmeStreamLimits(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/api-graphql.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,10 +35,10 @@ func TestReadmeStreamLimits(t *testing.T) {
 		"| a WebSocket without a subscription (after `connection_init`, or after its last one ended) | " + secs(DefaultStreamIdleGrace) + " | close 1000 |",
 	} {
 		if !strings.Contains(string(readme), row+"\n") {
-			t.Errorf("README.md lacks the row\n%s", row)
+			t.Errorf("docs/api-graphql.md lacks the row\n%s", row)
 		}
 	}
 	if !strings.Contains(string(readme), "closes with **"+strconv.Itoa(CloseForbidden)+"**") {
-		t.Errorf("README.md does not say a WebSocket closes with %d when its credential ends", CloseForbidden)
+		t.Errorf("docs/api-graphql.md does not say a WebSocket closes with %d when its credential ends", CloseForbidden)
 	}
 }
