@@ -1,5 +1,5 @@
-# Shortcuts for the commands in README.md; each target is one go command.
-.PHONY: run build test ci generate lint lambda
+# Shortcuts for the commands in README.md and docs/testing.md; each target is one go command.
+.PHONY: run build test test-short ci generate lint lambda
 
 # The version and commit that `b2b version` prints.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -13,6 +13,11 @@ build:
 
 test:
 	go test -race ./...
+
+# The quick tier: -short skips the tests that build and start the real
+# binary (servetest.Build) and the browser test; `make test` runs them all.
+test-short:
+	go test -short ./...
 
 ci:
 	bash .ci/run
@@ -32,7 +37,7 @@ lambda:
 			-o bin/lambda/$$arch/bootstrap ./lambda || exit 1; \
 	done
 
-# The load benchmark of docs/BENCHMARKS.md: builds cmd/b2b, creates and
+# The load benchmark of docs/benchmarks.md: builds cmd/b2b, creates and
 # drops the database b2b_bench on the MariaDB/MySQL at 127.0.0.1:3306 (root,
 # no password) and runs every scenario at concurrency 1, 8, 32 and 128.
 # Smoke run: make bench BENCH_FLAGS=-quick. Flags: go run ./bench -h.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,27 +69,149 @@ func wsNext(t *testing.T, c *websocket.Conn) wsEvent {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	for {
-		var raw struct {
-			Type    string
-			Payload json.RawMessage
-		}
+		var raw wsMessage
 		if err := wsjson.Read(ctx, c, &raw); err != nil {
 			t.Fatalf("reading the subscription: %v", err)
 		}
-		m := wsEvent{Type: raw.Type}
-		switch raw.Type {
-		case "ping", "pong", "ka":
-			continue
-		case "error":
-			_ = json.Unmarshal(raw.Payload, &m.Errors)
-		default:
-			_ = json.Unmarshal(raw.Payload, &m.Payload)
-			var withErrors struct{ Errors json.RawMessage }
-			if json.Unmarshal(raw.Payload, &withErrors) == nil && withErrors.Errors != nil {
-				_ = json.Unmarshal(withErrors.Errors, &m.Errors)
+		if m, ok := raw.event(); ok {
+			return m
+		}
+	}
+}
+
+// wsMessage is a server message as it comes.
+type wsMessage struct {
+	Type    string
+	Payload json.RawMessage
+}
+
+// event is the message as a wsEvent; not ok for the keep-alives (ping,
+// pong, ka).
+func (raw wsMessage) event() (wsEvent, bool) {
+	m := wsEvent{Type: raw.Type}
+	switch raw.Type {
+	case "ping", "pong", "ka":
+		return m, false
+	case "error":
+		_ = json.Unmarshal(raw.Payload, &m.Errors)
+	default:
+		_ = json.Unmarshal(raw.Payload, &m.Payload)
+		var withErrors struct{ Errors json.RawMessage }
+		if json.Unmarshal(raw.Payload, &withErrors) == nil && withErrors.Errors != nil {
+			_ = json.Unmarshal(withErrors.Errors, &m.Errors)
+		}
+	}
+	return m, true
+}
+
+// wsFeed reads c's messages, but the keep-alives, from a goroutine of its
+// own until the connection or the test ends, so that the test can wait
+// for one with a deadline without closing c (a Read whose context ends
+// closes the connection).
+func wsFeed(t *testing.T, c *websocket.Conn) <-chan wsEvent {
+	ch := make(chan wsEvent, 64)
+	go func() {
+		defer close(ch)
+		for {
+			var raw wsMessage
+			if err := wsjson.Read(t.Context(), c, &raw); err != nil {
+				return
+			}
+			if m, ok := raw.event(); ok {
+				select {
+				case ch <- m:
+				case <-t.Context().Done():
+					return
+				}
 			}
 		}
-		return m
+	}()
+	return ch
+}
+
+// receive is the next value of ch, within 10 s.
+func receive[T any](t *testing.T, what string, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v, ok := <-ch:
+		if !ok {
+			t.Fatalf("%s: the stream ended", what)
+		}
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: nothing within 10 s", what)
+	}
+	panic("unreachable")
+}
+
+// awaitSubscribed returns once every subscription of feeds is registered
+// on the server, which nothing but an event shows: it places probe orders
+// (place returns the order's id), each a moment after the last, until
+// every feed has received one, and then reads each feed up to the last
+// probe's event, so that the next event any feed has is one placed after
+// awaitSubscribed returned. next reads a feed's next event, as its order
+// id, within wait (not ok: none came).
+func awaitSubscribed(t *testing.T, place func() string, feeds ...func(wait time.Duration) (string, bool)) {
+	t.Helper()
+	got := make([]string, len(feeds)) // the order of each feed's latest event
+	probes := map[string]bool{}
+	probe := func(i int, id string) {
+		if !probes[id] {
+			t.Fatalf("subscription %d: an event of order %q before the test placed any but probes %v", i, id, probes)
+		}
+		got[i] = id
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	for slices.Contains(got, "") {
+		if time.Now().After(deadline) {
+			t.Fatalf("subscriptions %v (in the order opened) received no probe order's event within 30 s", got)
+		}
+		last = place()
+		probes[last] = true
+		for i, next := range feeds {
+			if got[i] == "" {
+				if id, ok := next(200 * time.Millisecond); ok {
+					probe(i, id)
+				}
+			}
+		}
+	}
+	for i, next := range feeds {
+		for got[i] != last {
+			id, ok := next(10 * time.Second)
+			if !ok {
+				t.Fatalf("subscription %d: no event of probe order %s within 10 s (the last was of order %s)", i, last, got[i])
+			}
+			probe(i, id)
+		}
+	}
+	t.Logf("the subscriptions are registered: %d probe orders", len(probes))
+}
+
+// wsOrders reads a feed's events as their order ids, for awaitSubscribed.
+func wsOrders(ch <-chan wsEvent) func(time.Duration) (string, bool) {
+	return func(wait time.Duration) (string, bool) {
+		select {
+		case m, ok := <-ch:
+			return m.Payload.Data.OrderEvents.Order.ID, ok
+		case <-time.After(wait):
+			return "", false
+		}
+	}
+}
+
+// sseOrders reads an event stream's events ("order:type:seq") as their
+// order ids, for awaitSubscribed.
+func sseOrders(ch <-chan string) func(time.Duration) (string, bool) {
+	return func(wait time.Duration) (string, bool) {
+		select {
+		case ev, ok := <-ch:
+			id, _, _ := strings.Cut(ev, ":")
+			return id, ok
+		case <-time.After(wait):
+			return "", false
+		}
 	}
 }
 
@@ -110,8 +233,8 @@ func TestOrderEventsSubscription(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	all := wsSubscribe(t, p.URL("graph", "/graphql"), admin, allEvents)
-	mine := wsSubscribe(t, p.URL("orders", "/graphql"), customer1, allEvents)
+	all := wsFeed(t, wsSubscribe(t, p.URL("graph", "/graphql"), admin, allEvents))
+	mine := wsFeed(t, wsSubscribe(t, p.URL("orders", "/graphql"), customer1, allEvents))
 	// A customer asking for another customer's events is refused.
 	other := wsSubscribe(t, p.URL("graph", "/graphql"), customer1, customer2sEvents)
 	if m := wsNext(t, other); len(m.Errors) == 0 || m.Errors[0].Extensions.Code != "FORBIDDEN" {
@@ -121,47 +244,56 @@ func TestOrderEventsSubscription(t *testing.T) {
 	// SSE, as graphql-sse's distinct connections mode reads it.
 	sse := sseSubscribe(t, p.URL("graph", "/graphql"), admin, allEvents)
 
-	time.Sleep(300 * time.Millisecond) // the subscriptions are registered
 	auth := "Bearer " + admin
+	// The subscriptions are registered: each has received the event of a
+	// probe order of customer 1's (whose events all three see).
+	awaitSubscribed(t, func() string {
+		return restCall(t, "POST", p.URL("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":10,"qty":1}]}`, auth)
+	}, wsOrders(all), wsOrders(mine), sseOrders(sse))
+
 	order2 := restCall(t, "POST", p.URL("orders", "/api/v1/orders"), `{"customer_id":2,"items":[{"product_id":1,"qty":1}]}`, auth)
 	order1 := restCall(t, "POST", p.URL("orders", "/api/v1/orders"), `{"customer_id":1,"items":[{"product_id":2,"qty":3}]}`, auth)
 	restCall(t, "POST", p.URL("orders", "/api/v1/orders/"+order1+"/confirm"), `{"idempotency_key":"sub-1"}`, auth)
 
 	want := []string{order2 + ":order.created:1", order1 + ":order.created:1", order1 + ":order.confirmed:2"}
 	for i, w := range want {
-		m := wsNext(t, all)
+		m := receive(t, "all", all)
 		ev := m.Payload.Data.OrderEvents
 		if got := ev.Order.ID + ":" + ev.Type + ":" + itoa(ev.Seq); m.Type != "next" || got != w || ev.EventID == "" {
 			t.Fatalf("all, event %d: %+v, want %s", i, m, w)
 		}
-		if s := sse(); s != w {
+		if s := receive(t, "sse", sse); s != w {
 			t.Fatalf("sse, event %d: %s, want %s", i, s, w)
 		}
 	}
 	for _, w := range want[1:] {
-		m := wsNext(t, mine)
+		m := receive(t, "customer 1", mine)
 		ev := m.Payload.Data.OrderEvents
 		if got := ev.Order.ID + ":" + ev.Type + ":" + itoa(ev.Seq); got != w || ev.Order.Customer.ID != "1" || len(ev.Order.Items) != 1 || ev.Order.Items[0].Quantity != 3 {
 			t.Fatalf("customer 1: %+v, want %s", m, w)
 		}
 	}
 	// There were only three changes: nothing more comes.
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-	defer cancel()
+	quiet := time.After(time.Second)
 	for {
-		var raw struct{ Type string }
-		if err := wsjson.Read(ctx, all, &raw); err != nil {
-			break // the deadline: nothing came
+		select {
+		case m, ok := <-all:
+			if ok && m.Type == "next" {
+				t.Fatal("an extra event")
+			}
+			if ok {
+				continue
+			}
+		case <-quiet: // nothing came
 		}
-		if raw.Type == "next" {
-			t.Fatal("an extra event")
-		}
+		break
 	}
 }
 
 // sseSubscribe posts a subscription asking for text/event-stream and
-// returns a function that reads the next event as "order:type:seq".
-func sseSubscribe(t *testing.T, url, token, query string) func() string {
+// returns its events as "order:type:seq", read from a goroutine of its
+// own; the channel closes when the stream ends.
+func sseSubscribe(t *testing.T, url, token, query string) <-chan string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query})
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader(string(body)))
@@ -179,8 +311,10 @@ func sseSubscribe(t *testing.T, url, token, query string) func() string {
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("SSE: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	lines := bufio.NewScanner(resp.Body)
-	return func() string {
+	ch := make(chan string, 64)
+	go func() {
+		defer close(ch)
+		lines := bufio.NewScanner(resp.Body)
 		for lines.Scan() {
 			data, ok := strings.CutPrefix(lines.Text(), "data: ")
 			if !ok {
@@ -195,15 +329,19 @@ func sseSubscribe(t *testing.T, url, token, query string) func() string {
 					}
 				}
 			}
-			if err := json.Unmarshal([]byte(data), &m); err != nil {
-				t.Fatalf("SSE data %s: %v", data, err)
+			ev := "SSE data " + data // what the test shows for data it cannot read
+			if json.Unmarshal([]byte(data), &m) == nil {
+				e := m.Data.OrderEvents
+				ev = e.Order.ID + ":" + e.Type + ":" + itoa(e.Seq)
 			}
-			ev := m.Data.OrderEvents
-			return ev.Order.ID + ":" + ev.Type + ":" + itoa(ev.Seq)
+			select {
+			case ch <- ev:
+			case <-t.Context().Done():
+				return
+			}
 		}
-		t.Fatalf("SSE stream ended: %v", lines.Err())
-		return ""
-	}
+	}()
+	return ch
 }
 
 // restCall sends a REST request with the JSON content type and returns

@@ -2,40 +2,109 @@
 // own data directory, as an operator would: build it, start `b2b serve`,
 // find the roles' addresses in its log, wait until they are healthy, and
 // stop it with SIGTERM, failing the test unless it exits cleanly.
+//
+// Build compiles the binary once per test process, not once per test:
+// linking cmd/b2b (with -race, as `go test -race` wants) takes seconds,
+// and some twenty tests start the binary. Every caller of a process shares
+// that one build, in os.TempDir()/b2b-servetest/<pid>/, a directory of
+// the process's own; there is no hook at a test binary's exit to remove
+// it, so each process's first build removes the directories of processes
+// that no longer run instead.
 package servetest
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// Build compiles cmd/b2b into the test's temporary directory (with the race
-// detector when the test has it) and returns its path. It skips the test
-// under -short.
+// Build returns the path of the b2b binary, built from cmd/b2b with the
+// race detector when the test has it. The first call of a test process
+// builds it, into the process's own directory under os.TempDir() (see the
+// package doc); the other calls, concurrent ones too, wait for that build
+// and share it, and when it failed they all fail with its output. Build
+// skips the test under -short.
 func Build(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the b2b binary")
 	}
-	bin := filepath.Join(t.TempDir(), "b2b")
+	// Nothing inside Do may end the goroutine (t.Fatal): Do would count
+	// the build as done, with no binary.
+	binary.once.Do(func() { binary.path, binary.err = build() })
+	if binary.err != nil {
+		t.Fatal(binary.err)
+	}
+	return binary.path
+}
+
+// binary is the test process's one build of cmd/b2b.
+var binary struct {
+	once sync.Once
+	path string
+	err  error // with go build's output
+}
+
+// buildRoot holds one directory per test process that built the binary,
+// named after its pid.
+var buildRoot = filepath.Join(os.TempDir(), "b2b-servetest")
+
+func build() (string, error) {
+	if err := os.MkdirAll(buildRoot, 0o755); err != nil {
+		return "", err
+	}
+	removeStale(buildRoot)
+	dir := filepath.Join(buildRoot, strconv.Itoa(os.Getpid()))
+	// A directory of this pid is a dead process's (pids are reused).
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "b2b")
 	args := []string{"build", "-o", bin}
 	if raceEnabled {
 		args = append(args, "-race")
 	}
+	start := time.Now()
 	out, err := exec.Command("go", append(args, "github.com/b2b-orders/platform/cmd/b2b")...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		_ = os.RemoveAll(dir)
+		return "", fmt.Errorf("go %s: %v (after %v)\n%s", strings.Join(args, " "), err, time.Since(start).Round(time.Millisecond), out)
 	}
-	return bin
+	return bin, nil
+}
+
+// removeStale removes the directories under root of processes that no
+// longer exist. A directory of a running process (even another user's:
+// EPERM) stays, and so does anything not named after a pid.
+func removeStale(root string) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			_ = os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
 }
 
 // Process is a running `b2b serve`.
