@@ -35,6 +35,7 @@ import (
 	"github.com/b2b-orders/platform/internal/directory"
 	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/internal/wake"
+	"github.com/b2b-orders/platform/lambda/orchestrator"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 	"github.com/b2b-orders/platform/services/webhooks"
@@ -92,7 +93,7 @@ type App struct {
 // New builds the runtime of a process running o.Roles. It does no I/O:
 // the store is opened and the ports bound by the caller.
 func New(o Options) *App {
-	cfg, store := o.Config, o.Store
+	cfg, store := withDefaults(o.Config), o.Store
 	relays := changesOrders(o.Roles)
 
 	// What stages tell each other, made before the stages.
@@ -141,6 +142,18 @@ func New(o Options) *App {
 		a.deliverer = newDeliverer(a, deliveryWake)
 	}
 	return a
+}
+
+// withDefaults fills the durations a zero Config leaves at zero and no
+// service defaults itself, so that no client is built without a timeout.
+func withDefaults(cfg config.Config) config.Config {
+	if cfg.GraphTimeout <= 0 {
+		cfg.GraphTimeout = orchestrator.DefaultGraphTimeout
+	}
+	if cfg.Webhooks.Timeout <= 0 {
+		cfg.Webhooks.Timeout = delivery.DefaultTimeout
+	}
+	return cfg
 }
 
 // Services returns the domain services.

@@ -38,3 +38,15 @@ func TestCustomerDirectory(t *testing.T) {
 		}
 	}
 }
+
+// A Config left at zero (as tests build it) still gives the orchestrator's
+// graph client and the webhook client a timeout: a zero would mean none.
+func TestZeroConfigKeepsTimeouts(t *testing.T) {
+	a := New(Options{Store: dbtest.Open(t), Roles: Roles()})
+	if a.cfg.GraphTimeout <= 0 || a.cfg.Webhooks.Timeout <= 0 {
+		t.Fatalf("graph timeout %v, webhook timeout %v", a.cfg.GraphTimeout, a.cfg.Webhooks.Timeout)
+	}
+	if a.deliverer == nil || a.deliverer.Client.Timeout <= 0 {
+		t.Fatalf("webhook client without a timeout: %+v", a.deliverer)
+	}
+}

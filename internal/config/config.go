@@ -153,7 +153,7 @@ func read(p *parser) Config {
 		NATSURL: p.natsURL("NATS_URL", "NATS server(s) for the order events (`nats://host:4222`, comma-separated); empty keeps them in the process"),
 		Webhooks: WebhookConfig{
 			Allow:   p.allowHosts("WEBHOOK_ALLOW_HOSTS", "comma-separated CIDRs (`10.0.0.0/8`), addresses (`127.0.0.1`) and host names (`hooks.internal`) that webhook receivers may be at although they are private, loopback or link-local; empty allows public addresses only"),
-			Timeout: p.duration("WEBHOOK_TIMEOUT", 10*time.Second, "how long one webhook attempt may take, connection to answer"),
+			Timeout: p.duration("WEBHOOK_TIMEOUT", delivery.DefaultTimeout, "how long one webhook attempt may take, connection to answer"),
 			Retry: webhooks.Retry{
 				First:  p.duration("WEBHOOK_RETRY_FIRST", webhooks.DefaultRetry.First, "the ceiling of the first wait after a failed webhook attempt"),
 				Factor: webhooks.DefaultRetry.Factor,

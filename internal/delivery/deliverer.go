@@ -31,6 +31,10 @@ import (
 // is all that counts, and a hostile receiver must not fill our memory.
 const maxResponseBytes = 4 << 10
 
+// DefaultTimeout bounds one attempt, connection to answer, unless
+// WEBHOOK_TIMEOUT says otherwise.
+const DefaultTimeout = 10 * time.Second
+
 // UserAgent identifies the deliveries to receivers.
 const UserAgent = "b2b-webhooks/1"
 
