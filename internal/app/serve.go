@@ -16,6 +16,7 @@ import (
 
 	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/internal/web"
+	"github.com/b2b-orders/platform/lambda/orchestrator"
 	"github.com/b2b-orders/platform/services"
 )
 
@@ -34,9 +35,10 @@ const (
 	// requestTimeout bounds the context of every request, so that a
 	// database or a peer that stops answering (rather than refusing) turns
 	// into an error answer instead of a hung request. It stays below
-	// writeTimeout so the client still gets that answer, and above the
-	// orchestrator's worst case of three graph calls (graphTimeout each).
-	requestTimeout = 45 * time.Second
+	// writeTimeout so the client still gets that answer, and covers the
+	// orchestrator's worst case of three graph calls (GRAPH_TIMEOUT each,
+	// which config bounds).
+	requestTimeout = 3 * orchestrator.MaxGraphTimeout
 )
 
 // Handler builds the HTTP handler of one role. The probes and /metrics

@@ -30,8 +30,8 @@ type Config struct {
 	// generated secrets.
 	DB db.Config
 	// JWTSecret and ServiceToken are empty when the environment does not
-	// set them; auth.ResolveSecrets fills them for the commands that need
-	// them.
+	// set them; Config.ResolveSecrets fills them for the commands that
+	// need them.
 	JWTSecret    string
 	ServiceToken string
 	// AuthRequired refuses callers without credentials on the public routes.
@@ -89,6 +89,9 @@ type WebhookConfig struct {
 func Load(getenv func(string) string) (Config, error) {
 	p := &parser{getenv: getenv}
 	cfg := read(p)
+	if cfg.GraphTimeout > orchestrator.MaxGraphTimeout {
+		p.fail("GRAPH_TIMEOUT", fmt.Sprintf("must be at most %s: the orchestrator's three graph calls must fit in one request", orchestrator.MaxGraphTimeout))
+	}
 	if len(p.errs) == 0 {
 		if err := cfg.DB.Validate(); err != nil {
 			p.errs = append(p.errs, err)
@@ -140,7 +143,7 @@ func read(p *parser) Config {
 		CustomersAPIBase:  p.httpURL("CUSTOMERS_API_BASE", "http://localhost:3001", "where an orders role running without the customers role checks customers"),
 		OrdersAPIBase:     p.httpURL("ORDERS_API_BASE", "http://localhost:3002", "accepted for the original's configuration; unused (the orchestrator talks to the graph)"),
 		GraphURL:          p.optionalHTTPURL("GRAPH_URL", "where the orchestrator sends its mutation; empty means the graph role of the same process"),
-		GraphTimeout:      p.duration("GRAPH_TIMEOUT", orchestrator.DefaultGraphTimeout, "how long one call of the orchestrator into the graph may take (also read by the Lambda)"),
+		GraphTimeout:      p.duration("GRAPH_TIMEOUT", orchestrator.DefaultGraphTimeout, "how long one call of the orchestrator into the graph may take; at most `15s` in the binary, whose requests allow three such calls (the Lambda reads it too)"),
 		CancelWindow:      p.duration("CANCEL_WINDOW", 10*time.Minute, "how long after creation a confirmed order can still be cancelled"),
 		IdempotencyKeyTTL: p.duration("IDEMPOTENCY_KEY_TTL", 24*time.Hour, "how long idempotency keys are kept"),
 		LogLevel:          p.logLevel("LOG_LEVEL", slog.LevelInfo, "`debug`, `info`, `warn` or `error`"),

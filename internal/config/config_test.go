@@ -115,6 +115,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{map[string]string{"PORT": "-1"}, []string{"PORT: not a port number"}},
 		{map[string]string{"WEBHOOK_ALLOW_HOSTS": "10.0.0.0/33,user@host"}, []string{"WEBHOOK_ALLOW_HOSTS: \"10.0.0.0/33\" is not a CIDR", "WEBHOOK_ALLOW_HOSTS: \"user@host\" is neither"}},
 		{map[string]string{"GRAPH_TIMEOUT": "0s"}, []string{"GRAPH_TIMEOUT: must be a positive duration"}},
+		{map[string]string{"GRAPH_TIMEOUT": "16s"}, []string{"GRAPH_TIMEOUT: must be at most 15s"}},
 		{map[string]string{"WEBHOOK_TIMEOUT": "soon"}, []string{"WEBHOOK_TIMEOUT: must be a positive duration"}},
 		{map[string]string{"DB_DRIVER": "postgres"}, []string{`DB_DRIVER: must be one of sqlite, mysql, got "postgres"`}},
 		{map[string]string{"DB_CONNECTION_LIMIT": "0"}, []string{"DB_CONNECTION_LIMIT: must be a positive integer"}},

@@ -39,7 +39,7 @@ const DefaultTimeout = 10 * time.Second
 const UserAgent = "b2b-webhooks/1"
 
 // Deliverer claims due deliveries and sends them, every Interval or when
-// nudged, until its context ends. Every process that relays runs one;
+// Wake is notified, until its context ends. Every process that relays runs one;
 // claims make each attempt one process's.
 type Deliverer struct {
 	Hooks *webhooks.Service
@@ -58,9 +58,9 @@ type Deliverer struct {
 	// OnError is told of a turn that failed (the store did not answer).
 	OnError func(error)
 	// Wake asks for a turn before Interval has passed (the webhooks
-	// service notifies it after a fan-out commits); nil: Nudge's own.
+	// service notifies it after a fan-out commits); nil: every Interval
+	// only.
 	Wake wake.Signal
-	once sync.Once
 }
 
 func (d *Deliverer) workers() int {
@@ -70,23 +70,8 @@ func (d *Deliverer) workers() int {
 	return d.Workers
 }
 
-func (d *Deliverer) init() {
-	d.once.Do(func() {
-		if d.Wake == nil {
-			d.Wake = wake.New()
-		}
-	})
-}
-
-// Nudge asks for a turn now: deliveries were fanned out.
-func (d *Deliverer) Nudge() {
-	d.init()
-	d.Wake.Notify()
-}
-
 // Run delivers until ctx ends.
 func (d *Deliverer) Run(ctx context.Context) {
-	d.init()
 	batch, interval := d.Batch, d.Interval
 	if batch <= 0 {
 		batch = 20

@@ -166,7 +166,7 @@ func (b *Bus) Deliver(evs []orders.Event) {
 
 // Relay runs the outbox relay until ctx ends: it hands the committed
 // events, in order, to JetStream (with NATS) or else to Bus, every
-// Interval or when Nudge is called, in batches of Batch. A failed publish
+// Interval or when Wake is notified, in batches of Batch. A failed publish
 // is retried at the next turn; nothing is lost, and what was published
 // twice carries the same id.
 type Relay struct {
@@ -186,9 +186,8 @@ type Relay struct {
 	// OnPublished is told how many events each turn published.
 	OnPublished func(n int)
 	// Wake asks for a turn before Interval has passed (the orders service
-	// notifies it after each commit); nil: Nudge's own.
+	// notifies it after each commit); nil: every Interval only.
 	Wake wake.Signal
-	once sync.Once
 }
 
 // Outbox is where the relay takes the committed order events from: the
@@ -198,23 +197,8 @@ type Outbox interface {
 	RelayEvents(ctx context.Context, batch int, publish func(context.Context, []orders.Event) (int, error)) (int, error)
 }
 
-func (r *Relay) init() {
-	r.once.Do(func() {
-		if r.Wake == nil {
-			r.Wake = wake.New()
-		}
-	})
-}
-
-// Nudge asks for a turn now: a change committed.
-func (r *Relay) Nudge() {
-	r.init()
-	r.Wake.Notify()
-}
-
 // Run relays until ctx ends.
 func (r *Relay) Run(ctx context.Context) {
-	r.init()
 	batch, interval := r.Batch, r.Interval
 	if batch <= 0 {
 		batch = 200

@@ -15,6 +15,7 @@ import (
 	"github.com/b2b-orders/platform/internal/app"
 	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/internal/servetest"
+	"github.com/b2b-orders/platform/internal/wake"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
@@ -132,7 +133,7 @@ func TestRelayToJetStreamThroughAnOutage(t *testing.T) {
 	// that failed (OnError runs in the turn's goroutine, after it).
 	outbox := &countingOutbox{Outbox: f.orders}
 	failed := make(chan int64, 100)
-	rl := &relay.Relay{Orders: outbox, Bus: bus, Batch: 7, Interval: 50 * time.Millisecond,
+	rl := &relay.Relay{Orders: outbox, Bus: bus, Batch: 7, Interval: 50 * time.Millisecond, Wake: wake.New(),
 		NATS: func(ctx context.Context) (*relay.JetStream, error) { return relay.Connect(ctx, ns.URL(), "test") },
 		OnError: func(error) {
 			select {
@@ -160,7 +161,7 @@ func TestRelayToJetStreamThroughAnOutage(t *testing.T) {
 		if i == 0 {
 			placed = outbox.turns.Load()
 		}
-		rl.Nudge()
+		rl.Wake.Notify()
 	}
 	// The relay meets the outage: a turn begun after its first order was
 	// placed, which handed its events to publish, failed (unacknowledged,

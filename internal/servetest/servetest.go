@@ -6,7 +6,7 @@
 // Build compiles the binary once per test process, not once per test:
 // linking cmd/b2b (with -race, as `go test -race` wants) takes seconds,
 // and some twenty tests start the binary. Every caller of a process shares
-// that one build, in os.TempDir()/b2b-servetest/<pid>/, a directory of
+// that one build, in os.TempDir()/b2b-servetest-<uid>/<pid>/, a directory of
 // the process's own; there is no hook at a test binary's exit to remove
 // it, so each process's first build removes the directories of processes
 // that no longer run instead.
@@ -58,11 +58,12 @@ var binary struct {
 }
 
 // buildRoot holds one directory per test process that built the binary,
-// named after its pid.
-var buildRoot = filepath.Join(os.TempDir(), "b2b-servetest")
+// named after its pid; it is the user's own (in its name and its mode), so
+// that users sharing a temporary directory never remove each other's.
+var buildRoot = filepath.Join(os.TempDir(), "b2b-servetest-"+strconv.Itoa(os.Getuid()))
 
 func build() (string, error) {
-	if err := os.MkdirAll(buildRoot, 0o755); err != nil {
+	if err := os.MkdirAll(buildRoot, 0o700); err != nil {
 		return "", err
 	}
 	removeStale(buildRoot)

@@ -12,7 +12,8 @@ import (
 
 // Signal wakes one waiting worker. Notifications sent while nobody waits
 // collapse into one, and Notify never blocks: a committed transaction must
-// not wait on a worker. The zero value is not usable; call New.
+// not wait on a worker. A nil Signal never wakes anyone; New makes one
+// that does.
 type Signal chan struct{}
 
 // New returns a Signal.

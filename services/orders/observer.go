@@ -3,7 +3,7 @@ package orders
 import "github.com/b2b-orders/platform/services"
 
 // Observer is told about what the service did, once per call and only after
-// the transaction committed, so that an operator's counters (cmd/b2b
+// the transaction committed, so that an operator's counters (internal/app
 // implements it with Prometheus) match the rows, never the attempts: a
 // transaction that rolled back or ran again counts nothing. It keeps
 // metrics libraries out of the domain. Implementations must be safe for
