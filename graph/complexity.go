@@ -1,132 +1,31 @@
 package graph
 
 import (
-	"fmt"
-	"maps"
 	"time"
 
 	"github.com/b2b-orders/platform/graph/model"
 )
 
-// ListKind says how a list field counts in the complexity limit.
-type ListKind string
-
-// The kinds of ListCost.
-const (
-	// ListPaged is a connection: 1 plus its selection times the page its
-	// `first` asks for (model.PageSize).
-	ListPaged ListKind = "paged"
-	// ListFixed is a list no argument bounds: 1 plus its selection times
-	// an estimate of its length (ListCost.Items).
-	ListFixed ListKind = "fixed"
-	// ListRepresentations is _entities: 1 plus its selection times the
-	// number of representations asked for.
-	ListRepresentations ListKind = "representations"
-	// ListOnce is counted as one element, like any other field: 1 plus
-	// its selection. ListCost.Why says why that is right.
-	ListOnce ListKind = "once"
-)
-
-// ListCost is how one field that returns a list, or a page of one, counts
-// in the complexity limit.
-type ListCost struct {
-	Kind ListKind
-	// Items is a ListFixed list's estimated length.
-	Items int
-	// Why a ListOnce field is exempt from being multiplied.
-	Why string
-}
-
-// Multiplier is what the field's selection is multiplied by: first is
-// the field's `first` argument, representations the length of its
-// `representations` argument (each used by its kind only).
-func (l ListCost) Multiplier(first *int, representations int) int {
-	switch l.Kind {
-	case ListPaged:
-		return model.PageSize(first)
-	case ListFixed:
-		return l.Items
-	case ListRepresentations:
-		return max(representations, 1)
-	}
-	return 1
-}
-
-// The edges of a connection are its page, which the field that returns
-// the connection has already multiplied by.
-const edgesWhy = "a connection's page: the field returning the connection is paged"
-
-// listCosts is the one table of what the graph's lists count for in the
-// complexity limit, by field coordinate: Complexity below reads it for
-// the Go graphs, and deploy/limits.mjs has it generated for the gateways
-// (graph/internal/limitsgen). Every field of the combined schema that
-// returns a list or a …Connection has an entry, exempt ones included
-// with their reason; graph/limits_test.go walks the schema to keep it so.
-// Introspection's own types are not here: graph/server costs an
-// introspection answer by its real size.
-var listCosts = map[string]ListCost{
-	"Query.customers":         {Kind: ListPaged},
-	"Query.products":          {Kind: ListPaged},
-	"Query.orders":            {Kind: ListPaged},
-	"Customer.orders":         {Kind: ListPaged},
-	"Query.webhookEndpoints":  {Kind: ListPaged},
-	"Query.webhookDeliveries": {Kind: ListPaged},
-	"Order.items":             {Kind: ListFixed, Items: model.ItemsPerOrder},
-	// Only the subgraphs' gateways send it; a gateway's own schema has no
-	// _entities.
-	"Query._entities": {Kind: ListRepresentations},
-
-	"CustomerConnection.edges":        {Kind: ListOnce, Why: edgesWhy},
-	"ProductConnection.edges":         {Kind: ListOnce, Why: edgesWhy},
-	"OrderConnection.edges":           {Kind: ListOnce, Why: edgesWhy},
-	"WebhookEndpointConnection.edges": {Kind: ListOnce, Why: edgesWhy},
-	"WebhookDeliveryConnection.edges": {Kind: ListOnce, Why: edgesWhy},
-	"WebhookEndpoint.eventTypes": {Kind: ListOnce,
-		Why: "a list of strings: a leaf's selection costs nothing, so no multiplier would change its cost"},
-	"WebhookDelivery.log": {Kind: ListOnce,
-		Why: "about twenty attempts at most (services/webhooks.DefaultRetry), admin-only; counted once, as it always was, until pricing it is decided on its own"},
-}
-
-// ListCosts returns a copy of the table of what the graph's lists count
-// for in the complexity limit, keyed by "Type.field".
-func ListCosts() map[string]ListCost { return maps.Clone(listCosts) }
-
-// listCost returns the table's entry for coord, which must be of kind: a
-// Complexity function that disagrees with the table is a bug, found by
-// any test that builds a graph.
-func listCost(coord string, kind ListKind) ListCost {
-	l, ok := listCosts[coord]
-	if !ok || l.Kind != kind {
-		panic(fmt.Sprintf("graph: listCosts[%q] is %+v, not %s", coord, l, kind))
-	}
-	return l
-}
-
-// Complexity counts lists by the size they will have, as the subgraphs do,
-// from listCosts.
+// Complexity counts lists by the size they will have, from
+// model.ListCosts, as the subgraphs do.
 func Complexity() ComplexityRoot {
 	var c ComplexityRoot
-	paged := func(coord string) func(child int, first *int) int {
-		l := listCost(coord, ListPaged)
-		return func(child int, first *int) int { return 1 + child*l.Multiplier(first, 0) }
-	}
-	customers, products, orders := paged("Query.customers"), paged("Query.products"), paged("Query.orders")
-	customerOrders := paged("Customer.orders")
-	endpoints, deliveries := paged("Query.webhookEndpoints"), paged("Query.webhookDeliveries")
-	items := listCost("Order.items", ListFixed)
-	entities := listCost("Query._entities", ListRepresentations)
+	customers, products := model.Cost("Query.customers", model.ListPaged), model.Cost("Query.products", model.ListPaged)
+	orders, customerOrders := model.Cost("Query.orders", model.ListPaged), model.Cost("Customer.orders", model.ListPaged)
+	endpoints := model.Cost("Query.webhookEndpoints", model.ListPaged)
+	deliveries := model.Cost("Query.webhookDeliveries", model.ListPaged)
+	items := model.Cost("Order.items", model.ListFixed)
+	entities := model.Cost("Query._entities", model.ListRepresentations)
 
-	c.Query.Customers = func(child int, first *int, _, _ *string) int { return customers(child, first) }
-	c.Query.Products = func(child int, first *int, _, _ *string) int { return products(child, first) }
+	c.Query.Customers = func(child int, first *int, _, _ *string) int { return customers.Of(child, first, 0) }
+	c.Query.Products = func(child int, first *int, _, _ *string) int { return products.Of(child, first, 0) }
 	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderStatus, _, _ *time.Time, _ *int) int {
-		return orders(child, first)
+		return orders.Of(child, first, 0)
 	}
-	c.Customer.Orders = func(child int, first *int, _ *string) int { return customerOrders(child, first) }
-	c.Order.Items = func(child int) int { return 1 + child*items.Multiplier(nil, 0) }
-	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return endpoints(child, first) }
-	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return deliveries(child, first) }
-	c.Query.__resolve_entities = func(child int, reps []map[string]any) int {
-		return 1 + child*entities.Multiplier(nil, len(reps))
-	}
+	c.Customer.Orders = func(child int, first *int, _ *string) int { return customerOrders.Of(child, first, 0) }
+	c.Order.Items = func(child int) int { return items.Of(child, nil, 0) }
+	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return endpoints.Of(child, first, 0) }
+	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return deliveries.Of(child, first, 0) }
+	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return entities.Of(child, nil, len(reps)) }
 	return c
 }

@@ -311,7 +311,7 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 		{name: "complexity 20,001", auth: bearer, query: strings.Replace(costly, "{ __typename", "{ __typename t: __typename", 1), vars: map[string]any{"n": 66}},
 		{name: "complexity over 20,000 by a variable", auth: bearer, query: costly, vars: map[string]any{"n": 67}},
 		// Every paged list is priced by its page on every side, from the
-		// one table (graph's listCosts, generated into deploy/limits.mjs):
+		// one table (graph/model's listCosts, generated into deploy/limits.mjs):
 		// the webhook lists were once priced by the graphs only.
 		{name: "webhookEndpoints, 15 pages of 100: complexity 21,016", auth: bearer, query: "{ __typename " + copies(15, endpointsPage) + "}"},
 		{name: "webhookEndpoints, 14 pages of 100: complexity 19,615", auth: bearer, query: "{ __typename " + copies(14, endpointsPage) + "}"},

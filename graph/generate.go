@@ -11,6 +11,6 @@ package graph
 //go:generate sh -c "cd .. && go tool gqlgen generate"
 
 // Then the graph's limits for the gateways, written into deploy/limits.mjs
-// from the Go side (listCosts, graph/server's defaults and codes), so that
+// from the Go side (model.ListCosts, graph/server's defaults, gqlcode's codes), so that
 // no one copies them by hand.
 //go:generate go run ./internal/limitsgen -o ../deploy/limits.mjs

@@ -253,8 +253,8 @@ func schemaFields(t *testing.T) map[string][]*ast.FieldDefinition {
 }
 
 // costedGraphs are the three graphs as served, each with its own
-// Complexity: the combined graph's reads listCosts, the subgraphs' are
-// their own and must agree with it.
+// Complexity, all three reading model.ListCosts: they must answer what it
+// says.
 func costedGraphs() map[string]gqlgen.ExecutableSchema {
 	return map[string]gqlgen.ExecutableSchema{
 		"combined":  server.Executable(graph.NewExecutableSchema, graph.Config{Complexity: graph.Complexity()}),
@@ -272,12 +272,12 @@ func listLike(t *ast.Type) bool {
 // TestListCostsCoverTheSchema fails when the cost table and the schema
 // part: a field returning a list or a …Connection (in the schema files or
 // in the served graphs, whose federation fields gqlgen adds) without an
-// entry in graph's listCosts, an entry for a field that is gone, or a
+// entry in graph/model's listCosts, an entry for a field that is gone, or a
 // paged field whose `first` default is not model.DefaultFirst. Fields of
 // introspection's own types, and __schema and __type, are left out:
 // graph/server costs an introspection answer by its real size.
 func TestListCostsCoverTheSchema(t *testing.T) {
-	costs := graph.ListCosts()
+	costs := model.ListCosts()
 	graphs := costedGraphs()
 	declared := schemaFields(t)
 	types := map[string]*ast.Type{} // every field's type, by coordinate
@@ -303,7 +303,7 @@ func TestListCostsCoverTheSchema(t *testing.T) {
 	}
 	for coord, typ := range types {
 		if _, ok := costs[coord]; !ok && listLike(typ) {
-			t.Errorf("%s returns %s and has no entry in graph's listCosts (graph/complexity.go): say what it counts for, or exempt it (ListOnce) with why", coord, typ)
+			t.Errorf("%s returns %s and has no entry in graph/model's listCosts (graph/model/listcost.go): say what it counts for, or exempt it (ListOnce) with why", coord, typ)
 		}
 	}
 	for coord, l := range costs {
@@ -316,7 +316,7 @@ func TestListCostsCoverTheSchema(t *testing.T) {
 			t.Errorf("listCosts names %s, which returns %s: no list", coord, typ)
 		}
 		switch l.Kind {
-		case graph.ListPaged:
+		case model.ListPaged:
 			if !strings.HasSuffix(typ.Name(), "Connection") {
 				t.Errorf("%s is paged but returns %s, no connection", coord, typ)
 			}
@@ -331,15 +331,15 @@ func TestListCostsCoverTheSchema(t *testing.T) {
 			if len(declared[coord]) == 0 {
 				t.Errorf("%s is paged and declared in no schema file", coord)
 			}
-		case graph.ListFixed:
+		case model.ListFixed:
 			if l.Items < 1 || typ.Elem == nil {
 				t.Errorf("%s: %+v of %s", coord, l, typ)
 			}
-		case graph.ListRepresentations:
+		case model.ListRepresentations:
 			if coord != "Query._entities" {
 				t.Errorf("%s counts by representations: only _entities has them", coord)
 			}
-		case graph.ListOnce:
+		case model.ListOnce:
 			if l.Why == "" {
 				t.Errorf("%s is exempt and says not why", coord)
 			}
@@ -359,7 +359,7 @@ func TestComplexityReadsListCosts(t *testing.T) {
 	reps := []any{map[string]any{"__typename": "Order", "id": "1"}, map[string]any{"__typename": "Order", "id": "2"}, map[string]any{"__typename": "Product", "id": "3"}}
 	priced := map[string]bool{}
 	for name, es := range graphs {
-		for coord, l := range graph.ListCosts() {
+		for coord, l := range model.ListCosts() {
 			typeName, field, _ := strings.Cut(coord, ".")
 			def := es.Schema().Types[typeName]
 			if def == nil || def.Fields.ForName(field) == nil {
@@ -382,7 +382,7 @@ func TestComplexityReadsListCosts(t *testing.T) {
 				}
 			}
 			firsts := []*int{nil}
-			if l.Kind == graph.ListPaged {
+			if l.Kind == model.ListPaged {
 				for _, n := range []int{0, 1, model.DefaultFirst, 55, model.MaxFirst, model.MaxFirst + 1, 1000} {
 					firsts = append(firsts, &n)
 				}
@@ -394,7 +394,7 @@ func TestComplexityReadsListCosts(t *testing.T) {
 				}
 				want := 1 + child*l.Multiplier(first, len(reps))
 				got, ok := es.Complexity(t.Context(), typeName, field, child, call)
-				if !ok && l.Kind == graph.ListOnce {
+				if !ok && l.Kind == model.ListOnce {
 					continue // gqlgen's own count: 1 plus the selection
 				}
 				if !ok || got != want {
@@ -403,7 +403,7 @@ func TestComplexityReadsListCosts(t *testing.T) {
 			}
 		}
 	}
-	for coord := range graph.ListCosts() {
+	for coord := range model.ListCosts() {
 		if !priced[coord] {
 			t.Errorf("%s is in no graph", coord)
 		}

@@ -16,11 +16,14 @@ func NewHandler(svc *customersvc.Service, opts server.Options) http.Handler {
 	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc}, Complexity: Complexity()}), opts)
 }
 
-// Complexity counts lists by the size they will have, so that the
-// complexity limit sees what a nested query really costs.
+// Complexity counts lists by the size they will have, from
+// model.ListCosts, so that the complexity limit sees what a nested query
+// really costs, as the combined graph does.
 func Complexity() ComplexityRoot {
 	var c ComplexityRoot
-	c.Query.Customers = func(child int, first *int, _, _ *string) int { return 1 + child*model.PageSize(first) }
-	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) }
+	customers := model.Cost("Query.customers", model.ListPaged)
+	entities := model.Cost("Query._entities", model.ListRepresentations)
+	c.Query.Customers = func(child int, first *int, _, _ *string) int { return customers.Of(child, first, 0) }
+	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return entities.Of(child, nil, len(reps)) }
 	return c
 }

@@ -17,18 +17,26 @@ func NewHandler(svc *orderssvc.Service, opts server.Options) http.Handler {
 	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc, Events: opts.Events, Webhooks: opts.Webhooks}, Complexity: Complexity()}), opts)
 }
 
-// Complexity counts lists by the size they will have, so that the
-// complexity limit sees what a nested query really costs.
+// Complexity counts lists by the size they will have, from
+// model.ListCosts, so that the complexity limit sees what a nested query
+// really costs, as the combined graph does.
 func Complexity() ComplexityRoot {
 	var c ComplexityRoot
-	c.Query.Products = func(child int, first *int, _, _ *string) int { return 1 + child*model.PageSize(first) }
+	products, orders := model.Cost("Query.products", model.ListPaged), model.Cost("Query.orders", model.ListPaged)
+	customerOrders := model.Cost("Customer.orders", model.ListPaged)
+	endpoints := model.Cost("Query.webhookEndpoints", model.ListPaged)
+	deliveries := model.Cost("Query.webhookDeliveries", model.ListPaged)
+	items := model.Cost("Order.items", model.ListFixed)
+	entities := model.Cost("Query._entities", model.ListRepresentations)
+
+	c.Query.Products = func(child int, first *int, _, _ *string) int { return products.Of(child, first, 0) }
 	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderStatus, _, _ *time.Time, _ *int) int {
-		return 1 + child*model.PageSize(first)
+		return orders.Of(child, first, 0)
 	}
-	c.Customer.Orders = func(child int, first *int, _ *string) int { return 1 + child*model.PageSize(first) }
-	c.Order.Items = func(child int) int { return 1 + child*model.ItemsPerOrder }
-	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return 1 + child*model.PageSize(first) }
-	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return 1 + child*model.PageSize(first) }
-	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) }
+	c.Customer.Orders = func(child int, first *int, _ *string) int { return customerOrders.Of(child, first, 0) }
+	c.Order.Items = func(child int) int { return items.Of(child, nil, 0) }
+	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return endpoints.Of(child, first, 0) }
+	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return deliveries.Of(child, first, 0) }
+	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return entities.Of(child, nil, len(reps)) }
 	return c
 }

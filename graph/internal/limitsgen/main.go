@@ -1,7 +1,7 @@
 // Command limitsgen writes the graph's limits into the gateways' module,
 // deploy/limits.mjs, between its BEGIN and END GENERATED lines: graph/server's
 // defaults and codes, internal/gqlcode's statuses, graph/model's page sizes
-// and graph.ListCosts. The gateways then refuse what the combined graph
+// and model.ListCosts. The gateways then refuse what the combined graph
 // refuses, counted from the same numbers; limits.mjs keeps the counting.
 //
 // The numbers go into limits.mjs itself, rather than a module of their own,
@@ -23,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/b2b-orders/platform/graph"
 	"github.com/b2b-orders/platform/graph/model"
 	"github.com/b2b-orders/platform/graph/server"
 	"github.com/b2b-orders/platform/internal/gqlcode"
@@ -86,7 +85,7 @@ func block() string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("%s (go generate ./graph/)", begin)
 	p("// from graph/server's defaults and codes, internal/gqlcode's statuses,")
-	p("// graph/model's page sizes and graph.ListCosts: change them there and run")
+	p("// graph/model's page sizes and model.ListCosts: change them there and run")
 	p("// go generate, never here.")
 	p("")
 	p("// The limits, as graph/server's defaults; tokens is Hive Gateway's maxTokens.")
@@ -139,20 +138,20 @@ func block() string {
 	p("const defaultFirst = %d;", model.DefaultFirst)
 	p("const maxFirst = %d;", model.MaxFirst)
 	p("")
-	p("// What each list field counts for, by coordinate (graph.ListCosts):")
-	p("// %s by its `first`, %s by its items, %s by", js(string(graph.ListPaged)), js(string(graph.ListFixed)), js(string(graph.ListRepresentations)))
+	p("// What each list field counts for, by coordinate (model.ListCosts):")
+	p("// %s by its `first`, %s by its items, %s by", js(string(model.ListPaged)), js(string(model.ListFixed)), js(string(model.ListRepresentations)))
 	p("// the representations asked for. Every other field, the lists the table")
 	p("// exempts among them, counts as one element.")
 	p("const lists = Object.freeze({")
-	costs := graph.ListCosts()
+	costs := model.ListCosts()
 	for _, coord := range slices.Sorted(maps.Keys(costs)) {
 		l := costs[coord]
 		switch l.Kind {
-		case graph.ListOnce:
+		case model.ListOnce:
 			continue
-		case graph.ListFixed:
+		case model.ListFixed:
 			p("  %s: Object.freeze({ kind: %s, items: %d }),", js(coord), js(string(l.Kind)), l.Items)
-		case graph.ListPaged, graph.ListRepresentations:
+		case model.ListPaged, model.ListRepresentations:
 			p("  %s: Object.freeze({ kind: %s }),", js(coord), js(string(l.Kind)))
 		default:
 			panic("limitsgen: " + coord + ": a kind limits.mjs does not count: " + string(l.Kind))

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/b2b-orders/platform/graph"
 	"github.com/b2b-orders/platform/graph/model"
 	"github.com/b2b-orders/platform/graph/server"
 	"github.com/b2b-orders/platform/internal/gqlcode"
@@ -57,8 +56,8 @@ func TestBlock(t *testing.T) {
 	}
 	// Every costed list of the table is in it; the exempt ones count once
 	// there as anywhere.
-	for coord, l := range graph.ListCosts() {
-		if in := strings.Contains(b, "'"+coord+"'"); in != (l.Kind != graph.ListOnce) {
+	for coord, l := range model.ListCosts() {
+		if in := strings.Contains(b, "'"+coord+"'"); in != (l.Kind != model.ListOnce) {
 			t.Errorf("%s (%s): in the block %v", coord, l.Kind, in)
 		}
 	}
@@ -75,7 +74,7 @@ func TestModuleCountsEveryKind(t *testing.T) {
 	head, rest, _ := strings.Cut(string(src), begin)
 	_, tail, _ := strings.Cut(rest, end)
 	own := head + tail
-	for _, k := range []graph.ListKind{graph.ListPaged, graph.ListFixed, graph.ListRepresentations} {
+	for _, k := range []model.ListKind{model.ListPaged, model.ListFixed, model.ListRepresentations} {
 		if !strings.Contains(own, "case '"+string(k)+"':") {
 			t.Errorf("deploy/limits.mjs does not count lists of kind %q", k)
 		}
