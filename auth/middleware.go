@@ -7,12 +7,15 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/httprate"
 
+	"github.com/b2b-orders/platform/auth/oidc"
+	"github.com/b2b-orders/platform/internal/web"
 	"github.com/b2b-orders/platform/services"
 )
 
@@ -32,7 +35,28 @@ type Authenticator struct {
 	// customer token (a process that only forwards tokens to one that
 	// checks them).
 	Customers *LiveCustomers
+	// Identities resolves members' tokens, sign-ins through the identity
+	// provider and API keys. Nil refuses all three: only legacy tokens
+	// and the service token work.
+	Identities *Identities
+	// OIDC verifies the tokens of the seller's identity provider, those
+	// whose iss is its issuer; nil when OIDC_ISSUER is unset.
+	OIDC OIDCVerifier
 }
+
+// OIDCVerifier checks a token of the identity provider (auth/oidc's
+// Verifier).
+type OIDCVerifier interface {
+	// Issuer is the provider's issuer: a token whose iss it is goes to
+	// Verify, never to the HS256 check.
+	Issuer() string
+	// Verify returns the subject, email and expiry of a valid token.
+	Verify(ctx context.Context, raw string) (oidc.Identity, error)
+}
+
+var errCredentialGone = errors.New("the credential's member, key or subject is not current")
+
+func errorsAsService(err error) (*services.Error, bool) { return errors.AsType[*services.Error](err) }
 
 type errKey struct{}
 
@@ -43,14 +67,23 @@ type errKey struct{}
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		switch values := r.Header.Values("Authorization"); len(values) {
-		case 0:
-			ctx = a.Authenticate(ctx, "")
-		case 1:
+		values := r.Header.Values("Authorization")
+		keys := r.Header.Values(web.APIKeyHeader)
+		switch {
+		case len(values)+len(keys) > 1:
+			// Two credentials are ambiguous: refuse rather than pick one.
+			ctx = refuse(ctx, invalid(errors.New("several credentials")))
+		case len(keys) == 1:
+			key := strings.TrimSpace(keys[0])
+			if !strings.HasPrefix(key, services.APIKeyPrefix) {
+				ctx = refuse(ctx, invalid(errors.New("X-API-Key carries no API key")))
+			} else {
+				ctx = a.Authenticate(ctx, "Bearer "+key)
+			}
+		case len(values) == 1:
 			ctx = a.Authenticate(ctx, values[0])
 		default:
-			// Two credentials are ambiguous: refuse rather than pick one.
-			ctx = refuse(ctx, invalid(errors.New("several Authorization headers")))
+			ctx = a.Authenticate(ctx, "")
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -79,10 +112,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 	if a.ServiceToken != "" && secretEqual(token, a.ServiceToken) {
 		return accept(ctx, services.ServicePrincipal)
 	}
-	if a.Tokens == nil {
-		return refuse(ctx, invalid(errors.New("no token verifier configured")))
-	}
-	p, err := a.Tokens.Verify(token)
+	p, err := a.principal(ctx, token)
 	if err != nil {
 		return refuse(ctx, err)
 	}
@@ -101,6 +131,52 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 		}
 	}
 	return accept(ctx, p)
+}
+
+// principal verifies a bearer credential other than the service token:
+// an API key, a token of the identity provider, or one of Tokens (a
+// member's, resolved to the member's current role and locations).
+func (a *Authenticator) principal(ctx context.Context, token string) (services.Principal, error) {
+	switch {
+	case strings.HasPrefix(token, services.APIKeyPrefix):
+		if a.Identities == nil {
+			return services.Principal{}, invalid(errors.New("API keys are not accepted here"))
+		}
+		return a.Identities.Key(ctx, token)
+	case a.OIDC != nil && oidc.IssuerOf(token) == a.OIDC.Issuer():
+		id, err := a.OIDC.Verify(ctx, token)
+		if err != nil {
+			return services.Principal{}, invalid(err)
+		}
+		if a.Identities == nil {
+			return services.Principal{}, invalid(errors.New("no member directory configured"))
+		}
+		p, err := a.Identities.Subject(ctx, id.Subject, id.Email, id.EmailVerified)
+		if err != nil {
+			return services.Principal{}, err
+		}
+		p.Expires = id.Expires
+		return p, nil
+	}
+	if a.Tokens == nil {
+		return services.Principal{}, invalid(errors.New("no token verifier configured"))
+	}
+	p, err := a.Tokens.Verify(token)
+	if err != nil || p.MemberID == 0 {
+		return p, err
+	}
+	if a.Identities == nil {
+		return services.Principal{}, invalid(errors.New("no member directory configured"))
+	}
+	m, err := a.Identities.Member(ctx, p.MemberID)
+	if err != nil {
+		return services.Principal{}, err
+	}
+	if m.CustomerID != p.CustomerID {
+		return services.Principal{}, invalid(errors.New("the token's member is another customer's"))
+	}
+	m.Expires, m.Subject = p.Expires, p.Subject
+	return m, nil
 }
 
 // Err returns the Unauthenticated *services.Error ("Invalid or expired
@@ -175,6 +251,24 @@ func refuse(ctx context.Context, err error) context.Context {
 func (a *Authenticator) Recheck(ctx context.Context, p services.Principal) error {
 	if !p.Expires.IsZero() && !a.now().Before(p.Expires) {
 		return invalid(errors.New("the credential expired"))
+	}
+	if (p.MemberID != 0 || p.KeyID != 0) && a.Identities != nil {
+		// The member or key must still be current, with what it had: a
+		// change of role or locations ends the stream too, and the client
+		// subscribes again under its new rights.
+		var now services.Principal
+		var err error
+		if p.KeyID != 0 {
+			now, err = a.Identities.KeyID(ctx, p.KeyID)
+		} else {
+			now, err = a.Identities.Member(ctx, p.MemberID)
+		}
+		if err != nil {
+			return err
+		}
+		if now.Access != p.Access || !slices.Equal(now.Locations, p.Locations) || now.CustomerID != p.CustomerID {
+			return invalid(errors.New("the member's or key's rights changed"))
+		}
 	}
 	if p.IsCustomer() && a.Customers != nil {
 		live, err := a.Customers.Live(ctx, p.CustomerID)

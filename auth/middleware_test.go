@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 	"time"
 
@@ -77,7 +78,7 @@ func TestMiddleware(t *testing.T) {
 			if rec.Code != http.StatusOK || rec.Body.Len() != 0 {
 				t.Fatalf("middleware answered %d %q itself", rec.Code, rec.Body)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("saw %+v, want %+v", got, tt.want)
 			}
 			switch {
@@ -86,7 +87,7 @@ func TestMiddleware(t *testing.T) {
 				if se.Kind != services.Unauthenticated || se.Message != "Invalid or expired token" {
 					t.Fatalf("FromContext error = %v, want Unauthenticated %q", fromCtxErr, "Invalid or expired token")
 				}
-			case got.principal == (services.Principal{}):
+			case reflect.DeepEqual(got.principal, services.Principal{}):
 				if services.KindOf(fromCtxErr) != services.Unauthenticated {
 					t.Fatalf("FromContext error = %v, want Unauthenticated", fromCtxErr)
 				}
@@ -107,7 +108,7 @@ func TestAuthenticateReplacesEarlierDecision(t *testing.T) {
 		t.Fatal("principal survived a refused credential")
 	}
 	ctx = a.Authenticate(ctx, "Bearer "+testServiceToken)
-	if p, err := FromContext(ctx); err != nil || p != services.ServicePrincipal {
+	if p, err := FromContext(ctx); err != nil || !reflect.DeepEqual(p, services.ServicePrincipal) {
 		t.Fatalf("FromContext = %+v, %v", p, err)
 	}
 }
@@ -161,7 +162,7 @@ func TestRequireService(t *testing.T) {
 				t.Fatalf("status = %d, want %d", rec.Code, tt.wantStatus)
 			}
 			if tt.wantStatus == http.StatusOK {
-				if deniedStatus != 0 || seen != services.ServicePrincipal {
+				if deniedStatus != 0 || !reflect.DeepEqual(seen, services.ServicePrincipal) {
 					t.Fatalf("denied %d %q, principal %+v", deniedStatus, deniedMsg, seen)
 				}
 				return

@@ -43,6 +43,9 @@ type Tokens struct {
 type claims struct {
 	Role       services.Role `json:"role"`
 	CustomerID int           `json:"customer_id,omitempty"`
+	// MemberID makes a customer token a member's: the member's current
+	// role and locations apply, and the token stops when it is removed.
+	MemberID int `json:"member_id,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -58,13 +61,14 @@ func (t *Tokens) Issue(p services.Principal, ttl time.Duration) (string, error) 
 	if ttl <= 0 {
 		return "", fmt.Errorf("auth: token lifetime must be positive, got %s", ttl)
 	}
-	if err := checkPrincipal(p.Role, p.CustomerID); err != nil {
+	if err := checkPrincipal(p.Role, p.CustomerID, p.MemberID); err != nil {
 		return "", err
 	}
 	now := t.now()
 	c := claims{
 		Role:       p.Role,
 		CustomerID: p.CustomerID,
+		MemberID:   p.MemberID,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer(),
 			Audience:  jwt.ClaimStrings{t.audience()},
@@ -110,14 +114,14 @@ func (t *Tokens) Verify(token string) (services.Principal, error) {
 	if err := numericDates(token); err != nil {
 		return services.Principal{}, invalid(err)
 	}
-	if err := checkPrincipal(c.Role, c.CustomerID); err != nil {
+	if err := checkPrincipal(c.Role, c.CustomerID, c.MemberID); err != nil {
 		return services.Principal{}, invalid(err)
 	}
 	subject := c.Subject
 	if subject == "" {
 		subject = string(c.Role)
 	}
-	return services.Principal{Role: c.Role, CustomerID: c.CustomerID, Subject: subject, Expires: c.ExpiresAt.Time}, nil
+	return services.Principal{Role: c.Role, CustomerID: c.CustomerID, MemberID: c.MemberID, Subject: subject, Expires: c.ExpiresAt.Time}, nil
 }
 
 // numericDates refuses a token whose exp, nbf or iat is not a JSON number,
@@ -156,7 +160,10 @@ func isJSONNumber(v json.RawMessage) bool {
 // claiming either is refused rather than trusted. A customer_id on another
 // role would be ignored by the services; refusing it keeps every token we
 // accept unambiguous.
-func checkPrincipal(role services.Role, customerID int) error {
+func checkPrincipal(role services.Role, customerID, memberID int) error {
+	if memberID < 0 || memberID > 0 && role != services.RoleCustomer {
+		return errors.New("auth: member_id needs role customer and a positive id")
+	}
 	switch role {
 	case services.RoleAdmin, services.RoleStaff:
 		if customerID != 0 {

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,7 +110,7 @@ func TestVerify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tk.Verify(tt.token)
-			if tt.want == (services.Principal{}) {
+			if reflect.DeepEqual(tt.want, services.Principal{}) {
 				assertRefused(t, got, err)
 				return
 			}
@@ -122,7 +123,7 @@ func TestVerify(t *testing.T) {
 				t.Fatalf("Expires = %v, want %v", got.Expires, want)
 			}
 			got.Expires = time.Time{}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("principal = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -138,7 +139,7 @@ func assertRefused(t *testing.T, got services.Principal, err error) {
 	if se.Kind != services.Unauthenticated || se.Message != "Invalid or expired token" {
 		t.Fatalf("error = %v (kind %v, message %q), want Unauthenticated %q", err, se.Kind, se.Message, "Invalid or expired token")
 	}
-	if got != (services.Principal{}) {
+	if !reflect.DeepEqual(got, services.Principal{}) {
 		t.Fatalf("principal %+v returned with an error", got)
 	}
 }
@@ -169,7 +170,7 @@ func TestIssueRoundTrip(t *testing.T) {
 			t.Fatalf("Verify(Issue(%+v)) = %+v, %v", p, got, err)
 		}
 		got.Expires = p.Expires
-		if got != p {
+		if !reflect.DeepEqual(got, p) {
 			t.Fatalf("Verify(Issue(%+v)) = %+v, %v", p, got, err)
 		}
 	}

@@ -183,8 +183,8 @@ func TestSeedStatements(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(stmts) != 5 {
-			t.Fatalf("%d statements, want 5", len(stmts))
+		if len(stmts) != 7 {
+			t.Fatalf("%d statements, want 7", len(stmts))
 		}
 		for _, s := range stmts {
 			if !strings.HasPrefix(s, prefix) {

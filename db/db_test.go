@@ -169,8 +169,8 @@ func TestSeedLoadsTheOriginalDataOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows != 5+10+4+15+3 {
-		t.Errorf("first seed inserted %d rows, want 37", rows)
+	if rows != 5+10+4+15+3+3+4 {
+		t.Errorf("first seed inserted %d rows, want 44", rows)
 	}
 	rows, err = d.Seed(ctx)
 	if err != nil || rows != 0 {

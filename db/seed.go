@@ -17,8 +17,16 @@ import (
 //go:embed seed/seed.sql
 var seedSQL string
 
+// accountsSQL is this project's own seed, after the original's: a few
+// locations and members of the first two customers, for the tour of
+// company accounts.
+//
+//go:embed seed/accounts.sql
+var accountsSQL string
+
 // Seed loads the original's seed data (5 customers, 10 products, 4 orders
-// with 15 items, 3 idempotency keys) in one transaction and returns how many
+// with 15 items, 3 idempotency keys) and the accounts seed (3 locations, 4
+// members) in one transaction and returns how many
 // rows it inserted. Rows whose key already exists are left alone, so a
 // second run inserts 0 rows and succeeds; the ids are the original's, and
 // new rows get ids after them. The database must be migrated.
@@ -69,7 +77,7 @@ func seedStatements(dialectName string) ([]string, error) {
 	if dialectName == dialectMySQL {
 		ignore = "INSERT IGNORE INTO"
 	}
-	parsed, err := migrate.Stmts(seedSQL)
+	parsed, err := migrate.Stmts(seedSQL + "\n" + accountsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("db: seed: split: %w", err)
 	}

@@ -39,9 +39,15 @@ type Customer struct {
 type CustomerEdges struct {
 	// Orders holds the value of the orders edge.
 	Orders []*Order `json:"orders,omitempty"`
+	// Members holds the value of the members edge.
+	Members []*Member `json:"members,omitempty"`
+	// Locations holds the value of the locations edge.
+	Locations []*Location `json:"locations,omitempty"`
+	// APIKeys holds the value of the api_keys edge.
+	APIKeys []*APIKey `json:"api_keys,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [4]bool
 }
 
 // OrdersOrErr returns the Orders value or an error if the edge
@@ -51,6 +57,33 @@ func (e CustomerEdges) OrdersOrErr() ([]*Order, error) {
 		return e.Orders, nil
 	}
 	return nil, &NotLoadedError{edge: "orders"}
+}
+
+// MembersOrErr returns the Members value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) MembersOrErr() ([]*Member, error) {
+	if e.loadedTypes[1] {
+		return e.Members, nil
+	}
+	return nil, &NotLoadedError{edge: "members"}
+}
+
+// LocationsOrErr returns the Locations value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) LocationsOrErr() ([]*Location, error) {
+	if e.loadedTypes[2] {
+		return e.Locations, nil
+	}
+	return nil, &NotLoadedError{edge: "locations"}
+}
+
+// APIKeysOrErr returns the APIKeys value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) APIKeysOrErr() ([]*APIKey, error) {
+	if e.loadedTypes[3] {
+		return e.APIKeys, nil
+	}
+	return nil, &NotLoadedError{edge: "api_keys"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -142,6 +175,21 @@ func (_m *Customer) Value(name string) (ent.Value, error) {
 // QueryOrders queries the "orders" edge of the Customer entity.
 func (_m *Customer) QueryOrders() *OrderQuery {
 	return NewCustomerClient(_m.config).QueryOrders(_m)
+}
+
+// QueryMembers queries the "members" edge of the Customer entity.
+func (_m *Customer) QueryMembers() *MemberQuery {
+	return NewCustomerClient(_m.config).QueryMembers(_m)
+}
+
+// QueryLocations queries the "locations" edge of the Customer entity.
+func (_m *Customer) QueryLocations() *LocationQuery {
+	return NewCustomerClient(_m.config).QueryLocations(_m)
+}
+
+// QueryAPIKeys queries the "api_keys" edge of the Customer entity.
+func (_m *Customer) QueryAPIKeys() *APIKeyQuery {
+	return NewCustomerClient(_m.config).QueryAPIKeys(_m)
 }
 
 // Update returns a builder for updating this Customer.

@@ -12,8 +12,11 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/b2b-orders/platform/ent/apikey"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/idempotencykey"
+	"github.com/b2b-orders/platform/ent/location"
+	"github.com/b2b-orders/platform/ent/member"
 	"github.com/b2b-orders/platform/ent/order"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
@@ -81,8 +84,11 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apikey.Table:          apikey.ValidColumn,
 			customer.Table:        customer.ValidColumn,
 			idempotencykey.Table:  idempotencykey.ValidColumn,
+			location.Table:        location.ValidColumn,
+			member.Table:          member.ValidColumn,
 			order.Table:           order.ValidColumn,
 			orderevent.Table:      orderevent.ValidColumn,
 			orderitem.Table:       orderitem.ValidColumn,

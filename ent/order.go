@@ -30,6 +30,16 @@ type Order struct {
 	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
 	// CanceledAt holds the value of the "canceled_at" field.
 	CanceledAt *time.Time `json:"canceled_at,omitempty"`
+	// LocationID holds the value of the "location_id" field.
+	LocationID *int `json:"location_id,omitempty"`
+	// ShipTo holds the value of the "ship_to" field.
+	ShipTo *string `json:"ship_to,omitempty"`
+	// PlacedBy holds the value of the "placed_by" field.
+	PlacedBy *string `json:"placed_by,omitempty"`
+	// ConfirmedBy holds the value of the "confirmed_by" field.
+	ConfirmedBy *string `json:"confirmed_by,omitempty"`
+	// CanceledBy holds the value of the "canceled_by" field.
+	CanceledBy *string `json:"canceled_by,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderQuery when eager-loading is set.
 	Edges        OrderEdges `json:"edges"`
@@ -72,9 +82,9 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case order.FieldID, order.FieldCustomerID, order.FieldTotalCents:
+		case order.FieldID, order.FieldCustomerID, order.FieldTotalCents, order.FieldLocationID:
 			values[i] = new(sql.NullInt64)
-		case order.FieldStatus:
+		case order.FieldStatus, order.FieldShipTo, order.FieldPlacedBy, order.FieldConfirmedBy, order.FieldCanceledBy:
 			values[i] = new(sql.NullString)
 		case order.FieldCreatedAt, order.FieldConfirmedAt, order.FieldCanceledAt:
 			values[i] = new(sql.NullTime)
@@ -136,6 +146,41 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CanceledAt = new(time.Time)
 				*_m.CanceledAt = value.Time
+			}
+		case order.FieldLocationID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field location_id", values[i])
+			} else if value.Valid {
+				_m.LocationID = new(int)
+				*_m.LocationID = int(value.Int64)
+			}
+		case order.FieldShipTo:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field ship_to", values[i])
+			} else if value.Valid {
+				_m.ShipTo = new(string)
+				*_m.ShipTo = value.String
+			}
+		case order.FieldPlacedBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field placed_by", values[i])
+			} else if value.Valid {
+				_m.PlacedBy = new(string)
+				*_m.PlacedBy = value.String
+			}
+		case order.FieldConfirmedBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field confirmed_by", values[i])
+			} else if value.Valid {
+				_m.ConfirmedBy = new(string)
+				*_m.ConfirmedBy = value.String
+			}
+		case order.FieldCanceledBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field canceled_by", values[i])
+			} else if value.Valid {
+				_m.CanceledBy = new(string)
+				*_m.CanceledBy = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -203,6 +248,31 @@ func (_m *Order) String() string {
 	if v := _m.CanceledAt; v != nil {
 		builder.WriteString("canceled_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.LocationID; v != nil {
+		builder.WriteString("location_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ShipTo; v != nil {
+		builder.WriteString("ship_to=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PlacedBy; v != nil {
+		builder.WriteString("placed_by=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ConfirmedBy; v != nil {
+		builder.WriteString("confirmed_by=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.CanceledBy; v != nil {
+		builder.WriteString("canceled_by=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -92,6 +92,76 @@ func (_c *OrderCreate) SetNillableCanceledAt(v *time.Time) *OrderCreate {
 	return _c
 }
 
+// SetLocationID sets the "location_id" field.
+func (_c *OrderCreate) SetLocationID(v int) *OrderCreate {
+	_c.mutation.SetLocationID(v)
+	return _c
+}
+
+// SetNillableLocationID sets the "location_id" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableLocationID(v *int) *OrderCreate {
+	if v != nil {
+		_c.SetLocationID(*v)
+	}
+	return _c
+}
+
+// SetShipTo sets the "ship_to" field.
+func (_c *OrderCreate) SetShipTo(v string) *OrderCreate {
+	_c.mutation.SetShipTo(v)
+	return _c
+}
+
+// SetNillableShipTo sets the "ship_to" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableShipTo(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetShipTo(*v)
+	}
+	return _c
+}
+
+// SetPlacedBy sets the "placed_by" field.
+func (_c *OrderCreate) SetPlacedBy(v string) *OrderCreate {
+	_c.mutation.SetPlacedBy(v)
+	return _c
+}
+
+// SetNillablePlacedBy sets the "placed_by" field if the given value is not nil.
+func (_c *OrderCreate) SetNillablePlacedBy(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetPlacedBy(*v)
+	}
+	return _c
+}
+
+// SetConfirmedBy sets the "confirmed_by" field.
+func (_c *OrderCreate) SetConfirmedBy(v string) *OrderCreate {
+	_c.mutation.SetConfirmedBy(v)
+	return _c
+}
+
+// SetNillableConfirmedBy sets the "confirmed_by" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableConfirmedBy(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetConfirmedBy(*v)
+	}
+	return _c
+}
+
+// SetCanceledBy sets the "canceled_by" field.
+func (_c *OrderCreate) SetCanceledBy(v string) *OrderCreate {
+	_c.mutation.SetCanceledBy(v)
+	return _c
+}
+
+// SetNillableCanceledBy sets the "canceled_by" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCanceledBy(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetCanceledBy(*v)
+	}
+	return _c
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *OrderCreate) SetCustomer(v *Customer) *OrderCreate {
 	return _c.SetCustomerID(v.ID)
@@ -181,6 +251,21 @@ func (_c *OrderCreate) check() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Order.created_at"`)}
 	}
+	if v, ok := _c.mutation.PlacedBy(); ok {
+		if err := order.PlacedByValidator(v); err != nil {
+			return &ValidationError{Name: "placed_by", err: fmt.Errorf(`ent: validator failed for field "Order.placed_by": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ConfirmedBy(); ok {
+		if err := order.ConfirmedByValidator(v); err != nil {
+			return &ValidationError{Name: "confirmed_by", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.CanceledBy(); ok {
+		if err := order.CanceledByValidator(v); err != nil {
+			return &ValidationError{Name: "canceled_by", err: fmt.Errorf(`ent: validator failed for field "Order.canceled_by": %w`, err)}
+		}
+	}
 	if len(_c.mutation.CustomerIDs()) == 0 {
 		return &ValidationError{Name: "customer", err: errors.New(`ent: missing required edge "Order.customer"`)}
 	}
@@ -230,6 +315,26 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CanceledAt(); ok {
 		_spec.SetField(order.FieldCanceledAt, field.TypeTime, value)
 		_node.CanceledAt = &value
+	}
+	if value, ok := _c.mutation.LocationID(); ok {
+		_spec.SetField(order.FieldLocationID, field.TypeInt, value)
+		_node.LocationID = &value
+	}
+	if value, ok := _c.mutation.ShipTo(); ok {
+		_spec.SetField(order.FieldShipTo, field.TypeString, value)
+		_node.ShipTo = &value
+	}
+	if value, ok := _c.mutation.PlacedBy(); ok {
+		_spec.SetField(order.FieldPlacedBy, field.TypeString, value)
+		_node.PlacedBy = &value
+	}
+	if value, ok := _c.mutation.ConfirmedBy(); ok {
+		_spec.SetField(order.FieldConfirmedBy, field.TypeString, value)
+		_node.ConfirmedBy = &value
+	}
+	if value, ok := _c.mutation.CanceledBy(); ok {
+		_spec.SetField(order.FieldCanceledBy, field.TypeString, value)
+		_node.CanceledBy = &value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -382,6 +487,42 @@ func (u *OrderUpsert) ClearCanceledAt() *OrderUpsert {
 	return u
 }
 
+// SetConfirmedBy sets the "confirmed_by" field.
+func (u *OrderUpsert) SetConfirmedBy(v string) *OrderUpsert {
+	u.Set(order.FieldConfirmedBy, v)
+	return u
+}
+
+// UpdateConfirmedBy sets the "confirmed_by" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateConfirmedBy() *OrderUpsert {
+	u.SetExcluded(order.FieldConfirmedBy)
+	return u
+}
+
+// ClearConfirmedBy clears the value of the "confirmed_by" field.
+func (u *OrderUpsert) ClearConfirmedBy() *OrderUpsert {
+	u.SetNull(order.FieldConfirmedBy)
+	return u
+}
+
+// SetCanceledBy sets the "canceled_by" field.
+func (u *OrderUpsert) SetCanceledBy(v string) *OrderUpsert {
+	u.Set(order.FieldCanceledBy, v)
+	return u
+}
+
+// UpdateCanceledBy sets the "canceled_by" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateCanceledBy() *OrderUpsert {
+	u.SetExcluded(order.FieldCanceledBy)
+	return u
+}
+
+// ClearCanceledBy clears the value of the "canceled_by" field.
+func (u *OrderUpsert) ClearCanceledBy() *OrderUpsert {
+	u.SetNull(order.FieldCanceledBy)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -398,6 +539,15 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(order.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.LocationID(); exists {
+			s.SetIgnore(order.FieldLocationID)
+		}
+		if _, exists := u.create.mutation.ShipTo(); exists {
+			s.SetIgnore(order.FieldShipTo)
+		}
+		if _, exists := u.create.mutation.PlacedBy(); exists {
+			s.SetIgnore(order.FieldPlacedBy)
 		}
 	}))
 	return u
@@ -504,6 +654,48 @@ func (u *OrderUpsertOne) UpdateCanceledAt() *OrderUpsertOne {
 func (u *OrderUpsertOne) ClearCanceledAt() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearCanceledAt()
+	})
+}
+
+// SetConfirmedBy sets the "confirmed_by" field.
+func (u *OrderUpsertOne) SetConfirmedBy(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetConfirmedBy(v)
+	})
+}
+
+// UpdateConfirmedBy sets the "confirmed_by" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateConfirmedBy() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateConfirmedBy()
+	})
+}
+
+// ClearConfirmedBy clears the value of the "confirmed_by" field.
+func (u *OrderUpsertOne) ClearConfirmedBy() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearConfirmedBy()
+	})
+}
+
+// SetCanceledBy sets the "canceled_by" field.
+func (u *OrderUpsertOne) SetCanceledBy(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCanceledBy(v)
+	})
+}
+
+// UpdateCanceledBy sets the "canceled_by" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateCanceledBy() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCanceledBy()
+	})
+}
+
+// ClearCanceledBy clears the value of the "canceled_by" field.
+func (u *OrderUpsertOne) ClearCanceledBy() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearCanceledBy()
 	})
 }
 
@@ -689,6 +881,15 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(order.FieldCreatedAt)
 			}
+			if _, exists := b.mutation.LocationID(); exists {
+				s.SetIgnore(order.FieldLocationID)
+			}
+			if _, exists := b.mutation.ShipTo(); exists {
+				s.SetIgnore(order.FieldShipTo)
+			}
+			if _, exists := b.mutation.PlacedBy(); exists {
+				s.SetIgnore(order.FieldPlacedBy)
+			}
 		}
 	}))
 	return u
@@ -795,6 +996,48 @@ func (u *OrderUpsertBulk) UpdateCanceledAt() *OrderUpsertBulk {
 func (u *OrderUpsertBulk) ClearCanceledAt() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearCanceledAt()
+	})
+}
+
+// SetConfirmedBy sets the "confirmed_by" field.
+func (u *OrderUpsertBulk) SetConfirmedBy(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetConfirmedBy(v)
+	})
+}
+
+// UpdateConfirmedBy sets the "confirmed_by" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateConfirmedBy() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateConfirmedBy()
+	})
+}
+
+// ClearConfirmedBy clears the value of the "confirmed_by" field.
+func (u *OrderUpsertBulk) ClearConfirmedBy() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearConfirmedBy()
+	})
+}
+
+// SetCanceledBy sets the "canceled_by" field.
+func (u *OrderUpsertBulk) SetCanceledBy(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCanceledBy(v)
+	})
+}
+
+// UpdateCanceledBy sets the "canceled_by" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateCanceledBy() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCanceledBy()
+	})
+}
+
+// ClearCanceledBy clears the value of the "canceled_by" field.
+func (u *OrderUpsertBulk) ClearCanceledBy() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearCanceledBy()
 	})
 }
 

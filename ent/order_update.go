@@ -105,6 +105,46 @@ func (_u *OrderUpdate) ClearCanceledAt() *OrderUpdate {
 	return _u
 }
 
+// SetConfirmedBy sets the "confirmed_by" field.
+func (_u *OrderUpdate) SetConfirmedBy(v string) *OrderUpdate {
+	_u.mutation.SetConfirmedBy(v)
+	return _u
+}
+
+// SetNillableConfirmedBy sets the "confirmed_by" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableConfirmedBy(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetConfirmedBy(*v)
+	}
+	return _u
+}
+
+// ClearConfirmedBy clears the value of the "confirmed_by" field.
+func (_u *OrderUpdate) ClearConfirmedBy() *OrderUpdate {
+	_u.mutation.ClearConfirmedBy()
+	return _u
+}
+
+// SetCanceledBy sets the "canceled_by" field.
+func (_u *OrderUpdate) SetCanceledBy(v string) *OrderUpdate {
+	_u.mutation.SetCanceledBy(v)
+	return _u
+}
+
+// SetNillableCanceledBy sets the "canceled_by" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableCanceledBy(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetCanceledBy(*v)
+	}
+	return _u
+}
+
+// ClearCanceledBy clears the value of the "canceled_by" field.
+func (_u *OrderUpdate) ClearCanceledBy() *OrderUpdate {
+	_u.mutation.ClearCanceledBy()
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the OrderItem entity by IDs.
 func (_u *OrderUpdate) AddItemIDs(ids ...int) *OrderUpdate {
 	_u.mutation.AddItemIDs(ids...)
@@ -185,6 +225,16 @@ func (_u *OrderUpdate) check() error {
 			return &ValidationError{Name: "total_cents", err: fmt.Errorf(`ent: validator failed for field "Order.total_cents": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ConfirmedBy(); ok {
+		if err := order.ConfirmedByValidator(v); err != nil {
+			return &ValidationError{Name: "confirmed_by", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CanceledBy(); ok {
+		if err := order.CanceledByValidator(v); err != nil {
+			return &ValidationError{Name: "canceled_by", err: fmt.Errorf(`ent: validator failed for field "Order.canceled_by": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.customer"`)
 	}
@@ -229,6 +279,27 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.CanceledAtCleared() {
 		_spec.ClearField(order.FieldCanceledAt, field.TypeTime)
+	}
+	if _u.mutation.LocationIDCleared() {
+		_spec.ClearField(order.FieldLocationID, field.TypeInt)
+	}
+	if _u.mutation.ShipToCleared() {
+		_spec.ClearField(order.FieldShipTo, field.TypeString)
+	}
+	if _u.mutation.PlacedByCleared() {
+		_spec.ClearField(order.FieldPlacedBy, field.TypeString)
+	}
+	if value, ok := _u.mutation.ConfirmedBy(); ok {
+		_spec.SetField(order.FieldConfirmedBy, field.TypeString, value)
+	}
+	if _u.mutation.ConfirmedByCleared() {
+		_spec.ClearField(order.FieldConfirmedBy, field.TypeString)
+	}
+	if value, ok := _u.mutation.CanceledBy(); ok {
+		_spec.SetField(order.FieldCanceledBy, field.TypeString, value)
+	}
+	if _u.mutation.CanceledByCleared() {
+		_spec.ClearField(order.FieldCanceledBy, field.TypeString)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -372,6 +443,46 @@ func (_u *OrderUpdateOne) ClearCanceledAt() *OrderUpdateOne {
 	return _u
 }
 
+// SetConfirmedBy sets the "confirmed_by" field.
+func (_u *OrderUpdateOne) SetConfirmedBy(v string) *OrderUpdateOne {
+	_u.mutation.SetConfirmedBy(v)
+	return _u
+}
+
+// SetNillableConfirmedBy sets the "confirmed_by" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableConfirmedBy(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetConfirmedBy(*v)
+	}
+	return _u
+}
+
+// ClearConfirmedBy clears the value of the "confirmed_by" field.
+func (_u *OrderUpdateOne) ClearConfirmedBy() *OrderUpdateOne {
+	_u.mutation.ClearConfirmedBy()
+	return _u
+}
+
+// SetCanceledBy sets the "canceled_by" field.
+func (_u *OrderUpdateOne) SetCanceledBy(v string) *OrderUpdateOne {
+	_u.mutation.SetCanceledBy(v)
+	return _u
+}
+
+// SetNillableCanceledBy sets the "canceled_by" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableCanceledBy(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetCanceledBy(*v)
+	}
+	return _u
+}
+
+// ClearCanceledBy clears the value of the "canceled_by" field.
+func (_u *OrderUpdateOne) ClearCanceledBy() *OrderUpdateOne {
+	_u.mutation.ClearCanceledBy()
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the OrderItem entity by IDs.
 func (_u *OrderUpdateOne) AddItemIDs(ids ...int) *OrderUpdateOne {
 	_u.mutation.AddItemIDs(ids...)
@@ -465,6 +576,16 @@ func (_u *OrderUpdateOne) check() error {
 			return &ValidationError{Name: "total_cents", err: fmt.Errorf(`ent: validator failed for field "Order.total_cents": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ConfirmedBy(); ok {
+		if err := order.ConfirmedByValidator(v); err != nil {
+			return &ValidationError{Name: "confirmed_by", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CanceledBy(); ok {
+		if err := order.CanceledByValidator(v); err != nil {
+			return &ValidationError{Name: "canceled_by", err: fmt.Errorf(`ent: validator failed for field "Order.canceled_by": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.customer"`)
 	}
@@ -526,6 +647,27 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.CanceledAtCleared() {
 		_spec.ClearField(order.FieldCanceledAt, field.TypeTime)
+	}
+	if _u.mutation.LocationIDCleared() {
+		_spec.ClearField(order.FieldLocationID, field.TypeInt)
+	}
+	if _u.mutation.ShipToCleared() {
+		_spec.ClearField(order.FieldShipTo, field.TypeString)
+	}
+	if _u.mutation.PlacedByCleared() {
+		_spec.ClearField(order.FieldPlacedBy, field.TypeString)
+	}
+	if value, ok := _u.mutation.ConfirmedBy(); ok {
+		_spec.SetField(order.FieldConfirmedBy, field.TypeString, value)
+	}
+	if _u.mutation.ConfirmedByCleared() {
+		_spec.ClearField(order.FieldConfirmedBy, field.TypeString)
+	}
+	if value, ok := _u.mutation.CanceledBy(); ok {
+		_spec.SetField(order.FieldCanceledBy, field.TypeString, value)
+	}
+	if _u.mutation.CanceledByCleared() {
+		_spec.ClearField(order.FieldCanceledBy, field.TypeString)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -5,8 +5,11 @@ package ent
 import (
 	"time"
 
+	"github.com/b2b-orders/platform/ent/apikey"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/idempotencykey"
+	"github.com/b2b-orders/platform/ent/location"
+	"github.com/b2b-orders/platform/ent/member"
 	"github.com/b2b-orders/platform/ent/order"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
@@ -21,6 +24,56 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescCreatedBy is the schema descriptor for created_by field.
+	apikeyDescCreatedBy := apikeyFields[2].Descriptor()
+	// apikey.CreatedByValidator is a validator for the "created_by" field. It is called by the builders before save.
+	apikey.CreatedByValidator = apikeyDescCreatedBy.Validators[0].(func(string) error)
+	// apikeyDescName is the schema descriptor for name field.
+	apikeyDescName := apikeyFields[3].Descriptor()
+	// apikey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apikey.NameValidator = apikeyDescName.Validators[0].(func(string) error)
+	// apikeyDescPrefix is the schema descriptor for prefix field.
+	apikeyDescPrefix := apikeyFields[6].Descriptor()
+	// apikey.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	apikey.PrefixValidator = func() func(string) error {
+		validators := apikeyDescPrefix.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(prefix string) error {
+			for _, fn := range fns {
+				if err := fn(prefix); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apikeyDescSecretHash is the schema descriptor for secret_hash field.
+	apikeyDescSecretHash := apikeyFields[7].Descriptor()
+	// apikey.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	apikey.SecretHashValidator = func() func(string) error {
+		validators := apikeyDescSecretHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(secret_hash string) error {
+			for _, fn := range fns {
+				if err := fn(secret_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyFields[10].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
 	customerFields := schema.Customer{}.Fields()
 	_ = customerFields
 	// customerDescName is the schema descriptor for name field.
@@ -71,6 +124,58 @@ func init() {
 	idempotencykeyDescCreatedAt := idempotencykeyFields[8].Descriptor()
 	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
+	locationFields := schema.Location{}.Fields()
+	_ = locationFields
+	// locationDescName is the schema descriptor for name field.
+	locationDescName := locationFields[1].Descriptor()
+	// location.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	location.NameValidator = locationDescName.Validators[0].(func(string) error)
+	// locationDescAddressLine1 is the schema descriptor for address_line1 field.
+	locationDescAddressLine1 := locationFields[2].Descriptor()
+	// location.AddressLine1Validator is a validator for the "address_line1" field. It is called by the builders before save.
+	location.AddressLine1Validator = locationDescAddressLine1.Validators[0].(func(string) error)
+	// locationDescCity is the schema descriptor for city field.
+	locationDescCity := locationFields[4].Descriptor()
+	// location.CityValidator is a validator for the "city" field. It is called by the builders before save.
+	location.CityValidator = locationDescCity.Validators[0].(func(string) error)
+	// locationDescPostalCode is the schema descriptor for postal_code field.
+	locationDescPostalCode := locationFields[5].Descriptor()
+	// location.PostalCodeValidator is a validator for the "postal_code" field. It is called by the builders before save.
+	location.PostalCodeValidator = locationDescPostalCode.Validators[0].(func(string) error)
+	// locationDescCountry is the schema descriptor for country field.
+	locationDescCountry := locationFields[6].Descriptor()
+	// location.CountryValidator is a validator for the "country" field. It is called by the builders before save.
+	location.CountryValidator = locationDescCountry.Validators[0].(func(string) error)
+	// locationDescTaxID is the schema descriptor for tax_id field.
+	locationDescTaxID := locationFields[7].Descriptor()
+	// location.TaxIDValidator is a validator for the "tax_id" field. It is called by the builders before save.
+	location.TaxIDValidator = locationDescTaxID.Validators[0].(func(string) error)
+	// locationDescCreatedAt is the schema descriptor for created_at field.
+	locationDescCreatedAt := locationFields[8].Descriptor()
+	// location.DefaultCreatedAt holds the default value on creation for the created_at field.
+	location.DefaultCreatedAt = locationDescCreatedAt.Default.(func() time.Time)
+	memberFields := schema.Member{}.Fields()
+	_ = memberFields
+	// memberDescEmail is the schema descriptor for email field.
+	memberDescEmail := memberFields[1].Descriptor()
+	// member.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	member.EmailValidator = memberDescEmail.Validators[0].(func(string) error)
+	// memberDescName is the schema descriptor for name field.
+	memberDescName := memberFields[2].Descriptor()
+	// member.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	member.NameValidator = memberDescName.Validators[0].(func(string) error)
+	// memberDescSubject is the schema descriptor for subject field.
+	memberDescSubject := memberFields[4].Descriptor()
+	// member.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	member.SubjectValidator = memberDescSubject.Validators[0].(func(string) error)
+	// memberDescCreatedAt is the schema descriptor for created_at field.
+	memberDescCreatedAt := memberFields[6].Descriptor()
+	// member.DefaultCreatedAt holds the default value on creation for the created_at field.
+	member.DefaultCreatedAt = memberDescCreatedAt.Default.(func() time.Time)
+	// memberDescLive is the schema descriptor for live field.
+	memberDescLive := memberFields[8].Descriptor()
+	// member.DefaultLive holds the default value on creation for the live field.
+	member.DefaultLive = memberDescLive.Default.(bool)
 	orderFields := schema.Order{}.Fields()
 	_ = orderFields
 	// orderDescTotalCents is the schema descriptor for total_cents field.
@@ -81,6 +186,18 @@ func init() {
 	orderDescCreatedAt := orderFields[3].Descriptor()
 	// order.DefaultCreatedAt holds the default value on creation for the created_at field.
 	order.DefaultCreatedAt = orderDescCreatedAt.Default.(func() time.Time)
+	// orderDescPlacedBy is the schema descriptor for placed_by field.
+	orderDescPlacedBy := orderFields[8].Descriptor()
+	// order.PlacedByValidator is a validator for the "placed_by" field. It is called by the builders before save.
+	order.PlacedByValidator = orderDescPlacedBy.Validators[0].(func(string) error)
+	// orderDescConfirmedBy is the schema descriptor for confirmed_by field.
+	orderDescConfirmedBy := orderFields[9].Descriptor()
+	// order.ConfirmedByValidator is a validator for the "confirmed_by" field. It is called by the builders before save.
+	order.ConfirmedByValidator = orderDescConfirmedBy.Validators[0].(func(string) error)
+	// orderDescCanceledBy is the schema descriptor for canceled_by field.
+	orderDescCanceledBy := orderFields[10].Descriptor()
+	// order.CanceledByValidator is a validator for the "canceled_by" field. It is called by the builders before save.
+	order.CanceledByValidator = orderDescCanceledBy.Validators[0].(func(string) error)
 	ordereventFields := schema.OrderEvent{}.Fields()
 	_ = ordereventFields
 	// ordereventDescEventID is the schema descriptor for event_id field.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/accounts"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 )
@@ -86,6 +87,10 @@ type orderBody[I any] struct {
 	TotalCents int64     `json:"total_cents"`
 	CreatedAt  timestamp `json:"created_at"`
 	Items      []I       `json:"items"`
+	// As orders.View has them: absent on an order without.
+	LocationID *int              `json:"location_id,omitempty"`
+	ShipTo     *accounts.Address `json:"ship_to,omitempty"`
+	PlacedBy   *services.Actor   `json:"placed_by,omitempty"`
 }
 
 // placedItem is the item shape of create and confirm.
@@ -103,7 +108,8 @@ func placedItemDTO(it orders.Item) placedItem {
 
 func orderDTO[I any](o orders.Order, item func(orders.Item) I) orderBody[I] {
 	return orderBody[I]{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
-		CreatedAt: timestamp(o.CreatedAt), Items: services.Map(o.Items, item)}
+		CreatedAt: timestamp(o.CreatedAt), Items: services.Map(o.Items, item),
+		LocationID: o.LocationID, ShipTo: o.ShipTo, PlacedBy: o.PlacedBy}
 }
 
 func placedOrderDTO(o orders.Order) orderBody[placedItem] { return orderDTO(o, placedItemDTO) }

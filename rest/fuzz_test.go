@@ -34,7 +34,7 @@ func newFuzzEnv(t testing.TB) *fuzzEnv {
 	logs := &syncBuffer{}
 	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: true}
 	opts := rest.Options{Auth: a, Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, opts))
+	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, e.accts, opts))
 	e.orders = stack(a, rest.NewOrdersAPI(e.ordSvc, nil, opts))
 	return &fuzzEnv{env: e, logs: logs}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/b2b-orders/platform/internal/config"
 	"github.com/b2b-orders/platform/rest"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/accounts"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 )
@@ -47,6 +48,7 @@ type env struct {
 	orders    http.Handler
 	custSvc   *customers.Service
 	ordSvc    *orders.Service
+	accts     *accounts.Service
 	// admin is "Bearer <admin JWT>", sent by do unless a request says otherwise.
 	admin string
 	// cleanups run when the test ends, after the requests.
@@ -91,9 +93,11 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	built := app.New(app.Options{Config: cfg, Store: d, Roles: roles, Now: e.clock.Now}).Services()
 	e.custSvc = built.Customers
 	e.ordSvc = built.Orders
-	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: o.authRequired}
+	e.accts = built.Accounts
+	a := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: o.authRequired,
+		Identities: &auth.Identities{Resolve: built.Accounts, Now: e.clock.Now}}
 	opts := rest.Options{Auth: a, CORSOrigins: o.corsOrigins, Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}
-	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, opts))
+	e.customers = stack(a, rest.NewCustomersAPI(e.custSvc, e.accts, opts))
 	e.orders = stack(a, rest.NewOrdersAPI(e.ordSvc, built.Webhooks, opts))
 	e.admin = e.bearer(t, services.Principal{Role: services.RoleAdmin, Subject: "test-admin"})
 	return e
@@ -145,11 +149,15 @@ type request struct {
 	// role is the role to ask, when the path does not tell (openapi.json).
 	role string
 	// header holds extra headers; an "Authorization" entry replaces the
-	// admin token: "" sends none, customerTokenOf+"N" a JWT of customer N.
+	// admin token: "" sends none, customerTokenOf+"N" a JWT of customer N,
+	// memberTokenOf+"C:M" a JWT of member M of customer C.
 	header map[string]string
 }
 
-const customerTokenOf = "customer-jwt:"
+const (
+	customerTokenOf = "customer-jwt:"
+	memberTokenOf   = "member-jwt:"
+)
 
 type response struct {
 	status int
@@ -162,7 +170,7 @@ func roleOf(rq request) string {
 	switch {
 	case rq.role != "":
 		return rq.role
-	case strings.HasPrefix(rq.path, custURL), strings.HasPrefix(rq.path, internal):
+	case strings.HasPrefix(rq.path, custURL), strings.HasPrefix(rq.path, internal), rq.path == meURL:
 		return "customers"
 	}
 	return "orders"
@@ -195,6 +203,14 @@ func (e *env) do(t testing.TB, rq request) response {
 			t.Fatal(err)
 		}
 		auth = e.bearer(t, services.Principal{Role: services.RoleCustomer, CustomerID: id})
+	case strings.HasPrefix(auth, memberTokenOf):
+		c, m, _ := strings.Cut(strings.TrimPrefix(auth, memberTokenOf), ":")
+		cid, err1 := strconv.Atoi(c)
+		mid, err2 := strconv.Atoi(m)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("bad member token %q", auth)
+		}
+		auth = e.bearer(t, services.Principal{Role: services.RoleCustomer, CustomerID: cid, MemberID: mid})
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)

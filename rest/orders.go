@@ -50,13 +50,18 @@ func (h *ordersHandler) create(w http.ResponseWriter, r *http.Request) {
 	}
 	// After the order's own fields, as the contract checks them in order.
 	bodyKey := f.Str("idempotency_key", false)
+	var location *int
+	if l := f.Integer("location_id", false); l != nil {
+		n := clampInt(*l)
+		location = &n
+	}
 	if err := f.Err(); err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
 	// An optional key makes a retry safe: the first order, not a second.
 	// The body's wins over the headers, as on confirm.
-	in := orders.CreateOrderInput{CustomerID: clampInt(*customerID), Lines: lines, IdempotencyKey: bodyKey}
+	in := orders.CreateOrderInput{CustomerID: clampInt(*customerID), Lines: lines, LocationID: location, IdempotencyKey: bodyKey}
 	if key := createKey(r); bodyKey == nil && key != "" {
 		in.IdempotencyKey = &key
 	}
@@ -87,7 +92,18 @@ func (h *ordersHandler) get(w http.ResponseWriter, r *http.Request) {
 // their items in the read shape.
 func (h *ordersHandler) list(w http.ResponseWriter, r *http.Request) {
 	q := parseQuery(r)
-	params := orders.ListOrdersParams{From: q.time("from"), To: q.time("to"), After: q.number("cursor"), Limit: q.number("limit")}
+	params := orders.ListOrdersParams{From: q.time("from"), To: q.time("to"), After: q.number("cursor"), Limit: q.number("limit"),
+		LocationID: q.number("location_id")}
+	if s := q.one("placed_by"); q.err == nil && q.values.Has("placed_by") {
+		a, ok := services.ParseActor(s)
+		if !ok {
+			q.err = invalid("placed_by", msgInvalidQuery)
+		}
+		params.PlacedBy = &a
+	}
+	if q.err == nil && q.values.Has("location_id") && params.LocationID < 1 {
+		q.err = invalid("location_id", msgInvalidQuery)
+	}
 	if s := q.one("status"); q.err == nil && q.values.Has("status") {
 		st, err := orders.ParseStatus(s)
 		if err != nil {

@@ -74,7 +74,11 @@ func (q *query) time(name string) *time.Time {
 // pathID reads the {id} path parameter: a positive decimal integer, or
 // Invalid with msg ("Invalid customer ID" and the like).
 func pathID(r *http.Request, msg string) (int, error) {
-	s := chi.URLParam(r, "id")
+	return idParam(chi.URLParam(r, "id"), msg)
+}
+
+// idParam reads a path id: a positive decimal integer, or Invalid with msg.
+func idParam(s, msg string) (int, error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return 0, invalid("id", msg)

@@ -20,6 +20,7 @@ import (
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/internal/directory"
 	"github.com/b2b-orders/platform/internal/web"
+	"github.com/b2b-orders/platform/services/accounts"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 	"github.com/b2b-orders/platform/services/webhooks"
@@ -53,14 +54,20 @@ func (o Options) logger() *slog.Logger {
 }
 
 // NewCustomersAPI returns the customers role's routes, to be mounted at
-// Prefix behind auth.Authenticator.Middleware: the customers resource, the
+// Prefix behind auth.Authenticator.Middleware: the customers resource with
+// their members, locations and API keys, /me, the
 // internal customer route (service token only) and the role's OpenAPI
 // document at /openapi.json.
-func NewCustomersAPI(svc *customers.Service, opts Options) http.Handler {
+func NewCustomersAPI(svc *customers.Service, accts *accounts.Service, opts Options) http.Handler {
 	h := &customersHandler{svc: svc, errs: errorWriter{log: opts.logger()}}
+	a := &accountsHandler{svc: accts, errs: h.errs}
 	r := newRouter(opts)
 	r.Get("/openapi.json", serveDocument(customersDocument))
-	r.Route("/customers", withPrincipal(h.errs, h.routes))
+	r.Route("/customers", withPrincipal(h.errs, func(r chi.Router) {
+		h.routes(r)
+		a.customerRoutes(r)
+	}))
+	r.With(h.errs.requirePrincipal).Get("/me", a.me)
 	r.Method(http.MethodGet, strings.TrimPrefix(directory.Path, Prefix)+"{id}",
 		opts.Auth.RequireService(directory.Answering(http.HandlerFunc(h.get)), h.errs.deny))
 	r.Method(http.MethodGet, strings.TrimSuffix(strings.TrimPrefix(directory.Path, Prefix), "/"),

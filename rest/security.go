@@ -16,7 +16,7 @@ import (
 const (
 	corsMethods = "GET, POST, PUT, PATCH, DELETE"
 	corsHeaders = "Authorization, Content-Type, " + web.IdempotencyKeyHeader + ", " + web.XIdempotencyKeyHeader +
-		", " + web.RequestIDHeader + ", " + web.CorrelationIDHeader
+		", " + web.RequestIDHeader + ", " + web.CorrelationIDHeader + ", " + web.APIKeyHeader
 	corsExpose = web.RequestIDHeader + ", " + web.CorrelationIDHeader + ", " + web.RetryAfterHeader
 	corsMaxAge = "600"
 )

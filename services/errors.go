@@ -67,6 +67,15 @@ const (
 	CodeUnavailable         = "unavailable"
 	CodeBusy                = "busy"
 	CodeCanceled            = "canceled"
+	// CodeRoleAboveCreator refuses a member or API key given more than
+	// its giver may do.
+	CodeRoleAboveCreator = "role_above_creator"
+	// CodeMemberTaken refuses a member whose email (within the customer)
+	// or identity-provider subject (anywhere) a current member has.
+	CodeMemberTaken = "member_taken"
+	// CodeLocationRequired refuses an order without a location from a
+	// member limited to several locations.
+	CodeLocationRequired = "location_required"
 )
 
 // Error is the one error type the services return. Message is safe to show

@@ -127,9 +127,19 @@ func serve(ctx context.Context, cfg config.Config, args []string, log *slog.Logg
 		app.CloseAll(lns)
 		return err
 	}
+	verifier, stopOIDC, err := app.NewOIDC(ctx, cfg.OIDC, log)
+	if err != nil {
+		app.CloseAll(lns)
+		return err
+	}
+	defer stopOIDC()
+	o := app.Options{Config: cfg, Store: store, Log: log, Roles: opts.roles, GraphURL: graphURL}
+	if verifier != nil {
+		o.OIDC = verifier
+	}
 	v, c := build()
-	a := app.New(app.Options{Config: cfg, Store: store, Log: log, Roles: opts.roles, GraphURL: graphURL,
-		Build: app.Build{Version: v, Commit: c}})
+	o.Build = app.Build{Version: v, Commit: c}
+	a := app.New(o)
 	if err := a.Serve(ctx, lns); err != nil {
 		return err
 	}
@@ -205,6 +215,7 @@ func token(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("token")
 	roleFlag := fs.String("role", "", "admin, staff or customer (required)")
 	customerID := fs.Int("customer-id", 0, "the customer a customer token acts for (required with --role customer)")
+	memberID := fs.Int("member-id", 0, "makes a customer token that member's: its role and locations apply (optional, with --role customer)")
 	ttl := fs.Duration("ttl", 24*time.Hour, "lifetime of the token")
 	subject := fs.String("subject", "", "who the token is for, shown in logs (default: the role)")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -219,6 +230,9 @@ func token(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	if (r == services.RoleCustomer) != (*customerID != 0) || *customerID < 0 {
 		return usageError{fmt.Errorf("--customer-id N (N > 0) goes with --role customer, and only with it")}
 	}
+	if *memberID < 0 || *memberID > 0 && r != services.RoleCustomer {
+		return usageError{fmt.Errorf("--member-id N (N > 0) goes with --role customer only")}
+	}
 	if *ttl <= 0 {
 		return usageError{fmt.Errorf("--ttl must be positive, got %s", *ttl)}
 	}
@@ -230,7 +244,7 @@ func token(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "generated JWT_SECRET and SERVICE_TOKEN in %s\n", filepath.Join(cfg.DB.DataDir, config.SecretsFile))
 	}
 	tk := &auth.Tokens{Secret: []byte(cfg.JWTSecret)}
-	s, err := tk.Issue(services.Principal{Role: r, CustomerID: *customerID, Subject: *subject}, *ttl)
+	s, err := tk.Issue(services.Principal{Role: r, CustomerID: *customerID, MemberID: *memberID, Subject: *subject}, *ttl)
 	if err != nil {
 		return err
 	}

@@ -127,7 +127,7 @@ func TestTokenFromEnvironmentSecret(t *testing.T) {
 		t.Fatalf("principal %+v: no expiry", p)
 	}
 	p.Expires = time.Time{}
-	if err != nil || p != (services.Principal{Role: services.RoleStaff, Subject: "desk"}) {
+	if err != nil || !reflect.DeepEqual(p, services.Principal{Role: services.RoleStaff, Subject: "desk"}) {
 		t.Fatalf("principal %+v, %v", p, err)
 	}
 }

@@ -76,6 +76,9 @@ var composeEnv = map[string]string{
 	"B2B_DATA_DIR":          envOptional,
 	"DB_CONNECTION_LIMIT":   envOptional,
 	"AUTH_REQUIRED":         envOptional,
+	"OIDC_ISSUER":           envOptional, // sign-in through the seller's identity provider, off without it
+	"OIDC_AUDIENCE":         envOptional,
+	"OIDC_LINK_EMAIL":       envOptional,
 	"CANCEL_WINDOW":         envOptional,
 	"IDEMPOTENCY_KEY_TTL":   envOptional,
 	"LOG_LEVEL":             envOptional,

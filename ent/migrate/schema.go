@@ -9,6 +9,48 @@ import (
 )
 
 var (
+	// APIKeysColumns holds the columns for the "api_keys" table.
+	APIKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "member_id", Type: field.TypeInt, Nullable: true},
+		{Name: "created_by", Type: field.TypeString, Size: 80},
+		{Name: "name", Type: field.TypeString},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"admin", "buyer", "approver", "viewer"}, SchemaType: map[string]string{"mysql": "varchar(20)", "sqlite3": "varchar(20)"}},
+		{Name: "location_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "prefix", Type: field.TypeString, Size: 32},
+		{Name: "secret_hash", Type: field.TypeString, Size: 64},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "customer_id", Type: field.TypeInt},
+	}
+	// APIKeysTable holds the schema information for the "api_keys" table.
+	APIKeysTable = &schema.Table{
+		Name:       "api_keys",
+		Columns:    APIKeysColumns,
+		PrimaryKey: []*schema.Column{APIKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "api_keys_customers_api_keys",
+				Columns:    []*schema.Column{APIKeysColumns[12]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apikey_prefix",
+				Unique:  true,
+				Columns: []*schema.Column{APIKeysColumns[6]},
+			},
+			{
+				Name:    "apikey_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[12]},
+			},
+		},
+	}
 	// CustomersColumns holds the columns for the "customers" table.
 	CustomersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -64,6 +106,85 @@ var (
 			},
 		},
 	}
+	// LocationsColumns holds the columns for the "locations" table.
+	LocationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString},
+		{Name: "address_line1", Type: field.TypeString},
+		{Name: "address_line2", Type: field.TypeString, Nullable: true},
+		{Name: "city", Type: field.TypeString},
+		{Name: "postal_code", Type: field.TypeString, Size: 32},
+		{Name: "country", Type: field.TypeString, Size: 2},
+		{Name: "tax_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "archived_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "customer_id", Type: field.TypeInt},
+	}
+	// LocationsTable holds the schema information for the "locations" table.
+	LocationsTable = &schema.Table{
+		Name:       "locations",
+		Columns:    LocationsColumns,
+		PrimaryKey: []*schema.Column{LocationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "locations_customers_locations",
+				Columns:    []*schema.Column{LocationsColumns[10]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "location_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{LocationsColumns[10]},
+			},
+		},
+	}
+	// MembersColumns holds the columns for the "members" table.
+	MembersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "email", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"admin", "buyer", "approver", "viewer"}, SchemaType: map[string]string{"mysql": "varchar(20)", "sqlite3": "varchar(20)"}},
+		{Name: "subject", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "location_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "removed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "live", Type: field.TypeBool, Nullable: true, Default: true},
+		{Name: "customer_id", Type: field.TypeInt},
+	}
+	// MembersTable holds the schema information for the "members" table.
+	MembersTable = &schema.Table{
+		Name:       "members",
+		Columns:    MembersColumns,
+		PrimaryKey: []*schema.Column{MembersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "members_customers_members",
+				Columns:    []*schema.Column{MembersColumns[9]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "member_customer_id_email_live",
+				Unique:  true,
+				Columns: []*schema.Column{MembersColumns[9], MembersColumns[1], MembersColumns[8]},
+			},
+			{
+				Name:    "member_subject_live",
+				Unique:  true,
+				Columns: []*schema.Column{MembersColumns[4], MembersColumns[8]},
+			},
+			{
+				Name:    "member_email",
+				Unique:  false,
+				Columns: []*schema.Column{MembersColumns[1]},
+			},
+		},
+	}
 	// OrdersColumns holds the columns for the "orders" table.
 	OrdersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -72,6 +193,11 @@ var (
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "confirmed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "canceled_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "location_id", Type: field.TypeInt, Nullable: true},
+		{Name: "ship_to", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "placed_by", Type: field.TypeString, Nullable: true, Size: 80},
+		{Name: "confirmed_by", Type: field.TypeString, Nullable: true, Size: 80},
+		{Name: "canceled_by", Type: field.TypeString, Nullable: true, Size: 80},
 		{Name: "customer_id", Type: field.TypeInt},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
@@ -82,7 +208,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[6]},
+				Columns:    []*schema.Column{OrdersColumns[11]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -100,6 +226,16 @@ var (
 			},
 			{
 				Name:    "order_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[11]},
+			},
+			{
+				Name:    "order_placed_by",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[8]},
+			},
+			{
+				Name:    "order_location_id",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[6]},
 			},
@@ -257,8 +393,11 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APIKeysTable,
 		CustomersTable,
 		IdempotencyKeysTable,
+		LocationsTable,
+		MembersTable,
 		OrdersTable,
 		OrderEventsTable,
 		OrderItemsTable,
@@ -270,11 +409,23 @@ var (
 )
 
 func init() {
+	APIKeysTable.ForeignKeys[0].RefTable = CustomersTable
+	APIKeysTable.Annotation = &entsql.Annotation{
+		Table: "api_keys",
+	}
 	CustomersTable.Annotation = &entsql.Annotation{
 		Table: "customers",
 	}
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		Table: "idempotency_keys",
+	}
+	LocationsTable.ForeignKeys[0].RefTable = CustomersTable
+	LocationsTable.Annotation = &entsql.Annotation{
+		Table: "locations",
+	}
+	MembersTable.ForeignKeys[0].RefTable = CustomersTable
+	MembersTable.Annotation = &entsql.Annotation{
+		Table: "members",
 	}
 	OrdersTable.ForeignKeys[0].RefTable = CustomersTable
 	OrdersTable.Annotation = &entsql.Annotation{

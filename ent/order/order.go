@@ -27,6 +27,16 @@ const (
 	FieldConfirmedAt = "confirmed_at"
 	// FieldCanceledAt holds the string denoting the canceled_at field in the database.
 	FieldCanceledAt = "canceled_at"
+	// FieldLocationID holds the string denoting the location_id field in the database.
+	FieldLocationID = "location_id"
+	// FieldShipTo holds the string denoting the ship_to field in the database.
+	FieldShipTo = "ship_to"
+	// FieldPlacedBy holds the string denoting the placed_by field in the database.
+	FieldPlacedBy = "placed_by"
+	// FieldConfirmedBy holds the string denoting the confirmed_by field in the database.
+	FieldConfirmedBy = "confirmed_by"
+	// FieldCanceledBy holds the string denoting the canceled_by field in the database.
+	FieldCanceledBy = "canceled_by"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeItems holds the string denoting the items edge name in mutations.
@@ -58,6 +68,11 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldConfirmedAt,
 	FieldCanceledAt,
+	FieldLocationID,
+	FieldShipTo,
+	FieldPlacedBy,
+	FieldConfirmedBy,
+	FieldCanceledBy,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -75,6 +90,12 @@ var (
 	TotalCentsValidator func(int64) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// PlacedByValidator is a validator for the "placed_by" field. It is called by the builders before save.
+	PlacedByValidator func(string) error
+	// ConfirmedByValidator is a validator for the "confirmed_by" field. It is called by the builders before save.
+	ConfirmedByValidator func(string) error
+	// CanceledByValidator is a validator for the "canceled_by" field. It is called by the builders before save.
+	CanceledByValidator func(string) error
 )
 
 // Status defines the type for the "status" enum field.
@@ -140,6 +161,31 @@ func ByConfirmedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByCanceledAt orders the results by the canceled_at field.
 func ByCanceledAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCanceledAt, opts...).ToFunc()
+}
+
+// ByLocationID orders the results by the location_id field.
+func ByLocationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLocationID, opts...).ToFunc()
+}
+
+// ByShipTo orders the results by the ship_to field.
+func ByShipTo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldShipTo, opts...).ToFunc()
+}
+
+// ByPlacedBy orders the results by the placed_by field.
+func ByPlacedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPlacedBy, opts...).ToFunc()
+}
+
+// ByConfirmedBy orders the results by the confirmed_by field.
+func ByConfirmedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConfirmedBy, opts...).ToFunc()
+}
+
+// ByCanceledBy orders the results by the canceled_by field.
+func ByCanceledBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCanceledBy, opts...).ToFunc()
 }
 
 // ByCustomerField orders the results by customer field.

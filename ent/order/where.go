@@ -80,6 +80,31 @@ func CanceledAt(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCanceledAt, v))
 }
 
+// LocationID applies equality check predicate on the "location_id" field. It's identical to LocationIDEQ.
+func LocationID(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldLocationID, v))
+}
+
+// ShipTo applies equality check predicate on the "ship_to" field. It's identical to ShipToEQ.
+func ShipTo(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldShipTo, v))
+}
+
+// PlacedBy applies equality check predicate on the "placed_by" field. It's identical to PlacedByEQ.
+func PlacedBy(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPlacedBy, v))
+}
+
+// ConfirmedBy applies equality check predicate on the "confirmed_by" field. It's identical to ConfirmedByEQ.
+func ConfirmedBy(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldConfirmedBy, v))
+}
+
+// CanceledBy applies equality check predicate on the "canceled_by" field. It's identical to CanceledByEQ.
+func CanceledBy(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCanceledBy, v))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v int) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCustomerID, v))
@@ -298,6 +323,356 @@ func CanceledAtIsNil() predicate.Order {
 // CanceledAtNotNil applies the NotNil predicate on the "canceled_at" field.
 func CanceledAtNotNil() predicate.Order {
 	return predicate.Order(sql.FieldNotNull(FieldCanceledAt))
+}
+
+// LocationIDEQ applies the EQ predicate on the "location_id" field.
+func LocationIDEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldLocationID, v))
+}
+
+// LocationIDNEQ applies the NEQ predicate on the "location_id" field.
+func LocationIDNEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldLocationID, v))
+}
+
+// LocationIDIn applies the In predicate on the "location_id" field.
+func LocationIDIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldLocationID, vs...))
+}
+
+// LocationIDNotIn applies the NotIn predicate on the "location_id" field.
+func LocationIDNotIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldLocationID, vs...))
+}
+
+// LocationIDGT applies the GT predicate on the "location_id" field.
+func LocationIDGT(v int) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldLocationID, v))
+}
+
+// LocationIDGTE applies the GTE predicate on the "location_id" field.
+func LocationIDGTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldLocationID, v))
+}
+
+// LocationIDLT applies the LT predicate on the "location_id" field.
+func LocationIDLT(v int) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldLocationID, v))
+}
+
+// LocationIDLTE applies the LTE predicate on the "location_id" field.
+func LocationIDLTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldLocationID, v))
+}
+
+// LocationIDIsNil applies the IsNil predicate on the "location_id" field.
+func LocationIDIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldLocationID))
+}
+
+// LocationIDNotNil applies the NotNil predicate on the "location_id" field.
+func LocationIDNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldLocationID))
+}
+
+// ShipToEQ applies the EQ predicate on the "ship_to" field.
+func ShipToEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldShipTo, v))
+}
+
+// ShipToNEQ applies the NEQ predicate on the "ship_to" field.
+func ShipToNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldShipTo, v))
+}
+
+// ShipToIn applies the In predicate on the "ship_to" field.
+func ShipToIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldShipTo, vs...))
+}
+
+// ShipToNotIn applies the NotIn predicate on the "ship_to" field.
+func ShipToNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldShipTo, vs...))
+}
+
+// ShipToGT applies the GT predicate on the "ship_to" field.
+func ShipToGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldShipTo, v))
+}
+
+// ShipToGTE applies the GTE predicate on the "ship_to" field.
+func ShipToGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldShipTo, v))
+}
+
+// ShipToLT applies the LT predicate on the "ship_to" field.
+func ShipToLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldShipTo, v))
+}
+
+// ShipToLTE applies the LTE predicate on the "ship_to" field.
+func ShipToLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldShipTo, v))
+}
+
+// ShipToContains applies the Contains predicate on the "ship_to" field.
+func ShipToContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldShipTo, v))
+}
+
+// ShipToHasPrefix applies the HasPrefix predicate on the "ship_to" field.
+func ShipToHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldShipTo, v))
+}
+
+// ShipToHasSuffix applies the HasSuffix predicate on the "ship_to" field.
+func ShipToHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldShipTo, v))
+}
+
+// ShipToIsNil applies the IsNil predicate on the "ship_to" field.
+func ShipToIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldShipTo))
+}
+
+// ShipToNotNil applies the NotNil predicate on the "ship_to" field.
+func ShipToNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldShipTo))
+}
+
+// ShipToEqualFold applies the EqualFold predicate on the "ship_to" field.
+func ShipToEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldShipTo, v))
+}
+
+// ShipToContainsFold applies the ContainsFold predicate on the "ship_to" field.
+func ShipToContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldShipTo, v))
+}
+
+// PlacedByEQ applies the EQ predicate on the "placed_by" field.
+func PlacedByEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPlacedBy, v))
+}
+
+// PlacedByNEQ applies the NEQ predicate on the "placed_by" field.
+func PlacedByNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldPlacedBy, v))
+}
+
+// PlacedByIn applies the In predicate on the "placed_by" field.
+func PlacedByIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldPlacedBy, vs...))
+}
+
+// PlacedByNotIn applies the NotIn predicate on the "placed_by" field.
+func PlacedByNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldPlacedBy, vs...))
+}
+
+// PlacedByGT applies the GT predicate on the "placed_by" field.
+func PlacedByGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldPlacedBy, v))
+}
+
+// PlacedByGTE applies the GTE predicate on the "placed_by" field.
+func PlacedByGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldPlacedBy, v))
+}
+
+// PlacedByLT applies the LT predicate on the "placed_by" field.
+func PlacedByLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldPlacedBy, v))
+}
+
+// PlacedByLTE applies the LTE predicate on the "placed_by" field.
+func PlacedByLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldPlacedBy, v))
+}
+
+// PlacedByContains applies the Contains predicate on the "placed_by" field.
+func PlacedByContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldPlacedBy, v))
+}
+
+// PlacedByHasPrefix applies the HasPrefix predicate on the "placed_by" field.
+func PlacedByHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldPlacedBy, v))
+}
+
+// PlacedByHasSuffix applies the HasSuffix predicate on the "placed_by" field.
+func PlacedByHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldPlacedBy, v))
+}
+
+// PlacedByIsNil applies the IsNil predicate on the "placed_by" field.
+func PlacedByIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldPlacedBy))
+}
+
+// PlacedByNotNil applies the NotNil predicate on the "placed_by" field.
+func PlacedByNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldPlacedBy))
+}
+
+// PlacedByEqualFold applies the EqualFold predicate on the "placed_by" field.
+func PlacedByEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldPlacedBy, v))
+}
+
+// PlacedByContainsFold applies the ContainsFold predicate on the "placed_by" field.
+func PlacedByContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldPlacedBy, v))
+}
+
+// ConfirmedByEQ applies the EQ predicate on the "confirmed_by" field.
+func ConfirmedByEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldConfirmedBy, v))
+}
+
+// ConfirmedByNEQ applies the NEQ predicate on the "confirmed_by" field.
+func ConfirmedByNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldConfirmedBy, v))
+}
+
+// ConfirmedByIn applies the In predicate on the "confirmed_by" field.
+func ConfirmedByIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldConfirmedBy, vs...))
+}
+
+// ConfirmedByNotIn applies the NotIn predicate on the "confirmed_by" field.
+func ConfirmedByNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldConfirmedBy, vs...))
+}
+
+// ConfirmedByGT applies the GT predicate on the "confirmed_by" field.
+func ConfirmedByGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldConfirmedBy, v))
+}
+
+// ConfirmedByGTE applies the GTE predicate on the "confirmed_by" field.
+func ConfirmedByGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldConfirmedBy, v))
+}
+
+// ConfirmedByLT applies the LT predicate on the "confirmed_by" field.
+func ConfirmedByLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldConfirmedBy, v))
+}
+
+// ConfirmedByLTE applies the LTE predicate on the "confirmed_by" field.
+func ConfirmedByLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldConfirmedBy, v))
+}
+
+// ConfirmedByContains applies the Contains predicate on the "confirmed_by" field.
+func ConfirmedByContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldConfirmedBy, v))
+}
+
+// ConfirmedByHasPrefix applies the HasPrefix predicate on the "confirmed_by" field.
+func ConfirmedByHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldConfirmedBy, v))
+}
+
+// ConfirmedByHasSuffix applies the HasSuffix predicate on the "confirmed_by" field.
+func ConfirmedByHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldConfirmedBy, v))
+}
+
+// ConfirmedByIsNil applies the IsNil predicate on the "confirmed_by" field.
+func ConfirmedByIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldConfirmedBy))
+}
+
+// ConfirmedByNotNil applies the NotNil predicate on the "confirmed_by" field.
+func ConfirmedByNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldConfirmedBy))
+}
+
+// ConfirmedByEqualFold applies the EqualFold predicate on the "confirmed_by" field.
+func ConfirmedByEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldConfirmedBy, v))
+}
+
+// ConfirmedByContainsFold applies the ContainsFold predicate on the "confirmed_by" field.
+func ConfirmedByContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldConfirmedBy, v))
+}
+
+// CanceledByEQ applies the EQ predicate on the "canceled_by" field.
+func CanceledByEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCanceledBy, v))
+}
+
+// CanceledByNEQ applies the NEQ predicate on the "canceled_by" field.
+func CanceledByNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldCanceledBy, v))
+}
+
+// CanceledByIn applies the In predicate on the "canceled_by" field.
+func CanceledByIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldCanceledBy, vs...))
+}
+
+// CanceledByNotIn applies the NotIn predicate on the "canceled_by" field.
+func CanceledByNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldCanceledBy, vs...))
+}
+
+// CanceledByGT applies the GT predicate on the "canceled_by" field.
+func CanceledByGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldCanceledBy, v))
+}
+
+// CanceledByGTE applies the GTE predicate on the "canceled_by" field.
+func CanceledByGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldCanceledBy, v))
+}
+
+// CanceledByLT applies the LT predicate on the "canceled_by" field.
+func CanceledByLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldCanceledBy, v))
+}
+
+// CanceledByLTE applies the LTE predicate on the "canceled_by" field.
+func CanceledByLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldCanceledBy, v))
+}
+
+// CanceledByContains applies the Contains predicate on the "canceled_by" field.
+func CanceledByContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldCanceledBy, v))
+}
+
+// CanceledByHasPrefix applies the HasPrefix predicate on the "canceled_by" field.
+func CanceledByHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldCanceledBy, v))
+}
+
+// CanceledByHasSuffix applies the HasSuffix predicate on the "canceled_by" field.
+func CanceledByHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldCanceledBy, v))
+}
+
+// CanceledByIsNil applies the IsNil predicate on the "canceled_by" field.
+func CanceledByIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldCanceledBy))
+}
+
+// CanceledByNotNil applies the NotNil predicate on the "canceled_by" field.
+func CanceledByNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldCanceledBy))
+}
+
+// CanceledByEqualFold applies the EqualFold predicate on the "canceled_by" field.
+func CanceledByEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldCanceledBy, v))
+}
+
+// CanceledByContainsFold applies the ContainsFold predicate on the "canceled_by" field.
+func CanceledByContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldCanceledBy, v))
 }
 
 // HasCustomer applies the HasEdge predicate on the "customer" edge.

@@ -47,6 +47,9 @@ func (Customer) Fields() []ent.Field {
 func (Customer) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("orders", Order.Type),
+		edge.To("members", Member.Type),
+		edge.To("locations", Location.Type),
+		edge.To("api_keys", APIKey.Type),
 	}
 }
 

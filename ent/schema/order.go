@@ -35,6 +35,17 @@ func (Order) Fields() []ent.Field {
 			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
 		field.Time("canceled_at").Optional().Nillable().
 			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
+		// location_id names the customer's location the order ships to;
+		// ship_to is that location's address as it was at placement, which
+		// later edits of the location do not change.
+		field.Int("location_id").Optional().Nillable().Immutable(),
+		field.Text("ship_to").Optional().Nillable().Immutable(),
+		// Who placed, confirmed and canceled the order, as actors
+		// ("member:7", "api_key:3", "customer:1", "staff:alice"); NULL on
+		// orders older than actors.
+		field.String("placed_by").MaxLen(80).Optional().Nillable().Immutable(),
+		field.String("confirmed_by").MaxLen(80).Optional().Nillable(),
+		field.String("canceled_by").MaxLen(80).Optional().Nillable(),
 	}
 }
 
@@ -52,5 +63,7 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("status"),
 		index.Fields("created_at"),
 		index.Fields("customer_id"),
+		index.Fields("placed_by"),
+		index.Fields("location_id"),
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/b2b-orders/platform/internal/relay"
 	"github.com/b2b-orders/platform/internal/wake"
 	"github.com/b2b-orders/platform/lambda/orchestrator"
+	"github.com/b2b-orders/platform/services/accounts"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 	"github.com/b2b-orders/platform/services/webhooks"
@@ -59,6 +60,9 @@ type Options struct {
 	Build Build
 	// Now is the services' clock (nil: the system clock); tests fix it.
 	Now func() time.Time
+	// OIDC verifies the seller's identity provider's tokens (NewOIDC);
+	// nil when OIDC_ISSUER is unset.
+	OIDC auth.OIDCVerifier
 }
 
 // Build says which build runs.
@@ -68,6 +72,7 @@ type Build struct{ Version, Commit string }
 // them from an App so that none wires them differently.
 type Services struct {
 	Customers *customers.Service
+	Accounts  *accounts.Service
 	Orders    *orders.Service
 	Webhooks  *webhooks.Service
 }
@@ -117,11 +122,20 @@ func New(o Options) *App {
 		authn.Customers = live
 		deleted = live.Gone
 	}
+	// Members and API keys are read from the shared store by every role
+	// that authenticates them: they are the authenticator's data, read
+	// through a cache, and a removal here stops them here at once.
+	identities := &auth.Identities{}
+	accts := accounts.New(store, accounts.Config{Now: o.Now, Revoked: identities.Forget, LinkByEmail: cfg.OIDC.LinkEmail})
+	identities.Resolve = accts
+	authn.Identities = identities
+	authn.OIDC = o.OIDC
 
 	hooks := webhooks.New(store, webhooks.Config{Now: o.Now, Retry: cfg.Webhooks.Retry, Lease: webhookLease(cfg.Webhooks),
 		FannedOut: deliveryWake.Notify})
 	svc := Services{
 		Customers: customers.New(store, customers.Config{Now: o.Now, Deleted: deleted}),
+		Accounts:  accts,
 		Webhooks:  hooks,
 		Orders: orders.New(store, dir, orders.Config{
 			Now: o.Now, CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, Observer: observer,

@@ -84,7 +84,7 @@ func (a *App) restOptions() rest.Options {
 // mountCustomers hangs the customers role's /api/v1 routes and its
 // federation subgraph, which a gateway composes with the orders role's.
 func mountCustomers(r chi.Router, a *App, charge chargeFunc) {
-	r.Mount(rest.Prefix, rest.NewCustomersAPI(a.services.Customers, a.restOptions()))
+	r.Mount(rest.Prefix, rest.NewCustomersAPI(a.services.Customers, a.services.Accounts, a.restOptions()))
 	r.Handle("/graphql", customersgraph.NewHandler(a.services.Customers, a.graphOptions(charge)))
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -162,7 +163,7 @@ func TestBodyLimitAndAuthentication(t *testing.T) {
 	if !errors.As(readErr, &tooBig) {
 		t.Errorf("reading past the limit: %v, want *http.MaxBytesError", readErr)
 	}
-	if authErr != nil || principal != services.ServicePrincipal {
+	if authErr != nil || !reflect.DeepEqual(principal, services.ServicePrincipal) {
 		t.Errorf("principal = %+v, %v; want the service", principal, authErr)
 	}
 

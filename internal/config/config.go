@@ -36,6 +36,8 @@ type Config struct {
 	ServiceToken string
 	// AuthRequired refuses callers without credentials on the public routes.
 	AuthRequired bool
+	// OIDC is the seller's identity provider; off when Issuer is empty.
+	OIDC OIDCConfig
 	// Port (PORT) replaces the role's default port when one role runs; 0 when unset.
 	Port             int
 	CustomersAPIBase string
@@ -89,6 +91,9 @@ type WebhookConfig struct {
 func Load(getenv func(string) string) (Config, error) {
 	p := &parser{getenv: getenv}
 	cfg := read(p)
+	if (cfg.OIDC.Issuer == "") != (cfg.OIDC.Audience == "") {
+		p.fail("OIDC_AUDIENCE", "OIDC_ISSUER and OIDC_AUDIENCE are set together or not at all")
+	}
 	if cfg.GraphTimeout > orchestrator.MaxGraphTimeout {
 		p.fail("GRAPH_TIMEOUT", fmt.Sprintf("must be at most %s: the orchestrator's three graph calls must fit in one request", orchestrator.MaxGraphTimeout))
 	}
@@ -136,9 +141,14 @@ func read(p *parser) Config {
 			// Galera node's wsrep_sync_wait=1, TLS): it replaces them.
 			DSN: strings.TrimSpace(p.secret("DB_DSN", "a whole go-sql-driver DSN, replacing `DB_HOST` … `DB_NAME`, for options they cannot say (`wsrep_sync_wait=1` on a Galera node, TLS)")),
 		},
-		JWTSecret:         p.secret("JWT_SECRET", "HS256 secret of user tokens; generated into `B2B_DATA_DIR/secrets.json` on the embedded store when unset, required with `mysql`"),
-		ServiceToken:      p.secret("SERVICE_TOKEN", "bearer token of the internal routes and of calls between roles; generated like `JWT_SECRET`"),
-		AuthRequired:      p.boolean("AUTH_REQUIRED", true, "`false` lets callers without credentials use the public routes, as the original did"),
+		JWTSecret:    p.secret("JWT_SECRET", "HS256 secret of user tokens; generated into `B2B_DATA_DIR/secrets.json` on the embedded store when unset, required with `mysql`"),
+		ServiceToken: p.secret("SERVICE_TOKEN", "bearer token of the internal routes and of calls between roles; generated like `JWT_SECRET`"),
+		AuthRequired: p.boolean("AUTH_REQUIRED", true, "`false` lets callers without credentials use the public routes, as the original did"),
+		OIDC: OIDCConfig{
+			Issuer:    p.optionalHTTPURL("OIDC_ISSUER", "the seller's OpenID Provider (its `iss`, where `/.well-known/openid-configuration` is); empty turns sign-in through it off"),
+			Audience:  p.str("OIDC_AUDIENCE", "", "the `aud` its tokens must carry for this API (the client id, or an API audience); required with `OIDC_ISSUER`"),
+			LinkEmail: p.boolean("OIDC_LINK_EMAIL", false, "`true` lets a first sign-in find its member by a verified `email` claim when no member has its subject yet"),
+		},
 		Port:              p.port("PORT", 0, "port of the role when `serve` runs exactly one role (an error with several)"),
 		CustomersAPIBase:  p.httpURL("CUSTOMERS_API_BASE", "http://localhost:3001", "where an orders role running without the customers role checks customers"),
 		OrdersAPIBase:     p.httpURL("ORDERS_API_BASE", "http://localhost:3002", "accepted for the original's configuration; unused (the orchestrator talks to the graph)"),
@@ -167,6 +177,12 @@ func read(p *parser) Config {
 	}
 }
 
+// OIDCConfig is the seller's OpenID Provider.
+type OIDCConfig struct {
+	Issuer, Audience string
+	LinkEmail        bool
+}
+
 // LogValue shows the configuration with its secrets masked, so that logging
 // it is always safe.
 func (c Config) LogValue() slog.Value {
@@ -177,6 +193,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("jwt_secret", mask(c.JWTSecret)),
 		slog.String("service_token", mask(c.ServiceToken)),
 		slog.Bool("auth_required", c.AuthRequired),
+		slog.String("oidc_issuer", c.OIDC.Issuer),
+		slog.String("oidc_audience", c.OIDC.Audience),
+		slog.Bool("oidc_link_email", c.OIDC.LinkEmail),
 		slog.Int("port", c.Port),
 		slog.String("customers_api_base", c.CustomersAPIBase),
 		slog.String("nats_url", maskURL(c.NATSURL)),

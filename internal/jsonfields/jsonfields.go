@@ -231,6 +231,29 @@ func (f *Fields) Strings(name string, required bool) []string {
 	return out
 }
 
+// Integers reads an array of whole numbers; nil when it is absent (and
+// not required), an empty slice for [].
+func (f *Fields) Integers(name string, required bool) []int64 {
+	elems := f.Array(name, required)
+	if elems == nil {
+		return nil
+	}
+	out := make([]int64, 0, len(elems))
+	for _, raw := range elems {
+		if k := Kind(raw); k != "number" {
+			f.err = typeError(name, "number", k)
+			return nil
+		}
+		n, whole := wholeNumber(string(raw))
+		if !whole {
+			f.err = typeError(name, "integer", "float")
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
 // Array reads an array field as its raw elements, an empty slice (not nil)
 // for []; nil when it is absent (and not required).
 func (f *Fields) Array(name string, required bool) []json.RawMessage {

@@ -20,6 +20,9 @@ const (
 	// none, and a creation's when Idempotency-Key is absent, as the
 	// original read it.
 	XIdempotencyKeyHeader = "X-Idempotency-Key"
+	// APIKeyHeader carries an API key, for clients that cannot set
+	// Authorization (an ERP's HTTP connector, say).
+	APIKeyHeader = "X-API-Key"
 )
 
 // RetryAfterHeader says when to try again, in seconds, on a 503 or a 429

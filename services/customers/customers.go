@@ -207,7 +207,8 @@ func (s *Service) List(ctx context.Context, params ListParams) (services.Page[Cu
 
 // Update changes the given fields of a live customer.
 // Errors: Unauthenticated; Invalid ("At least one field must be provided for
-// update" or the first failing field); NotFound; Conflict (email_taken).
+// update" or the first failing field); NotFound; PermissionDenied for a
+// member that is not the customer's admin; Conflict (email_taken).
 func (s *Service) Update(ctx context.Context, id int, in UpdateInput) (Customer, error) {
 	p, err := services.PrincipalFrom(ctx)
 	if err != nil {
@@ -228,6 +229,10 @@ func (s *Service) Update(ctx context.Context, id int, in UpdateInput) (Customer,
 	}
 	if !p.CanActFor(id) {
 		return Customer{}, errNotFound
+	}
+	if !p.CanManageAccount(id) {
+		// A member other than the customer's admin reads it only.
+		return Customer{}, services.ErrPermissionDenied
 	}
 	var out Customer
 	err = s.db.WithTx(ctx, func(tx *ent.Tx) error {

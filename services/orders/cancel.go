@@ -31,8 +31,11 @@ func (s *Service) CancelOrder(ctx context.Context, id int) (Order, error) {
 		if err != nil {
 			return err
 		}
+		if !p.CanOrderFor(o.CustomerID) {
+			return services.ErrPermissionDenied
+		}
 		was := o.Status
-		changed, err := o.Cancel(s.stamp(), s.cfg.CancelWindow)
+		changed, err := o.Cancel(s.stamp(), s.cfg.CancelWindow, p.Actor())
 		if err != nil || !changed {
 			out = o
 			return err
@@ -65,6 +68,8 @@ func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, was Stat
 		SetStatus(order.Status(o.Status)).
 		SetNillableConfirmedAt(o.ConfirmedAt).
 		SetNillableCanceledAt(o.CanceledAt).
+		SetNillableConfirmedBy(actorString(o.ConfirmedBy)).
+		SetNillableCanceledBy(actorString(o.CanceledBy)).
 		Save(ctx)
 	if err != nil {
 		return err
@@ -73,9 +78,9 @@ func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, was Stat
 		return errRetry
 	}
 	// The change's event, in the change's transaction (the outbox).
-	at := o.ConfirmedAt
+	at, by := o.ConfirmedAt, o.ConfirmedBy
 	if o.Status == StatusCanceled {
-		at = o.CanceledAt
+		at, by = o.CanceledAt, o.CanceledBy
 	}
-	return writeEvents(ctx, tx, *o, *at, was, o.Status)
+	return writeEvents(ctx, tx, *o, *at, was, *by, o.Status)
 }

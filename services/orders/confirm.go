@@ -67,7 +67,10 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 			return err
 		}
 		was := o.Status
-		changed, err := o.Confirm(s.stamp())
+		if !p.CanOrderFor(o.CustomerID) {
+			return services.ErrPermissionDenied
+		}
+		changed, err := o.Confirm(s.stamp(), p.Actor())
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/b2b-orders/platform/ent/order"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/accounts"
 	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
@@ -23,19 +24,24 @@ type orderRequest struct {
 	customerID int
 	lines      []Line
 	requested  []int
+	// location is the location the order ships to, if any.
+	location *int
 }
 
 // parseOrder validates and normalises an order.
 // Errors: Invalid with the contract's messages.
-func parseOrder(customerID int, lines []Line) (orderRequest, error) {
+func parseOrder(customerID int, lines []Line, location *int) (orderRequest, error) {
 	if customerID < 1 {
 		return orderRequest{}, services.InvalidField("customer_id", services.MsgInvalidCustomerID)
+	}
+	if location != nil && *location < 1 {
+		return orderRequest{}, services.InvalidField("location_id", "Invalid location ID")
 	}
 	if len(lines) == 0 {
 		return orderRequest{}, services.InvalidField("items", services.MsgNoItems)
 	}
 	qty := make(map[int]int64, len(lines))
-	req := orderRequest{customerID: customerID}
+	req := orderRequest{customerID: customerID, location: location}
 	for _, l := range lines {
 		if l.ProductID < 1 {
 			return orderRequest{}, services.InvalidField("product_id", services.MsgInvalidProductID)
@@ -61,18 +67,43 @@ func parseOrder(customerID int, lines []Line) (orderRequest, error) {
 	return req, nil
 }
 
+// orderFor checks that p may order for req's customer at req's location,
+// and gives a principal limited to one location that location when req
+// names none.
+// Errors: PermissionDenied for another customer, or a member who may not
+// order; Invalid (location_required) from a member limited to several
+// locations naming none; NotFound "Location not found" for a location
+// outside the member's limit.
+func orderFor(p services.Principal, req *orderRequest) error {
+	if !p.CanOrderFor(req.customerID) {
+		return services.ErrPermissionDenied
+	}
+	if req.location == nil && len(p.Locations) == 1 {
+		req.location = &p.Locations[0]
+	}
+	if req.location == nil && p.Locations != nil {
+		return &services.Error{Kind: services.Invalid, Code: services.CodeLocationRequired, Field: "location_id",
+			Message: "location_id is required: the caller orders for some locations only"}
+	}
+	if !p.AtLocation(req.location) {
+		return errLocationNotFound
+	}
+	return nil
+}
+
 // authorizeOrder checks that the caller may order for the customer and,
 // unless the order's insert checks it (Config.LiveCustomerInInsert), that
 // the customer is live. It runs before any transaction, because the
 // directory may be a remote call.
-func (s *Service) authorizeOrder(ctx context.Context, customerID int) error {
+func (s *Service) authorizeOrder(ctx context.Context, req *orderRequest) error {
 	p, err := services.PrincipalFrom(ctx)
 	if err != nil {
 		return err
 	}
-	if !p.CanActFor(customerID) {
-		return services.ErrPermissionDenied
+	if err := orderFor(p, req); err != nil {
+		return err
 	}
+	customerID := req.customerID
 	if s.cfg.LiveCustomerInInsert {
 		return nil
 	}
@@ -90,6 +121,8 @@ func (s *Service) authorizeOrder(ctx context.Context, customerID int) error {
 type CreateOrderInput struct {
 	CustomerID int
 	Lines      []Line
+	// LocationID names the customer's location the order ships to.
+	LocationID *int
 	// IdempotencyKey, when not nil, makes a retry of the same request
 	// answer with the first order instead of placing another; an empty
 	// key is refused, like a missing one where a key is required.
@@ -109,19 +142,23 @@ type CreateOrderInput struct {
 // Conflict (idempotency_key_reused, when the key guarded another request).
 func (s *Service) CreateOrder(ctx context.Context, in CreateOrderInput) (Order, error) {
 	if in.IdempotencyKey != nil {
-		keyed := CreateAndConfirmInput{CustomerID: in.CustomerID, Lines: in.Lines, IdempotencyKey: *in.IdempotencyKey}
+		keyed := CreateAndConfirmInput{CustomerID: in.CustomerID, Lines: in.Lines, LocationID: in.LocationID, IdempotencyKey: *in.IdempotencyKey}
 		return s.placeUnderKey(ctx, keyed, StatusCreated, opCreateOrder)
 	}
-	req, err := parseOrder(in.CustomerID, in.Lines)
+	req, err := parseOrder(in.CustomerID, in.Lines, in.LocationID)
 	if err != nil {
 		return Order{}, err
 	}
-	if err := s.authorizeOrder(ctx, in.CustomerID); err != nil {
+	if err := s.authorizeOrder(ctx, &req); err != nil {
+		return Order{}, err
+	}
+	by, err := actorOf(ctx)
+	if err != nil {
 		return Order{}, err
 	}
 	var out Order
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		out, err = s.place(ctx, tx, req, StatusCreated)
+		out, err = s.place(ctx, tx, req, StatusCreated, by)
 		return err
 	})
 	s.report(effect{created: true}, err)
@@ -137,20 +174,28 @@ func (s *Service) CreateOrder(ctx context.Context, in CreateOrderInput) (Order, 
 // wait on each other in opposite order; the order's insert comes first so
 // that an unknown customer is reported before short stock, as the
 // directory check before the transaction reports it.
-func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, status Status) (Order, error) {
+func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, status Status, by services.Actor) (Order, error) {
 	byID, err := s.orderedProducts(ctx, tx, req)
 	if err != nil {
 		return Order{}, err
 	}
 	now := s.stamp()
-	o := Order{CustomerID: req.customerID, Status: status, CreatedAt: now, Items: make([]Item, len(req.lines))}
+	o := Order{CustomerID: req.customerID, Status: status, CreatedAt: now, Items: make([]Item, len(req.lines)),
+		LocationID: req.location, PlacedBy: &by}
+	if req.location != nil {
+		// Read in the order's transaction: the copy is the address as
+		// it is when the order commits.
+		if o.ShipTo, err = accounts.ShipTo(ctx, tx, req.customerID, *req.location); err != nil {
+			return Order{}, err
+		}
+	}
 	for i, l := range req.lines {
 		p := byID[l.ProductID]
 		o.Items[i] = Item{ProductID: p.ID, Qty: l.Qty, UnitPriceCents: p.PriceCents, SubtotalCents: p.PriceCents * l.Qty, ProductName: p.Name, ProductSKU: p.Sku}
 		o.TotalCents += o.Items[i].SubtotalCents
 	}
 	if status == StatusConfirmed {
-		o.ConfirmedAt = &now
+		o.ConfirmedAt, o.ConfirmedBy = &now, &by
 	}
 	if err := s.insertOrder(ctx, tx, &o); err != nil {
 		return Order{}, err
@@ -172,7 +217,7 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 	if status == StatusConfirmed {
 		changes = append(changes, StatusConfirmed)
 	}
-	if err := writeEvents(ctx, tx, o, now, "", changes...); err != nil {
+	if err := writeEvents(ctx, tx, o, now, "", by, changes...); err != nil {
 		return Order{}, err
 	}
 	return o, nil
@@ -262,8 +307,9 @@ var (
 	// insertOrderOfLiveCustomer inserts an order only if its customer is
 	// live; no row inserted means it is not.
 	insertOrderOfLiveCustomer = "INSERT INTO " + order.Table + " (" + order.FieldCustomerID + ", " + order.FieldStatus + ", " +
-		order.FieldTotalCents + ", " + order.FieldCreatedAt + ", " + order.FieldConfirmedAt + ") SELECT " + customer.FieldID +
-		", ?, ?, ?, ? FROM " + customer.Table + " WHERE " + customer.FieldID + " = ? AND " + customer.FieldDeletedAt + " IS NULL"
+		order.FieldTotalCents + ", " + order.FieldCreatedAt + ", " + order.FieldConfirmedAt + ", " +
+		order.FieldLocationID + ", " + order.FieldShipTo + ", " + order.FieldPlacedBy + ", " + order.FieldConfirmedBy + ") SELECT " + customer.FieldID +
+		", ?, ?, ?, ?, ?, ?, ?, ? FROM " + customer.Table + " WHERE " + customer.FieldID + " = ? AND " + customer.FieldDeletedAt + " IS NULL"
 )
 
 // takeStockSQL is the one update that takes the stock of lines, which are
@@ -298,11 +344,24 @@ func takeStockSQL(lines []Line) (string, []any) {
 // Errors: NotFound ("Customer not found or inactive").
 func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 	if s.cfg.LiveCustomerInInsert {
-		var confirmed any
+		var confirmed, location, shipTo, placedBy, confirmedBy any
 		if o.ConfirmedAt != nil {
 			confirmed = *o.ConfirmedAt
 		}
-		res, err := tx.ExecContext(ctx, insertOrderOfLiveCustomer, string(o.Status), o.TotalCents, o.CreatedAt, confirmed, o.CustomerID)
+		if o.LocationID != nil {
+			location = *o.LocationID
+		}
+		if o.ShipTo != nil {
+			shipTo = o.ShipTo.JSON()
+		}
+		if o.PlacedBy != nil {
+			placedBy = o.PlacedBy.String()
+		}
+		if o.ConfirmedBy != nil {
+			confirmedBy = o.ConfirmedBy.String()
+		}
+		res, err := tx.ExecContext(ctx, insertOrderOfLiveCustomer, string(o.Status), o.TotalCents, o.CreatedAt, confirmed,
+			location, shipTo, placedBy, confirmedBy, o.CustomerID)
 		if err != nil {
 			return err
 		}
@@ -325,6 +384,11 @@ func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 		SetCreatedAt(o.CreatedAt)
 	if o.ConfirmedAt != nil {
 		create.SetConfirmedAt(*o.ConfirmedAt)
+	}
+	create.SetNillableLocationID(o.LocationID).SetNillablePlacedBy(actorString(o.PlacedBy)).
+		SetNillableConfirmedBy(actorString(o.ConfirmedBy))
+	if o.ShipTo != nil {
+		create.SetShipTo(o.ShipTo.JSON())
 	}
 	eo, err := create.Save(ctx)
 	if err != nil {

@@ -11,8 +11,10 @@ import (
 // CreateAndConfirmInput is an order to place and confirm at once, under
 // its required idempotency key.
 type CreateAndConfirmInput struct {
-	CustomerID     int
-	Lines          []Line
+	CustomerID int
+	Lines      []Line
+	// LocationID names the customer's location the order ships to.
+	LocationID     *int
 	IdempotencyKey string
 }
 
@@ -32,15 +34,15 @@ func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, s
 	if err != nil {
 		return Order{}, err
 	}
-	req, err := parseOrder(in.CustomerID, in.Lines)
+	req, err := parseOrder(in.CustomerID, in.Lines, in.LocationID)
 	if err != nil {
 		return Order{}, err
 	}
 	if err := checkKeyValue(in.IdempotencyKey); err != nil {
 		return Order{}, err
 	}
-	if !p.CanActFor(req.customerID) {
-		return Order{}, services.ErrPermissionDenied
+	if err := orderFor(p, &req); err != nil {
+		return Order{}, err
 	}
 	use := newKeyUse(op, 0, req.String())
 	ref := keyOf(p, in.IdempotencyKey)
@@ -80,13 +82,13 @@ func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, s
 			}
 		}
 		if !authorized {
-			if err := s.authorizeOrder(ctx, req.customerID); err != nil {
+			if err := s.authorizeOrder(ctx, &req); err != nil {
 				return s.replayInstead(ctx, ref, use, err)
 			}
 			authorized = true
 		}
 		err := s.db.WithTxOnce(ctx, func(tx *ent.Tx) error {
-			o, err := s.place(ctx, tx, req, status)
+			o, err := s.place(ctx, tx, req, status, p.Actor())
 			if err != nil {
 				return err
 			}

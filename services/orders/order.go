@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/accounts"
 )
 
 // Status is an order's state.
@@ -38,6 +39,13 @@ type Order struct {
 	ConfirmedAt *time.Time
 	CanceledAt  *time.Time
 	Items       []Item
+	// LocationID is the customer's location the order ships to, and
+	// ShipTo its address as it was when the order was placed.
+	LocationID *int
+	ShipTo     *accounts.Address
+	// PlacedBy, ConfirmedBy and CanceledBy say who did each; nil on
+	// orders older than actors.
+	PlacedBy, ConfirmedBy, CanceledBy *services.Actor
 }
 
 // Item is one line of an order, with the product's name and sku as they
@@ -59,13 +67,13 @@ type Line struct {
 	Qty       int64
 }
 
-// Confirm moves a CREATED order to CONFIRMED and reports whether it changed.
-// A CONFIRMED order stays as it is.
+// Confirm moves a CREATED order to CONFIRMED, by the actor, and reports
+// whether it changed. A CONFIRMED order stays as it is.
 // Errors: FailedPrecondition (invalid_transition) for a CANCELED order.
-func (o *Order) Confirm(now time.Time) (changed bool, err error) {
+func (o *Order) Confirm(now time.Time, by services.Actor) (changed bool, err error) {
 	switch o.Status {
 	case StatusCreated:
-		o.Status, o.ConfirmedAt = StatusConfirmed, &now
+		o.Status, o.ConfirmedAt, o.ConfirmedBy = StatusConfirmed, &now, &by
 		return true, nil
 	case StatusConfirmed:
 		return false, nil
@@ -78,7 +86,7 @@ func (o *Order) Confirm(now time.Time) (changed bool, err error) {
 // a change gives stock back. A CONFIRMED order can be cancelled while
 // now is within window of its creation; a CANCELED order stays as it is.
 // Errors: FailedPrecondition (cancel_window_expired).
-func (o *Order) Cancel(now time.Time, window time.Duration) (changed bool, err error) {
+func (o *Order) Cancel(now time.Time, window time.Duration, by services.Actor) (changed bool, err error) {
 	switch o.Status {
 	case StatusCanceled:
 		return false, nil
@@ -88,7 +96,7 @@ func (o *Order) Cancel(now time.Time, window time.Duration) (changed bool, err e
 				"Confirmed orders can only be canceled within %s of creation", humanDuration(window))
 		}
 	}
-	o.Status, o.CanceledAt = StatusCanceled, &now
+	o.Status, o.CanceledAt, o.CanceledBy = StatusCanceled, &now, &by
 	return true, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/accounts"
 	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
@@ -46,6 +47,8 @@ type EventBody struct {
 	Seq        int    `json:"seq"`
 	OccurredAt string `json:"occurred_at"`
 	Order      View   `json:"order"`
+	// Actor is who made the change: the event stream is the audit log.
+	Actor services.Actor `json:"actor"`
 	// The order's confirmation and cancellation times, which its View
 	// leaves out; absent until they happen.
 	ConfirmedAt string `json:"confirmed_at,omitempty"`
@@ -61,6 +64,11 @@ type View struct {
 	TotalCents int64      `json:"total_cents"`
 	CreatedAt  string     `json:"created_at"`
 	Items      []ViewItem `json:"items"`
+	// The location, its address as placed, and who placed the order:
+	// absent on orders that have none, as every order had before.
+	LocationID *int              `json:"location_id,omitempty"`
+	ShipTo     *accounts.Address `json:"ship_to,omitempty"`
+	PlacedBy   *services.Actor   `json:"placed_by,omitempty"`
 }
 
 // ViewItem is an item of a View: an Item with the names clients read.
@@ -81,7 +89,8 @@ func restTime(t time.Time) string { return t.UTC().Format(services.TimeLayout) }
 // View is o as clients read it.
 func (o Order) View() View {
 	v := View{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
-		CreatedAt: restTime(o.CreatedAt), Items: make([]ViewItem, len(o.Items))}
+		CreatedAt: restTime(o.CreatedAt), Items: make([]ViewItem, len(o.Items)),
+		LocationID: o.LocationID, ShipTo: o.ShipTo, PlacedBy: o.PlacedBy}
 	for i, it := range o.Items {
 		v.Items[i] = ViewItem(it)
 		v.Items[i].OrderID = o.ID
@@ -123,12 +132,12 @@ var eventTypes = map[Status]string{StatusCreated: EventCreated, StatusConfirmed:
 // are the statuses it reached, in order (createAndConfirm is created then
 // confirmed), was the status before the first. One statement, however
 // many rows.
-func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Status, changes ...Status) error {
+func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Status, by services.Actor, changes ...Status) error {
 	order := o.View()
 	rows := make([]*ent.OrderEventCreate, len(changes))
 	for i, status := range changes {
 		typ := eventTypes[status]
-		body := EventBody{ID: newEventID(at), Type: typ, OrderID: o.ID, Seq: eventSeq(status, was), OccurredAt: restTime(at), Order: order}
+		body := EventBody{ID: newEventID(at), Type: typ, OrderID: o.ID, Seq: eventSeq(status, was), OccurredAt: restTime(at), Order: order, Actor: by}
 		if o.ConfirmedAt != nil {
 			body.ConfirmedAt = restTime(*o.ConfirmedAt)
 		}

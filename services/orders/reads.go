@@ -12,8 +12,10 @@ import (
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/order"
 	"github.com/b2b-orders/platform/ent/orderitem"
+	"github.com/b2b-orders/platform/ent/predicate"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/accounts"
 	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
@@ -37,13 +39,14 @@ func (s *Service) GetOrder(ctx context.Context, id int) (Order, error) {
 // with a window function: one statement for the graph's Customer.orders.
 const firstOrdersOfCustomers = `id IN (SELECT id FROM (
 		SELECT id, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY id) AS n
-		FROM orders WHERE customer_id IN (%s) AND id > ?
+		FROM orders WHERE customer_id IN (%s) AND id > ?%s
 	) AS ranked WHERE n <= ?)`
 
 // orderWithItems reads an order joined with its items and their products'
 // names and skus, items in id order: one statement, the hot path of every
 // order read and of confirm and cancel.
 const orderWithItems = `SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.confirmed_at, o.canceled_at,
+	o.location_id, o.ship_to, o.placed_by, o.confirmed_by, o.canceled_by,
 	i.id, i.product_id, i.qty, i.unit_price_cents, i.subtotal_cents, p.name, p.sku
 FROM orders o
 LEFT JOIN order_items i ON i.order_id = o.id
@@ -56,6 +59,12 @@ func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int)
 	if p.IsCustomer() {
 		query += " AND o.customer_id = ?"
 		args = append(args, p.CustomerID)
+	}
+	if p.Locations != nil {
+		query += " AND o.location_id IN (?" + strings.Repeat(", ?", len(p.Locations)-1) + ")"
+		for _, l := range p.Locations {
+			args = append(args, l)
+		}
 	}
 	rows, err := c.QueryContext(ctx, query+" ORDER BY i.id", args...)
 	if err != nil {
@@ -70,9 +79,13 @@ func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int)
 		itemID, prodID stdsql.NullInt64
 		qty, unit, sub stdsql.NullInt64
 		name, sku      stdsql.NullString
+		location       stdsql.NullInt64
+		shipTo         stdsql.NullString
+		by             [3]stdsql.NullString
 	)
 	for rows.Next() {
 		if err := rows.Scan(&o.ID, &o.CustomerID, &o.Status, &o.TotalCents, &o.CreatedAt, &confirmed, &canceled,
+			&location, &shipTo, &by[0], &by[1], &by[2],
 			&itemID, &prodID, &qty, &unit, &sub, &name, &sku); err != nil {
 			return Order{}, err
 		}
@@ -90,7 +103,35 @@ func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int)
 	}
 	o.CreatedAt = o.CreatedAt.UTC()
 	o.ConfirmedAt, o.CanceledAt = nullTime(confirmed), nullTime(canceled)
+	if location.Valid {
+		l := int(location.Int64)
+		o.LocationID = &l
+	}
+	if shipTo.Valid {
+		o.ShipTo, _ = accounts.ParseAddress(&shipTo.String)
+	}
+	o.PlacedBy, o.ConfirmedBy, o.CanceledBy = parseActor(nullString(by[0])), parseActor(nullString(by[1])), parseActor(nullString(by[2]))
 	return o, nil
+}
+
+func nullString(s stdsql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+// visible keeps the orders p may see: its customer's and, for a principal
+// limited to locations, those of its locations.
+func visible(p services.Principal) []predicate.Order {
+	var ps []predicate.Order
+	if p.IsCustomer() {
+		ps = append(ps, order.CustomerID(p.CustomerID))
+	}
+	if p.Locations != nil {
+		ps = append(ps, order.LocationIDIn(p.Locations...))
+	}
+	return ps
 }
 
 func nullTime(t stdsql.NullTime) *time.Time {
@@ -108,6 +149,10 @@ type ListOrdersParams struct {
 	From, To *time.Time
 	// CustomerID, when not 0, keeps that customer's orders.
 	CustomerID int
+	// PlacedBy, when set, keeps the orders that actor placed.
+	PlacedBy *services.Actor
+	// LocationID, when not 0, keeps the orders shipping to that location.
+	LocationID int
 	After      int
 	Limit      int
 }
@@ -137,9 +182,13 @@ func (s *Service) ListOrders(ctx context.Context, params ListOrdersParams) (serv
 	if params.CustomerID != 0 {
 		q.Where(order.CustomerID(params.CustomerID))
 	}
-	if p.IsCustomer() {
-		q.Where(order.CustomerID(p.CustomerID))
+	if params.PlacedBy != nil {
+		q.Where(order.PlacedBy(params.PlacedBy.String()))
 	}
+	if params.LocationID != 0 {
+		q.Where(order.LocationID(params.LocationID))
+	}
+	q.Where(visible(p)...)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return services.Page[Order]{}, storeerr.Classify(err, "list orders")
@@ -160,10 +209,7 @@ func (s *Service) GetOrders(ctx context.Context, ids []int) ([]Order, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := s.db.Client.Order.Query().Where(order.IDIn(ids...))
-	if p.IsCustomer() {
-		q.Where(order.CustomerID(p.CustomerID))
-	}
+	q := s.db.Client.Order.Query().Where(order.IDIn(ids...)).Where(visible(p)...)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, storeerr.Classify(err, "get orders")
@@ -178,7 +224,11 @@ func (s *Service) GetOrders(ctx context.Context, ids []int) ([]Order, error) {
 // customer's history.
 // Errors: Unauthenticated; Internal.
 func (s *Service) OrdersByCustomer(ctx context.Context, customerIDs []int, after, limit int) (map[int]services.Page[Order], error) {
-	customerIDs, err := s.VisibleCustomers(ctx, customerIDs)
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	customerIDs, err = s.VisibleCustomers(ctx, customerIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +241,16 @@ func (s *Service) OrdersByCustomer(ctx context.Context, customerIDs []int, after
 	for _, id := range customerIDs {
 		args = append(args, id)
 	}
-	args = append(args, after, limit+1)
-	firstOrders := sql.ExprP(fmt.Sprintf(firstOrdersOfCustomers, "?"+strings.Repeat(", ?", len(customerIDs)-1)), args...)
+	args = append(args, after)
+	atLocations := ""
+	if p.Locations != nil {
+		atLocations = " AND location_id IN (?" + strings.Repeat(", ?", len(p.Locations)-1) + ")"
+		for _, l := range p.Locations {
+			args = append(args, l)
+		}
+	}
+	args = append(args, limit+1)
+	firstOrders := sql.ExprP(fmt.Sprintf(firstOrdersOfCustomers, "?"+strings.Repeat(", ?", len(customerIDs)-1), atLocations), args...)
 	rows, err := s.db.Client.Order.Query().
 		Where(func(sel *sql.Selector) { sel.Where(firstOrders) }).
 		Order(ent.Asc(order.FieldCustomerID), ent.Asc(order.FieldID)).
@@ -248,11 +306,7 @@ func (s *Service) ItemsByOrder(ctx context.Context, orderIDs []int) (map[int][]I
 	if err != nil {
 		return nil, err
 	}
-	var only *int
-	if p.IsCustomer() {
-		only = &p.CustomerID
-	}
-	items, err := loadItems(ctx, s.db.Client, only, orderIDs...)
+	items, err := loadItems(ctx, s.db.Client, visible(p), orderIDs...)
 	return items, storeerr.Classify(err, "items by order")
 }
 
@@ -275,9 +329,9 @@ func (s *Service) attachItems(ctx context.Context, os []Order) error {
 }
 
 // loadItems reads the items of orders joined with their products' name
-// and sku, in one statement. customerID, when set, keeps the items of that
-// customer's orders.
-func loadItems(ctx context.Context, c *ent.Client, customerID *int, orderIDs ...int) (map[int][]Item, error) {
+// and sku, in one statement, keeping the items of orders that match
+// visible (all for none).
+func loadItems(ctx context.Context, c *ent.Client, visible []predicate.Order, orderIDs ...int) (map[int][]Item, error) {
 	var rows []struct {
 		ID             int    `sql:"id"`
 		OrderID        int    `sql:"order_id"`
@@ -289,8 +343,8 @@ func loadItems(ctx context.Context, c *ent.Client, customerID *int, orderIDs ...
 		ProductSKU     string `sql:"product_sku"`
 	}
 	q := c.OrderItem.Query().Where(orderitem.OrderIDIn(orderIDs...))
-	if customerID != nil {
-		q.Where(orderitem.HasOrderWith(order.CustomerID(*customerID)))
+	if len(visible) > 0 {
+		q.Where(orderitem.HasOrderWith(visible...))
 	}
 	err := q.Order(ent.Asc(orderitem.FieldID)).
 		Modify(func(s *sql.Selector) {

@@ -8,6 +8,7 @@ import (
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/accounts"
 )
 
 // CustomerDirectory answers whether a customer may place orders. In one
@@ -96,7 +97,37 @@ var (
 	// ErrProductNotFound answers a read of a product that does not exist.
 	ErrProductNotFound = services.NotFoundf("Product not found")
 	errCustomerUnknown = services.NotFoundf("Customer not found or inactive")
+	// errLocationNotFound answers a location the caller may not order for,
+	// as accounts answers one that is not the customer's.
+	errLocationNotFound = services.NotFoundf("Location not found")
 )
+
+// actorOf is who the caller in ctx is, for the record.
+// Errors: Unauthenticated.
+func actorOf(ctx context.Context) (services.Actor, error) {
+	p, err := services.PrincipalFrom(ctx)
+	return p.Actor(), err
+}
+
+// actorString is a as stored, nil for none.
+func actorString(a *services.Actor) *string {
+	if a == nil {
+		return nil
+	}
+	s := a.String()
+	return &s
+}
+
+// parseActor reads a stored actor, nil for none.
+func parseActor(s *string) *services.Actor {
+	if s == nil {
+		return nil
+	}
+	if a, ok := services.ParseActor(*s); ok {
+		return &a
+	}
+	return nil
+}
 
 func orderFromEnt(o *ent.Order) Order {
 	out := Order{
@@ -107,7 +138,14 @@ func orderFromEnt(o *ent.Order) Order {
 		CreatedAt:   o.CreatedAt.UTC(),
 		ConfirmedAt: utcPtr(o.ConfirmedAt),
 		CanceledAt:  utcPtr(o.CanceledAt),
+		LocationID:  o.LocationID,
+		PlacedBy:    parseActor(o.PlacedBy),
+		ConfirmedBy: parseActor(o.ConfirmedBy),
+		CanceledBy:  parseActor(o.CanceledBy),
 	}
+	// Written by this service from an Address: a column that does not
+	// read back is left out rather than failing the read.
+	out.ShipTo, _ = accounts.ParseAddress(o.ShipTo)
 	return out
 }
 
