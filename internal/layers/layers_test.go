@@ -24,14 +24,15 @@ var rules = []struct {
 	{"graph", []string{"ent", "db", "rest", "lambda", "cmd", "internal/app"}, "a transport reaches data through the services only, and no transport imports another"},
 	// services itself (the errors and the principal) is vocabulary; the
 	// domain services are not for the orchestrator.
-	{"lambda", []string{"ent", "db", "rest", "graph", "services/customers", "services/orders", "services/webhooks", "cmd", "internal/app"}, "the orchestrator reaches the graph over HTTP only"},
+	{"lambda", []string{"ent", "db", "rest", "graph", "services/accounts", "services/customers", "services/orders", "services/webhooks", "cmd", "internal/app"}, "the orchestrator reaches the graph over HTTP only"},
 	{"services", []string{"rest", "graph", "lambda", "cmd", "internal/web", "internal/app"}, "the services import no transport"},
 	{"db", []string{"services", "rest", "graph", "lambda", "cmd"}, "the store knows nothing above it"},
-	{"auth", []string{"ent", "db", "rest", "graph", "lambda", "cmd"}, "authentication is shared by the transports and reads no data"},
+	{"auth", []string{"ent", "db", "services/accounts", "rest", "graph", "lambda", "cmd"}, "authentication is shared by the transports and reads no data: members and keys come through auth.Resolver"},
+	{"auth/oidc", []string{"services", "internal", "rest", "graph", "lambda", "cmd"}, "the identity provider's verifier knows only OpenID Connect"},
 	{"internal/directory", []string{"ent", "db", "services/customers", "services/orders", "rest", "graph", "lambda", "cmd"}, "the directory is an HTTP client of the customers role, and knows it by its route only"},
 	{"internal/web", []string{"ent", "db", "services", "rest", "graph", "lambda", "cmd"}, "HTTP plumbing is below every transport and above nothing"},
 	// The runtime is assembled in one place.
-	{"cmd", []string{"rest", "graph", "lambda", "ent", "services/customers", "services/orders", "services/webhooks", "internal/relay", "internal/delivery", "internal/directory"},
+	{"cmd", []string{"rest", "graph", "lambda", "ent", "auth/oidc", "services/accounts", "services/customers", "services/orders", "services/webhooks", "internal/relay", "internal/delivery", "internal/directory"},
 		"cmd reads flags and configuration and calls internal/app, which assembles the runtime"},
 	{"internal/config", []string{"internal/app", "rest", "cmd"}, "the configuration is read before anything is built"},
 	{"internal/wake", []string{""}, "a signal between pipeline stages knows none of them"}, // "": no package of the module

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/apikey"
 	"github.com/b2b-orders/platform/ent/member"
@@ -76,6 +77,15 @@ func (s *Service) SubjectPrincipal(ctx context.Context, subject, email string, e
 		out = memberPrincipal(ms[0])
 		return nil
 	})
+	if services.KindOf(err) == services.NotFound || db.IsUniqueViolation(err) {
+		// A concurrent first sign-in of the same subject may have bound
+		// it while this one waited on the row: it is found by subject now.
+		m, err := s.db.Client.Member.Query().Where(member.Subject(subject), member.RemovedAtIsNil()).Only(ctx)
+		if err != nil {
+			return services.Principal{}, translate(err, errMemberNotFound, "subject principal")
+		}
+		return memberPrincipal(m), nil
+	}
 	return out, translate(err, errMemberNotFound, "link member")
 }
 
