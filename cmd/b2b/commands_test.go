@@ -245,7 +245,7 @@ func TestMigrateAndSeedOnMySQL(t *testing.T) {
 	}{
 		{[]string{"migrate"}, []string{"created database " + name, "applied "}},
 		{[]string{"migrate"}, []string{"up to date"}},
-		{[]string{"seed"}, []string{"seeded 37 rows"}},
+		{[]string{"seed"}, []string{"seeded 44 rows"}},
 		{[]string{"seed"}, []string{"seeded 0 rows"}},
 	}
 	for _, s := range steps {

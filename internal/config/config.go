@@ -145,7 +145,7 @@ func read(p *parser) Config {
 		ServiceToken: p.secret("SERVICE_TOKEN", "bearer token of the internal routes and of calls between roles; generated like `JWT_SECRET`"),
 		AuthRequired: p.boolean("AUTH_REQUIRED", true, "`false` lets callers without credentials use the public routes, as the original did"),
 		OIDC: OIDCConfig{
-			Issuer:    p.optionalHTTPURL("OIDC_ISSUER", "the seller's OpenID Provider (its `iss`, where `/.well-known/openid-configuration` is); empty turns sign-in through it off"),
+			Issuer:    p.issuerURL("OIDC_ISSUER", "the seller's OpenID Provider (its `iss`, where `/.well-known/openid-configuration` is); empty turns sign-in through it off"),
 			Audience:  p.str("OIDC_AUDIENCE", "", "the `aud` its tokens must carry for this API (the client id, or an API audience); required with `OIDC_ISSUER`"),
 			LinkEmail: p.boolean("OIDC_LINK_EMAIL", false, "`true` lets a first sign-in find its member by a verified `email` claim when no member has its subject yet"),
 		},
@@ -372,6 +372,19 @@ func (p *parser) checkHTTPURL(name, def string) string {
 		return def
 	}
 	return strings.TrimRight(v, "/")
+}
+
+// issuerURL is optionalHTTPURL kept exactly as written: an OpenID
+// issuer is compared with a token's iss byte for byte, trailing slash
+// included (Auth0 writes one).
+func (p *parser) issuerURL(name, doc string) string {
+	p.note(name, "", doc)
+	v := p.getenv(name)
+	if v == "" {
+		return ""
+	}
+	p.checkHTTPURL(name, "")
+	return v
 }
 
 // optionalHTTPURL is httpURL with no default: unset stays "".

@@ -50,6 +50,11 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{"defaults", nil, func(*Config) {}},
 		{"blank values mean the default", map[string]string{"DB_HOST": "  ", "DB_PORT": ""}, func(*Config) {}},
+		{"identity provider, its issuer kept as written", map[string]string{
+			"OIDC_ISSUER": "https://tenant.auth0.com/", "OIDC_AUDIENCE": "https://api.example.com", "OIDC_LINK_EMAIL": "true",
+		}, func(c *Config) {
+			c.OIDC = OIDCConfig{Issuer: "https://tenant.auth0.com/", Audience: "https://api.example.com", LinkEmail: true}
+		}},
 		{"mysql", map[string]string{
 			"DB_DRIVER": "MySQL", "DB_HOST": "db.internal", "DB_PORT": "3307", "DB_USER": "app",
 			"DB_PASSWORD": " p@ss ", "DB_NAME": "orders", "DB_CONNECTION_LIMIT": "25",
@@ -127,6 +132,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL: must be debug, info, warn or error"}},
 		{map[string]string{"CUSTOMERS_API_BASE": "customers:3001"}, []string{"CUSTOMERS_API_BASE: must be an http(s) URL"}},
 		{map[string]string{"GRAPH_URL": "ftp://graph/graphql"}, []string{"GRAPH_URL: must be an http(s) URL"}},
+		{map[string]string{"OIDC_ISSUER": "sso.example.com", "OIDC_AUDIENCE": "b2b"}, []string{"OIDC_ISSUER: must be an http(s) URL"}},
+		{map[string]string{"OIDC_ISSUER": "https://sso.example.com/"}, []string{"OIDC_AUDIENCE: OIDC_ISSUER and OIDC_AUDIENCE are set together"}},
 		{map[string]string{"CORS_ORIGINS": "https://shop.example/path"}, []string{"CORS_ORIGINS: \"https://shop.example/path\" is not an origin"}},
 		{map[string]string{"DB_DRIVER": "mysql", "DB_NAME": "bad/name"}, []string{"database name"}},
 		{map[string]string{"LOG_FORMAT": "xml"}, []string{`LOG_FORMAT: must be one of json, text, got "xml"`}},

@@ -162,7 +162,7 @@ func TestSplitProcessSmoke(t *testing.T) {
 		t.Fatalf("migrate: %s", out)
 	}
 	outputs = append(outputs, out)
-	if out = runB2B(t, bin, env, "seed"); !strings.Contains(out, "seeded 37 rows") {
+	if out = runB2B(t, bin, env, "seed"); !strings.Contains(out, "seeded 44 rows") {
 		t.Fatalf("seed: %s", out)
 	}
 	outputs = append(outputs, out)
