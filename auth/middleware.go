@@ -175,7 +175,9 @@ func (a *Authenticator) principal(ctx context.Context, token string) (services.P
 	if m.CustomerID != p.CustomerID {
 		return services.Principal{}, invalid(errors.New("the token's member is another customer's"))
 	}
-	m.Expires, m.Subject = p.Expires, p.Subject
+	// The member's own subject ("member:<id>") names it in logs and
+	// limits, whatever the token's sub says.
+	m.Expires = p.Expires
 	return m, nil
 }
 
