@@ -63,7 +63,14 @@ const maxFirst = 100;
 // the representations asked for. Every other field, the lists the table
 // exempts among them, counts as one element.
 const lists = Object.freeze({
+  'ApiKey.locations': Object.freeze({ kind: 'fixed', items: 10 }),
+  'Customer.apiKeys': Object.freeze({ kind: 'paged' }),
+  'Customer.locations': Object.freeze({ kind: 'paged' }),
+  'Customer.members': Object.freeze({ kind: 'paged' }),
   'Customer.orders': Object.freeze({ kind: 'paged' }),
+  'Me.locations': Object.freeze({ kind: 'fixed', items: 10 }),
+  'Member.locations': Object.freeze({ kind: 'fixed', items: 10 }),
+  'Member.orders': Object.freeze({ kind: 'paged' }),
   'Order.items': Object.freeze({ kind: 'fixed', items: 10 }),
   'Query._entities': Object.freeze({ kind: 'representations' }),
   'Query.customers': Object.freeze({ kind: 'paged' }),

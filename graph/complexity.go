@@ -16,10 +16,14 @@ func Complexity() ComplexityRoot {
 	deliveries := model.Cost("Query.webhookDeliveries", model.ListPaged)
 	items := model.Cost("Order.items", model.ListFixed)
 	entities := model.Cost("Query._entities", model.ListRepresentations)
+	members, locations := model.Cost("Customer.members", model.ListPaged), model.Cost("Customer.locations", model.ListPaged)
+	keys, memberOrders := model.Cost("Customer.apiKeys", model.ListPaged), model.Cost("Member.orders", model.ListPaged)
+	memberLocations, keyLocations := model.Cost("Member.locations", model.ListFixed), model.Cost("ApiKey.locations", model.ListFixed)
+	meLocations := model.Cost("Me.locations", model.ListFixed)
 
 	c.Query.Customers = func(child int, first *int, _, _ *string) int { return customers.Of(child, first, 0) }
 	c.Query.Products = func(child int, first *int, _, _ *string) int { return products.Of(child, first, 0) }
-	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderStatus, _, _ *time.Time, _ *int) int {
+	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderStatus, _, _ *time.Time, _ *int, _ *string, _ *int) int {
 		return orders.Of(child, first, 0)
 	}
 	c.Customer.Orders = func(child int, first *int, _ *string) int { return customerOrders.Of(child, first, 0) }
@@ -27,5 +31,12 @@ func Complexity() ComplexityRoot {
 	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return endpoints.Of(child, first, 0) }
 	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return deliveries.Of(child, first, 0) }
 	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return entities.Of(child, nil, len(reps)) }
+	c.Customer.Members = func(child int, first *int, _ *string) int { return members.Of(child, first, 0) }
+	c.Customer.Locations = func(child int, first *int, _ *string) int { return locations.Of(child, first, 0) }
+	c.Customer.APIKeys = func(child int, first *int, _ *string) int { return keys.Of(child, first, 0) }
+	c.Member.Orders = func(child int, first *int, _ *string) int { return memberOrders.Of(child, first, 0) }
+	c.Member.Locations = func(child int) int { return memberLocations.Of(child, nil, 0) }
+	c.ApiKey.Locations = func(child int) int { return keyLocations.Of(child, nil, 0) }
+	c.Me.Locations = func(child int) int { return meLocations.Of(child, nil, 0) }
 	return c
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/b2b-orders/platform/auth"
 	"github.com/b2b-orders/platform/graph"
 	"github.com/b2b-orders/platform/graph/customersgraph"
+	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/ordersgraph"
 	"github.com/b2b-orders/platform/graph/server"
 )
@@ -21,8 +22,9 @@ import (
 // graphs returns the two subgraphs and the combined graph over e's
 // services, each behind the authentication middleware.
 func (e *env) graphs() map[string]http.Handler {
-	authn := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: true}
-	opts := server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	authn := &auth.Authenticator{Tokens: e.tokens, ServiceToken: testServiceToken, Required: true, Identities: e.identities}
+	// Every graph reads members and locations, as b2b serve's do.
+	opts := server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Services: loaders.Services{Accounts: e.svc.Accounts}}
 	combined := opts
 	combined.Services = e.svc
 	return map[string]http.Handler{
@@ -59,9 +61,9 @@ func TestSubgraphSDL(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	files := map[string][]string{
-		"customers": {"link", "relay", "customers"},
-		"orders":    {"link", "relay", "orders", "customer_stub", "customer_orders"},
-		"combined":  {"link", "relay", "customers", "orders", "customer_orders"},
+		"customers": {"link", "relay", "customers", "accounts", "actor"},
+		"orders":    {"link", "relay", "orders", "customer_stub", "customer_orders", "actor", "accounts_stub", "member_orders"},
+		"combined":  {"link", "relay", "customers", "accounts", "actor", "orders", "customer_orders", "member_orders"},
 	}
 	dir := os.Getenv("B2B_SDL_DIR")
 	for name, h := range e.graphs() {

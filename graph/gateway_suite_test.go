@@ -240,6 +240,13 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 	customer999 := issue(services.Principal{Role: services.RoleCustomer, CustomerID: 999, Subject: "c999"}, now)
 	expired := issue(services.Principal{Role: services.RoleAdmin, Subject: "ops"}, now.Add(-2*time.Hour))
 	service := "Bearer graph-binary-test-service-token"
+	// Members of the seed's accounts (db/seed/accounts.sql): customer 1's
+	// admin, its buyer limited to location 2 and its viewer; customer 2's
+	// admin.
+	member := func(customerID, memberID int) string {
+		return issue(services.Principal{Role: services.RoleCustomer, CustomerID: customerID, MemberID: memberID, Subject: "m"}, now)
+	}
+	admin1, buyer2, viewer3, admin4 := member(1, 1), member(1, 2), member(1, 3), member(2, 4)
 
 	const orderFull = `id status totalCents createdAt customer { id name email phone createdAt } items { id quantity unitPriceCents subtotalCents product { id sku name priceCents stock } }`
 	ops := []suiteOp{
@@ -299,6 +306,23 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 		{name: "a customer, another customer", auth: customer1, query: `{ customer(id: "2") { id name orders { edges { node { id } } } } }`},
 		{name: "a customer, the lists", auth: customer1, query: `{ orders { edges { node { id customer { id } } } } customers { edges { node { id } } } }`},
 		{name: "a customer that does not exist", auth: customer999, query: `{ orders { edges { node { id } } } customer(id: "999") { id } }`},
+		// Company accounts: who the caller is, members, locations, keys,
+		// and what another customer's member reaches of them (nothing).
+		{name: "me, an admin", auth: bearer, query: `{ me { role subject customer { id } access locations { id } member { id } apiKey { id } } }`},
+		{name: "me, a customer token", auth: customer1, query: `{ me { role access customer { name } locations { id } member { id } } }`},
+		{name: "me, a member limited to a location", auth: buyer2, query: `{ me { role subject access customer { id name } locations { id name city } member { id name email role locations { name } } apiKey { id } } }`},
+		{name: "a customer's members, locations and keys", auth: admin1, query: `{ customer(id: "1") { name members(first: 2) { edges { cursor node { id email name role subject createdAt customer { name } locations { id name } } } pageInfo { hasNextPage endCursor } } locations { edges { node { id name addressLine1 addressLine2 city postalCode country taxId createdAt } } } apiKeys { edges { node { id } } } } }`},
+		{name: "members, page 2 by cursor", auth: admin1, query: `{ customer(id: "1") { members(first: 2, after: "bWVtYmVyOjI") { edges { node { id name } } pageInfo { hasNextPage } } } }`},
+		{name: "a member across subgraphs", auth: admin1, query: `{ member(id: "2") { id name role locations { id name } customer { name } orders { edges { node { id status location { name } } } } } }`},
+		{name: "a location by id", auth: viewer3, query: `{ location(id: "1") { id name addressLine2 taxId } }`},
+		{name: "a limited buyer, another location", auth: buyer2, query: `{ location(id: "1") { id } }`},
+		{name: "a limited buyer's locations", auth: buyer2, query: `{ customer(id: "1") { locations { edges { node { id name } } } } }`},
+		{name: "another customer's member", auth: admin4, query: `{ member(id: "1") { id name } }`},
+		{name: "another customer's members", auth: admin4, query: `{ customer(id: "1") { members { edges { node { id } } } } }`},
+		{name: "another customer's location", auth: admin4, query: `{ location(id: "2") { id } }`},
+		{name: "the seed's orders, without location or actors", auth: bearer, query: `{ order(id: "1") { id location { name } shipTo { city } placedBy { type member { name } } confirmedBy { type } canceledBy { type } } }`},
+		{name: "a bad placedBy", auth: bearer, query: `{ orders(placedBy: "nobody") { edges { cursor } } }`},
+		{name: "a limited buyer's orders", auth: buyer2, query: `{ orders { edges { node { id } } } customer(id: "1") { orders { edges { node { id } } } } }`},
 		// Limits.
 		{name: "depth 16", auth: bearer, query: `{ orders(first: 1) { edges { node { ` + strings.Repeat("customer { orders(first: 1) { edges { node { ", 3) + "id" + strings.Repeat(" } } } }", 3) + ` } } } }`},
 		{name: "complexity over 20,000", auth: bearer, query: `{ customers(first: 100) { edges { node { orders(first: 20) { edges { node { items { product { sku } } } } } } } } }`},
@@ -355,11 +379,37 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 		{name: "two mutations in one operation", auth: bearer, query: `mutation { a: updateProduct(id: "9", input: {stock: 299}) { id stock } b: cancelOrder(id: "999") { id } }`},
 		{name: "deleteCustomer", auth: bearer, query: `mutation { deleteCustomer(id: "3") }`},
 		{name: "deleteCustomer, again", auth: bearer, query: `mutation { deleteCustomer(id: "3") }`},
+		// Company accounts' mutations, and orders by members at locations.
+		{name: "memberInvite", auth: admin1, query: `mutation { memberInvite(customerId: "1", input: {email: "Suite.Member@acme.com", name: "Suite Member", role: BUYER, locationIds: ["1"]}) { id email name role subject locations { id name } customer { name } } }`},
+		{name: "memberInvite, a taken email", auth: admin1, query: `mutation { memberInvite(customerId: "1", input: {email: "suite.member@acme.com", name: "Again", role: VIEWER}) { id } }`},
+		{name: "memberInvite by a buyer", auth: buyer2, query: `mutation { memberInvite(customerId: "1", input: {email: "x@acme.com", name: "X", role: VIEWER}) { id } }`},
+		{name: "memberInvite for another customer", auth: admin4, query: `mutation { memberInvite(customerId: "1", input: {email: "spy@techstart.com", name: "Spy", role: ADMIN}) { id } }`},
+		{name: "memberUpdate", auth: admin1, query: `mutation { memberUpdate(id: "5", input: {role: VIEWER, locationIds: []}) { id role locations { id } } }`},
+		{name: "memberUpdate of another customer's member", auth: admin4, query: `mutation { memberUpdate(id: "2", input: {role: ADMIN}) { id } }`},
+		{name: "locationCreate", auth: admin1, query: `mutation { locationCreate(customerId: "1", input: {name: "ACME West", addressLine1: "1 Sunset Blvd", city: "Los Angeles", postalCode: "90001", country: "us"}) { id name country addressLine2 taxId } }`},
+		{name: "locationUpdate of another customer's location", auth: admin4, query: `mutation { locationUpdate(id: "1", input: {name: "Mine"}) { id } }`},
+		{name: "apiKeyCreate", auth: admin1, query: `mutation { apiKeyCreate(customerId: "1", input: {name: "ERP", role: BUYER, locationIds: ["2"]}) { apiKey { id name role locations { name } createdBy { type id member { name } } member { id role } } } }`},
+		{name: "apiKeyCreate above its creator", auth: buyer2, query: `mutation { apiKeyCreate(customerId: "1", input: {name: "Mine", role: ADMIN}) { apiKey { id } } }`},
+		{name: "apiKeyRevoke of another customer's key", auth: admin4, query: `mutation { apiKeyRevoke(id: "1") }`},
+		{name: "createOrder by a limited buyer", auth: buyer2, query: `mutation { createOrder(input: {customerId: "1", items: [{productId: "10", quantity: 2}]}) { id status location { id name } shipTo { name addressLine1 addressLine2 city postalCode country taxId } placedBy { type id member { id name locations { name } } } customer { name } } }`},
+		{name: "createOrder by an admin at a location", auth: admin1, query: `mutation { createOrder(input: {customerId: "1", locationId: "1", items: [{productId: "9", quantity: 1}]}) { id location { name } shipTo { city } placedBy { type id member { name } } } }`},
+		{name: "createOrder by a viewer", auth: viewer3, query: `mutation { createOrder(input: {customerId: "1", locationId: "1", items: [{productId: "9", quantity: 1}]}) { id } }`},
+		{name: "createOrder at another customer's location", auth: admin4, query: `mutation { createOrder(input: {customerId: "2", locationId: "1", items: [{productId: "9", quantity: 1}]}) { id } }`},
+		{name: "createOrder by a limited buyer at another location", auth: buyer2, query: `mutation { createOrder(input: {customerId: "1", locationId: "1", items: [{productId: "9", quantity: 1}]}) { id } }`},
+		{name: "cancelOrder by its buyer", auth: buyer2, query: `mutation { cancelOrder(id: "7") { id status placedBy { member { name } } canceledBy { type id member { name role } } } }`},
+		{name: "memberRemove", auth: admin1, query: `mutation { memberRemove(id: "5") }`},
+		{name: "memberRemove, again", auth: admin1, query: `mutation { memberRemove(id: "5") }`},
 		// What the mutations left.
 		{name: "an order whose customer was deleted", auth: bearer, query: `{ order(id: "3") { id customer { id name } items { product { sku } } } }`},
 		{name: "lists with a deleted customer's order", auth: bearer, query: `{ orders(first: 10) { edges { node { id status totalCents customer { name } } } } }`},
 		{name: "the large total, read back", auth: bearer, query: `{ order(id: "5") { totalCents items { subtotalCents product { priceCents stock } } } }`},
 		{name: "the orders of a customer after the mutations", auth: bearer, query: `{ customer(id: "1") { orders(first: 10) { edges { node { id status } } } } }`},
+		{name: "orders by placer, with location and placedBy.member", auth: bearer, query: `{ orders(placedBy: "member:2") { edges { node { id location { id name city } shipTo { city } placedBy { type id member { name role } } canceledBy { type member { name } } } } } }`},
+		{name: "orders at a location", auth: admin1, query: `{ orders(locationId: "1") { edges { node { id placedBy { member { email } } } } } }`},
+		{name: "members → orders → location", auth: admin1, query: `{ customer(id: "1") { members { edges { node { name orders { edges { node { id status location { name } placedBy { member { name } } } } } } } } } }`},
+		{name: "the limited buyer's orders after the mutations", auth: buyer2, query: `{ orders(first: 20) { edges { node { id location { name } placedBy { type member { name } } } } } }`},
+		{name: "another customer's orders by placer and location", auth: admin4, query: `{ a: orders(placedBy: "member:2") { edges { node { id } } } b: orders(locationId: "2") { edges { node { id } } } }`},
+		{name: "the keys and members after the mutations", auth: admin1, query: `{ customer(id: "1") { members { edges { node { id name } } } locations { edges { node { id name } } } apiKeys { edges { node { name role createdBy { member { name } } } } } } }`},
 	}
 	return ops
 }

@@ -34,8 +34,11 @@ type env struct {
 	db     *db.DB
 	svc    loaders.Services
 	tokens *auth.Tokens
-	c      *client.Client
-	now    time.Time
+	// identities resolves member tokens and API keys, as b2b serve's
+	// authenticator does.
+	identities *auth.Identities
+	c          *client.Client
+	now        time.Time
 }
 
 type envOption func(*envConfig)
@@ -51,7 +54,10 @@ func authOptional() envOption { return func(c *envConfig) { c.authOptional = tru
 func withOptions(o server.Options) envOption { return func(c *envConfig) { c.opts = o } }
 
 // newEnv seeds the store with the original's data (customers 1-5,
-// products 1-10, orders 1-4; customer 1 owns orders 1 and 4).
+// products 1-10, orders 1-4; customer 1 owns orders 1 and 4) and the
+// accounts of db/seed/accounts.sql (customer 1: locations 1 and 2,
+// members 1 admin, 2 buyer limited to location 2, 3 viewer; customer 2:
+// location 3, member 4 admin).
 func newEnv(t *testing.T, opt ...envOption) *env {
 	t.Helper()
 	var cfg envConfig
@@ -68,9 +74,10 @@ func newEnv(t *testing.T, opt ...envOption) *env {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	// The services as b2b serve builds them for the combined graph.
 	built := app.New(app.Options{Store: d, Roles: graphRole(t), Now: func() time.Time { return now }}).Services()
-	svc := loaders.Services{Customers: built.Customers, Orders: built.Orders}
+	svc := loaders.Services{Customers: built.Customers, Orders: built.Orders, Accounts: built.Accounts}
 	tokens := &auth.Tokens{Secret: []byte(testSecret), Now: func() time.Time { return now }}
-	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: !cfg.authOptional}
+	identities := &auth.Identities{Resolve: built.Accounts, Now: func() time.Time { return now }}
+	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: !cfg.authOptional, Identities: identities}
 	opts := cfg.opts
 	if opts.Webhooks == nil {
 		opts.Webhooks = built.Webhooks
@@ -81,7 +88,7 @@ func newEnv(t *testing.T, opt ...envOption) *env {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	h := authn.Middleware(graph.NewHandler(opts))
-	return &env{t: t, db: d, svc: svc, tokens: tokens, c: client.New(h), now: now}
+	return &env{t: t, db: d, svc: svc, tokens: tokens, identities: identities, c: client.New(h), now: now}
 }
 
 // graphRole is the role table's graph role: what the combined graph's
@@ -106,6 +113,18 @@ func (e *env) token(role services.Role, customerID int) string {
 
 func (e *env) admin() string          { return e.token(services.RoleAdmin, 0) }
 func (e *env) customer(id int) string { return e.token(services.RoleCustomer, id) }
+
+// member returns a member token of the seed's customer and member: the
+// member's role and locations come from the store, as for b2b serve.
+func (e *env) member(customerID, memberID int) string {
+	e.t.Helper()
+	tok, err := e.tokens.Issue(services.Principal{Role: services.RoleCustomer, CustomerID: customerID, MemberID: memberID,
+		Subject: "member"}, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return "Bearer " + tok
+}
 
 // gqlError is one entry of a response's errors.
 type gqlError struct {

@@ -117,6 +117,44 @@ func TestStatementCount(t *testing.T) {
 	if stmts := counter.reset(); len(stmts) > 5 {
 		t.Fatalf("%d statements for customers → orders → items → product, want at most 5:\n%s", len(stmts), strings.Join(stmts, "\n"))
 	}
+	// Orders at locations, placed by members: the locations and the
+	// placers' members are batched too.
+	for i := range 20 {
+		auth, customer, location := e.member(1, 1), "1", fmt.Sprint(1+i%2)
+		if i%4 == 3 {
+			auth, customer, location = e.member(2, 4), "2", "3"
+		}
+		e.ok(auth, `mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`, vars("in", map[string]any{
+			"customerId": customer, "locationId": location, "items": []any{map[string]any{"productId": "10", "quantity": 1}},
+		}), nil)
+	}
+	counter.reset()
+	var placed struct {
+		Orders struct {
+			Edges []struct {
+				Node struct {
+					Location struct{ Name string }
+					PlacedBy struct{ Member struct{ Name string } }
+				}
+			}
+		}
+	}
+	e.ok(admin, `{ orders(first: 20, after: "b3JkZXI6NTA") { edges { node { id location { name } shipTo { city }
+		placedBy { type member { name locations { name } } } customer { name } items { product { sku } } } } } }`, nil, &placed)
+	stmts = counter.reset()
+	if len(placed.Orders.Edges) != 20 {
+		t.Fatalf("%d orders at locations, want 20", len(placed.Orders.Edges))
+	}
+	for _, edge := range placed.Orders.Edges {
+		if edge.Node.Location.Name == "" || edge.Node.PlacedBy.Member.Name == "" {
+			t.Fatalf("incomplete order %+v", edge.Node)
+		}
+	}
+	if len(stmts) > 7 {
+		t.Fatalf("%d statements for 20 orders with their locations and placers, want at most 7:\n%s", len(stmts), strings.Join(stmts, "\n"))
+	}
+	t.Logf("%d statements for orders with locations and placers", len(stmts))
+
 	reps := make([]any, 50)
 	for i := range reps {
 		reps[i] = map[string]any{"__typename": "Order", "id": fmt.Sprint(i + 1)}

@@ -1,10 +1,12 @@
 // Package graph is the combined graph: both domains' schemas served by one
 // process, answering the same API that a federation gateway composes from
 // the two subgraphs. It generates no resolvers of its own: Resolver hands
-// each field to the subgraph resolver that owns it. The one difference is
-// Order.customer, where the orders subgraph returns a key-only customer
-// (a gateway would fetch the rest from the customers subgraph): here the
-// full customer is read through the per-request customer loader.
+// each field to the subgraph resolver that owns it. The differences are
+// where the orders subgraph returns a key-only entity that a gateway would
+// complete from the customers subgraph: Order.customer, Order.location and
+// Actor.member (of an order or event) are read here in full, through the
+// per-request loaders, and Member and Location entities are the customers
+// subgraph's.
 package graph
 
 import (
@@ -34,6 +36,10 @@ type (
 	customersMutation = customersgraph.MutationResolver
 	ordersMutation    = ordersgraph.MutationResolver
 	ordersOrder       = ordersgraph.OrderResolver
+	customersCustomer = customersgraph.CustomerResolver
+	ordersCustomer    = ordersgraph.CustomerResolver
+	customersMember   = customersgraph.MemberResolver
+	ordersMember      = ordersgraph.MemberResolver
 )
 
 type queryResolver struct {
@@ -59,14 +65,43 @@ func (r *Resolver) Mutation() MutationResolver {
 // Subscription returns the orders subgraph's subscriptions.
 func (r *Resolver) Subscription() SubscriptionResolver { return r.Orders.Subscription() }
 
-// Customer returns the orders subgraph's Customer.orders.
-func (r *Resolver) Customer() CustomerResolver { return r.Orders.Customer() }
+// Customer returns the customers subgraph's Customer fields (its account)
+// and the orders subgraph's Customer.orders.
+func (r *Resolver) Customer() CustomerResolver {
+	return customerResolver{r.Customers.Customer(), r.Orders.Customer()}
+}
+
+type customerResolver struct {
+	customersCustomer
+	ordersCustomer
+}
+
+// Member returns the customers subgraph's Member fields and the orders
+// subgraph's Member.orders.
+func (r *Resolver) Member() MemberResolver {
+	return memberResolver{r.Customers.Member(), r.Orders.Member()}
+}
+
+type memberResolver struct {
+	customersMember
+	ordersMember
+}
+
+// ApiKey returns the customers subgraph's ApiKey fields.
+func (r *Resolver) ApiKey() ApiKeyResolver { return r.Customers.ApiKey() }
+
+// Me returns the customers subgraph's Me fields.
+func (r *Resolver) Me() MeResolver { return r.Customers.Me() }
+
+// Actor returns the customers subgraph's Actor.member, which reads the
+// full member (the orders subgraph's is key-only).
+func (r *Resolver) Actor() ActorResolver { return r.Customers.Actor() }
 
 // OrderItem returns the orders subgraph's OrderItem.product.
 func (r *Resolver) OrderItem() OrderItemResolver { return r.Orders.OrderItem() }
 
-// Order returns the orders subgraph's Order fields but Customer, which
-// resolves the full customer.
+// Order returns the orders subgraph's Order fields but Customer and
+// Location, which resolve the full customer and location.
 func (r *Resolver) Order() OrderResolver { return orderResolver{r.Orders.Order()} }
 
 type orderResolver struct{ ordersOrder }
@@ -77,9 +112,18 @@ func (orderResolver) Customer(ctx context.Context, obj *model.Order) (*model.Cus
 	return loaders.From(ctx).Customer(ctx, obj.CustomerID)
 }
 
-// Entity resolves _entities: customers fully, through the customers
-// subgraph's resolver, and orders and products through the orders
-// subgraph's.
+// Location returns the location the order ships to, or null when it names
+// none. Errors: those of accounts.Service.GetLocations.
+func (orderResolver) Location(ctx context.Context, obj *model.Order) (*model.Location, error) {
+	if obj.LocationID == nil {
+		return nil, nil
+	}
+	return loaders.From(ctx).Location(ctx, *obj.LocationID)
+}
+
+// Entity resolves _entities: customers, members and locations fully,
+// through the customers subgraph's resolver, and orders and products
+// through the orders subgraph's.
 func (r *Resolver) Entity() EntityResolver {
 	return entityResolver{r.Customers.Entity(), r.Orders.Entity()}
 }
@@ -93,6 +137,14 @@ func (e entityResolver) FindManyCustomerByIDs(ctx context.Context, reps []*model
 	return e.customers.FindManyCustomerByIDs(ctx, reps)
 }
 
+func (e entityResolver) FindManyMemberByIDs(ctx context.Context, reps []*model.MemberByIDsInput) ([]*model.Member, error) {
+	return e.customers.FindManyMemberByIDs(ctx, reps)
+}
+
+func (e entityResolver) FindManyLocationByIDs(ctx context.Context, reps []*model.LocationByIDsInput) ([]*model.Location, error) {
+	return e.customers.FindManyLocationByIDs(ctx, reps)
+}
+
 func (e entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*model.OrderByIDsInput) ([]*model.Order, error) {
 	return e.orders.FindManyOrderByIDs(ctx, reps)
 }
@@ -102,11 +154,13 @@ func (e entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model.
 }
 
 // NewHandler returns the combined graph's HTTP handler over the services
-// in opts (both are required).
+// in opts (Customers and Orders are required; without Accounts the
+// account fields answer Unavailable).
 func NewHandler(opts server.Options) http.Handler {
+	svc := opts.Services
 	r := &Resolver{
-		Customers: &customersgraph.Resolver{Service: opts.Services.Customers},
-		Orders:    &ordersgraph.Resolver{Service: opts.Services.Orders, Events: opts.Events, Webhooks: opts.Webhooks},
+		Customers: &customersgraph.Resolver{Service: svc.Customers, Accounts: svc.Accounts},
+		Orders:    &ordersgraph.Resolver{Service: svc.Orders, Events: opts.Events, Webhooks: opts.Webhooks, Accounts: svc.Accounts},
 	}
 	opts.EntityKeyError = ErrTypeNotFound
 	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: r, Complexity: Complexity()}), opts)

@@ -44,9 +44,10 @@ func newRig(t testing.TB) *rig {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	built := app.New(app.Options{Store: d, Roles: graphRole(t), Now: clock}).Services()
-	svc := loaders.Services{Customers: built.Customers, Orders: built.Orders}
+	svc := loaders.Services{Customers: built.Customers, Orders: built.Orders, Accounts: built.Accounts}
 	tokens := &auth.Tokens{Secret: []byte(testSecret), Now: clock}
-	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: true}
+	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: true,
+		Identities: &auth.Identities{Resolve: built.Accounts, Now: clock}}
 	// Warnings and errors only: a fuzz target runs many operations.
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -55,11 +55,14 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	return model.CustomerConnectionOf(page), nil
 }
 
+func (r *Resolver) Customer() CustomerResolver { return &customerResolver{r} }
+
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
+	customerResolver struct{ *Resolver }
 	mutationResolver struct{ *Resolver }
 	queryResolver    struct{ *Resolver }
 )

@@ -15,6 +15,14 @@ func (r *entityResolver) FindManyCustomerByIDs(ctx context.Context, reps []*mode
 	return FindCustomers(ctx, r.Service, reps)
 }
 
+func (r *entityResolver) FindManyLocationByIDs(ctx context.Context, reps []*model.LocationByIDsInput) ([]*model.Location, error) {
+	return FindLocations(ctx, r.Accounts, reps)
+}
+
+func (r *entityResolver) FindManyMemberByIDs(ctx context.Context, reps []*model.MemberByIDsInput) ([]*model.Member, error) {
+	return FindMembers(ctx, r.Accounts, reps)
+}
+
 func (r *Resolver) Entity() EntityResolver { return &entityResolver{r} }
 
 type entityResolver struct{ *Resolver }

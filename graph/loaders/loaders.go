@@ -1,12 +1,14 @@
 // Package loaders batches the graph's list→item reads: every edge that
 // would read one row per parent (Order.customer, Order.items,
-// OrderItem.product, Customer.orders) asks a per-request loader, which
+// OrderItem.product, Customer.orders, Order.location, Actor.member,
+// Member.locations) asks a per-request loader, which
 // collects the keys of one execution step and reads them with one service
 // batch call.
 package loaders
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/b2b-orders/platform/graph/model"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/accounts"
 	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 )
@@ -25,6 +28,9 @@ import (
 type Services struct {
 	Customers *customers.Service
 	Orders    *orders.Service
+	// Accounts reads members and locations; both subgraphs and the
+	// combined graph have it.
+	Accounts *accounts.Service
 	// Wait is how long a loader collects keys before it reads them; zero
 	// means DefaultWait.
 	Wait time.Duration
@@ -38,6 +44,8 @@ type Loaders struct {
 	product        *dataloadgen.Loader[int, *model.Product]
 	items          *dataloadgen.Loader[int, []*model.OrderItem]
 	customerOrders *dataloadgen.Loader[CustomerOrdersKey, *model.OrderConnection]
+	member         *dataloadgen.Loader[int, *model.Member]
+	location       *dataloadgen.Loader[int, *model.Location]
 }
 
 // CustomerOrdersKey asks for one page of a customer's orders.
@@ -97,6 +105,16 @@ func New(svc Services) *Loaders {
 		}, dataloadgen.WithWait(wait))
 		l.customerOrders = dataloadgen.NewLoader(func(ctx context.Context, keys []CustomerOrdersKey) ([]*model.OrderConnection, []error) {
 			return customerOrders(ctx, svc.Orders, keys)
+		}, dataloadgen.WithWait(wait))
+	}
+	if svc.Accounts != nil {
+		l.member = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([]*model.Member, []error) {
+			rows, err := svc.Accounts.GetMembers(ctx, ids)
+			return byID(ids, rows, err, func(m accounts.Member) int { return m.ID }, model.FromMember)
+		}, dataloadgen.WithWait(wait))
+		l.location = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([]*model.Location, []error) {
+			rows, err := svc.Accounts.GetLocations(ctx, ids)
+			return byID(ids, rows, err, func(l accounts.Location) int { return l.ID }, model.FromLocation)
 		}, dataloadgen.WithWait(wait))
 	}
 	return l
@@ -205,4 +223,56 @@ func (l *Loaders) Items(ctx context.Context, orderID int) ([]*model.OrderItem, e
 // Errors: those of orders.Service.OrdersByCustomer.
 func (l *Loaders) CustomerOrders(ctx context.Context, k CustomerOrdersKey) (*model.OrderConnection, error) {
 	return l.customerOrders.Load(ctx, k)
+}
+
+// ErrNoAccounts answers the account fields (and the loaders of members and
+// locations) of a graph built without the accounts service.
+var ErrNoAccounts = services.Outage(errors.New("graph: no accounts service"))
+
+// Member returns the member with the given id, removed ones included, or
+// nil when there is none that the principal may see.
+// Errors: those of accounts.Service.GetMembers; Unavailable without the
+// accounts service.
+func (l *Loaders) Member(ctx context.Context, id int) (*model.Member, error) {
+	if l.member == nil {
+		return nil, ErrNoAccounts
+	}
+	return l.member.Load(ctx, id)
+}
+
+// Location returns the location with the given id, archived ones
+// included, or nil when there is none that the principal may see.
+// Errors: those of accounts.Service.GetLocations; Unavailable without the
+// accounts service.
+func (l *Loaders) Location(ctx context.Context, id int) (*model.Location, error) {
+	if l.location == nil {
+		return nil, ErrNoAccounts
+	}
+	return l.location.Load(ctx, id)
+}
+
+// Locations returns those of the locations with the given ids that the
+// principal may see, in the order given, with one batch read shared with
+// every other location asked for at the same step.
+// Errors: as Location's.
+func (l *Loaders) Locations(ctx context.Context, ids []int) ([]*model.Location, error) {
+	if len(ids) == 0 {
+		return []*model.Location{}, nil
+	}
+	if l.location == nil {
+		return nil, ErrNoAccounts
+	}
+	got, err := l.location.LoadAll(ctx, ids)
+	if errs, ok := errors.AsType[dataloadgen.ErrorSlice](err); ok {
+		// One batch read failed for every id alike: its first error.
+		for _, e := range errs {
+			if e != nil {
+				return nil, e
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(got, func(l *model.Location) bool { return l == nil }), nil
 }

@@ -31,6 +31,12 @@ func FromOrder(o orders.Order) *Order {
 	if len(o.Items) > 0 {
 		out.Lines = FromItems(o.Items)
 	}
+	if o.ShipTo != nil {
+		a := Address(*o.ShipTo)
+		out.ShipTo = &a
+	}
+	out.LocationID = o.LocationID
+	out.PlacedBy, out.ConfirmedBy, out.CanceledBy = ActorOf(o.PlacedBy), ActorOf(o.ConfirmedBy), ActorOf(o.CanceledBy)
 	return out
 }
 

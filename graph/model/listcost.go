@@ -69,6 +69,13 @@ var listCosts = map[string]ListCost{
 	"Query.webhookEndpoints":  {Kind: ListPaged},
 	"Query.webhookDeliveries": {Kind: ListPaged},
 	"Order.items":             {Kind: ListFixed, Items: ItemsPerOrder},
+	"Customer.members":        {Kind: ListPaged},
+	"Customer.locations":      {Kind: ListPaged},
+	"Customer.apiKeys":        {Kind: ListPaged},
+	"Member.orders":           {Kind: ListPaged},
+	"Member.locations":        {Kind: ListFixed, Items: LocationsPerLimit},
+	"ApiKey.locations":        {Kind: ListFixed, Items: LocationsPerLimit},
+	"Me.locations":            {Kind: ListFixed, Items: LocationsPerLimit},
 	// Only the subgraphs' gateways send it; a gateway's own schema has no
 	// _entities.
 	"Query._entities": {Kind: ListRepresentations},
@@ -78,6 +85,9 @@ var listCosts = map[string]ListCost{
 	"OrderConnection.edges":           {Kind: ListOnce, Why: edgesWhy},
 	"WebhookEndpointConnection.edges": {Kind: ListOnce, Why: edgesWhy},
 	"WebhookDeliveryConnection.edges": {Kind: ListOnce, Why: edgesWhy},
+	"MemberConnection.edges":          {Kind: ListOnce, Why: edgesWhy},
+	"LocationConnection.edges":        {Kind: ListOnce, Why: edgesWhy},
+	"ApiKeyConnection.edges":          {Kind: ListOnce, Why: edgesWhy},
 	"WebhookEndpoint.eventTypes": {Kind: ListOnce,
 		Why: "a list of strings: a leaf's selection costs nothing, so no multiplier would change its cost"},
 	"WebhookDelivery.log": {Kind: ListOnce,

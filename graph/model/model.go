@@ -44,6 +44,14 @@ type Order struct {
 	// Lines are the order's items when the service read them with the
 	// order; nil otherwise (every stored order has at least one item).
 	Lines []*OrderItem
+	// LocationID is the location the order ships to (resolved through a
+	// loader, or as a key-only Location in the orders subgraph), ShipTo
+	// its address as placed.
+	LocationID *int
+	ShipTo     *Address
+	// PlacedBy, ConfirmedBy and CanceledBy say who did each; nil when
+	// unknown.
+	PlacedBy, ConfirmedBy, CanceledBy *Actor
 }
 
 // IsEntity marks a federation entity for gqlgen's _Entity union.
@@ -148,6 +156,7 @@ type OrderLineInput struct {
 type CreateOrderInput struct {
 	CustomerID     int
 	Items          []*OrderLineInput
+	LocationID     *int
 	IdempotencyKey *string
 }
 
@@ -155,6 +164,7 @@ type CreateOrderInput struct {
 type CreateAndConfirmOrderInput struct {
 	CustomerID     int
 	Items          []*OrderLineInput
+	LocationID     *int
 	IdempotencyKey string
 	CorrelationID  *string
 }
@@ -191,4 +201,7 @@ type OrderEvent struct {
 	Seq        int
 	OccurredAt time.Time
 	Order      *Order
+	// Actor is who made the change; nil for an event written before
+	// events carried it.
+	Actor *Actor
 }

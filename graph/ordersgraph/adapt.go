@@ -3,6 +3,7 @@ package ordersgraph
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -10,6 +11,7 @@ import (
 	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/model"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/accounts"
 	orderssvc "github.com/b2b-orders/platform/services/orders"
 	"github.com/b2b-orders/platform/services/webhooks"
 )
@@ -41,8 +43,10 @@ func productsParams(first *int, after, search *string) (orderssvc.ListProductsPa
 }
 
 // ordersParams decodes the arguments of Query.orders.
-// Errors: Invalid for first below 1 or a cursor that is not an order's.
-func ordersParams(first *int, after *string, status *model.OrderStatus, from, to *time.Time, customerID *int) (orderssvc.ListOrdersParams, error) {
+// Errors: Invalid for first below 1, a cursor that is not an order's, or
+// a placedBy that is not "type:id".
+func ordersParams(first *int, after *string, status *model.OrderStatus, from, to *time.Time, customerID *int,
+	placedBy *string, locationID *int) (orderssvc.ListOrdersParams, error) {
 	n, err := model.First(first)
 	if err != nil {
 		return orderssvc.ListOrdersParams{}, err
@@ -59,7 +63,48 @@ func ordersParams(first *int, after *string, status *model.OrderStatus, from, to
 	if customerID != nil {
 		p.CustomerID = *customerID
 	}
+	if placedBy != nil {
+		a, err := model.ParseActor("placedBy", *placedBy)
+		if err != nil {
+			return orderssvc.ListOrdersParams{}, err
+		}
+		p.PlacedBy = &a
+	}
+	if locationID != nil {
+		p.LocationID = *locationID
+	}
 	return p, nil
+}
+
+// memberOrdersParams decodes the arguments of Member.orders: the orders
+// the member placed itself.
+// Errors: Invalid for first below 1 or a cursor that is not an order's.
+func memberOrdersParams(memberID int, first *int, after *string) (orderssvc.ListOrdersParams, error) {
+	n, err := model.First(first)
+	if err != nil {
+		return orderssvc.ListOrdersParams{}, err
+	}
+	a, err := model.After(model.CursorOrder, after)
+	if err != nil {
+		return orderssvc.ListOrdersParams{}, err
+	}
+	by := services.Actor{Type: "member", ID: strconv.Itoa(memberID)}
+	return orderssvc.ListOrdersParams{After: a, Limit: n, PlacedBy: &by}, nil
+}
+
+// MemberStubs answers _entities representations of Member in the orders
+// subgraph, which knows members by id only: a key-only Member for each
+// member the caller may see (accounts.Service.GetMembers decides), null
+// for the others, so that another customer's member id yields nothing,
+// not even an empty order list.
+// Errors: those of GetMembers; Unavailable without the accounts service.
+func MemberStubs(ctx context.Context, svc *accounts.Service, reps []*model.MemberByIDsInput) ([]*model.Member, error) {
+	if svc == nil {
+		return nil, loaders.ErrNoAccounts
+	}
+	read := func(ids []int) ([]accounts.Member, error) { return svc.GetMembers(ctx, ids) }
+	stub := func(m accounts.Member) *model.Member { return &model.Member{ID: m.ID} }
+	return model.Entities(model.Keys(reps), read, stub, func(m *model.Member) int { return m.ID })
 }
 
 // customerOrdersKey decodes the arguments of Customer.orders.

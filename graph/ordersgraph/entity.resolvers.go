@@ -16,6 +16,10 @@ func (r *entityResolver) FindManyCustomerByIDs(ctx context.Context, reps []*mode
 	return CustomerStubs(ctx, r.Service, reps)
 }
 
+func (r *entityResolver) FindManyMemberByIDs(ctx context.Context, reps []*model.MemberByIDsInput) ([]*model.Member, error) {
+	return MemberStubs(ctx, r.Accounts, reps)
+}
+
 func (r *entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*model.OrderByIDsInput) ([]*model.Order, error) {
 	read := func(ids []int) ([]orderssvc.Order, error) { return r.Service.GetOrders(ctx, ids) }
 	return model.Entities(model.Keys(reps), read, model.FromOrder, func(o *model.Order) int { return o.ID })

@@ -9,12 +9,14 @@ import (
 	orderssvc "github.com/b2b-orders/platform/services/orders"
 )
 
-// NewHandler returns the orders subgraph's HTTP handler over svc; opts'
-// Services.Orders is set to svc.
+// NewHandler returns the orders subgraph's HTTP handler over svc and
+// opts' Services.Accounts (Member entities answer Unavailable without
+// it); opts' Services.Orders is set to svc.
 func NewHandler(svc *orderssvc.Service, opts server.Options) http.Handler {
 	opts.Services.Orders = svc
 	opts.EntityKeyError = ErrTypeNotFound
-	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: &Resolver{Service: svc, Events: opts.Events, Webhooks: opts.Webhooks}, Complexity: Complexity()}), opts)
+	r := &Resolver{Service: svc, Events: opts.Events, Webhooks: opts.Webhooks, Accounts: opts.Services.Accounts}
+	return server.New(server.Executable(NewExecutableSchema, Config{Resolvers: r, Complexity: Complexity()}), opts)
 }
 
 // Complexity counts lists by the size they will have, from
@@ -23,17 +25,18 @@ func NewHandler(svc *orderssvc.Service, opts server.Options) http.Handler {
 func Complexity() ComplexityRoot {
 	var c ComplexityRoot
 	products, orders := model.Cost("Query.products", model.ListPaged), model.Cost("Query.orders", model.ListPaged)
-	customerOrders := model.Cost("Customer.orders", model.ListPaged)
+	customerOrders, memberOrders := model.Cost("Customer.orders", model.ListPaged), model.Cost("Member.orders", model.ListPaged)
 	endpoints := model.Cost("Query.webhookEndpoints", model.ListPaged)
 	deliveries := model.Cost("Query.webhookDeliveries", model.ListPaged)
 	items := model.Cost("Order.items", model.ListFixed)
 	entities := model.Cost("Query._entities", model.ListRepresentations)
 
 	c.Query.Products = func(child int, first *int, _, _ *string) int { return products.Of(child, first, 0) }
-	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderStatus, _, _ *time.Time, _ *int) int {
+	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderStatus, _, _ *time.Time, _ *int, _ *string, _ *int) int {
 		return orders.Of(child, first, 0)
 	}
 	c.Customer.Orders = func(child int, first *int, _ *string) int { return customerOrders.Of(child, first, 0) }
+	c.Member.Orders = func(child int, first *int, _ *string) int { return memberOrders.Of(child, first, 0) }
 	c.Order.Items = func(child int) int { return items.Of(child, nil, 0) }
 	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return endpoints.Of(child, first, 0) }
 	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return deliveries.Of(child, first, 0) }

@@ -32,7 +32,8 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id int, input mode
 }
 
 func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.Order, error) {
-	o, err := r.Service.CreateOrder(ctx, orderssvc.CreateOrderInput{CustomerID: input.CustomerID, Lines: model.Lines(input.Items), IdempotencyKey: input.IdempotencyKey})
+	o, err := r.Service.CreateOrder(ctx, orderssvc.CreateOrderInput{CustomerID: input.CustomerID, Lines: model.Lines(input.Items),
+		LocationID: input.LocationID, IdempotencyKey: input.IdempotencyKey})
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +63,7 @@ func (r *mutationResolver) CreateAndConfirmOrder(ctx context.Context, input mode
 	o, err := r.Service.CreateAndConfirm(ctx, orderssvc.CreateAndConfirmInput{
 		CustomerID:     input.CustomerID,
 		Lines:          model.Lines(input.Items),
+		LocationID:     input.LocationID,
 		IdempotencyKey: input.IdempotencyKey,
 	})
 	if err != nil {
@@ -85,6 +87,15 @@ func (r *orderResolver) Items(ctx context.Context, obj *model.Order) ([]*model.O
 		return obj.Lines, nil
 	}
 	return loaders.From(ctx).Items(ctx, obj.ID)
+}
+
+func (r *orderResolver) Location(ctx context.Context, obj *model.Order) (*model.Location, error) {
+	// A key-only location: an order the caller sees ships to a location
+	// it sees too, which the customers subgraph resolves.
+	if obj.LocationID == nil {
+		return nil, nil
+	}
+	return &model.Location{ID: *obj.LocationID}, nil
 }
 
 func (r *orderItemResolver) Product(ctx context.Context, obj *model.OrderItem) (*model.Product, error) {
@@ -126,8 +137,8 @@ func (r *queryResolver) Order(ctx context.Context, id int) (*model.Order, error)
 	return model.FromOrder(o), nil
 }
 
-func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int) (*model.OrderConnection, error) {
-	p, err := ordersParams(first, after, status, from, to, customerID)
+func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int) (*model.OrderConnection, error) {
+	p, err := ordersParams(first, after, status, from, to, customerID, placedBy, locationID)
 	if err != nil {
 		return nil, err
 	}

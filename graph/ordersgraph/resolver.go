@@ -1,11 +1,13 @@
 // Package orders is the orders subgraph: products, orders and their items,
-// and Customer as a key-only entity extended with its orders. Each
+// Customer and Member as key-only entities extended with their orders, and
+// Location as a key-only reference. Each
 // resolver is one call into the orders service or a loader; the combined
 // graph (package graph) reuses these resolvers.
 package ordersgraph
 
 import (
 	"github.com/b2b-orders/platform/internal/relay"
+	"github.com/b2b-orders/platform/services/accounts"
 	orderssvc "github.com/b2b-orders/platform/services/orders"
 	"github.com/b2b-orders/platform/services/webhooks"
 )
@@ -19,4 +21,7 @@ type Resolver struct {
 	// Webhooks manages webhook endpoints; nil answers their fields
 	// Unavailable.
 	Webhooks *webhooks.Service
+	// Accounts decides which members the caller may see, for the Member
+	// entities; nil answers them Unavailable.
+	Accounts *accounts.Service
 }

@@ -19,7 +19,8 @@ const SubscriptionBuffer = 256
 
 // subscribeOrderEvents streams bus's order events, those of customerID's
 // customer when given, to a subscriber, until ctx ends. A customer token
-// gets its own customer's only.
+// gets its own customer's only, and a principal limited to locations
+// those of orders at its locations, as its reads do.
 // Errors: Unauthenticated; PermissionDenied for a customer token asking
 // for another customer; Unavailable without an event source.
 func subscribeOrderEvents(ctx context.Context, bus *relay.Bus, customerID *int) (<-chan *model.OrderEvent, error) {
@@ -53,18 +54,14 @@ func subscribeOrderEvents(ctx context.Context, bus *relay.Bus, customerID *int) 
 			case ev = <-sub.C:
 			}
 			var body orderssvc.EventBody
-			if json.Unmarshal(ev.Payload, &body) != nil || want != 0 && body.Order.CustomerID != want {
+			if json.Unmarshal(ev.Payload, &body) != nil || want != 0 && body.Order.CustomerID != want ||
+				!p.AtLocation(body.Order.LocationID) {
 				continue
 			}
-			o, err := body.OrderAt()
+			m, err := orderEvent(body)
 			if err != nil {
 				continue
 			}
-			at, err := time.Parse(time.RFC3339Nano, body.OccurredAt)
-			if err != nil {
-				continue
-			}
-			m := &model.OrderEvent{EventID: body.ID, Type: body.Type, Seq: body.Seq, OccurredAt: at, Order: model.FromOrder(o)}
 			select {
 			case out <- m:
 			case <-ctx.Done():
@@ -73,4 +70,33 @@ func subscribeOrderEvents(ctx context.Context, bus *relay.Bus, customerID *int) 
 		}
 	}()
 	return out, nil
+}
+
+// orderEvent is the graph's view of an event: its order as the event
+// carries it, with the location, address and placer of its view, and the
+// event's actor as the order's confirmer or canceler when the event is
+// that change (an event carries no other actor).
+// Errors: an event whose JSON is not an EventBody's.
+func orderEvent(body orderssvc.EventBody) (*model.OrderEvent, error) {
+	o, err := body.OrderAt()
+	if err != nil {
+		return nil, err
+	}
+	at, err := time.Parse(time.RFC3339Nano, body.OccurredAt)
+	if err != nil {
+		return nil, err
+	}
+	o.LocationID, o.ShipTo, o.PlacedBy = body.Order.LocationID, body.Order.ShipTo, body.Order.PlacedBy
+	var actor *services.Actor
+	if body.Actor.Type != "" {
+		actor = &body.Actor
+	}
+	switch body.Type {
+	case orderssvc.EventConfirmed:
+		o.ConfirmedBy = actor
+	case orderssvc.EventCanceled:
+		o.CanceledBy = actor
+	}
+	return &model.OrderEvent{EventID: body.ID, Type: body.Type, Seq: body.Seq, OccurredAt: at, Order: model.FromOrder(o),
+		Actor: model.ActorOf(actor)}, nil
 }

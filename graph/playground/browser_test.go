@@ -30,8 +30,9 @@ const (
 )
 
 // TestPlaygroundInChromium opens GraphiQL, served by a real `b2b serve`, in
-// headless Chromium: the page must render from the embedded assets, run a
-// query with the service token from its header editor and show the result,
+// headless Chromium: the page must render from the embedded assets, open
+// on a first visit on the me query and an Authorization header to fill in,
+// run a query with the service token from its header editor and show the result,
 // while every request the page makes goes to the server (no CDN, no
 // internet). Chromium is Debian's package; .ci/run installs it.
 func TestPlaygroundInChromium(t *testing.T) {
@@ -55,32 +56,53 @@ func TestPlaygroundInChromium(t *testing.T) {
 	b := startChromium(ctx, t, chromium)
 	t.Logf("chromium started after %v", time.Since(start).Round(time.Millisecond))
 
+	navigate := func() {
+		t.Helper()
+		var nav struct {
+			ErrorText string `json:"errorText"`
+		}
+		if err := b.call(ctx, "Page.navigate", map[string]any{"url": base + "/"}, &nav); err != nil {
+			t.Fatal(err)
+		}
+		if nav.ErrorText != "" {
+			t.Fatalf("navigate to %s: %s", base, nav.ErrorText)
+		}
+	}
+	const editorsJS = `document.querySelector(".graphiql-execute-button") ? Array.from(document.querySelectorAll(".CodeMirror"), e => e.CodeMirror ? e.CodeMirror.getValue() : "") : null`
+
+	// A first visit, with nothing stored: the editors open on the me
+	// query and an Authorization header to fill in.
+	navigate()
+	var editors []string
+	b.poll(ctx, t, "GraphiQL opens on the me query and the Authorization template", 20*time.Second, editorsJS,
+		&editors, func() bool {
+			var q, h bool
+			for _, e := range editors {
+				q = q || strings.Contains(e, "query Me {") && strings.Contains(e, "apiKey {")
+				h = h || strings.Contains(e, `"Authorization": "Bearer <token>"`)
+			}
+			return q && h
+		})
+	t.Logf("GraphiQL opened on its defaults after %v", time.Since(start).Round(time.Millisecond))
+
 	// GraphiQL takes its first tab's query and headers from its storage
 	// (localStorage under "graphiql:"; the page persists headers): fill it
-	// before the page's scripts run, as a user's earlier visit would have.
+	// before the page's scripts run, as a user's earlier visit would have
+	// (and clear what the first visit kept).
 	headers, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + serviceToken})
 	query, _ := json.Marshal(browserQuery)
 	hdrs, _ := json.Marshal(string(headers))
 	if err := b.call(ctx, "Page.addScriptToEvaluateOnNewDocument", map[string]any{
-		"source": fmt.Sprintf(`localStorage.setItem("graphiql:query", %s); localStorage.setItem("graphiql:headers", %s);`, query, hdrs),
+		"source": fmt.Sprintf(`localStorage.clear(); localStorage.setItem("graphiql:query", %s); localStorage.setItem("graphiql:headers", %s);`, query, hdrs),
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
-	var nav struct {
-		ErrorText string `json:"errorText"`
-	}
-	if err := b.call(ctx, "Page.navigate", map[string]any{"url": base + "/"}, &nav); err != nil {
-		t.Fatal(err)
-	}
-	if nav.ErrorText != "" {
-		t.Fatalf("navigate to %s: %s", base, nav.ErrorText)
-	}
+	navigate()
 
 	// Rendered: the editors hold the query and the headers, and the run
 	// button is there.
-	var editors []string
-	b.poll(ctx, t, "GraphiQL renders with the query and the Authorization header", 20*time.Second,
-		`document.querySelector(".graphiql-execute-button") ? Array.from(document.querySelectorAll(".CodeMirror"), e => e.CodeMirror ? e.CodeMirror.getValue() : "") : null`,
+	editors = nil
+	b.poll(ctx, t, "GraphiQL renders with the query and the Authorization header", 20*time.Second, editorsJS,
 		&editors, func() bool {
 			var q, h bool
 			for _, e := range editors {

@@ -9,10 +9,13 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	gqlplayground "github.com/99designs/gqlgen/graphql/playground"
@@ -45,21 +48,70 @@ func Files() fs.FS {
 	return sub
 }
 
+// DefaultQuery is what GraphiQL's editor opens on when the browser has
+// kept no query of its own: who the caller is, which shows at once
+// whether the token in the Headers tab works and what it may do.
+const DefaultQuery = `# Who am I? Put a token in the Headers tab below, replacing <token>:
+#   an operator's:  b2b token --role admin
+#   a member's:     b2b token --role customer --customer-id 1 --member-id 1
+#   or an API key:  b2bk_... (apiKeyCreate answers it, once)
+# then run this query (Ctrl-Enter). The Docs pane lists everything else.
+query Me {
+  me {
+    role
+    subject
+    access
+    customer { id name }
+    member { id name email role }
+    locations { id name }
+    apiKey { id name prefix expiresAt }
+  }
+}
+`
+
+// DefaultHeaders is what GraphiQL's Headers tab opens on when the browser
+// has kept no headers of its own: the Authorization header to fill in.
+const DefaultHeaders = `{
+  "Authorization": "Bearer <token>"
+}`
+
+// defaultsAfter is the property of GraphiQL's element, in gqlgen's page,
+// after which Page adds the defaults; gqlgen's page has no option for them.
+const defaultsAfter = "shouldPersistHeaders: true,"
+
 // Page returns the GraphiQL page for the graph at endpoint, loading its
-// scripts and styles from AssetsPath. Its Content-Security-Policy lets the
-// page run its own inline script and styles (by their hashes) and load
-// scripts, styles, fonts and images from this server only, call the graph
-// at the same origin, and be framed by nobody.
+// scripts and styles from AssetsPath and opening, on a browser's first
+// visit, on DefaultQuery and DefaultHeaders. Its Content-Security-Policy
+// lets the page run its own inline script and styles (by their hashes)
+// and load scripts, styles, fonts and images from this server only, call
+// the graph at the same origin, and be framed by nobody.
 func Page(title, endpoint string) http.Handler {
-	page := gqlplayground.Handler(title, endpoint,
+	page := withDefaults(render(gqlplayground.Handler(title, endpoint,
 		gqlplayground.WithGraphiqlVersion(AssetsPath+GraphiQLJS, AssetsPath+GraphiQLCSS, GraphiQLJSSRI, GraphiQLCSSSRI),
 		gqlplayground.WithGraphiqlReactVersion(AssetsPath+ReactJS, AssetsPath+ReactDOMJS, ReactJSSRI, ReactDOMJSSRI),
-	)
-	csp := policy(render(page))
+	)))
+	csp := policy(page)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 		w.Header().Set("Content-Security-Policy", csp)
-		page.ServeHTTP(w, r)
+		_, _ = io.WriteString(w, page)
 	})
+}
+
+// withDefaults gives GraphiQL's element in html the defaultQuery and
+// defaultHeaders properties, which it uses only when its storage holds
+// no query or headers: what a user typed before is kept. The values are
+// JSON strings, whose encoding escapes <, > and &, so that nothing in
+// them ends the page's script.
+func withDefaults(html string) string {
+	if strings.Count(html, defaultsAfter) != 1 {
+		panic("playground: gqlgen's GraphiQL page no longer has " + strconv.Quote(defaultsAfter))
+	}
+	query, _ := json.Marshal(DefaultQuery) // strings: they cannot fail
+	headers, _ := json.Marshal(DefaultHeaders)
+	return strings.Replace(html, defaultsAfter, defaultsAfter+
+		"\n          defaultQuery: "+string(query)+","+
+		"\n          defaultHeaders: "+string(headers)+",", 1)
 }
 
 // render returns the page h writes for GET /; it is the same for every

@@ -3,6 +3,7 @@ package playground_test
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"html"
 	"io"
 	"io/fs"
@@ -71,5 +72,54 @@ func TestPageUsesEmbeddedAssets(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || len(b) != 10737 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
 		t.Fatalf("GET react: %d, %d bytes, %s", resp.StatusCode, len(b), resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestPageOpensOnMe: a browser's first visit opens GraphiQL on the `me`
+// query with an Authorization header to fill in (GraphiQL's defaultQuery
+// and defaultHeaders, which give way to what the user typed before), and
+// the page's policy still allows its inline script, by its hash.
+func TestPageOpensOnMe(t *testing.T) {
+	rec := httptest.NewRecorder()
+	playground.Page("B2B", "/graphql").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	page := rec.Body.String()
+	if ct := rec.Header().Get("Content-Type"); ct != "text/html; charset=UTF-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	prop := func(name string) string {
+		t.Helper()
+		_, rest, ok := strings.Cut(page, "\n          "+name+": ")
+		if !ok {
+			t.Fatalf("the page sets no %s:\n%s", name, page)
+		}
+		var v string
+		if err := json.NewDecoder(strings.NewReader(rest)).Decode(&v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return v
+	}
+	if q := prop("defaultQuery"); q != playground.DefaultQuery || !strings.Contains(q, "query Me {\n  me {") {
+		t.Errorf("defaultQuery = %q", q)
+	}
+	var headers map[string]string
+	if err := json.Unmarshal([]byte(prop("defaultHeaders")), &headers); err != nil || headers["Authorization"] != "Bearer <token>" || len(headers) != 1 {
+		t.Errorf("defaultHeaders = %v (%v)", headers, err)
+	}
+	// GraphiQL's own storage wins: the defaults are not its query and
+	// headers properties, which would replace what a user typed.
+	for _, prop := range []string{"\n          query:", "\n          headers: \""} {
+		if strings.Contains(page, prop) {
+			t.Errorf("the page sets %q", prop)
+		}
+	}
+	// Nothing in the defaults ends the script early.
+	if strings.Count(page, "</script>") != strings.Count(page, "<script") {
+		t.Errorf("unbalanced scripts:\n%s", page)
+	}
+	_, script, _ := strings.Cut(page, "<script>")
+	script, _, _ = strings.Cut(script, "</script>")
+	sum := sha256.Sum256([]byte(script))
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") {
+		t.Errorf("the policy %q does not allow the page's script", csp)
 	}
 }

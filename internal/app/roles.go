@@ -71,10 +71,12 @@ func RolesNamed(names ...string) ([]Role, error) {
 	return slices.DeleteFunc(table, func(rl Role) bool { return !slices.Contains(names, rl.Name) }), nil
 }
 
-// graphOptions are the options of every graph the process serves.
+// graphOptions are the options of every graph the process serves: each
+// reads members and locations through the accounts service.
 func (a *App) graphOptions(charge chargeFunc) server.Options {
 	return server.Options{Logger: a.log, Introspection: a.cfg.Introspection, Charge: charge,
-		Events: a.bus, Authenticate: a.auth.Authenticate, Recheck: a.auth.Recheck, Webhooks: a.services.Webhooks}
+		Events: a.bus, Authenticate: a.auth.Authenticate, Recheck: a.auth.Recheck, Webhooks: a.services.Webhooks,
+		Services: loaders.Services{Accounts: a.services.Accounts}}
 }
 
 func (a *App) restOptions() rest.Options {
@@ -98,7 +100,7 @@ func mountOrders(r chi.Router, a *App, charge chargeFunc) {
 // mountCombinedGraph hangs the combined graph and GraphiQL.
 func mountCombinedGraph(r chi.Router, a *App, charge chargeFunc) {
 	opts := a.graphOptions(charge)
-	opts.Services = loaders.Services{Customers: a.services.Customers, Orders: a.services.Orders}
+	opts.Services = loaders.Services{Customers: a.services.Customers, Orders: a.services.Orders, Accounts: a.services.Accounts}
 	r.Handle("/graphql", graph.NewHandler(opts))
 	r.Get("/", playground.Page("B2B orders", "/graphql").ServeHTTP)
 	r.Get(playground.AssetsPath+"*", playground.Assets().ServeHTTP)

@@ -248,3 +248,19 @@ func TestAnotherCustomersIDsAreNotFound(t *testing.T) {
 		t.Errorf("GetLocations = %+v, %v", ls, err)
 	}
 }
+
+// A location's optional fields are cleared by an empty string and kept
+// when left out.
+func TestLocationOptionalFields(t *testing.T) {
+	svc, _ := newService(t, false)
+	ctx := servicetest.Admin()
+	city, empty := "Springfield West", ""
+	l, err := svc.UpdateLocation(ctx, 1, 1, accounts.LocationInput{City: &city})
+	if err != nil || l.AddressLine2 == nil || *l.AddressLine2 != "Floor 4" || l.TaxID == nil {
+		t.Fatalf("left out: %+v %v", l, err)
+	}
+	l, err = svc.UpdateLocation(ctx, 1, 1, accounts.LocationInput{AddressLine2: &empty, TaxID: &empty})
+	if err != nil || l.AddressLine2 != nil || l.TaxID != nil || l.City != city {
+		t.Fatalf("cleared: %+v %v", l, err)
+	}
+}

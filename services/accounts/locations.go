@@ -153,8 +153,16 @@ func (s *Service) UpdateLocation(ctx context.Context, customerID, id int, in Loc
 		if err != nil {
 			return err
 		}
-		l, err = l.Update().SetName(a.Name).SetAddressLine1(a.AddressLine1).SetNillableAddressLine2(a.AddressLine2).
-			SetCity(a.City).SetPostalCode(a.PostalCode).SetCountry(a.Country).SetNillableTaxID(a.TaxID).Save(ctx)
+		up := l.Update().SetName(a.Name).SetAddressLine1(a.AddressLine1).SetNillableAddressLine2(a.AddressLine2).
+			SetCity(a.City).SetPostalCode(a.PostalCode).SetCountry(a.Country).SetNillableTaxID(a.TaxID)
+		// An empty address_line2 or tax_id clears it.
+		if a.AddressLine2 == nil {
+			up.ClearAddressLine2()
+		}
+		if a.TaxID == nil {
+			up.ClearTaxID()
+		}
+		l, err = up.Save(ctx)
 		if err != nil {
 			return err
 		}
