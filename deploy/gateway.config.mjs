@@ -10,7 +10,7 @@
 // upper-cased) replaces a subgraph's URL, so the same supergraph serves both.
 
 import * as graphql from 'graphql';
-import { codes, defaults, statuses, useGraphLimits } from './limits.mjs';
+import { codes, defaults, forwardedHeaders, statuses, useGraphLimits } from './limits.mjs';
 
 const subgraphURL = /^SUBGRAPH_URL_(.+)$/;
 
@@ -31,11 +31,12 @@ for (const [key, location] of Object.entries(process.env)) {
   }
 }
 
-// The subgraphs authenticate every request themselves (a user's JWT or the
-// orchestrator's service token), and their logs join on the correlation id:
-// both must reach them. X-Request-ID needs nothing here: the gateway passes
-// on the caller's, or one it generates (its `requestId` option).
-const forwarded = ['authorization', 'x-correlation-id'];
+// The subgraphs authenticate every request themselves (a user's JWT, an API
+// key, the orchestrator's service token), and their logs join on the
+// correlation id: all must reach them (forwardedHeaders, generated from Go).
+// X-Request-ID needs nothing here: the gateway passes on the caller's, or
+// one it generates (its `requestId` option).
+const forwarded = forwardedHeaders;
 
 // A WebSocket client (a browser's graphql-ws) cannot set headers: it sends
 // its token in connection_init's payload, as the graph's own WebSocket

@@ -54,6 +54,14 @@ export const statuses = Object.freeze({
   'BAD_USER_INPUT': 400,
 });
 
+// The request headers the subgraphs read from a caller, which the gateway
+// passes on (internal/web.ForwardedHeaders), lower-cased.
+export const forwardedHeaders = Object.freeze([
+  'authorization',
+  'x-api-key',
+  'x-correlation-id',
+]);
+
 // The page sizes of connections (graph/model).
 const defaultFirst = 20;
 const maxFirst = 100;

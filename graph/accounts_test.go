@@ -138,6 +138,25 @@ func TestAccountReads(t *testing.T) {
 	}
 	e.fails(e.member(1, 2), `{ location(id: "1") { id } }`, nil, gqlcode.NotFound)
 
+	// Another buyer limited to location 1, seen by the buyer limited to
+	// location 2: its location is hidden, its limit is not.
+	var invited struct{ MemberInvite struct{ ID string } }
+	e.ok(admin1, `mutation { memberInvite(customerId: "1", input: {email: "lou@acme.com", name: "Lou", role: BUYER, locationIds: ["1"]}) { id } }`, nil, &invited)
+	var seen struct {
+		Member struct {
+			Locations       []struct{ ID string }
+			LocationLimited bool
+		}
+	}
+	e.ok(e.member(1, 2), `query($id: ID!) { member(id: $id) { locations { id } locationLimited } }`, vars("id", invited.MemberInvite.ID), &seen)
+	if len(seen.Member.Locations) != 0 || !seen.Member.LocationLimited {
+		t.Fatalf("a limit the caller cannot see: %+v", seen.Member)
+	}
+	e.ok(admin1, `{ member(id: "3") { locations { id } locationLimited } }`, nil, &seen)
+	if len(seen.Member.Locations) != 0 || seen.Member.LocationLimited {
+		t.Fatalf("an unlimited member: %+v", seen.Member)
+	}
+
 	var one struct {
 		Member   memberView
 		Location struct {

@@ -65,16 +65,17 @@ type ComplexityRoot struct {
 	}
 
 	ApiKey struct {
-		CreatedAt  func(childComplexity int) int
-		CreatedBy  func(childComplexity int) int
-		ExpiresAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		LastUsedAt func(childComplexity int) int
-		Locations  func(childComplexity int) int
-		Member     func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Prefix     func(childComplexity int) int
-		Role       func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		CreatedBy       func(childComplexity int) int
+		ExpiresAt       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LastUsedAt      func(childComplexity int) int
+		LocationLimited func(childComplexity int) int
+		Locations       func(childComplexity int) int
+		Member          func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Prefix          func(childComplexity int) int
+		Role            func(childComplexity int) int
 	}
 
 	ApiKeyConnection struct {
@@ -160,15 +161,16 @@ type ComplexityRoot struct {
 	}
 
 	Member struct {
-		CreatedAt func(childComplexity int) int
-		Customer  func(childComplexity int) int
-		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Locations func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Orders    func(childComplexity int, first *int, after *string) int
-		Role      func(childComplexity int) int
-		Subject   func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Customer        func(childComplexity int) int
+		Email           func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LocationLimited func(childComplexity int) int
+		Locations       func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Orders          func(childComplexity int, first *int, after *string) int
+		Role            func(childComplexity int) int
+		Subject         func(childComplexity int) int
 	}
 
 	MemberConnection struct {
@@ -548,6 +550,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.LastUsedAt(childComplexity), true
+	case "ApiKey.locationLimited":
+		if e.ComplexityRoot.ApiKey.LocationLimited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.LocationLimited(childComplexity), true
 	case "ApiKey.locations":
 		if e.ComplexityRoot.ApiKey.Locations == nil {
 			break
@@ -936,6 +944,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.ID(childComplexity), true
+	case "Member.locationLimited":
+		if e.ComplexityRoot.Member.LocationLimited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.LocationLimited(childComplexity), true
 	case "Member.locations":
 		if e.ComplexityRoot.Member.Locations == nil {
 			break
@@ -2133,6 +2147,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_role(ctx, field)
 	case "locations":
 		return ec.fieldContext_ApiKey_locations(ctx, field)
+	case "locationLimited":
+		return ec.fieldContext_ApiKey_locationLimited(ctx, field)
 	case "prefix":
 		return ec.fieldContext_ApiKey_prefix(ctx, field)
 	case "expiresAt":
@@ -2313,6 +2329,8 @@ func (ec *executionContext) childFields_Member(ctx context.Context, field graphq
 		return ec.fieldContext_Member_subject(ctx, field)
 	case "locations":
 		return ec.fieldContext_Member_locations(ctx, field)
+	case "locationLimited":
+		return ec.fieldContext_Member_locationLimited(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Member_createdAt(ctx, field)
 	case "orders":
@@ -3963,6 +3981,29 @@ func (ec *executionContext) fieldContext_ApiKey_locations(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ApiKey_locationLimited(ctx context.Context, field graphql.CollectedField, obj *model.ApiKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_locationLimited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LocationLimited(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_locationLimited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _ApiKey_prefix(ctx context.Context, field graphql.CollectedField, obj *model.ApiKey) (ret graphql.Marshaler) {
@@ -5680,6 +5721,29 @@ func (ec *executionContext) fieldContext_Member_locations(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Member_locationLimited(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_locationLimited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LocationLimited(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Member_locationLimited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _Member_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
@@ -11709,6 +11773,11 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ApiKey_locations(ctx, field, obj)
 				})
+		case "locationLimited":
+			out.Values[i] = ec._ApiKey_locationLimited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "prefix":
 			out.Values[i] = ec._ApiKey_prefix(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12390,6 +12459,11 @@ func (ec *executionContext) _Member(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Member_locations(ctx, field, obj)
 				})
+		case "locationLimited":
+			out.Values[i] = ec._Member_locationLimited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._Member_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

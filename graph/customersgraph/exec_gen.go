@@ -51,16 +51,17 @@ type ComplexityRoot struct {
 	}
 
 	ApiKey struct {
-		CreatedAt  func(childComplexity int) int
-		CreatedBy  func(childComplexity int) int
-		ExpiresAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		LastUsedAt func(childComplexity int) int
-		Locations  func(childComplexity int) int
-		Member     func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Prefix     func(childComplexity int) int
-		Role       func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		CreatedBy       func(childComplexity int) int
+		ExpiresAt       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LastUsedAt      func(childComplexity int) int
+		LocationLimited func(childComplexity int) int
+		Locations       func(childComplexity int) int
+		Member          func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Prefix          func(childComplexity int) int
+		Role            func(childComplexity int) int
 	}
 
 	ApiKeyConnection struct {
@@ -138,14 +139,15 @@ type ComplexityRoot struct {
 	}
 
 	Member struct {
-		CreatedAt func(childComplexity int) int
-		Customer  func(childComplexity int) int
-		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Locations func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Role      func(childComplexity int) int
-		Subject   func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Customer        func(childComplexity int) int
+		Email           func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LocationLimited func(childComplexity int) int
+		Locations       func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Role            func(childComplexity int) int
+		Subject         func(childComplexity int) int
 	}
 
 	MemberConnection struct {
@@ -314,6 +316,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.LastUsedAt(childComplexity), true
+	case "ApiKey.locationLimited":
+		if e.ComplexityRoot.ApiKey.LocationLimited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.LocationLimited(childComplexity), true
 	case "ApiKey.locations":
 		if e.ComplexityRoot.ApiKey.Locations == nil {
 			break
@@ -656,6 +664,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.ID(childComplexity), true
+	case "Member.locationLimited":
+		if e.ComplexityRoot.Member.LocationLimited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.LocationLimited(childComplexity), true
 	case "Member.locations":
 		if e.ComplexityRoot.Member.Locations == nil {
 			break
@@ -1125,9 +1139,12 @@ type Member @key(fields: "id") {
   subject: String
   """
   The locations the member is limited to; empty means all of the customer's.
-  A caller limited to locations itself sees only its own among them.
+  A caller limited to locations itself sees only its own among them:
+  locationLimited tells a limit it cannot see from none.
   """
   locations: [Location!]!
+  "Whether the member is limited to some of the customer's locations."
+  locationLimited: Boolean!
   createdAt: DateTime!
 }
 
@@ -1160,6 +1177,8 @@ type ApiKey {
   role: MemberRole!
   "The locations the key is limited to; empty means all of the customer's. A caller limited to locations sees only its own among them."
   locations: [Location!]!
+  "Whether the key is limited to some of the customer's locations."
+  locationLimited: Boolean!
   "The key's public start (b2bk_ and 16 hex digits), to tell keys apart."
   prefix: String!
   "When the key stops working; null: never."
@@ -1437,6 +1456,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_role(ctx, field)
 	case "locations":
 		return ec.fieldContext_ApiKey_locations(ctx, field)
+	case "locationLimited":
+		return ec.fieldContext_ApiKey_locationLimited(ctx, field)
 	case "prefix":
 		return ec.fieldContext_ApiKey_prefix(ctx, field)
 	case "expiresAt":
@@ -1605,6 +1626,8 @@ func (ec *executionContext) childFields_Member(ctx context.Context, field graphq
 		return ec.fieldContext_Member_subject(ctx, field)
 	case "locations":
 		return ec.fieldContext_Member_locations(ctx, field)
+	case "locationLimited":
+		return ec.fieldContext_Member_locationLimited(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Member_createdAt(ctx, field)
 	}
@@ -2430,6 +2453,29 @@ func (ec *executionContext) fieldContext_ApiKey_locations(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ApiKey_locationLimited(ctx context.Context, field graphql.CollectedField, obj *model.ApiKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_locationLimited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LocationLimited(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_locationLimited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _ApiKey_prefix(ctx context.Context, field graphql.CollectedField, obj *model.ApiKey) (ret graphql.Marshaler) {
@@ -3960,6 +4006,29 @@ func (ec *executionContext) fieldContext_Member_locations(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Member_locationLimited(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_locationLimited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LocationLimited(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Member_locationLimited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _Member_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
@@ -6765,6 +6834,11 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ApiKey_locations(ctx, field, obj)
 				})
+		case "locationLimited":
+			out.Values[i] = ec._ApiKey_locationLimited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "prefix":
 			out.Values[i] = ec._ApiKey_prefix(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -7390,6 +7464,11 @@ func (ec *executionContext) _Member(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Member_locations(ctx, field, obj)
 				})
+		case "locationLimited":
+			out.Values[i] = ec._Member_locationLimited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._Member_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -53,6 +53,9 @@ section "federation: gateway equality"
 section "federation: the gateway suite (Hive Gateway and Apollo Gateway against the combined graph)"
 (cd "$root" && B2B_GATEWAY_CHECK=1 go test -count=1 -v -run '^TestGatewaySuite$' ./graph/)
 
+section "federation: API keys through Hive Gateway"
+(cd "$root" && B2B_GATEWAY_CHECK=1 go test -count=1 -v -run '^TestGatewayAPIKeys$' ./graph/)
+
 section "federation: subscriptions through Hive Gateway (SSE and WebSocket)"
 (cd "$root" && B2B_GATEWAY_CHECK=1 go test -count=1 -v -run '^TestGatewaySubscriptions$' ./graph/)
 

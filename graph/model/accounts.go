@@ -76,6 +76,10 @@ type Member struct {
 // IsEntity marks a federation entity for gqlgen's _Entity union.
 func (Member) IsEntity() {}
 
+// LocationLimited reports whether the member is limited to some
+// locations: Member.locationLimited.
+func (m Member) LocationLimited() bool { return len(m.LocationIDs) > 0 }
+
 // Location is one of a customer's ship-to sites. In the orders subgraph
 // only ID is set (a reference the customers subgraph resolves).
 type Location struct {
@@ -151,6 +155,10 @@ type ApiKey struct {
 	LastUsedAt  *time.Time
 	CreatedAt   time.Time
 }
+
+// LocationLimited reports whether the key is limited to some locations:
+// ApiKey.locationLimited.
+func (k ApiKey) LocationLimited() bool { return len(k.LocationIDs) > 0 }
 
 // ApiKeyCreated is the answer of apiKeyCreate: the key and its secret.
 type ApiKeyCreated struct {

@@ -25,6 +25,14 @@ const (
 	APIKeyHeader = "X-API-Key"
 )
 
+// ForwardedHeaders are the request headers a federation gateway passes on
+// to the subgraphs: the credentials they authenticate every request with,
+// and the correlation id their logs join on. deploy/limits.mjs has them
+// generated (graph/internal/limitsgen).
+func ForwardedHeaders() []string {
+	return []string{"Authorization", APIKeyHeader, CorrelationIDHeader}
+}
+
 // RetryAfterHeader says when to try again, in seconds, on a 503 or a 429
 // (RetryAfterSeconds for a 503).
 const RetryAfterHeader = "Retry-After"

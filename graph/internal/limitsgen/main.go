@@ -26,6 +26,7 @@ import (
 	"github.com/b2b-orders/platform/graph/model"
 	"github.com/b2b-orders/platform/graph/server"
 	"github.com/b2b-orders/platform/internal/gqlcode"
+	"github.com/b2b-orders/platform/internal/web"
 )
 
 // The lines that bound the generated part; everything outside them is
@@ -133,6 +134,14 @@ func block() string {
 		p("  %s: %d,", js(c.code), status)
 	}
 	p("});")
+	p("")
+	p("// The request headers the subgraphs read from a caller, which the gateway")
+	p("// passes on (internal/web.ForwardedHeaders), lower-cased.")
+	p("export const forwardedHeaders = Object.freeze([")
+	for _, h := range web.ForwardedHeaders() {
+		p("  %s,", js(strings.ToLower(h)))
+	}
+	p("]);")
 	p("")
 	p("// The page sizes of connections (graph/model).")
 	p("const defaultFirst = %d;", model.DefaultFirst)
