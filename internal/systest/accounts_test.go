@@ -111,6 +111,23 @@ func TestCompanyAccountsEndToEnd(t *testing.T) {
 		t.Errorf("orchestrator with the key: %d %s", s, b)
 	}
 
+	// The key as X-API-Key on the orchestrator goes on to the graph as the
+	// key, never as the service token: it orders for its customer only.
+	if s, b := call(t, "POST", one.URL("orchestrator", "/orchestrator/create-and-confirm-order"),
+		`{"customer_id":2,"items":[{"product_id":4,"qty":1}],"idempotency_key":"erp-2"}`, erp); s != 403 {
+		t.Errorf("orchestrator, X-API-Key, another customer: %d %s", s, b)
+	}
+	var viaHeader struct {
+		Data struct{ Order struct{ ID int } } `json:"data"`
+	}
+	mustCall(t, "POST", one.URL("orchestrator", "/orchestrator/create-and-confirm-order"),
+		`{"customer_id":1,"items":[{"product_id":4,"qty":1}],"idempotency_key":"erp-3"}`, erp, 201, &viaHeader)
+	var confirmed placed
+	mustCall(t, "GET", one.URL("orders", "/api/v1/orders/"+strconv.Itoa(viaHeader.Data.Order.ID)), "", admin, 200, &confirmed)
+	if d := confirmed.Data; d.PlacedBy["type"] != "api_key" || d.LocationID != 2 {
+		t.Errorf("the orchestrator's order for the key = %+v", d)
+	}
+
 	// Another customer's admin reaches none of it.
 	for _, p := range []struct{ method, url, body string }{
 		{"GET", one.URL("orders", "/api/v1/orders/"+strconv.Itoa(bobs.Data.ID)), ""},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -63,9 +64,16 @@ func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		write(w, Response{Status: status, CorrelationID: correlationID, Error: services.ErrorOf(err).Message})
 		return
 	}
+	// The caller's own credential goes on to the graph, so that it orders
+	// only as the caller may; never the service token for a caller who
+	// authenticated (an API key sent as X-API-Key goes on as a Bearer
+	// credential).
 	forward := ""
 	if p.Role != services.RoleAnonymous {
 		forward = r.Header.Get("Authorization")
+		if key := strings.TrimSpace(r.Header.Get(web.APIKeyHeader)); forward == "" && key != "" {
+			forward = "Bearer " + key
+		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, web.MaxBodyBytes))
 	if err != nil {

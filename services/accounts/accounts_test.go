@@ -137,6 +137,19 @@ func TestKeyLifecycle(t *testing.T) {
 	if _, err := svc.KeyPrincipal(context.Background(), secret); err != nil {
 		t.Fatalf("a viewer key of a viewer: %v", err)
 	}
+	// Moving the member to another location stops a key of its old one.
+	if _, err := svc.UpdateMember(admin, 1, 2, accounts.MemberUpdate{LocationIDs: &[]int{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.KeyPrincipal(context.Background(), secret); kindOf(err) != services.NotFound {
+		t.Fatalf("a key outside its member's locations: %v", err)
+	}
+	if _, err := svc.UpdateMember(admin, 1, 2, accounts.MemberUpdate{LocationIDs: &[]int{1, 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.KeyPrincipal(context.Background(), secret); err != nil {
+		t.Fatalf("a key within its member's locations again: %v", err)
+	}
 	// Expiry.
 	clock.Advance(time.Hour)
 	if _, err := svc.KeyPrincipal(context.Background(), secret); kindOf(err) != services.NotFound {

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"crypto/subtle"
+	"slices"
 	"strconv"
 	"time"
 
@@ -93,7 +94,8 @@ func (s *Service) SubjectPrincipal(ctx context.Context, subject, email string, e
 // role and location limit, and the member who created it. It records the
 // key's use (at most once per minute).
 // Errors: NotFound for a key that is malformed, unknown, revoked, expired,
-// or whose creating member was removed or now has a role below the key's; Unavailable; Internal.
+// or whose creating member was removed or now has a role or location
+// limit narrower than the key's; Unavailable; Internal.
 func (s *Service) KeyPrincipal(ctx context.Context, key string) (services.Principal, error) {
 	prefix, ok := splitKey(key)
 	if !ok {
@@ -136,7 +138,7 @@ func (s *Service) keyPrincipal(ctx context.Context, k *ent.APIKey) (services.Pri
 		if err != nil {
 			return services.Principal{}, storeerr.Classify(err, "key's member")
 		}
-		if !services.MemberRole(k.Role).Within(services.MemberRole(m.Role)) {
+		if !services.MemberRole(k.Role).Within(services.MemberRole(m.Role)) || !locationsWithin(k.LocationIds, m.LocationIds) {
 			return services.Principal{}, errKeyNotFound
 		}
 	}
@@ -198,4 +200,21 @@ func (s *Service) Me(ctx context.Context) (Me, error) {
 		me.Key = &v
 	}
 	return me, nil
+}
+
+// locationsWithin reports whether a limit (nil: all locations) is within
+// another: a limited giver gives a non-empty subset of its own.
+func locationsWithin(limit, of []int) bool {
+	if len(of) == 0 {
+		return true
+	}
+	if len(limit) == 0 {
+		return false
+	}
+	for _, l := range limit {
+		if !slices.Contains(of, l) {
+			return false
+		}
+	}
+	return true
 }

@@ -105,15 +105,8 @@ func within(p services.Principal, role services.MemberRole, locations []int) err
 	if p.Access != "" && !role.Within(p.Access) {
 		return errRoleAbove
 	}
-	if p.Locations != nil {
-		if len(locations) == 0 {
-			return errRoleAbove
-		}
-		for _, l := range locations {
-			if !slices.Contains(p.Locations, l) {
-				return errRoleAbove
-			}
-		}
+	if !locationsWithin(locations, p.Locations) {
+		return errRoleAbove
 	}
 	return nil
 }
