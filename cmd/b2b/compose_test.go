@@ -508,8 +508,10 @@ func TestComposeGateway(t *testing.T) {
 	if err != nil {
 		t.Fatalf("gateway config: %v", err)
 	}
-	if !strings.Contains(string(configText), "SUBGRAPH_URL_") || !strings.Contains(string(configText), "'authorization'") {
-		t.Error("the gateway config no longer reads SUBGRAPH_URL_<NAME> or forwards authorization")
+	// The headers it forwards are generated into limits.mjs, which the
+	// loop below requires mounted beside it.
+	if !strings.Contains(string(configText), "SUBGRAPH_URL_") || !strings.Contains(string(configText), "forwardedHeaders") {
+		t.Error("the gateway config no longer reads SUBGRAPH_URL_<NAME> or forwards the generated forwardedHeaders")
 	}
 	// Each module the config imports by a relative path must be mounted
 	// beside it, from the file beside it in the repository.
