@@ -29,6 +29,12 @@ type Customer struct {
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Live holds the value of the "live" field.
 	Live *bool `json:"live,omitempty"`
+	// PoNumberRequired holds the value of the "po_number_required" field.
+	PoNumberRequired bool `json:"po_number_required,omitempty"`
+	// PoNumberUnique holds the value of the "po_number_unique" field.
+	PoNumberUnique bool `json:"po_number_unique,omitempty"`
+	// PaymentTerms holds the value of the "payment_terms" field.
+	PaymentTerms *string `json:"payment_terms,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -91,11 +97,11 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case customer.FieldLive:
+		case customer.FieldLive, customer.FieldPoNumberRequired, customer.FieldPoNumberUnique:
 			values[i] = new(sql.NullBool)
 		case customer.FieldID:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldName, customer.FieldEmail, customer.FieldPhone:
+		case customer.FieldName, customer.FieldEmail, customer.FieldPhone, customer.FieldPaymentTerms:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -158,6 +164,25 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Live = new(bool)
 				*_m.Live = value.Bool
+			}
+		case customer.FieldPoNumberRequired:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field po_number_required", values[i])
+			} else if value.Valid {
+				_m.PoNumberRequired = value.Bool
+			}
+		case customer.FieldPoNumberUnique:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field po_number_unique", values[i])
+			} else if value.Valid {
+				_m.PoNumberUnique = value.Bool
+			}
+		case customer.FieldPaymentTerms:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field payment_terms", values[i])
+			} else if value.Valid {
+				_m.PaymentTerms = new(string)
+				*_m.PaymentTerms = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -237,6 +262,17 @@ func (_m *Customer) String() string {
 	if v := _m.Live; v != nil {
 		builder.WriteString("live=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("po_number_required=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PoNumberRequired))
+	builder.WriteString(", ")
+	builder.WriteString("po_number_unique=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PoNumberUnique))
+	builder.WriteString(", ")
+	if v := _m.PaymentTerms; v != nil {
+		builder.WriteString("payment_terms=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -94,6 +94,48 @@ func (_c *CustomerCreate) SetNillableLive(v *bool) *CustomerCreate {
 	return _c
 }
 
+// SetPoNumberRequired sets the "po_number_required" field.
+func (_c *CustomerCreate) SetPoNumberRequired(v bool) *CustomerCreate {
+	_c.mutation.SetPoNumberRequired(v)
+	return _c
+}
+
+// SetNillablePoNumberRequired sets the "po_number_required" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillablePoNumberRequired(v *bool) *CustomerCreate {
+	if v != nil {
+		_c.SetPoNumberRequired(*v)
+	}
+	return _c
+}
+
+// SetPoNumberUnique sets the "po_number_unique" field.
+func (_c *CustomerCreate) SetPoNumberUnique(v bool) *CustomerCreate {
+	_c.mutation.SetPoNumberUnique(v)
+	return _c
+}
+
+// SetNillablePoNumberUnique sets the "po_number_unique" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillablePoNumberUnique(v *bool) *CustomerCreate {
+	if v != nil {
+		_c.SetPoNumberUnique(*v)
+	}
+	return _c
+}
+
+// SetPaymentTerms sets the "payment_terms" field.
+func (_c *CustomerCreate) SetPaymentTerms(v string) *CustomerCreate {
+	_c.mutation.SetPaymentTerms(v)
+	return _c
+}
+
+// SetNillablePaymentTerms sets the "payment_terms" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillablePaymentTerms(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetPaymentTerms(*v)
+	}
+	return _c
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_c *CustomerCreate) AddOrderIDs(ids ...int) *CustomerCreate {
 	_c.mutation.AddOrderIDs(ids...)
@@ -197,6 +239,14 @@ func (_c *CustomerCreate) defaults() {
 		v := customer.DefaultLive
 		_c.mutation.SetLive(v)
 	}
+	if _, ok := _c.mutation.PoNumberRequired(); !ok {
+		v := customer.DefaultPoNumberRequired
+		_c.mutation.SetPoNumberRequired(v)
+	}
+	if _, ok := _c.mutation.PoNumberUnique(); !ok {
+		v := customer.DefaultPoNumberUnique
+		_c.mutation.SetPoNumberUnique(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -219,6 +269,17 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Customer.created_at"`)}
+	}
+	if _, ok := _c.mutation.PoNumberRequired(); !ok {
+		return &ValidationError{Name: "po_number_required", err: errors.New(`ent: missing required field "Customer.po_number_required"`)}
+	}
+	if _, ok := _c.mutation.PoNumberUnique(); !ok {
+		return &ValidationError{Name: "po_number_unique", err: errors.New(`ent: missing required field "Customer.po_number_unique"`)}
+	}
+	if v, ok := _c.mutation.PaymentTerms(); ok {
+		if err := customer.PaymentTermsValidator(v); err != nil {
+			return &ValidationError{Name: "payment_terms", err: fmt.Errorf(`ent: validator failed for field "Customer.payment_terms": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -270,6 +331,18 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Live(); ok {
 		_spec.SetField(customer.FieldLive, field.TypeBool, value)
 		_node.Live = &value
+	}
+	if value, ok := _c.mutation.PoNumberRequired(); ok {
+		_spec.SetField(customer.FieldPoNumberRequired, field.TypeBool, value)
+		_node.PoNumberRequired = value
+	}
+	if value, ok := _c.mutation.PoNumberUnique(); ok {
+		_spec.SetField(customer.FieldPoNumberUnique, field.TypeBool, value)
+		_node.PoNumberUnique = value
+	}
+	if value, ok := _c.mutation.PaymentTerms(); ok {
+		_spec.SetField(customer.FieldPaymentTerms, field.TypeString, value)
+		_node.PaymentTerms = &value
 	}
 	if nodes := _c.mutation.OrdersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -465,6 +538,48 @@ func (u *CustomerUpsert) ClearLive() *CustomerUpsert {
 	return u
 }
 
+// SetPoNumberRequired sets the "po_number_required" field.
+func (u *CustomerUpsert) SetPoNumberRequired(v bool) *CustomerUpsert {
+	u.Set(customer.FieldPoNumberRequired, v)
+	return u
+}
+
+// UpdatePoNumberRequired sets the "po_number_required" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdatePoNumberRequired() *CustomerUpsert {
+	u.SetExcluded(customer.FieldPoNumberRequired)
+	return u
+}
+
+// SetPoNumberUnique sets the "po_number_unique" field.
+func (u *CustomerUpsert) SetPoNumberUnique(v bool) *CustomerUpsert {
+	u.Set(customer.FieldPoNumberUnique, v)
+	return u
+}
+
+// UpdatePoNumberUnique sets the "po_number_unique" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdatePoNumberUnique() *CustomerUpsert {
+	u.SetExcluded(customer.FieldPoNumberUnique)
+	return u
+}
+
+// SetPaymentTerms sets the "payment_terms" field.
+func (u *CustomerUpsert) SetPaymentTerms(v string) *CustomerUpsert {
+	u.Set(customer.FieldPaymentTerms, v)
+	return u
+}
+
+// UpdatePaymentTerms sets the "payment_terms" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdatePaymentTerms() *CustomerUpsert {
+	u.SetExcluded(customer.FieldPaymentTerms)
+	return u
+}
+
+// ClearPaymentTerms clears the value of the "payment_terms" field.
+func (u *CustomerUpsert) ClearPaymentTerms() *CustomerUpsert {
+	u.SetNull(customer.FieldPaymentTerms)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -598,6 +713,55 @@ func (u *CustomerUpsertOne) UpdateLive() *CustomerUpsertOne {
 func (u *CustomerUpsertOne) ClearLive() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearLive()
+	})
+}
+
+// SetPoNumberRequired sets the "po_number_required" field.
+func (u *CustomerUpsertOne) SetPoNumberRequired(v bool) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPoNumberRequired(v)
+	})
+}
+
+// UpdatePoNumberRequired sets the "po_number_required" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdatePoNumberRequired() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePoNumberRequired()
+	})
+}
+
+// SetPoNumberUnique sets the "po_number_unique" field.
+func (u *CustomerUpsertOne) SetPoNumberUnique(v bool) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPoNumberUnique(v)
+	})
+}
+
+// UpdatePoNumberUnique sets the "po_number_unique" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdatePoNumberUnique() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePoNumberUnique()
+	})
+}
+
+// SetPaymentTerms sets the "payment_terms" field.
+func (u *CustomerUpsertOne) SetPaymentTerms(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPaymentTerms(v)
+	})
+}
+
+// UpdatePaymentTerms sets the "payment_terms" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdatePaymentTerms() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePaymentTerms()
+	})
+}
+
+// ClearPaymentTerms clears the value of the "payment_terms" field.
+func (u *CustomerUpsertOne) ClearPaymentTerms() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearPaymentTerms()
 	})
 }
 
@@ -900,6 +1064,55 @@ func (u *CustomerUpsertBulk) UpdateLive() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearLive() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearLive()
+	})
+}
+
+// SetPoNumberRequired sets the "po_number_required" field.
+func (u *CustomerUpsertBulk) SetPoNumberRequired(v bool) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPoNumberRequired(v)
+	})
+}
+
+// UpdatePoNumberRequired sets the "po_number_required" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdatePoNumberRequired() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePoNumberRequired()
+	})
+}
+
+// SetPoNumberUnique sets the "po_number_unique" field.
+func (u *CustomerUpsertBulk) SetPoNumberUnique(v bool) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPoNumberUnique(v)
+	})
+}
+
+// UpdatePoNumberUnique sets the "po_number_unique" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdatePoNumberUnique() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePoNumberUnique()
+	})
+}
+
+// SetPaymentTerms sets the "payment_terms" field.
+func (u *CustomerUpsertBulk) SetPaymentTerms(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPaymentTerms(v)
+	})
+}
+
+// UpdatePaymentTerms sets the "payment_terms" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdatePaymentTerms() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePaymentTerms()
+	})
+}
+
+// ClearPaymentTerms clears the value of the "payment_terms" field.
+func (u *CustomerUpsertBulk) ClearPaymentTerms() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearPaymentTerms()
 	})
 }
 

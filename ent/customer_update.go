@@ -121,6 +121,54 @@ func (_u *CustomerUpdate) ClearLive() *CustomerUpdate {
 	return _u
 }
 
+// SetPoNumberRequired sets the "po_number_required" field.
+func (_u *CustomerUpdate) SetPoNumberRequired(v bool) *CustomerUpdate {
+	_u.mutation.SetPoNumberRequired(v)
+	return _u
+}
+
+// SetNillablePoNumberRequired sets the "po_number_required" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillablePoNumberRequired(v *bool) *CustomerUpdate {
+	if v != nil {
+		_u.SetPoNumberRequired(*v)
+	}
+	return _u
+}
+
+// SetPoNumberUnique sets the "po_number_unique" field.
+func (_u *CustomerUpdate) SetPoNumberUnique(v bool) *CustomerUpdate {
+	_u.mutation.SetPoNumberUnique(v)
+	return _u
+}
+
+// SetNillablePoNumberUnique sets the "po_number_unique" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillablePoNumberUnique(v *bool) *CustomerUpdate {
+	if v != nil {
+		_u.SetPoNumberUnique(*v)
+	}
+	return _u
+}
+
+// SetPaymentTerms sets the "payment_terms" field.
+func (_u *CustomerUpdate) SetPaymentTerms(v string) *CustomerUpdate {
+	_u.mutation.SetPaymentTerms(v)
+	return _u
+}
+
+// SetNillablePaymentTerms sets the "payment_terms" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillablePaymentTerms(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetPaymentTerms(*v)
+	}
+	return _u
+}
+
+// ClearPaymentTerms clears the value of the "payment_terms" field.
+func (_u *CustomerUpdate) ClearPaymentTerms() *CustomerUpdate {
+	_u.mutation.ClearPaymentTerms()
+	return _u
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_u *CustomerUpdate) AddOrderIDs(ids ...int) *CustomerUpdate {
 	_u.mutation.AddOrderIDs(ids...)
@@ -309,6 +357,11 @@ func (_u *CustomerUpdate) check() error {
 			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "Customer.email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PaymentTerms(); ok {
+		if err := customer.PaymentTermsValidator(v); err != nil {
+			return &ValidationError{Name: "payment_terms", err: fmt.Errorf(`ent: validator failed for field "Customer.payment_terms": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -353,6 +406,18 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LiveCleared() {
 		_spec.ClearField(customer.FieldLive, field.TypeBool)
+	}
+	if value, ok := _u.mutation.PoNumberRequired(); ok {
+		_spec.SetField(customer.FieldPoNumberRequired, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PoNumberUnique(); ok {
+		_spec.SetField(customer.FieldPoNumberUnique, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PaymentTerms(); ok {
+		_spec.SetField(customer.FieldPaymentTerms, field.TypeString, value)
+	}
+	if _u.mutation.PaymentTermsCleared() {
+		_spec.ClearField(customer.FieldPaymentTerms, field.TypeString)
 	}
 	if _u.mutation.OrdersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -644,6 +709,54 @@ func (_u *CustomerUpdateOne) ClearLive() *CustomerUpdateOne {
 	return _u
 }
 
+// SetPoNumberRequired sets the "po_number_required" field.
+func (_u *CustomerUpdateOne) SetPoNumberRequired(v bool) *CustomerUpdateOne {
+	_u.mutation.SetPoNumberRequired(v)
+	return _u
+}
+
+// SetNillablePoNumberRequired sets the "po_number_required" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillablePoNumberRequired(v *bool) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetPoNumberRequired(*v)
+	}
+	return _u
+}
+
+// SetPoNumberUnique sets the "po_number_unique" field.
+func (_u *CustomerUpdateOne) SetPoNumberUnique(v bool) *CustomerUpdateOne {
+	_u.mutation.SetPoNumberUnique(v)
+	return _u
+}
+
+// SetNillablePoNumberUnique sets the "po_number_unique" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillablePoNumberUnique(v *bool) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetPoNumberUnique(*v)
+	}
+	return _u
+}
+
+// SetPaymentTerms sets the "payment_terms" field.
+func (_u *CustomerUpdateOne) SetPaymentTerms(v string) *CustomerUpdateOne {
+	_u.mutation.SetPaymentTerms(v)
+	return _u
+}
+
+// SetNillablePaymentTerms sets the "payment_terms" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillablePaymentTerms(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetPaymentTerms(*v)
+	}
+	return _u
+}
+
+// ClearPaymentTerms clears the value of the "payment_terms" field.
+func (_u *CustomerUpdateOne) ClearPaymentTerms() *CustomerUpdateOne {
+	_u.mutation.ClearPaymentTerms()
+	return _u
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_u *CustomerUpdateOne) AddOrderIDs(ids ...int) *CustomerUpdateOne {
 	_u.mutation.AddOrderIDs(ids...)
@@ -845,6 +958,11 @@ func (_u *CustomerUpdateOne) check() error {
 			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "Customer.email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PaymentTerms(); ok {
+		if err := customer.PaymentTermsValidator(v); err != nil {
+			return &ValidationError{Name: "payment_terms", err: fmt.Errorf(`ent: validator failed for field "Customer.payment_terms": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -906,6 +1024,18 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.LiveCleared() {
 		_spec.ClearField(customer.FieldLive, field.TypeBool)
+	}
+	if value, ok := _u.mutation.PoNumberRequired(); ok {
+		_spec.SetField(customer.FieldPoNumberRequired, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PoNumberUnique(); ok {
+		_spec.SetField(customer.FieldPoNumberUnique, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PaymentTerms(); ok {
+		_spec.SetField(customer.FieldPaymentTerms, field.TypeString, value)
+	}
+	if _u.mutation.PaymentTermsCleared() {
+		_spec.ClearField(customer.FieldPaymentTerms, field.TypeString)
 	}
 	if _u.mutation.OrdersCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -1178,31 +1178,34 @@ func (m *APIKeyMutation) ResetEdge(name string) error {
 // CustomerMutation represents an operation that mutates the Customer nodes in the graph.
 type CustomerMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	name             *string
-	email            *string
-	phone            *string
-	created_at       *time.Time
-	deleted_at       *time.Time
-	live             *bool
-	clearedFields    map[string]struct{}
-	orders           map[int]struct{}
-	removedorders    map[int]struct{}
-	clearedorders    bool
-	members          map[int]struct{}
-	removedmembers   map[int]struct{}
-	clearedmembers   bool
-	locations        map[int]struct{}
-	removedlocations map[int]struct{}
-	clearedlocations bool
-	api_keys         map[int]struct{}
-	removedapi_keys  map[int]struct{}
-	clearedapi_keys  bool
-	done             bool
-	oldValue         func(context.Context) (*Customer, error)
-	predicates       []predicate.Customer
+	op                 Op
+	typ                string
+	id                 *int
+	name               *string
+	email              *string
+	phone              *string
+	created_at         *time.Time
+	deleted_at         *time.Time
+	live               *bool
+	po_number_required *bool
+	po_number_unique   *bool
+	payment_terms      *string
+	clearedFields      map[string]struct{}
+	orders             map[int]struct{}
+	removedorders      map[int]struct{}
+	clearedorders      bool
+	members            map[int]struct{}
+	removedmembers     map[int]struct{}
+	clearedmembers     bool
+	locations          map[int]struct{}
+	removedlocations   map[int]struct{}
+	clearedlocations   bool
+	api_keys           map[int]struct{}
+	removedapi_keys    map[int]struct{}
+	clearedapi_keys    bool
+	done               bool
+	oldValue           func(context.Context) (*Customer, error)
+	predicates         []predicate.Customer
 }
 
 var _ ent.Mutation = (*CustomerMutation)(nil)
@@ -1558,6 +1561,127 @@ func (m *CustomerMutation) ResetLive() {
 	delete(m.clearedFields, customer.FieldLive)
 }
 
+// SetPoNumberRequired sets the "po_number_required" field.
+func (m *CustomerMutation) SetPoNumberRequired(b bool) {
+	m.po_number_required = &b
+}
+
+// PoNumberRequired returns the value of the "po_number_required" field in the mutation.
+func (m *CustomerMutation) PoNumberRequired() (r bool, exists bool) {
+	v := m.po_number_required
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPoNumberRequired returns the old "po_number_required" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldPoNumberRequired(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPoNumberRequired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPoNumberRequired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPoNumberRequired: %w", err)
+	}
+	return oldValue.PoNumberRequired, nil
+}
+
+// ResetPoNumberRequired resets all changes to the "po_number_required" field.
+func (m *CustomerMutation) ResetPoNumberRequired() {
+	m.po_number_required = nil
+}
+
+// SetPoNumberUnique sets the "po_number_unique" field.
+func (m *CustomerMutation) SetPoNumberUnique(b bool) {
+	m.po_number_unique = &b
+}
+
+// PoNumberUnique returns the value of the "po_number_unique" field in the mutation.
+func (m *CustomerMutation) PoNumberUnique() (r bool, exists bool) {
+	v := m.po_number_unique
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPoNumberUnique returns the old "po_number_unique" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldPoNumberUnique(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPoNumberUnique is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPoNumberUnique requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPoNumberUnique: %w", err)
+	}
+	return oldValue.PoNumberUnique, nil
+}
+
+// ResetPoNumberUnique resets all changes to the "po_number_unique" field.
+func (m *CustomerMutation) ResetPoNumberUnique() {
+	m.po_number_unique = nil
+}
+
+// SetPaymentTerms sets the "payment_terms" field.
+func (m *CustomerMutation) SetPaymentTerms(s string) {
+	m.payment_terms = &s
+}
+
+// PaymentTerms returns the value of the "payment_terms" field in the mutation.
+func (m *CustomerMutation) PaymentTerms() (r string, exists bool) {
+	v := m.payment_terms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentTerms returns the old "payment_terms" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldPaymentTerms(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentTerms is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentTerms requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentTerms: %w", err)
+	}
+	return oldValue.PaymentTerms, nil
+}
+
+// ClearPaymentTerms clears the value of the "payment_terms" field.
+func (m *CustomerMutation) ClearPaymentTerms() {
+	m.payment_terms = nil
+	m.clearedFields[customer.FieldPaymentTerms] = struct{}{}
+}
+
+// PaymentTermsCleared returns if the "payment_terms" field was cleared in this mutation.
+func (m *CustomerMutation) PaymentTermsCleared() bool {
+	_, ok := m.clearedFields[customer.FieldPaymentTerms]
+	return ok
+}
+
+// ResetPaymentTerms resets all changes to the "payment_terms" field.
+func (m *CustomerMutation) ResetPaymentTerms() {
+	m.payment_terms = nil
+	delete(m.clearedFields, customer.FieldPaymentTerms)
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by ids.
 func (m *CustomerMutation) AddOrderIDs(ids ...int) {
 	if m.orders == nil {
@@ -1808,7 +1932,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 9)
 	if m.name != nil {
 		fields = append(fields, customer.FieldName)
 	}
@@ -1826,6 +1950,15 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.live != nil {
 		fields = append(fields, customer.FieldLive)
+	}
+	if m.po_number_required != nil {
+		fields = append(fields, customer.FieldPoNumberRequired)
+	}
+	if m.po_number_unique != nil {
+		fields = append(fields, customer.FieldPoNumberUnique)
+	}
+	if m.payment_terms != nil {
+		fields = append(fields, customer.FieldPaymentTerms)
 	}
 	return fields
 }
@@ -1847,6 +1980,12 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.DeletedAt()
 	case customer.FieldLive:
 		return m.Live()
+	case customer.FieldPoNumberRequired:
+		return m.PoNumberRequired()
+	case customer.FieldPoNumberUnique:
+		return m.PoNumberUnique()
+	case customer.FieldPaymentTerms:
+		return m.PaymentTerms()
 	}
 	return nil, false
 }
@@ -1868,6 +2007,12 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldDeletedAt(ctx)
 	case customer.FieldLive:
 		return m.OldLive(ctx)
+	case customer.FieldPoNumberRequired:
+		return m.OldPoNumberRequired(ctx)
+	case customer.FieldPoNumberUnique:
+		return m.OldPoNumberUnique(ctx)
+	case customer.FieldPaymentTerms:
+		return m.OldPaymentTerms(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -1919,6 +2064,27 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLive(v)
 		return nil
+	case customer.FieldPoNumberRequired:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoNumberRequired(v)
+		return nil
+	case customer.FieldPoNumberUnique:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoNumberUnique(v)
+		return nil
+	case customer.FieldPaymentTerms:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentTerms(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
@@ -1958,6 +2124,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldLive) {
 		fields = append(fields, customer.FieldLive)
 	}
+	if m.FieldCleared(customer.FieldPaymentTerms) {
+		fields = append(fields, customer.FieldPaymentTerms)
+	}
 	return fields
 }
 
@@ -1980,6 +2149,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldLive:
 		m.ClearLive()
+		return nil
+	case customer.FieldPaymentTerms:
+		m.ClearPaymentTerms()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer nullable field %s", name)
@@ -2006,6 +2178,15 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldLive:
 		m.ResetLive()
+		return nil
+	case customer.FieldPoNumberRequired:
+		m.ResetPoNumberRequired()
+		return nil
+	case customer.FieldPoNumberUnique:
+		m.ResetPoNumberUnique()
+		return nil
+	case customer.FieldPaymentTerms:
+		m.ResetPaymentTerms()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
@@ -4939,6 +5120,9 @@ type OrderMutation struct {
 	placed_by       *string
 	confirmed_by    *string
 	canceled_by     *string
+	po_number       *string
+	po_unique_key   *string
+	payment_terms   *string
 	clearedFields   map[string]struct{}
 	customer        *int
 	clearedcustomer bool
@@ -5576,6 +5760,153 @@ func (m *OrderMutation) ResetCanceledBy() {
 	delete(m.clearedFields, order.FieldCanceledBy)
 }
 
+// SetPoNumber sets the "po_number" field.
+func (m *OrderMutation) SetPoNumber(s string) {
+	m.po_number = &s
+}
+
+// PoNumber returns the value of the "po_number" field in the mutation.
+func (m *OrderMutation) PoNumber() (r string, exists bool) {
+	v := m.po_number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPoNumber returns the old "po_number" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPoNumber(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPoNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPoNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPoNumber: %w", err)
+	}
+	return oldValue.PoNumber, nil
+}
+
+// ClearPoNumber clears the value of the "po_number" field.
+func (m *OrderMutation) ClearPoNumber() {
+	m.po_number = nil
+	m.clearedFields[order.FieldPoNumber] = struct{}{}
+}
+
+// PoNumberCleared returns if the "po_number" field was cleared in this mutation.
+func (m *OrderMutation) PoNumberCleared() bool {
+	_, ok := m.clearedFields[order.FieldPoNumber]
+	return ok
+}
+
+// ResetPoNumber resets all changes to the "po_number" field.
+func (m *OrderMutation) ResetPoNumber() {
+	m.po_number = nil
+	delete(m.clearedFields, order.FieldPoNumber)
+}
+
+// SetPoUniqueKey sets the "po_unique_key" field.
+func (m *OrderMutation) SetPoUniqueKey(s string) {
+	m.po_unique_key = &s
+}
+
+// PoUniqueKey returns the value of the "po_unique_key" field in the mutation.
+func (m *OrderMutation) PoUniqueKey() (r string, exists bool) {
+	v := m.po_unique_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPoUniqueKey returns the old "po_unique_key" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPoUniqueKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPoUniqueKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPoUniqueKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPoUniqueKey: %w", err)
+	}
+	return oldValue.PoUniqueKey, nil
+}
+
+// ClearPoUniqueKey clears the value of the "po_unique_key" field.
+func (m *OrderMutation) ClearPoUniqueKey() {
+	m.po_unique_key = nil
+	m.clearedFields[order.FieldPoUniqueKey] = struct{}{}
+}
+
+// PoUniqueKeyCleared returns if the "po_unique_key" field was cleared in this mutation.
+func (m *OrderMutation) PoUniqueKeyCleared() bool {
+	_, ok := m.clearedFields[order.FieldPoUniqueKey]
+	return ok
+}
+
+// ResetPoUniqueKey resets all changes to the "po_unique_key" field.
+func (m *OrderMutation) ResetPoUniqueKey() {
+	m.po_unique_key = nil
+	delete(m.clearedFields, order.FieldPoUniqueKey)
+}
+
+// SetPaymentTerms sets the "payment_terms" field.
+func (m *OrderMutation) SetPaymentTerms(s string) {
+	m.payment_terms = &s
+}
+
+// PaymentTerms returns the value of the "payment_terms" field in the mutation.
+func (m *OrderMutation) PaymentTerms() (r string, exists bool) {
+	v := m.payment_terms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentTerms returns the old "payment_terms" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPaymentTerms(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentTerms is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentTerms requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentTerms: %w", err)
+	}
+	return oldValue.PaymentTerms, nil
+}
+
+// ClearPaymentTerms clears the value of the "payment_terms" field.
+func (m *OrderMutation) ClearPaymentTerms() {
+	m.payment_terms = nil
+	m.clearedFields[order.FieldPaymentTerms] = struct{}{}
+}
+
+// PaymentTermsCleared returns if the "payment_terms" field was cleared in this mutation.
+func (m *OrderMutation) PaymentTermsCleared() bool {
+	_, ok := m.clearedFields[order.FieldPaymentTerms]
+	return ok
+}
+
+// ResetPaymentTerms resets all changes to the "payment_terms" field.
+func (m *OrderMutation) ResetPaymentTerms() {
+	m.payment_terms = nil
+	delete(m.clearedFields, order.FieldPaymentTerms)
+}
+
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (m *OrderMutation) ClearCustomer() {
 	m.clearedcustomer = true
@@ -5691,7 +6022,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 14)
 	if m.customer != nil {
 		fields = append(fields, order.FieldCustomerID)
 	}
@@ -5725,6 +6056,15 @@ func (m *OrderMutation) Fields() []string {
 	if m.canceled_by != nil {
 		fields = append(fields, order.FieldCanceledBy)
 	}
+	if m.po_number != nil {
+		fields = append(fields, order.FieldPoNumber)
+	}
+	if m.po_unique_key != nil {
+		fields = append(fields, order.FieldPoUniqueKey)
+	}
+	if m.payment_terms != nil {
+		fields = append(fields, order.FieldPaymentTerms)
+	}
 	return fields
 }
 
@@ -5755,6 +6095,12 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.ConfirmedBy()
 	case order.FieldCanceledBy:
 		return m.CanceledBy()
+	case order.FieldPoNumber:
+		return m.PoNumber()
+	case order.FieldPoUniqueKey:
+		return m.PoUniqueKey()
+	case order.FieldPaymentTerms:
+		return m.PaymentTerms()
 	}
 	return nil, false
 }
@@ -5786,6 +6132,12 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldConfirmedBy(ctx)
 	case order.FieldCanceledBy:
 		return m.OldCanceledBy(ctx)
+	case order.FieldPoNumber:
+		return m.OldPoNumber(ctx)
+	case order.FieldPoUniqueKey:
+		return m.OldPoUniqueKey(ctx)
+	case order.FieldPaymentTerms:
+		return m.OldPaymentTerms(ctx)
 	}
 	return nil, fmt.Errorf("unknown Order field %s", name)
 }
@@ -5872,6 +6224,27 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCanceledBy(v)
 		return nil
+	case order.FieldPoNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoNumber(v)
+		return nil
+	case order.FieldPoUniqueKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoUniqueKey(v)
+		return nil
+	case order.FieldPaymentTerms:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentTerms(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)
 }
@@ -5950,6 +6323,15 @@ func (m *OrderMutation) ClearedFields() []string {
 	if m.FieldCleared(order.FieldCanceledBy) {
 		fields = append(fields, order.FieldCanceledBy)
 	}
+	if m.FieldCleared(order.FieldPoNumber) {
+		fields = append(fields, order.FieldPoNumber)
+	}
+	if m.FieldCleared(order.FieldPoUniqueKey) {
+		fields = append(fields, order.FieldPoUniqueKey)
+	}
+	if m.FieldCleared(order.FieldPaymentTerms) {
+		fields = append(fields, order.FieldPaymentTerms)
+	}
 	return fields
 }
 
@@ -5984,6 +6366,15 @@ func (m *OrderMutation) ClearField(name string) error {
 		return nil
 	case order.FieldCanceledBy:
 		m.ClearCanceledBy()
+		return nil
+	case order.FieldPoNumber:
+		m.ClearPoNumber()
+		return nil
+	case order.FieldPoUniqueKey:
+		m.ClearPoUniqueKey()
+		return nil
+	case order.FieldPaymentTerms:
+		m.ClearPaymentTerms()
 		return nil
 	}
 	return fmt.Errorf("unknown Order nullable field %s", name)
@@ -6025,6 +6416,15 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldCanceledBy:
 		m.ResetCanceledBy()
+		return nil
+	case order.FieldPoNumber:
+		m.ResetPoNumber()
+		return nil
+	case order.FieldPoUniqueKey:
+		m.ResetPoUniqueKey()
+		return nil
+	case order.FieldPaymentTerms:
+		m.ResetPaymentTerms()
 		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)

@@ -40,6 +40,12 @@ type Order struct {
 	ConfirmedBy *string `json:"confirmed_by,omitempty"`
 	// CanceledBy holds the value of the "canceled_by" field.
 	CanceledBy *string `json:"canceled_by,omitempty"`
+	// PoNumber holds the value of the "po_number" field.
+	PoNumber *string `json:"po_number,omitempty"`
+	// PoUniqueKey holds the value of the "po_unique_key" field.
+	PoUniqueKey *string `json:"po_unique_key,omitempty"`
+	// PaymentTerms holds the value of the "payment_terms" field.
+	PaymentTerms *string `json:"payment_terms,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderQuery when eager-loading is set.
 	Edges        OrderEdges `json:"edges"`
@@ -84,7 +90,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case order.FieldID, order.FieldCustomerID, order.FieldTotalCents, order.FieldLocationID:
 			values[i] = new(sql.NullInt64)
-		case order.FieldStatus, order.FieldShipTo, order.FieldPlacedBy, order.FieldConfirmedBy, order.FieldCanceledBy:
+		case order.FieldStatus, order.FieldShipTo, order.FieldPlacedBy, order.FieldConfirmedBy, order.FieldCanceledBy, order.FieldPoNumber, order.FieldPoUniqueKey, order.FieldPaymentTerms:
 			values[i] = new(sql.NullString)
 		case order.FieldCreatedAt, order.FieldConfirmedAt, order.FieldCanceledAt:
 			values[i] = new(sql.NullTime)
@@ -182,6 +188,27 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				_m.CanceledBy = new(string)
 				*_m.CanceledBy = value.String
 			}
+		case order.FieldPoNumber:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field po_number", values[i])
+			} else if value.Valid {
+				_m.PoNumber = new(string)
+				*_m.PoNumber = value.String
+			}
+		case order.FieldPoUniqueKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field po_unique_key", values[i])
+			} else if value.Valid {
+				_m.PoUniqueKey = new(string)
+				*_m.PoUniqueKey = value.String
+			}
+		case order.FieldPaymentTerms:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field payment_terms", values[i])
+			} else if value.Valid {
+				_m.PaymentTerms = new(string)
+				*_m.PaymentTerms = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -272,6 +299,21 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	if v := _m.CanceledBy; v != nil {
 		builder.WriteString("canceled_by=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PoNumber; v != nil {
+		builder.WriteString("po_number=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PoUniqueKey; v != nil {
+		builder.WriteString("po_unique_key=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PaymentTerms; v != nil {
+		builder.WriteString("payment_terms=")
 		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')

@@ -162,6 +162,48 @@ func (_c *OrderCreate) SetNillableCanceledBy(v *string) *OrderCreate {
 	return _c
 }
 
+// SetPoNumber sets the "po_number" field.
+func (_c *OrderCreate) SetPoNumber(v string) *OrderCreate {
+	_c.mutation.SetPoNumber(v)
+	return _c
+}
+
+// SetNillablePoNumber sets the "po_number" field if the given value is not nil.
+func (_c *OrderCreate) SetNillablePoNumber(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetPoNumber(*v)
+	}
+	return _c
+}
+
+// SetPoUniqueKey sets the "po_unique_key" field.
+func (_c *OrderCreate) SetPoUniqueKey(v string) *OrderCreate {
+	_c.mutation.SetPoUniqueKey(v)
+	return _c
+}
+
+// SetNillablePoUniqueKey sets the "po_unique_key" field if the given value is not nil.
+func (_c *OrderCreate) SetNillablePoUniqueKey(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetPoUniqueKey(*v)
+	}
+	return _c
+}
+
+// SetPaymentTerms sets the "payment_terms" field.
+func (_c *OrderCreate) SetPaymentTerms(v string) *OrderCreate {
+	_c.mutation.SetPaymentTerms(v)
+	return _c
+}
+
+// SetNillablePaymentTerms sets the "payment_terms" field if the given value is not nil.
+func (_c *OrderCreate) SetNillablePaymentTerms(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetPaymentTerms(*v)
+	}
+	return _c
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *OrderCreate) SetCustomer(v *Customer) *OrderCreate {
 	return _c.SetCustomerID(v.ID)
@@ -266,6 +308,21 @@ func (_c *OrderCreate) check() error {
 			return &ValidationError{Name: "canceled_by", err: fmt.Errorf(`ent: validator failed for field "Order.canceled_by": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.PoNumber(); ok {
+		if err := order.PoNumberValidator(v); err != nil {
+			return &ValidationError{Name: "po_number", err: fmt.Errorf(`ent: validator failed for field "Order.po_number": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.PoUniqueKey(); ok {
+		if err := order.PoUniqueKeyValidator(v); err != nil {
+			return &ValidationError{Name: "po_unique_key", err: fmt.Errorf(`ent: validator failed for field "Order.po_unique_key": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.PaymentTerms(); ok {
+		if err := order.PaymentTermsValidator(v); err != nil {
+			return &ValidationError{Name: "payment_terms", err: fmt.Errorf(`ent: validator failed for field "Order.payment_terms": %w`, err)}
+		}
+	}
 	if len(_c.mutation.CustomerIDs()) == 0 {
 		return &ValidationError{Name: "customer", err: errors.New(`ent: missing required edge "Order.customer"`)}
 	}
@@ -335,6 +392,18 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CanceledBy(); ok {
 		_spec.SetField(order.FieldCanceledBy, field.TypeString, value)
 		_node.CanceledBy = &value
+	}
+	if value, ok := _c.mutation.PoNumber(); ok {
+		_spec.SetField(order.FieldPoNumber, field.TypeString, value)
+		_node.PoNumber = &value
+	}
+	if value, ok := _c.mutation.PoUniqueKey(); ok {
+		_spec.SetField(order.FieldPoUniqueKey, field.TypeString, value)
+		_node.PoUniqueKey = &value
+	}
+	if value, ok := _c.mutation.PaymentTerms(); ok {
+		_spec.SetField(order.FieldPaymentTerms, field.TypeString, value)
+		_node.PaymentTerms = &value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -523,6 +592,24 @@ func (u *OrderUpsert) ClearCanceledBy() *OrderUpsert {
 	return u
 }
 
+// SetPoUniqueKey sets the "po_unique_key" field.
+func (u *OrderUpsert) SetPoUniqueKey(v string) *OrderUpsert {
+	u.Set(order.FieldPoUniqueKey, v)
+	return u
+}
+
+// UpdatePoUniqueKey sets the "po_unique_key" field to the value that was provided on create.
+func (u *OrderUpsert) UpdatePoUniqueKey() *OrderUpsert {
+	u.SetExcluded(order.FieldPoUniqueKey)
+	return u
+}
+
+// ClearPoUniqueKey clears the value of the "po_unique_key" field.
+func (u *OrderUpsert) ClearPoUniqueKey() *OrderUpsert {
+	u.SetNull(order.FieldPoUniqueKey)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -548,6 +635,12 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.PlacedBy(); exists {
 			s.SetIgnore(order.FieldPlacedBy)
+		}
+		if _, exists := u.create.mutation.PoNumber(); exists {
+			s.SetIgnore(order.FieldPoNumber)
+		}
+		if _, exists := u.create.mutation.PaymentTerms(); exists {
+			s.SetIgnore(order.FieldPaymentTerms)
 		}
 	}))
 	return u
@@ -696,6 +789,27 @@ func (u *OrderUpsertOne) UpdateCanceledBy() *OrderUpsertOne {
 func (u *OrderUpsertOne) ClearCanceledBy() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearCanceledBy()
+	})
+}
+
+// SetPoUniqueKey sets the "po_unique_key" field.
+func (u *OrderUpsertOne) SetPoUniqueKey(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPoUniqueKey(v)
+	})
+}
+
+// UpdatePoUniqueKey sets the "po_unique_key" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdatePoUniqueKey() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePoUniqueKey()
+	})
+}
+
+// ClearPoUniqueKey clears the value of the "po_unique_key" field.
+func (u *OrderUpsertOne) ClearPoUniqueKey() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPoUniqueKey()
 	})
 }
 
@@ -890,6 +1004,12 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			if _, exists := b.mutation.PlacedBy(); exists {
 				s.SetIgnore(order.FieldPlacedBy)
 			}
+			if _, exists := b.mutation.PoNumber(); exists {
+				s.SetIgnore(order.FieldPoNumber)
+			}
+			if _, exists := b.mutation.PaymentTerms(); exists {
+				s.SetIgnore(order.FieldPaymentTerms)
+			}
 		}
 	}))
 	return u
@@ -1038,6 +1158,27 @@ func (u *OrderUpsertBulk) UpdateCanceledBy() *OrderUpsertBulk {
 func (u *OrderUpsertBulk) ClearCanceledBy() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearCanceledBy()
+	})
+}
+
+// SetPoUniqueKey sets the "po_unique_key" field.
+func (u *OrderUpsertBulk) SetPoUniqueKey(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPoUniqueKey(v)
+	})
+}
+
+// UpdatePoUniqueKey sets the "po_unique_key" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdatePoUniqueKey() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePoUniqueKey()
+	})
+}
+
+// ClearPoUniqueKey clears the value of the "po_unique_key" field.
+func (u *OrderUpsertBulk) ClearPoUniqueKey() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPoUniqueKey()
 	})
 }
 

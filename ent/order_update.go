@@ -145,6 +145,26 @@ func (_u *OrderUpdate) ClearCanceledBy() *OrderUpdate {
 	return _u
 }
 
+// SetPoUniqueKey sets the "po_unique_key" field.
+func (_u *OrderUpdate) SetPoUniqueKey(v string) *OrderUpdate {
+	_u.mutation.SetPoUniqueKey(v)
+	return _u
+}
+
+// SetNillablePoUniqueKey sets the "po_unique_key" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillablePoUniqueKey(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetPoUniqueKey(*v)
+	}
+	return _u
+}
+
+// ClearPoUniqueKey clears the value of the "po_unique_key" field.
+func (_u *OrderUpdate) ClearPoUniqueKey() *OrderUpdate {
+	_u.mutation.ClearPoUniqueKey()
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the OrderItem entity by IDs.
 func (_u *OrderUpdate) AddItemIDs(ids ...int) *OrderUpdate {
 	_u.mutation.AddItemIDs(ids...)
@@ -235,6 +255,11 @@ func (_u *OrderUpdate) check() error {
 			return &ValidationError{Name: "canceled_by", err: fmt.Errorf(`ent: validator failed for field "Order.canceled_by": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PoUniqueKey(); ok {
+		if err := order.PoUniqueKeyValidator(v); err != nil {
+			return &ValidationError{Name: "po_unique_key", err: fmt.Errorf(`ent: validator failed for field "Order.po_unique_key": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.customer"`)
 	}
@@ -300,6 +325,18 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.CanceledByCleared() {
 		_spec.ClearField(order.FieldCanceledBy, field.TypeString)
+	}
+	if _u.mutation.PoNumberCleared() {
+		_spec.ClearField(order.FieldPoNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.PoUniqueKey(); ok {
+		_spec.SetField(order.FieldPoUniqueKey, field.TypeString, value)
+	}
+	if _u.mutation.PoUniqueKeyCleared() {
+		_spec.ClearField(order.FieldPoUniqueKey, field.TypeString)
+	}
+	if _u.mutation.PaymentTermsCleared() {
+		_spec.ClearField(order.FieldPaymentTerms, field.TypeString)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -483,6 +520,26 @@ func (_u *OrderUpdateOne) ClearCanceledBy() *OrderUpdateOne {
 	return _u
 }
 
+// SetPoUniqueKey sets the "po_unique_key" field.
+func (_u *OrderUpdateOne) SetPoUniqueKey(v string) *OrderUpdateOne {
+	_u.mutation.SetPoUniqueKey(v)
+	return _u
+}
+
+// SetNillablePoUniqueKey sets the "po_unique_key" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillablePoUniqueKey(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetPoUniqueKey(*v)
+	}
+	return _u
+}
+
+// ClearPoUniqueKey clears the value of the "po_unique_key" field.
+func (_u *OrderUpdateOne) ClearPoUniqueKey() *OrderUpdateOne {
+	_u.mutation.ClearPoUniqueKey()
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the OrderItem entity by IDs.
 func (_u *OrderUpdateOne) AddItemIDs(ids ...int) *OrderUpdateOne {
 	_u.mutation.AddItemIDs(ids...)
@@ -586,6 +643,11 @@ func (_u *OrderUpdateOne) check() error {
 			return &ValidationError{Name: "canceled_by", err: fmt.Errorf(`ent: validator failed for field "Order.canceled_by": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PoUniqueKey(); ok {
+		if err := order.PoUniqueKeyValidator(v); err != nil {
+			return &ValidationError{Name: "po_unique_key", err: fmt.Errorf(`ent: validator failed for field "Order.po_unique_key": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.customer"`)
 	}
@@ -668,6 +730,18 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.CanceledByCleared() {
 		_spec.ClearField(order.FieldCanceledBy, field.TypeString)
+	}
+	if _u.mutation.PoNumberCleared() {
+		_spec.ClearField(order.FieldPoNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.PoUniqueKey(); ok {
+		_spec.SetField(order.FieldPoUniqueKey, field.TypeString, value)
+	}
+	if _u.mutation.PoUniqueKeyCleared() {
+		_spec.ClearField(order.FieldPoUniqueKey, field.TypeString)
+	}
+	if _u.mutation.PaymentTermsCleared() {
+		_spec.ClearField(order.FieldPaymentTerms, field.TypeString)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{

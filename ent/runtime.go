@@ -92,6 +92,18 @@ func init() {
 	customerDescLive := customerFields[5].Descriptor()
 	// customer.DefaultLive holds the default value on creation for the live field.
 	customer.DefaultLive = customerDescLive.Default.(bool)
+	// customerDescPoNumberRequired is the schema descriptor for po_number_required field.
+	customerDescPoNumberRequired := customerFields[6].Descriptor()
+	// customer.DefaultPoNumberRequired holds the default value on creation for the po_number_required field.
+	customer.DefaultPoNumberRequired = customerDescPoNumberRequired.Default.(bool)
+	// customerDescPoNumberUnique is the schema descriptor for po_number_unique field.
+	customerDescPoNumberUnique := customerFields[7].Descriptor()
+	// customer.DefaultPoNumberUnique holds the default value on creation for the po_number_unique field.
+	customer.DefaultPoNumberUnique = customerDescPoNumberUnique.Default.(bool)
+	// customerDescPaymentTerms is the schema descriptor for payment_terms field.
+	customerDescPaymentTerms := customerFields[8].Descriptor()
+	// customer.PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
+	customer.PaymentTermsValidator = customerDescPaymentTerms.Validators[0].(func(string) error)
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
 	_ = idempotencykeyFields
 	// idempotencykeyDescScope is the schema descriptor for scope field.
@@ -198,6 +210,18 @@ func init() {
 	orderDescCanceledBy := orderFields[10].Descriptor()
 	// order.CanceledByValidator is a validator for the "canceled_by" field. It is called by the builders before save.
 	order.CanceledByValidator = orderDescCanceledBy.Validators[0].(func(string) error)
+	// orderDescPoNumber is the schema descriptor for po_number field.
+	orderDescPoNumber := orderFields[11].Descriptor()
+	// order.PoNumberValidator is a validator for the "po_number" field. It is called by the builders before save.
+	order.PoNumberValidator = orderDescPoNumber.Validators[0].(func(string) error)
+	// orderDescPoUniqueKey is the schema descriptor for po_unique_key field.
+	orderDescPoUniqueKey := orderFields[12].Descriptor()
+	// order.PoUniqueKeyValidator is a validator for the "po_unique_key" field. It is called by the builders before save.
+	order.PoUniqueKeyValidator = orderDescPoUniqueKey.Validators[0].(func(string) error)
+	// orderDescPaymentTerms is the schema descriptor for payment_terms field.
+	orderDescPaymentTerms := orderFields[13].Descriptor()
+	// order.PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
+	order.PaymentTermsValidator = orderDescPaymentTerms.Validators[0].(func(string) error)
 	ordereventFields := schema.OrderEvent{}.Fields()
 	_ = ordereventFields
 	// ordereventDescEventID is the schema descriptor for event_id field.

@@ -24,6 +24,61 @@ func (h *customersHandler) routes(r chi.Router) {
 	r.Get("/{id}", h.get)
 	r.Put("/{id}", h.update)
 	r.Delete("/{id}", h.delete)
+	r.Get("/{id}/settings", h.settings)
+	r.Patch("/{id}/settings", h.updateSettings)
+}
+
+type settingsBody struct {
+	PONumberRequired bool                   `json:"po_number_required"`
+	PONumberUnique   bool                   `json:"po_number_unique"`
+	PaymentTerms     *services.PaymentTerms `json:"payment_terms"`
+}
+
+func settingsDTO(s customers.Settings) settingsBody {
+	return settingsBody{PONumberRequired: s.PONumberRequired, PONumberUnique: s.PONumberUnique, PaymentTerms: s.PaymentTerms}
+}
+
+// settings: GET /customers/{id}/settings → 200 settings.
+func (h *customersHandler) settings(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, services.MsgInvalidCustomerID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	s, err := h.svc.GetSettings(r.Context(), id)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, ok(settingsDTO(s)))
+}
+
+// updateSettings: PATCH /customers/{id}/settings {po_number_required?,
+// po_number_unique?, payment_terms? ("" or null removes them)} → 200
+// settings.
+func (h *customersHandler) updateSettings(w http.ResponseWriter, r *http.Request) {
+	id, f, err := customerAndBody(r)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	in := customers.SettingsUpdate{PONumberRequired: f.Boolean("po_number_required", false), PONumberUnique: f.Boolean("po_number_unique", false)}
+	if terms, present := f.NullableStr("payment_terms"), f.Has("payment_terms"); present {
+		if terms == nil {
+			terms = new(string)
+		}
+		in.PaymentTerms = terms
+	}
+	if err := f.Err(); err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	s, err := h.svc.UpdateSettings(r.Context(), id, in)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, ok(settingsDTO(s)))
 }
 
 // create: POST /customers {name, email, phone?} → 201 customer.

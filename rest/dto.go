@@ -88,9 +88,12 @@ type orderBody[I any] struct {
 	CreatedAt  timestamp `json:"created_at"`
 	Items      []I       `json:"items"`
 	// As orders.View has them: absent on an order without.
-	LocationID *int              `json:"location_id,omitempty"`
-	ShipTo     *accounts.Address `json:"ship_to,omitempty"`
-	PlacedBy   *services.Actor   `json:"placed_by,omitempty"`
+	LocationID   *int                   `json:"location_id,omitempty"`
+	ShipTo       *accounts.Address      `json:"ship_to,omitempty"`
+	PlacedBy     *services.Actor        `json:"placed_by,omitempty"`
+	PONumber     *string                `json:"po_number,omitempty"`
+	PaymentTerms *services.PaymentTerms `json:"payment_terms,omitempty"`
+	DueAt        *timestamp             `json:"due_at,omitempty"`
 }
 
 // placedItem is the item shape of create and confirm.
@@ -109,7 +112,8 @@ func placedItemDTO(it orders.Item) placedItem {
 func orderDTO[I any](o orders.Order, item func(orders.Item) I) orderBody[I] {
 	return orderBody[I]{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
 		CreatedAt: timestamp(o.CreatedAt), Items: services.Map(o.Items, item),
-		LocationID: o.LocationID, ShipTo: o.ShipTo, PlacedBy: o.PlacedBy}
+		LocationID: o.LocationID, ShipTo: o.ShipTo, PlacedBy: o.PlacedBy, PONumber: o.PONumber, PaymentTerms: o.PaymentTerms,
+		DueAt: optTime(o.DueAt())}
 }
 
 func placedOrderDTO(o orders.Order) orderBody[placedItem] { return orderDTO(o, placedItemDTO) }

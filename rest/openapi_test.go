@@ -162,7 +162,7 @@ func TestOpenAPICoverage(t *testing.T) {
 	e := newEnv(t)
 	covered := map[string]bool{} // "role METHOD /path STATUS"
 	var all []contractCase
-	for _, cases := range [][]contractCase{customerCases, accountCases, orderAccountCases, productCases, orderCases, webhookCases, routingCases, notJSONCases, generatedCases()} {
+	for _, cases := range [][]contractCase{customerCases, accountCases, orderAccountCases, settingsCases, productCases, orderCases, webhookCases, routingCases, notJSONCases, generatedCases()} {
 		all = append(all, cases...)
 	}
 	for _, tc := range all {
@@ -212,7 +212,7 @@ func TestOpenAPIPerRole(t *testing.T) {
 		return out
 	}
 	if got := paths("customers"); !slices.Equal(got, []string{"/customers", "/customers/{id}", "/customers/{id}/api-keys", "/customers/{id}/api-keys/{keyId}",
-		"/customers/{id}/locations", "/customers/{id}/locations/{locationId}", "/customers/{id}/members", "/customers/{id}/members/{memberId}",
+		"/customers/{id}/locations", "/customers/{id}/locations/{locationId}", "/customers/{id}/members", "/customers/{id}/members/{memberId}", "/customers/{id}/settings",
 		"/internal/customers", "/internal/customers/{id}", "/me", "/openapi.json"}) {
 		t.Errorf("customers document paths %v", got)
 	}
@@ -230,7 +230,7 @@ func TestOpenAPIMessagesAreDocumented(t *testing.T) {
 	e := newEnv(t)
 	var missing []string
 	seen := map[string]bool{}
-	for _, cases := range [][]contractCase{customerCases, accountCases, orderAccountCases, productCases, orderCases, webhookCases, notJSONCases} {
+	for _, cases := range [][]contractCase{customerCases, accountCases, orderAccountCases, settingsCases, productCases, orderCases, webhookCases, notJSONCases} {
 		for _, tc := range cases {
 			if tc.msg == "" || tc.status < 400 {
 				continue

@@ -55,13 +55,15 @@ func (h *ordersHandler) create(w http.ResponseWriter, r *http.Request) {
 		n := clampInt(*l)
 		location = &n
 	}
+	poNumber := f.Str("po_number", false)
 	if err := f.Err(); err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
 	// An optional key makes a retry safe: the first order, not a second.
 	// The body's wins over the headers, as on confirm.
-	in := orders.CreateOrderInput{CustomerID: clampInt(*customerID), Lines: lines, LocationID: location, IdempotencyKey: bodyKey}
+	in := orders.CreateOrderInput{CustomerID: clampInt(*customerID), Lines: lines, LocationID: location, PONumber: poNumber,
+		IdempotencyKey: bodyKey}
 	if key := createKey(r); bodyKey == nil && key != "" {
 		in.IdempotencyKey = &key
 	}
@@ -93,7 +95,7 @@ func (h *ordersHandler) get(w http.ResponseWriter, r *http.Request) {
 func (h *ordersHandler) list(w http.ResponseWriter, r *http.Request) {
 	q := parseQuery(r)
 	params := orders.ListOrdersParams{From: q.time("from"), To: q.time("to"), After: q.number("cursor"), Limit: q.number("limit"),
-		LocationID: q.number("location_id")}
+		LocationID: q.number("location_id"), PONumber: q.one("po_number")}
 	if s := q.one("placed_by"); q.err == nil && q.values.Has("placed_by") {
 		a, ok := services.ParseActor(s)
 		if !ok {

@@ -76,6 +76,12 @@ const (
 	// CodeLocationRequired refuses an order without a location from a
 	// member limited to several locations.
 	CodeLocationRequired = "location_required"
+	// CodePONumberRequired refuses an order without a PO number from a
+	// customer that requires one.
+	CodePONumberRequired = "po_number_required"
+	// CodePONumberTaken refuses a PO number another order of the
+	// customer has, when the customer requires them unique.
+	CodePONumberTaken = "po_number_taken"
 )
 
 // Error is the one error type the services return. Message is safe to show

@@ -26,6 +26,12 @@ const (
 	FieldDeletedAt = "deleted_at"
 	// FieldLive holds the string denoting the live field in the database.
 	FieldLive = "live"
+	// FieldPoNumberRequired holds the string denoting the po_number_required field in the database.
+	FieldPoNumberRequired = "po_number_required"
+	// FieldPoNumberUnique holds the string denoting the po_number_unique field in the database.
+	FieldPoNumberUnique = "po_number_unique"
+	// FieldPaymentTerms holds the string denoting the payment_terms field in the database.
+	FieldPaymentTerms = "payment_terms"
 	// EdgeOrders holds the string denoting the orders edge name in mutations.
 	EdgeOrders = "orders"
 	// EdgeMembers holds the string denoting the members edge name in mutations.
@@ -75,6 +81,9 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldDeletedAt,
 	FieldLive,
+	FieldPoNumberRequired,
+	FieldPoNumberUnique,
+	FieldPaymentTerms,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -96,6 +105,12 @@ var (
 	DefaultCreatedAt func() time.Time
 	// DefaultLive holds the default value on creation for the "live" field.
 	DefaultLive bool
+	// DefaultPoNumberRequired holds the default value on creation for the "po_number_required" field.
+	DefaultPoNumberRequired bool
+	// DefaultPoNumberUnique holds the default value on creation for the "po_number_unique" field.
+	DefaultPoNumberUnique bool
+	// PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
+	PaymentTermsValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the Customer queries.
@@ -134,6 +149,21 @@ func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByLive orders the results by the live field.
 func ByLive(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLive, opts...).ToFunc()
+}
+
+// ByPoNumberRequired orders the results by the po_number_required field.
+func ByPoNumberRequired(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPoNumberRequired, opts...).ToFunc()
+}
+
+// ByPoNumberUnique orders the results by the po_number_unique field.
+func ByPoNumberUnique(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPoNumberUnique, opts...).ToFunc()
+}
+
+// ByPaymentTerms orders the results by the payment_terms field.
+func ByPaymentTerms(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPaymentTerms, opts...).ToFunc()
 }
 
 // ByOrdersCount orders the results by orders count.

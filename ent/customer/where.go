@@ -85,6 +85,21 @@ func Live(v bool) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldLive, v))
 }
 
+// PoNumberRequired applies equality check predicate on the "po_number_required" field. It's identical to PoNumberRequiredEQ.
+func PoNumberRequired(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPoNumberRequired, v))
+}
+
+// PoNumberUnique applies equality check predicate on the "po_number_unique" field. It's identical to PoNumberUniqueEQ.
+func PoNumberUnique(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPoNumberUnique, v))
+}
+
+// PaymentTerms applies equality check predicate on the "payment_terms" field. It's identical to PaymentTermsEQ.
+func PaymentTerms(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPaymentTerms, v))
+}
+
 // NameEQ applies the EQ predicate on the "name" field.
 func NameEQ(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldName, v))
@@ -398,6 +413,101 @@ func LiveIsNil() predicate.Customer {
 // LiveNotNil applies the NotNil predicate on the "live" field.
 func LiveNotNil() predicate.Customer {
 	return predicate.Customer(sql.FieldNotNull(FieldLive))
+}
+
+// PoNumberRequiredEQ applies the EQ predicate on the "po_number_required" field.
+func PoNumberRequiredEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPoNumberRequired, v))
+}
+
+// PoNumberRequiredNEQ applies the NEQ predicate on the "po_number_required" field.
+func PoNumberRequiredNEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldPoNumberRequired, v))
+}
+
+// PoNumberUniqueEQ applies the EQ predicate on the "po_number_unique" field.
+func PoNumberUniqueEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPoNumberUnique, v))
+}
+
+// PoNumberUniqueNEQ applies the NEQ predicate on the "po_number_unique" field.
+func PoNumberUniqueNEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldPoNumberUnique, v))
+}
+
+// PaymentTermsEQ applies the EQ predicate on the "payment_terms" field.
+func PaymentTermsEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPaymentTerms, v))
+}
+
+// PaymentTermsNEQ applies the NEQ predicate on the "payment_terms" field.
+func PaymentTermsNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldPaymentTerms, v))
+}
+
+// PaymentTermsIn applies the In predicate on the "payment_terms" field.
+func PaymentTermsIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldPaymentTerms, vs...))
+}
+
+// PaymentTermsNotIn applies the NotIn predicate on the "payment_terms" field.
+func PaymentTermsNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldPaymentTerms, vs...))
+}
+
+// PaymentTermsGT applies the GT predicate on the "payment_terms" field.
+func PaymentTermsGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldPaymentTerms, v))
+}
+
+// PaymentTermsGTE applies the GTE predicate on the "payment_terms" field.
+func PaymentTermsGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldPaymentTerms, v))
+}
+
+// PaymentTermsLT applies the LT predicate on the "payment_terms" field.
+func PaymentTermsLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldPaymentTerms, v))
+}
+
+// PaymentTermsLTE applies the LTE predicate on the "payment_terms" field.
+func PaymentTermsLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldPaymentTerms, v))
+}
+
+// PaymentTermsContains applies the Contains predicate on the "payment_terms" field.
+func PaymentTermsContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldPaymentTerms, v))
+}
+
+// PaymentTermsHasPrefix applies the HasPrefix predicate on the "payment_terms" field.
+func PaymentTermsHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldPaymentTerms, v))
+}
+
+// PaymentTermsHasSuffix applies the HasSuffix predicate on the "payment_terms" field.
+func PaymentTermsHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldPaymentTerms, v))
+}
+
+// PaymentTermsIsNil applies the IsNil predicate on the "payment_terms" field.
+func PaymentTermsIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldPaymentTerms))
+}
+
+// PaymentTermsNotNil applies the NotNil predicate on the "payment_terms" field.
+func PaymentTermsNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldPaymentTerms))
+}
+
+// PaymentTermsEqualFold applies the EqualFold predicate on the "payment_terms" field.
+func PaymentTermsEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldPaymentTerms, v))
+}
+
+// PaymentTermsContainsFold applies the ContainsFold predicate on the "payment_terms" field.
+func PaymentTermsContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldPaymentTerms, v))
 }
 
 // HasOrders applies the HasEdge predicate on the "orders" edge.

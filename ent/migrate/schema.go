@@ -60,6 +60,9 @@ var (
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "live", Type: field.TypeBool, Nullable: true, Default: true},
+		{Name: "po_number_required", Type: field.TypeBool, Default: false},
+		{Name: "po_number_unique", Type: field.TypeBool, Default: false},
+		{Name: "payment_terms", Type: field.TypeString, Nullable: true, Size: 20},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
 	CustomersTable = &schema.Table{
@@ -198,6 +201,9 @@ var (
 		{Name: "placed_by", Type: field.TypeString, Nullable: true, Size: 80},
 		{Name: "confirmed_by", Type: field.TypeString, Nullable: true, Size: 80},
 		{Name: "canceled_by", Type: field.TypeString, Nullable: true, Size: 80},
+		{Name: "po_number", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "po_unique_key", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "payment_terms", Type: field.TypeString, Nullable: true, Size: 20},
 		{Name: "customer_id", Type: field.TypeInt},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
@@ -208,7 +214,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[11]},
+				Columns:    []*schema.Column{OrdersColumns[14]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -227,7 +233,7 @@ var (
 			{
 				Name:    "order_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[11]},
+				Columns: []*schema.Column{OrdersColumns[14]},
 			},
 			{
 				Name:    "order_placed_by",
@@ -238,6 +244,16 @@ var (
 				Name:    "order_location_id",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[6]},
+			},
+			{
+				Name:    "order_customer_id_po_unique_key",
+				Unique:  true,
+				Columns: []*schema.Column{OrdersColumns[14], OrdersColumns[12]},
+			},
+			{
+				Name:    "order_customer_id_po_number",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[14], OrdersColumns[11]},
 			},
 		},
 	}

@@ -37,6 +37,12 @@ const (
 	FieldConfirmedBy = "confirmed_by"
 	// FieldCanceledBy holds the string denoting the canceled_by field in the database.
 	FieldCanceledBy = "canceled_by"
+	// FieldPoNumber holds the string denoting the po_number field in the database.
+	FieldPoNumber = "po_number"
+	// FieldPoUniqueKey holds the string denoting the po_unique_key field in the database.
+	FieldPoUniqueKey = "po_unique_key"
+	// FieldPaymentTerms holds the string denoting the payment_terms field in the database.
+	FieldPaymentTerms = "payment_terms"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeItems holds the string denoting the items edge name in mutations.
@@ -73,6 +79,9 @@ var Columns = []string{
 	FieldPlacedBy,
 	FieldConfirmedBy,
 	FieldCanceledBy,
+	FieldPoNumber,
+	FieldPoUniqueKey,
+	FieldPaymentTerms,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -96,6 +105,12 @@ var (
 	ConfirmedByValidator func(string) error
 	// CanceledByValidator is a validator for the "canceled_by" field. It is called by the builders before save.
 	CanceledByValidator func(string) error
+	// PoNumberValidator is a validator for the "po_number" field. It is called by the builders before save.
+	PoNumberValidator func(string) error
+	// PoUniqueKeyValidator is a validator for the "po_unique_key" field. It is called by the builders before save.
+	PoUniqueKeyValidator func(string) error
+	// PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
+	PaymentTermsValidator func(string) error
 )
 
 // Status defines the type for the "status" enum field.
@@ -186,6 +201,21 @@ func ByConfirmedBy(opts ...sql.OrderTermOption) OrderOption {
 // ByCanceledBy orders the results by the canceled_by field.
 func ByCanceledBy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCanceledBy, opts...).ToFunc()
+}
+
+// ByPoNumber orders the results by the po_number field.
+func ByPoNumber(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPoNumber, opts...).ToFunc()
+}
+
+// ByPoUniqueKey orders the results by the po_unique_key field.
+func ByPoUniqueKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPoUniqueKey, opts...).ToFunc()
+}
+
+// ByPaymentTerms orders the results by the payment_terms field.
+func ByPaymentTerms(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPaymentTerms, opts...).ToFunc()
 }
 
 // ByCustomerField orders the results by customer field.

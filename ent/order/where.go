@@ -105,6 +105,21 @@ func CanceledBy(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCanceledBy, v))
 }
 
+// PoNumber applies equality check predicate on the "po_number" field. It's identical to PoNumberEQ.
+func PoNumber(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPoNumber, v))
+}
+
+// PoUniqueKey applies equality check predicate on the "po_unique_key" field. It's identical to PoUniqueKeyEQ.
+func PoUniqueKey(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPoUniqueKey, v))
+}
+
+// PaymentTerms applies equality check predicate on the "payment_terms" field. It's identical to PaymentTermsEQ.
+func PaymentTerms(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPaymentTerms, v))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v int) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCustomerID, v))
@@ -673,6 +688,231 @@ func CanceledByEqualFold(v string) predicate.Order {
 // CanceledByContainsFold applies the ContainsFold predicate on the "canceled_by" field.
 func CanceledByContainsFold(v string) predicate.Order {
 	return predicate.Order(sql.FieldContainsFold(FieldCanceledBy, v))
+}
+
+// PoNumberEQ applies the EQ predicate on the "po_number" field.
+func PoNumberEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPoNumber, v))
+}
+
+// PoNumberNEQ applies the NEQ predicate on the "po_number" field.
+func PoNumberNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldPoNumber, v))
+}
+
+// PoNumberIn applies the In predicate on the "po_number" field.
+func PoNumberIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldPoNumber, vs...))
+}
+
+// PoNumberNotIn applies the NotIn predicate on the "po_number" field.
+func PoNumberNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldPoNumber, vs...))
+}
+
+// PoNumberGT applies the GT predicate on the "po_number" field.
+func PoNumberGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldPoNumber, v))
+}
+
+// PoNumberGTE applies the GTE predicate on the "po_number" field.
+func PoNumberGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldPoNumber, v))
+}
+
+// PoNumberLT applies the LT predicate on the "po_number" field.
+func PoNumberLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldPoNumber, v))
+}
+
+// PoNumberLTE applies the LTE predicate on the "po_number" field.
+func PoNumberLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldPoNumber, v))
+}
+
+// PoNumberContains applies the Contains predicate on the "po_number" field.
+func PoNumberContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldPoNumber, v))
+}
+
+// PoNumberHasPrefix applies the HasPrefix predicate on the "po_number" field.
+func PoNumberHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldPoNumber, v))
+}
+
+// PoNumberHasSuffix applies the HasSuffix predicate on the "po_number" field.
+func PoNumberHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldPoNumber, v))
+}
+
+// PoNumberIsNil applies the IsNil predicate on the "po_number" field.
+func PoNumberIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldPoNumber))
+}
+
+// PoNumberNotNil applies the NotNil predicate on the "po_number" field.
+func PoNumberNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldPoNumber))
+}
+
+// PoNumberEqualFold applies the EqualFold predicate on the "po_number" field.
+func PoNumberEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldPoNumber, v))
+}
+
+// PoNumberContainsFold applies the ContainsFold predicate on the "po_number" field.
+func PoNumberContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldPoNumber, v))
+}
+
+// PoUniqueKeyEQ applies the EQ predicate on the "po_unique_key" field.
+func PoUniqueKeyEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyNEQ applies the NEQ predicate on the "po_unique_key" field.
+func PoUniqueKeyNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyIn applies the In predicate on the "po_unique_key" field.
+func PoUniqueKeyIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldPoUniqueKey, vs...))
+}
+
+// PoUniqueKeyNotIn applies the NotIn predicate on the "po_unique_key" field.
+func PoUniqueKeyNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldPoUniqueKey, vs...))
+}
+
+// PoUniqueKeyGT applies the GT predicate on the "po_unique_key" field.
+func PoUniqueKeyGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyGTE applies the GTE predicate on the "po_unique_key" field.
+func PoUniqueKeyGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyLT applies the LT predicate on the "po_unique_key" field.
+func PoUniqueKeyLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyLTE applies the LTE predicate on the "po_unique_key" field.
+func PoUniqueKeyLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyContains applies the Contains predicate on the "po_unique_key" field.
+func PoUniqueKeyContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyHasPrefix applies the HasPrefix predicate on the "po_unique_key" field.
+func PoUniqueKeyHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyHasSuffix applies the HasSuffix predicate on the "po_unique_key" field.
+func PoUniqueKeyHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyIsNil applies the IsNil predicate on the "po_unique_key" field.
+func PoUniqueKeyIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldPoUniqueKey))
+}
+
+// PoUniqueKeyNotNil applies the NotNil predicate on the "po_unique_key" field.
+func PoUniqueKeyNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldPoUniqueKey))
+}
+
+// PoUniqueKeyEqualFold applies the EqualFold predicate on the "po_unique_key" field.
+func PoUniqueKeyEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldPoUniqueKey, v))
+}
+
+// PoUniqueKeyContainsFold applies the ContainsFold predicate on the "po_unique_key" field.
+func PoUniqueKeyContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldPoUniqueKey, v))
+}
+
+// PaymentTermsEQ applies the EQ predicate on the "payment_terms" field.
+func PaymentTermsEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPaymentTerms, v))
+}
+
+// PaymentTermsNEQ applies the NEQ predicate on the "payment_terms" field.
+func PaymentTermsNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldPaymentTerms, v))
+}
+
+// PaymentTermsIn applies the In predicate on the "payment_terms" field.
+func PaymentTermsIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldPaymentTerms, vs...))
+}
+
+// PaymentTermsNotIn applies the NotIn predicate on the "payment_terms" field.
+func PaymentTermsNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldPaymentTerms, vs...))
+}
+
+// PaymentTermsGT applies the GT predicate on the "payment_terms" field.
+func PaymentTermsGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldPaymentTerms, v))
+}
+
+// PaymentTermsGTE applies the GTE predicate on the "payment_terms" field.
+func PaymentTermsGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldPaymentTerms, v))
+}
+
+// PaymentTermsLT applies the LT predicate on the "payment_terms" field.
+func PaymentTermsLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldPaymentTerms, v))
+}
+
+// PaymentTermsLTE applies the LTE predicate on the "payment_terms" field.
+func PaymentTermsLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldPaymentTerms, v))
+}
+
+// PaymentTermsContains applies the Contains predicate on the "payment_terms" field.
+func PaymentTermsContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldPaymentTerms, v))
+}
+
+// PaymentTermsHasPrefix applies the HasPrefix predicate on the "payment_terms" field.
+func PaymentTermsHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldPaymentTerms, v))
+}
+
+// PaymentTermsHasSuffix applies the HasSuffix predicate on the "payment_terms" field.
+func PaymentTermsHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldPaymentTerms, v))
+}
+
+// PaymentTermsIsNil applies the IsNil predicate on the "payment_terms" field.
+func PaymentTermsIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldPaymentTerms))
+}
+
+// PaymentTermsNotNil applies the NotNil predicate on the "payment_terms" field.
+func PaymentTermsNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldPaymentTerms))
+}
+
+// PaymentTermsEqualFold applies the EqualFold predicate on the "payment_terms" field.
+func PaymentTermsEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldPaymentTerms, v))
+}
+
+// PaymentTermsContainsFold applies the ContainsFold predicate on the "payment_terms" field.
+func PaymentTermsContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldPaymentTerms, v))
 }
 
 // HasCustomer applies the HasEdge predicate on the "customer" edge.

@@ -40,6 +40,12 @@ func (Customer) Fields() []ent.Field {
 		// NULLs never collide in a unique index (MySQL and SQLite alike), and a
 		// deleted customer's email can be registered again.
 		field.Bool("live").Optional().Nillable().Default(true),
+		// The customer's settings for its orders: whether each order must
+		// carry a PO number, unique among its orders, and the payment
+		// terms ("NET_30", "DUE_ON_RECEIPT") copied onto each order.
+		field.Bool("po_number_required").Default(false),
+		field.Bool("po_number_unique").Default(false),
+		field.String("payment_terms").MaxLen(20).Optional().Nillable(),
 	}
 }
 

@@ -46,6 +46,14 @@ func (Order) Fields() []ent.Field {
 		field.String("placed_by").MaxLen(80).Optional().Nillable().Immutable(),
 		field.String("confirmed_by").MaxLen(80).Optional().Nillable(),
 		field.String("canceled_by").MaxLen(80).Optional().Nillable(),
+		// The buyer's purchase-order number, and the customer's payment
+		// terms as they were at placement. po_unique_key repeats the PO
+		// number while the customer requires it unique and the order is
+		// not canceled: the unique index below holds only over those
+		// (NULLs never collide), under any concurrency.
+		field.String("po_number").MaxLen(64).Optional().Nillable().Immutable(),
+		field.String("po_unique_key").MaxLen(64).Optional().Nillable(),
+		field.String("payment_terms").MaxLen(20).Optional().Nillable().Immutable(),
 	}
 }
 
@@ -65,5 +73,7 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("customer_id"),
 		index.Fields("placed_by"),
 		index.Fields("location_id"),
+		index.Fields("customer_id", "po_unique_key").Unique(),
+		index.Fields("customer_id", "po_number"),
 	}
 }

@@ -147,6 +147,12 @@ func (f *Fields) Str(name string, required bool) *string {
 	return f.decodeString(name, raw)
 }
 
+// Has reports whether the object has the field, null included.
+func (f *Fields) Has(name string) bool {
+	_, ok := f.obj[name]
+	return ok
+}
+
 // NullableStr reads an optional string field for which null, as well as
 // absence, means none: nil then.
 func (f *Fields) NullableStr(name string) *string {

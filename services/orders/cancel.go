@@ -63,7 +63,12 @@ func (s *Service) CancelOrder(ctx context.Context, id int) (Order, error) {
 // transition writes o's new status if the stored one is still was; when
 // another transaction moved it first, the whole transaction runs again.
 func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, was Status) error {
-	n, err := tx.Order.Update().
+	up := tx.Order.Update()
+	if o.Status == StatusCanceled {
+		// A canceled order's PO number is free for the customer's next.
+		up.ClearPoUniqueKey()
+	}
+	n, err := up.
 		Where(order.ID(o.ID), order.StatusEQ(order.Status(was))).
 		SetStatus(order.Status(o.Status)).
 		SetNillableConfirmedAt(o.ConfirmedAt).

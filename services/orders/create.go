@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	stdsql "database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -26,22 +27,31 @@ type orderRequest struct {
 	requested  []int
 	// location is the location the order ships to, if any.
 	location *int
+	// poNumber is the buyer's purchase-order number, trimmed, if any.
+	poNumber *string
 }
 
 // parseOrder validates and normalises an order.
 // Errors: Invalid with the contract's messages.
-func parseOrder(customerID int, lines []Line, location *int) (orderRequest, error) {
+func parseOrder(customerID int, lines []Line, location *int, poNumber *string) (orderRequest, error) {
 	if customerID < 1 {
 		return orderRequest{}, services.InvalidField("customer_id", services.MsgInvalidCustomerID)
 	}
 	if location != nil && *location < 1 {
 		return orderRequest{}, services.InvalidField("location_id", "Invalid location ID")
 	}
+	if poNumber != nil {
+		po, err := services.CheckPONumber(*poNumber)
+		if err != nil {
+			return orderRequest{}, err
+		}
+		poNumber = &po
+	}
 	if len(lines) == 0 {
 		return orderRequest{}, services.InvalidField("items", services.MsgNoItems)
 	}
 	qty := make(map[int]int64, len(lines))
-	req := orderRequest{customerID: customerID, location: location}
+	req := orderRequest{customerID: customerID, location: location, poNumber: poNumber}
 	for _, l := range lines {
 		if l.ProductID < 1 {
 			return orderRequest{}, services.InvalidField("product_id", services.MsgInvalidProductID)
@@ -123,6 +133,8 @@ type CreateOrderInput struct {
 	Lines      []Line
 	// LocationID names the customer's location the order ships to.
 	LocationID *int
+	// PONumber is the buyer's purchase-order number.
+	PONumber *string
 	// IdempotencyKey, when not nil, makes a retry of the same request
 	// answer with the first order instead of placing another; an empty
 	// key is refused, like a missing one where a key is required.
@@ -142,10 +154,11 @@ type CreateOrderInput struct {
 // Conflict (idempotency_key_reused, when the key guarded another request).
 func (s *Service) CreateOrder(ctx context.Context, in CreateOrderInput) (Order, error) {
 	if in.IdempotencyKey != nil {
-		keyed := CreateAndConfirmInput{CustomerID: in.CustomerID, Lines: in.Lines, LocationID: in.LocationID, IdempotencyKey: *in.IdempotencyKey}
+		keyed := CreateAndConfirmInput{CustomerID: in.CustomerID, Lines: in.Lines, LocationID: in.LocationID, PONumber: in.PONumber,
+			IdempotencyKey: *in.IdempotencyKey}
 		return s.placeUnderKey(ctx, keyed, StatusCreated, opCreateOrder)
 	}
-	req, err := parseOrder(in.CustomerID, in.Lines, in.LocationID)
+	req, err := parseOrder(in.CustomerID, in.Lines, in.LocationID, in.PONumber)
 	if err != nil {
 		return Order{}, err
 	}
@@ -175,13 +188,20 @@ func (s *Service) CreateOrder(ctx context.Context, in CreateOrderInput) (Order, 
 // that an unknown customer is reported before short stock, as the
 // directory check before the transaction reports it.
 func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, status Status, by services.Actor) (Order, error) {
-	byID, err := s.orderedProducts(ctx, tx, req)
+	byID, settings, err := s.orderedProducts(ctx, tx, req)
 	if err != nil {
 		return Order{}, err
 	}
+	if req.poNumber == nil && settings.poRequired {
+		return Order{}, &services.Error{Kind: services.Invalid, Code: services.CodePONumberRequired, Field: "po_number",
+			Message: "po_number is required: the customer requires a PO number on every order"}
+	}
 	now := s.stamp()
 	o := Order{CustomerID: req.customerID, Status: status, CreatedAt: now, Items: make([]Item, len(req.lines)),
-		LocationID: req.location, PlacedBy: &by}
+		LocationID: req.location, PlacedBy: &by, PONumber: req.poNumber, PaymentTerms: settings.terms}
+	if settings.poUnique {
+		o.poUniqueKey = req.poNumber
+	}
 	if req.location != nil {
 		// Read in the order's transaction: the copy is the address as
 		// it is when the order commits.
@@ -223,45 +243,78 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 	return o, nil
 }
 
-// orderedProducts reads the products of req's lines by id.
-// Errors: NotFound naming the ids no product has, in the order requested
-// (after "Customer not found or inactive" when the customer is unknown
-// too).
-func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequest) (map[int]*ent.Product, error) {
-	ids := make([]int, len(req.lines))
-	for i, l := range req.lines {
-		ids[i] = l.ProductID
+// orderSettings are the customer's settings an order follows.
+type orderSettings struct {
+	poRequired, poUnique bool
+	terms                *services.PaymentTerms
+}
+
+// orderedProducts reads, in one statement, the customer's order settings
+// and the products of req's lines by id: the live customer joined with
+// the products, so that no row means no live customer, and a row without
+// a product a customer with none of them.
+// Errors: NotFound ("Customer not found or inactive"; then the ids no
+// product has, in the order requested).
+func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequest) (map[int]*ent.Product, orderSettings, error) {
+	args := make([]any, 0, len(req.lines)+1)
+	for _, l := range req.lines {
+		args = append(args, l.ProductID)
 	}
-	rows, err := tx.Product.Query().Where(product.IDIn(ids...)).All(ctx)
+	args = append(args, req.customerID)
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(customerWithProducts, "?"+strings.Repeat(", ?", len(req.lines)-1)), args...)
 	if err != nil {
-		return nil, err
+		return nil, orderSettings{}, err
 	}
-	byID := make(map[int]*ent.Product, len(rows))
-	for _, p := range rows {
-		byID[p.ID] = p
-	}
-	if len(byID) < len(ids) {
-		if s.cfg.LiveCustomerInInsert {
-			// The customer is checked first everywhere: here, before the
-			// products, on this path only.
-			live, err := tx.Customer.Query().Where(customer.ID(req.customerID), customer.DeletedAtIsNil()).Exist(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if !live {
-				return nil, errCustomerUnknown
-			}
+	defer rows.Close()
+	var (
+		settings orderSettings
+		found    bool
+		byID     = make(map[int]*ent.Product, len(req.lines))
+	)
+	for rows.Next() {
+		var (
+			terms          stdsql.NullString
+			id, price      stdsql.NullInt64
+			name, sku      stdsql.NullString
+			required, uniq bool
+		)
+		if err := rows.Scan(&required, &uniq, &terms, &id, &price, &name, &sku); err != nil {
+			return nil, orderSettings{}, err
 		}
+		found = true
+		settings.poRequired, settings.poUnique = required, uniq
+		if terms.Valid {
+			t := services.PaymentTerms(terms.String)
+			settings.terms = &t
+		}
+		if id.Valid {
+			byID[int(id.Int64)] = &ent.Product{ID: int(id.Int64), PriceCents: price.Int64, Name: name.String, Sku: sku.String}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, orderSettings{}, err
+	}
+	if !found {
+		return nil, orderSettings{}, errCustomerUnknown
+	}
+	if len(byID) < len(req.lines) {
 		var missing []string
 		for _, id := range req.requested {
 			if byID[id] == nil {
 				missing = append(missing, strconv.Itoa(id))
 			}
 		}
-		return nil, services.NotFoundf("Products not found: %s", strings.Join(missing, ", "))
+		return nil, orderSettings{}, services.NotFoundf("Products not found: %s", strings.Join(missing, ", "))
 	}
-	return byID, nil
+	return byID, settings, nil
 }
+
+// customerWithProducts reads a live customer's order settings joined with
+// the products among ids (%s: their placeholders).
+var customerWithProducts = "SELECT c." + customer.FieldPoNumberRequired + ", c." + customer.FieldPoNumberUnique + ", c." + customer.FieldPaymentTerms +
+	", p." + product.FieldID + ", p." + product.FieldPriceCents + ", p." + product.FieldName + ", p." + product.FieldSku +
+	" FROM " + customer.Table + " c LEFT JOIN " + product.Table + " p ON p." + product.FieldID + " IN (%s)" +
+	" WHERE c." + customer.FieldID + " = ? AND c." + customer.FieldDeletedAt + " IS NULL"
 
 // takeStock takes every line's quantity from its product's stock in one
 // update, which applies to a product only while enough is left; fewer
@@ -308,8 +361,9 @@ var (
 	// live; no row inserted means it is not.
 	insertOrderOfLiveCustomer = "INSERT INTO " + order.Table + " (" + order.FieldCustomerID + ", " + order.FieldStatus + ", " +
 		order.FieldTotalCents + ", " + order.FieldCreatedAt + ", " + order.FieldConfirmedAt + ", " +
-		order.FieldLocationID + ", " + order.FieldShipTo + ", " + order.FieldPlacedBy + ", " + order.FieldConfirmedBy + ") SELECT " + customer.FieldID +
-		", ?, ?, ?, ?, ?, ?, ?, ? FROM " + customer.Table + " WHERE " + customer.FieldID + " = ? AND " + customer.FieldDeletedAt + " IS NULL"
+		order.FieldLocationID + ", " + order.FieldShipTo + ", " + order.FieldPlacedBy + ", " + order.FieldConfirmedBy + ", " +
+		order.FieldPoNumber + ", " + order.FieldPoUniqueKey + ", " + order.FieldPaymentTerms + ") SELECT " + customer.FieldID +
+		", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM " + customer.Table + " WHERE " + customer.FieldID + " = ? AND " + customer.FieldDeletedAt + " IS NULL"
 )
 
 // takeStockSQL is the one update that takes the stock of lines, which are
@@ -360,10 +414,14 @@ func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 		if o.ConfirmedBy != nil {
 			confirmedBy = o.ConfirmedBy.String()
 		}
+		var terms any
+		if o.PaymentTerms != nil {
+			terms = string(*o.PaymentTerms)
+		}
 		res, err := tx.ExecContext(ctx, insertOrderOfLiveCustomer, string(o.Status), o.TotalCents, o.CreatedAt, confirmed,
-			location, shipTo, placedBy, confirmedBy, o.CustomerID)
+			location, shipTo, placedBy, confirmedBy, nullable(o.PONumber), nullable(o.poUniqueKey), terms, o.CustomerID)
 		if err != nil {
-			return err
+			return poTaken(err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
@@ -386,16 +444,38 @@ func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 		create.SetConfirmedAt(*o.ConfirmedAt)
 	}
 	create.SetNillableLocationID(o.LocationID).SetNillablePlacedBy(actorString(o.PlacedBy)).
-		SetNillableConfirmedBy(actorString(o.ConfirmedBy))
+		SetNillableConfirmedBy(actorString(o.ConfirmedBy)).SetNillablePoNumber(o.PONumber).SetNillablePoUniqueKey(o.poUniqueKey)
 	if o.ShipTo != nil {
 		create.SetShipTo(o.ShipTo.JSON())
 	}
+	if o.PaymentTerms != nil {
+		create.SetPaymentTerms(string(*o.PaymentTerms))
+	}
 	eo, err := create.Save(ctx)
 	if err != nil {
-		return err
+		return poTaken(err)
 	}
 	o.ID = eo.ID
 	return nil
+}
+
+// poTaken turns a duplicate key from an order's insert into its one
+// meaning: the only unique index an order's insert can meet is the PO
+// number's (customer_id, po_unique_key), the id being the store's.
+func poTaken(err error) error {
+	if isUnique(err) {
+		return services.Errorf(services.Conflict, services.CodePONumberTaken,
+			"PO number already used by another order of this customer")
+	}
+	return err
+}
+
+// nullable is s for a nullable column.
+func nullable(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
 }
 
 // insertItems inserts o's items in one statement and sets their ids.

@@ -14,7 +14,9 @@ type CreateAndConfirmInput struct {
 	CustomerID int
 	Lines      []Line
 	// LocationID names the customer's location the order ships to.
-	LocationID     *int
+	LocationID *int
+	// PONumber is the buyer's purchase-order number.
+	PONumber       *string
 	IdempotencyKey string
 }
 
@@ -34,7 +36,7 @@ func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, s
 	if err != nil {
 		return Order{}, err
 	}
-	req, err := parseOrder(in.CustomerID, in.Lines, in.LocationID)
+	req, err := parseOrder(in.CustomerID, in.Lines, in.LocationID, in.PONumber)
 	if err != nil {
 		return Order{}, err
 	}

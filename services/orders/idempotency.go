@@ -231,6 +231,14 @@ func (r orderRequest) String() string {
 	for _, l := range r.lines {
 		fmt.Fprintf(&b, ";%d*%d", l.ProductID, l.Qty)
 	}
+	// Written only when set, so that the requests of keys stored before
+	// locations and PO numbers existed read the same.
+	if r.location != nil {
+		fmt.Fprintf(&b, ";location=%d", *r.location)
+	}
+	if r.poNumber != nil {
+		fmt.Fprintf(&b, ";po=%q", *r.poNumber)
+	}
 	return b.String()
 }
 

@@ -46,6 +46,23 @@ type Order struct {
 	// PlacedBy, ConfirmedBy and CanceledBy say who did each; nil on
 	// orders older than actors.
 	PlacedBy, ConfirmedBy, CanceledBy *services.Actor
+	// PONumber is the buyer's purchase-order number; PaymentTerms the
+	// customer's terms when the order was placed.
+	PONumber     *string
+	PaymentTerms *services.PaymentTerms
+	// poUniqueKey is PONumber while the customer requires it unique and
+	// the order is not canceled.
+	poUniqueKey *string
+}
+
+// DueAt is when a confirmed order with payment terms is due; nil for an
+// order without terms or not confirmed.
+func (o *Order) DueAt() *time.Time {
+	if o.PaymentTerms == nil || o.ConfirmedAt == nil {
+		return nil
+	}
+	due := o.PaymentTerms.DueAt(*o.ConfirmedAt)
+	return &due
 }
 
 // Item is one line of an order, with the product's name and sku as they

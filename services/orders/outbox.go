@@ -69,6 +69,11 @@ type View struct {
 	LocationID *int              `json:"location_id,omitempty"`
 	ShipTo     *accounts.Address `json:"ship_to,omitempty"`
 	PlacedBy   *services.Actor   `json:"placed_by,omitempty"`
+	// The PO number, the payment terms and, once confirmed, the due
+	// date: absent on orders without them.
+	PONumber     *string                `json:"po_number,omitempty"`
+	PaymentTerms *services.PaymentTerms `json:"payment_terms,omitempty"`
+	DueAt        string                 `json:"due_at,omitempty"`
 }
 
 // ViewItem is an item of a View: an Item with the names clients read.
@@ -90,7 +95,10 @@ func restTime(t time.Time) string { return t.UTC().Format(services.TimeLayout) }
 func (o Order) View() View {
 	v := View{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
 		CreatedAt: restTime(o.CreatedAt), Items: make([]ViewItem, len(o.Items)),
-		LocationID: o.LocationID, ShipTo: o.ShipTo, PlacedBy: o.PlacedBy}
+		LocationID: o.LocationID, ShipTo: o.ShipTo, PlacedBy: o.PlacedBy, PONumber: o.PONumber, PaymentTerms: o.PaymentTerms}
+	if due := o.DueAt(); due != nil {
+		v.DueAt = restTime(*due)
+	}
 	for i, it := range o.Items {
 		v.Items[i] = ViewItem(it)
 		v.Items[i].OrderID = o.ID

@@ -46,7 +46,7 @@ const firstOrdersOfCustomers = `id IN (SELECT id FROM (
 // names and skus, items in id order: one statement, the hot path of every
 // order read and of confirm and cancel.
 const orderWithItems = `SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.confirmed_at, o.canceled_at,
-	o.location_id, o.ship_to, o.placed_by, o.confirmed_by, o.canceled_by,
+	o.location_id, o.ship_to, o.placed_by, o.confirmed_by, o.canceled_by, o.po_number, o.payment_terms,
 	i.id, i.product_id, i.qty, i.unit_price_cents, i.subtotal_cents, p.name, p.sku
 FROM orders o
 LEFT JOIN order_items i ON i.order_id = o.id
@@ -82,10 +82,11 @@ func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int)
 		location       stdsql.NullInt64
 		shipTo         stdsql.NullString
 		by             [3]stdsql.NullString
+		po, terms      stdsql.NullString
 	)
 	for rows.Next() {
 		if err := rows.Scan(&o.ID, &o.CustomerID, &o.Status, &o.TotalCents, &o.CreatedAt, &confirmed, &canceled,
-			&location, &shipTo, &by[0], &by[1], &by[2],
+			&location, &shipTo, &by[0], &by[1], &by[2], &po, &terms,
 			&itemID, &prodID, &qty, &unit, &sub, &name, &sku); err != nil {
 			return Order{}, err
 		}
@@ -111,6 +112,11 @@ func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int)
 		o.ShipTo, _ = accounts.ParseAddress(&shipTo.String)
 	}
 	o.PlacedBy, o.ConfirmedBy, o.CanceledBy = parseActor(nullString(by[0])), parseActor(nullString(by[1])), parseActor(nullString(by[2]))
+	o.PONumber = nullString(po)
+	if terms.Valid {
+		t := services.PaymentTerms(terms.String)
+		o.PaymentTerms = &t
+	}
 	return o, nil
 }
 
@@ -153,6 +159,8 @@ type ListOrdersParams struct {
 	PlacedBy *services.Actor
 	// LocationID, when not 0, keeps the orders shipping to that location.
 	LocationID int
+	// PONumber, when not empty, keeps the orders with that PO number.
+	PONumber string
 	After      int
 	Limit      int
 }
@@ -187,6 +195,9 @@ func (s *Service) ListOrders(ctx context.Context, params ListOrdersParams) (serv
 	}
 	if params.LocationID != 0 {
 		q.Where(order.LocationID(params.LocationID))
+	}
+	if params.PONumber != "" {
+		q.Where(order.PoNumber(params.PONumber))
 	}
 	q.Where(visible(p)...)
 	rows, err := q.All(ctx)

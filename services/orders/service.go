@@ -146,6 +146,11 @@ func orderFromEnt(o *ent.Order) Order {
 	// Written by this service from an Address: a column that does not
 	// read back is left out rather than failing the read.
 	out.ShipTo, _ = accounts.ParseAddress(o.ShipTo)
+	out.PONumber = o.PoNumber
+	if o.PaymentTerms != nil {
+		t := services.PaymentTerms(*o.PaymentTerms)
+		out.PaymentTerms = &t
+	}
 	return out
 }
 
