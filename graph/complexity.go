@@ -23,7 +23,7 @@ func Complexity() ComplexityRoot {
 
 	c.Query.Customers = func(child int, first *int, _, _ *string) int { return customers.Of(child, first, 0) }
 	c.Query.Products = func(child int, first *int, _, _ *string) int { return products.Of(child, first, 0) }
-	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderStatus, _, _ *time.Time, _ *int, _ *string, _ *int) int {
+	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderStatus, _, _ *time.Time, _ *int, _ *string, _ *int, _ *string) int {
 		return orders.Of(child, first, 0)
 	}
 	c.Customer.Orders = func(child int, first *int, _ *string) int { return customerOrders.Of(child, first, 0) }

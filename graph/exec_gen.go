@@ -108,6 +108,7 @@ type ComplexityRoot struct {
 		Name      func(childComplexity int) int
 		Orders    func(childComplexity int, first *int, after *string) int
 		Phone     func(childComplexity int) int
+		Settings  func(childComplexity int) int
 	}
 
 	CustomerConnection struct {
@@ -118,6 +119,12 @@ type ComplexityRoot struct {
 	CustomerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CustomerSettings struct {
+		PONumberRequired func(childComplexity int) int
+		PONumberUnique   func(childComplexity int) int
+		PaymentTerms     func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -184,42 +191,46 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		APIKeyCreate          func(childComplexity int, customerID int, input model.ApiKeyCreateInput) int
-		APIKeyRevoke          func(childComplexity int, id int) int
-		CancelOrder           func(childComplexity int, id int) int
-		ConfirmOrder          func(childComplexity int, id int, idempotencyKey string) int
-		CreateAndConfirmOrder func(childComplexity int, input model.CreateAndConfirmOrderInput) int
-		CreateCustomer        func(childComplexity int, input model.CreateCustomerInput) int
-		CreateOrder           func(childComplexity int, input model.CreateOrderInput) int
-		CreateProduct         func(childComplexity int, input model.CreateProductInput) int
-		CreateWebhookEndpoint func(childComplexity int, input model.CreateWebhookEndpointInput) int
-		DeleteCustomer        func(childComplexity int, id int) int
-		DeleteWebhookEndpoint func(childComplexity int, id int) int
-		LocationArchive       func(childComplexity int, id int) int
-		LocationCreate        func(childComplexity int, customerID int, input model.LocationInput) int
-		LocationUpdate        func(childComplexity int, id int, input model.LocationInput) int
-		MemberInvite          func(childComplexity int, customerID int, input model.MemberInviteInput) int
-		MemberRemove          func(childComplexity int, id int) int
-		MemberUpdate          func(childComplexity int, id int, input model.MemberUpdateInput) int
-		UpdateCustomer        func(childComplexity int, id int, input model.UpdateCustomerInput) int
-		UpdateProduct         func(childComplexity int, id int, input model.UpdateProductInput) int
-		UpdateWebhookEndpoint func(childComplexity int, id int, input model.UpdateWebhookEndpointInput) int
+		APIKeyCreate           func(childComplexity int, customerID int, input model.ApiKeyCreateInput) int
+		APIKeyRevoke           func(childComplexity int, id int) int
+		CancelOrder            func(childComplexity int, id int) int
+		ConfirmOrder           func(childComplexity int, id int, idempotencyKey string) int
+		CreateAndConfirmOrder  func(childComplexity int, input model.CreateAndConfirmOrderInput) int
+		CreateCustomer         func(childComplexity int, input model.CreateCustomerInput) int
+		CreateOrder            func(childComplexity int, input model.CreateOrderInput) int
+		CreateProduct          func(childComplexity int, input model.CreateProductInput) int
+		CreateWebhookEndpoint  func(childComplexity int, input model.CreateWebhookEndpointInput) int
+		CustomerSettingsUpdate func(childComplexity int, customerID int, input model.CustomerSettingsInput) int
+		DeleteCustomer         func(childComplexity int, id int) int
+		DeleteWebhookEndpoint  func(childComplexity int, id int) int
+		LocationArchive        func(childComplexity int, id int) int
+		LocationCreate         func(childComplexity int, customerID int, input model.LocationInput) int
+		LocationUpdate         func(childComplexity int, id int, input model.LocationInput) int
+		MemberInvite           func(childComplexity int, customerID int, input model.MemberInviteInput) int
+		MemberRemove           func(childComplexity int, id int) int
+		MemberUpdate           func(childComplexity int, id int, input model.MemberUpdateInput) int
+		UpdateCustomer         func(childComplexity int, id int, input model.UpdateCustomerInput) int
+		UpdateProduct          func(childComplexity int, id int, input model.UpdateProductInput) int
+		UpdateWebhookEndpoint  func(childComplexity int, id int, input model.UpdateWebhookEndpointInput) int
 	}
 
 	Order struct {
-		CanceledAt  func(childComplexity int) int
-		CanceledBy  func(childComplexity int) int
-		ConfirmedAt func(childComplexity int) int
-		ConfirmedBy func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Customer    func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Items       func(childComplexity int) int
-		Location    func(childComplexity int) int
-		PlacedBy    func(childComplexity int) int
-		ShipTo      func(childComplexity int) int
-		Status      func(childComplexity int) int
-		TotalCents  func(childComplexity int) int
+		CanceledAt   func(childComplexity int) int
+		CanceledBy   func(childComplexity int) int
+		ConfirmedAt  func(childComplexity int) int
+		ConfirmedBy  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Customer     func(childComplexity int) int
+		DueAt        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Items        func(childComplexity int) int
+		Location     func(childComplexity int) int
+		PONumber     func(childComplexity int) int
+		PaymentTerms func(childComplexity int) int
+		PlacedBy     func(childComplexity int) int
+		ShipTo       func(childComplexity int) int
+		Status       func(childComplexity int) int
+		TotalCents   func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -282,7 +293,7 @@ type ComplexityRoot struct {
 		Me                 func(childComplexity int) int
 		Member             func(childComplexity int, id int) int
 		Order              func(childComplexity int, id int) int
-		Orders             func(childComplexity int, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int) int
+		Orders             func(childComplexity int, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int, poNumber *string) int
 		Product            func(childComplexity int, id int) int
 		Products           func(childComplexity int, first *int, after *string, search *string) int
 		WebhookDeliveries  func(childComplexity int, endpointID int, first *int, after *string) int
@@ -368,6 +379,7 @@ type ApiKeyResolver interface {
 	Member(ctx context.Context, obj *model.ApiKey) (*model.Member, error)
 }
 type CustomerResolver interface {
+	Settings(ctx context.Context, obj *model.Customer) (*model.CustomerSettings, error)
 	Members(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.MemberConnection, error)
 	Locations(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.LocationConnection, error)
 	APIKeys(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.ApiKeyConnection, error)
@@ -396,6 +408,7 @@ type MutationResolver interface {
 	CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.Customer, error)
 	UpdateCustomer(ctx context.Context, id int, input model.UpdateCustomerInput) (*model.Customer, error)
 	DeleteCustomer(ctx context.Context, id int) (bool, error)
+	CustomerSettingsUpdate(ctx context.Context, customerID int, input model.CustomerSettingsInput) (*model.CustomerSettings, error)
 	MemberInvite(ctx context.Context, customerID int, input model.MemberInviteInput) (*model.Member, error)
 	MemberUpdate(ctx context.Context, id int, input model.MemberUpdateInput) (*model.Member, error)
 	MemberRemove(ctx context.Context, id int) (bool, error)
@@ -431,7 +444,7 @@ type QueryResolver interface {
 	Product(ctx context.Context, id int) (*model.Product, error)
 	Products(ctx context.Context, first *int, after *string, search *string) (*model.ProductConnection, error)
 	Order(ctx context.Context, id int) (*model.Order, error)
-	Orders(ctx context.Context, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int) (*model.OrderConnection, error)
+	Orders(ctx context.Context, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int, poNumber *string) (*model.OrderConnection, error)
 	WebhookEndpoint(ctx context.Context, id int) (*model.WebhookEndpoint, error)
 	WebhookEndpoints(ctx context.Context, first *int, after *string) (*model.WebhookEndpointConnection, error)
 	WebhookDeliveries(ctx context.Context, endpointID int, first *int, after *string) (*model.WebhookDeliveryConnection, error)
@@ -713,6 +726,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Phone(childComplexity), true
+	case "Customer.settings":
+		if e.ComplexityRoot.Customer.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Settings(childComplexity), true
 
 	case "CustomerConnection.edges":
 		if e.ComplexityRoot.CustomerConnection.Edges == nil {
@@ -739,6 +758,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerSettings.poNumberRequired":
+		if e.ComplexityRoot.CustomerSettings.PONumberRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.PONumberRequired(childComplexity), true
+	case "CustomerSettings.poNumberUnique":
+		if e.ComplexityRoot.CustomerSettings.PONumberUnique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.PONumberUnique(childComplexity), true
+	case "CustomerSettings.paymentTerms":
+		if e.ComplexityRoot.CustomerSettings.PaymentTerms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.PaymentTerms(childComplexity), true
 
 	case "Entity.findManyCustomerByIDs":
 		if e.ComplexityRoot.Entity.FindManyCustomerByIDs == nil {
@@ -1111,6 +1149,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWebhookEndpoint(childComplexity, args["input"].(model.CreateWebhookEndpointInput)), true
+	case "Mutation.customerSettingsUpdate":
+		if e.ComplexityRoot.Mutation.CustomerSettingsUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerSettingsUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerSettingsUpdate(childComplexity, args["customerId"].(int), args["input"].(model.CustomerSettingsInput)), true
 	case "Mutation.deleteCustomer":
 		if e.ComplexityRoot.Mutation.DeleteCustomer == nil {
 			break
@@ -1269,6 +1318,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Customer(childComplexity), true
+	case "Order.dueAt":
+		if e.ComplexityRoot.Order.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.DueAt(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.ID == nil {
 			break
@@ -1287,6 +1342,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Location(childComplexity), true
+	case "Order.poNumber":
+		if e.ComplexityRoot.Order.PONumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PONumber(childComplexity), true
+	case "Order.paymentTerms":
+		if e.ComplexityRoot.Order.PaymentTerms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaymentTerms(childComplexity), true
 	case "Order.placedBy":
 		if e.ComplexityRoot.Order.PlacedBy == nil {
 			break
@@ -1566,7 +1633,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*model.OrderStatus), args["from"].(*time.Time), args["to"].(*time.Time), args["customerId"].(*int), args["placedBy"].(*string), args["locationId"].(*int)), true
+		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*model.OrderStatus), args["from"].(*time.Time), args["to"].(*time.Time), args["customerId"].(*int), args["placedBy"].(*string), args["locationId"].(*int), args["poNumber"].(*string)), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -1880,6 +1947,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("CustomerByIDsInput", ec.unmarshalInputCustomerByIDsInput),
+			graphql.NewInputUnmarshaler("CustomerSettingsInput", ec.unmarshalInputCustomerSettingsInput),
 			graphql.NewInputUnmarshaler("LocationByIDsInput", ec.unmarshalInputLocationByIDsInput),
 			graphql.NewInputUnmarshaler("LocationInput", ec.unmarshalInputLocationInput),
 			graphql.NewInputUnmarshaler("MemberByIDsInput", ec.unmarshalInputMemberByIDsInput),
@@ -2217,6 +2285,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_phone(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Customer_createdAt(ctx, field)
+	case "settings":
+		return ec.fieldContext_Customer_settings(ctx, field)
 	case "members":
 		return ec.fieldContext_Customer_members(ctx, field)
 	case "locations":
@@ -2247,6 +2317,18 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 		return ec.fieldContext_CustomerEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "poNumberRequired":
+		return ec.fieldContext_CustomerSettings_poNumberRequired(ctx, field)
+	case "poNumberUnique":
+		return ec.fieldContext_CustomerSettings_poNumberUnique(ctx, field)
+	case "paymentTerms":
+		return ec.fieldContext_CustomerSettings_paymentTerms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_Location(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2387,6 +2469,12 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_confirmedBy(ctx, field)
 	case "canceledBy":
 		return ec.fieldContext_Order_canceledBy(ctx, field)
+	case "poNumber":
+		return ec.fieldContext_Order_poNumber(ctx, field)
+	case "paymentTerms":
+		return ec.fieldContext_Order_paymentTerms(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_Order_dueAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -3051,6 +3139,28 @@ func (ec *executionContext) field_Mutation_createWebhookEndpoint_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_customerSettingsUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerSettingsInput, error) {
+			return ec.unmarshalNCustomerSettingsInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3442,6 +3552,14 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["locationId"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "poNumber",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["poNumber"] = arg8
 	return args, nil
 }
 
@@ -4506,6 +4624,38 @@ func (ec *executionContext) fieldContext_Customer_createdAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Customer_settings(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Settings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerSettings) graphql.Marshaler {
+			return ec.marshalNCustomerSettings2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Customer_members(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4799,6 +4949,75 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CustomerSettings_poNumberRequired(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_poNumberRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PONumberRequired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_poNumberRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerSettings_poNumberUnique(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_poNumberUnique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PONumberUnique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_poNumberUnique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerSettings_paymentTerms(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_paymentTerms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentTerms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_paymentTerms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "String")
 }
 
 func (ec *executionContext) _Entity_findManyCustomerByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -6064,6 +6283,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteCustomer(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_customerSettingsUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_customerSettingsUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CustomerSettingsUpdate(ctx, fc.Args["customerId"].(int), fc.Args["input"].(model.CustomerSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerSettings) graphql.Marshaler {
+			return ec.marshalNCustomerSettings2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_customerSettingsUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_customerSettingsUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_memberInvite(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7174,6 +7437,75 @@ func (ec *executionContext) fieldContext_Order_canceledBy(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_poNumber(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_poNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PONumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_poNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_paymentTerms(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_paymentTerms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentTerms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_paymentTerms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_dueAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8272,7 +8604,7 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].(*model.OrderStatus), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["customerId"].(*int), fc.Args["placedBy"].(*string), fc.Args["locationId"].(*int))
+			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].(*model.OrderStatus), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["customerId"].(*int), fc.Args["placedBy"].(*string), fc.Args["locationId"].(*int), fc.Args["poNumber"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
@@ -10626,7 +10958,7 @@ func (ec *executionContext) unmarshalInputCreateAndConfirmOrderInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "items", "locationId", "idempotencyKey", "correlationId"}
+	fieldsInOrder := [...]string{"customerId", "items", "locationId", "poNumber", "idempotencyKey", "correlationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10654,6 +10986,13 @@ func (ec *executionContext) unmarshalInputCreateAndConfirmOrderInput(ctx context
 				return it, err
 			}
 			it.LocationID = data
+		case "poNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PONumber = data
 		case "idempotencyKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -10752,7 +11091,7 @@ func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "items", "locationId", "idempotencyKey"}
+	fieldsInOrder := [...]string{"customerId", "items", "locationId", "poNumber", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10780,6 +11119,13 @@ func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, 
 				return it, err
 			}
 			it.LocationID = data
+		case "poNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PONumber = data
 		case "idempotencyKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -10966,6 +11312,62 @@ func (ec *executionContext) unmarshalInputCustomerByIDsInput(ctx context.Context
 func UnmarshalCustomerByIDsInput(ctx context.Context, raw any) (model.CustomerByIDsInput, error) {
 	var out model.CustomerByIDsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerByIDsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerSettingsInput(ctx context.Context, obj any) (model.CustomerSettingsInput, error) {
+	var it model.CustomerSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"poNumberRequired", "poNumberUnique", "paymentTerms"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "poNumberRequired":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poNumberRequired"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PONumberRequired = data
+		case "poNumberUnique":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poNumberUnique"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PONumberUnique = data
+		case "paymentTerms":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentTerms"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentTerms = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerSettingsInput unmarshals raw into the CustomerSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerSettingsInput(ctx context.Context, raw any) (model.CustomerSettingsInput, error) {
+	var out model.CustomerSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerSettingsInput", raw, &out)
 	return out, err
 }
 
@@ -12014,6 +12416,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "settings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_settings(ctx, field, obj)
+				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12112,6 +12520,49 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 		case "node":
 			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerSettingsImplementors = []string{"CustomerSettings"}
+
+func (ec *executionContext) _CustomerSettings(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerSettings")
+		case "poNumberRequired":
+			out.Values[i] = ec._CustomerSettings_poNumberRequired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "poNumberUnique":
+			out.Values[i] = ec._CustomerSettings_poNumberUnique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentTerms":
+			out.Values[i] = ec._CustomerSettings_paymentTerms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12608,6 +13059,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "customerSettingsUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_customerSettingsUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "memberInvite":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_memberInvite(ctx, field)
@@ -12820,6 +13278,21 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "canceledBy":
 			out.Values[i] = ec._Order_canceledBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "poNumber":
+			out.Values[i] = ec._Order_poNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paymentTerms":
+			out.Values[i] = ec._Order_paymentTerms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueAt":
+			out.Values[i] = ec._Order_dueAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -14280,6 +14753,19 @@ func (ec *executionContext) marshalNCustomerEdge2ᚖgithubᚗcomᚋb2bᚑorders�
 		return graphql.Null
 	}
 	return ec._CustomerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerSettings2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettings(ctx context.Context, sel ast.SelectionSet, v *model.CustomerSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerSettings!")
+		return graphql.Null
+	}
+	return ec._CustomerSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerSettingsInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettingsInput(ctx context.Context, v any) (model.CustomerSettingsInput, error) {
+	res, err := ec.unmarshalInputCustomerSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

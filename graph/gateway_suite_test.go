@@ -399,6 +399,12 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 		{name: "cancelOrder by its buyer", auth: buyer2, query: `mutation { cancelOrder(id: "7") { id status placedBy { member { name } } canceledBy { type id member { name role } } } }`},
 		{name: "memberRemove", auth: admin1, query: `mutation { memberRemove(id: "5") }`},
 		{name: "memberRemove, again", auth: admin1, query: `mutation { memberRemove(id: "5") }`},
+		// Customer 2's settings, and its orders under them.
+		{name: "customerSettingsUpdate by staff", auth: staff, query: `mutation { customerSettingsUpdate(customerId: "2", input: {poNumberRequired: true, poNumberUnique: true, paymentTerms: "NET_30"}) { poNumberRequired poNumberUnique paymentTerms } }`},
+		{name: "customerSettingsUpdate, payment terms by the customer's admin", auth: admin4, query: `mutation { customerSettingsUpdate(customerId: "2", input: {paymentTerms: "NET_60"}) { paymentTerms } }`},
+		{name: "createOrder with a PO number", auth: admin4, query: `mutation { createOrder(input: {customerId: "2", items: [{productId: "9", quantity: 1}], poNumber: " PO-9 "}) { id status poNumber paymentTerms dueAt customer { name settings { poNumberRequired } } } }`},
+		{name: "createOrder, a taken PO number", auth: admin4, query: `mutation { createOrder(input: {customerId: "2", items: [{productId: "9", quantity: 1}], poNumber: "PO-9"}) { id } }`},
+		{name: "settings and orders by PO number; another customer's settings", auth: admin4, query: `{ customer(id: "2") { settings { poNumberRequired poNumberUnique paymentTerms } } orders(poNumber: "PO-9") { edges { node { id poNumber paymentTerms dueAt customer { id } } } } other: customer(id: "1") { settings { poNumberRequired } } }`},
 		// What the mutations left.
 		{name: "an order whose customer was deleted", auth: bearer, query: `{ order(id: "3") { id customer { id name } items { product { sku } } } }`},
 		{name: "lists with a deleted customer's order", auth: bearer, query: `{ orders(first: 10) { edges { node { id status totalCents customer { name } } } } }`},

@@ -12,6 +12,14 @@ import (
 	customersvc "github.com/b2b-orders/platform/services/customers"
 )
 
+func (r *customerResolver) Settings(ctx context.Context, obj *model.Customer) (*model.CustomerSettings, error) {
+	st, err := r.Service.GetSettings(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return model.FromSettings(st), nil
+}
+
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.Customer, error) {
 	c, err := r.Service.Create(ctx, customersvc.CreateInput{Name: input.Name, Email: input.Email, Phone: input.Phone})
 	if err != nil {
@@ -33,6 +41,15 @@ func (r *mutationResolver) DeleteCustomer(ctx context.Context, id int) (bool, er
 		return false, err
 	}
 	return true, nil
+}
+
+func (r *mutationResolver) CustomerSettingsUpdate(ctx context.Context, customerID int, input model.CustomerSettingsInput) (*model.CustomerSettings, error) {
+	st, err := r.Service.UpdateSettings(ctx, customerID, customersvc.SettingsUpdate{PONumberRequired: input.PONumberRequired,
+		PONumberUnique: input.PONumberUnique, PaymentTerms: input.PaymentTerms})
+	if err != nil {
+		return nil, err
+	}
+	return model.FromSettings(st), nil
 }
 
 func (r *queryResolver) Customer(ctx context.Context, id int) (*model.Customer, error) {

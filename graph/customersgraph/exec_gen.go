@@ -88,6 +88,7 @@ type ComplexityRoot struct {
 		Members   func(childComplexity int, first *int, after *string) int
 		Name      func(childComplexity int) int
 		Phone     func(childComplexity int) int
+		Settings  func(childComplexity int) int
 	}
 
 	CustomerConnection struct {
@@ -98,6 +99,12 @@ type ComplexityRoot struct {
 	CustomerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CustomerSettings struct {
+		PONumberRequired func(childComplexity int) int
+		PONumberUnique   func(childComplexity int) int
+		PaymentTerms     func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -161,17 +168,18 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		APIKeyCreate    func(childComplexity int, customerID int, input model.ApiKeyCreateInput) int
-		APIKeyRevoke    func(childComplexity int, id int) int
-		CreateCustomer  func(childComplexity int, input model.CreateCustomerInput) int
-		DeleteCustomer  func(childComplexity int, id int) int
-		LocationArchive func(childComplexity int, id int) int
-		LocationCreate  func(childComplexity int, customerID int, input model.LocationInput) int
-		LocationUpdate  func(childComplexity int, id int, input model.LocationInput) int
-		MemberInvite    func(childComplexity int, customerID int, input model.MemberInviteInput) int
-		MemberRemove    func(childComplexity int, id int) int
-		MemberUpdate    func(childComplexity int, id int, input model.MemberUpdateInput) int
-		UpdateCustomer  func(childComplexity int, id int, input model.UpdateCustomerInput) int
+		APIKeyCreate           func(childComplexity int, customerID int, input model.ApiKeyCreateInput) int
+		APIKeyRevoke           func(childComplexity int, id int) int
+		CreateCustomer         func(childComplexity int, input model.CreateCustomerInput) int
+		CustomerSettingsUpdate func(childComplexity int, customerID int, input model.CustomerSettingsInput) int
+		DeleteCustomer         func(childComplexity int, id int) int
+		LocationArchive        func(childComplexity int, id int) int
+		LocationCreate         func(childComplexity int, customerID int, input model.LocationInput) int
+		LocationUpdate         func(childComplexity int, id int, input model.LocationInput) int
+		MemberInvite           func(childComplexity int, customerID int, input model.MemberInviteInput) int
+		MemberRemove           func(childComplexity int, id int) int
+		MemberUpdate           func(childComplexity int, id int, input model.MemberUpdateInput) int
+		UpdateCustomer         func(childComplexity int, id int, input model.UpdateCustomerInput) int
 	}
 
 	PageInfo struct {
@@ -209,6 +217,7 @@ type ApiKeyResolver interface {
 	Member(ctx context.Context, obj *model.ApiKey) (*model.Member, error)
 }
 type CustomerResolver interface {
+	Settings(ctx context.Context, obj *model.Customer) (*model.CustomerSettings, error)
 	Members(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.MemberConnection, error)
 	Locations(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.LocationConnection, error)
 	APIKeys(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.ApiKeyConnection, error)
@@ -232,6 +241,7 @@ type MutationResolver interface {
 	CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.Customer, error)
 	UpdateCustomer(ctx context.Context, id int, input model.UpdateCustomerInput) (*model.Customer, error)
 	DeleteCustomer(ctx context.Context, id int) (bool, error)
+	CustomerSettingsUpdate(ctx context.Context, customerID int, input model.CustomerSettingsInput) (*model.CustomerSettings, error)
 	MemberInvite(ctx context.Context, customerID int, input model.MemberInviteInput) (*model.Member, error)
 	MemberUpdate(ctx context.Context, id int, input model.MemberUpdateInput) (*model.Member, error)
 	MemberRemove(ctx context.Context, id int) (bool, error)
@@ -455,6 +465,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Phone(childComplexity), true
+	case "Customer.settings":
+		if e.ComplexityRoot.Customer.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Settings(childComplexity), true
 
 	case "CustomerConnection.edges":
 		if e.ComplexityRoot.CustomerConnection.Edges == nil {
@@ -481,6 +497,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerSettings.poNumberRequired":
+		if e.ComplexityRoot.CustomerSettings.PONumberRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.PONumberRequired(childComplexity), true
+	case "CustomerSettings.poNumberUnique":
+		if e.ComplexityRoot.CustomerSettings.PONumberUnique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.PONumberUnique(childComplexity), true
+	case "CustomerSettings.paymentTerms":
+		if e.ComplexityRoot.CustomerSettings.PaymentTerms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.PaymentTerms(childComplexity), true
 
 	case "Entity.findManyCustomerByIDs":
 		if e.ComplexityRoot.Entity.FindManyCustomerByIDs == nil {
@@ -754,6 +789,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCustomer(childComplexity, args["input"].(model.CreateCustomerInput)), true
+	case "Mutation.customerSettingsUpdate":
+		if e.ComplexityRoot.Mutation.CustomerSettingsUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerSettingsUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerSettingsUpdate(childComplexity, args["customerId"].(int), args["input"].(model.CustomerSettingsInput)), true
 	case "Mutation.deleteCustomer":
 		if e.ComplexityRoot.Mutation.DeleteCustomer == nil {
 			break
@@ -956,6 +1002,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ApiKeyCreateInput", ec.unmarshalInputApiKeyCreateInput),
 			graphql.NewInputUnmarshaler("CreateCustomerInput", ec.unmarshalInputCreateCustomerInput),
 			graphql.NewInputUnmarshaler("CustomerByIDsInput", ec.unmarshalInputCustomerByIDsInput),
+			graphql.NewInputUnmarshaler("CustomerSettingsInput", ec.unmarshalInputCustomerSettingsInput),
 			graphql.NewInputUnmarshaler("LocationByIDsInput", ec.unmarshalInputLocationByIDsInput),
 			graphql.NewInputUnmarshaler("LocationInput", ec.unmarshalInputLocationInput),
 			graphql.NewInputUnmarshaler("MemberByIDsInput", ec.unmarshalInputMemberByIDsInput),
@@ -1065,6 +1112,26 @@ type Customer @key(fields: "id") {
   email: String!
   phone: String
   createdAt: DateTime!
+  "The customer's rules for its orders. Its members and staff only."
+  settings: CustomerSettings!
+}
+
+"A customer's rules for the orders it places."
+type CustomerSettings {
+  "Orders without a poNumber are refused (po_number_required)."
+  poNumberRequired: Boolean!
+  "A poNumber another of its orders that is not canceled has is refused (po_number_taken)."
+  poNumberUnique: Boolean!
+  "The payment terms copied onto each order it places: NET_<days> (1 to 365) or DUE_ON_RECEIPT; null: none."
+  paymentTerms: String
+}
+
+"Fields left out stay as they are; at least one must be given."
+input CustomerSettingsInput {
+  poNumberRequired: Boolean
+  poNumberUnique: Boolean
+  "NET_<days> (1 to 365) or DUE_ON_RECEIPT; \"\" removes the terms. Staff only: terms are agreed with the seller."
+  paymentTerms: String
 }
 
 type CustomerEdge {
@@ -1102,6 +1169,8 @@ extend type Mutation {
   updateCustomer(id: ID!, input: UpdateCustomerInput!): Customer!
   "Removes a customer from every list and lookup; its orders stay."
   deleteCustomer(id: ID!): Boolean!
+  "Changes a customer's settings: the PO number rules its admins and staff, the payment terms staff only."
+  customerSettingsUpdate(customerId: ID!, input: CustomerSettingsInput!): CustomerSettings!
 }
 `, BuiltIn: false},
 	{Name: "../schema/accounts.graphqls", Input: `"""
@@ -1516,6 +1585,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_phone(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Customer_createdAt(ctx, field)
+	case "settings":
+		return ec.fieldContext_Customer_settings(ctx, field)
 	case "members":
 		return ec.fieldContext_Customer_members(ctx, field)
 	case "locations":
@@ -1544,6 +1615,18 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 		return ec.fieldContext_CustomerEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "poNumberRequired":
+		return ec.fieldContext_CustomerSettings_poNumberRequired(ctx, field)
+	case "poNumberUnique":
+		return ec.fieldContext_CustomerSettings_poNumberUnique(ctx, field)
+	case "paymentTerms":
+		return ec.fieldContext_CustomerSettings_paymentTerms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_Location(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1947,6 +2030,28 @@ func (ec *executionContext) field_Mutation_createCustomer_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_customerSettingsUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerSettingsInput, error) {
+			return ec.unmarshalNCustomerSettingsInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -2923,6 +3028,38 @@ func (ec *executionContext) fieldContext_Customer_createdAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Customer_settings(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Settings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerSettings) graphql.Marshaler {
+			return ec.marshalNCustomerSettings2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Customer_members(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3172,6 +3309,75 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CustomerSettings_poNumberRequired(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_poNumberRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PONumberRequired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_poNumberRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerSettings_poNumberUnique(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_poNumberUnique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PONumberUnique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_poNumberUnique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerSettings_paymentTerms(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_paymentTerms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentTerms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_paymentTerms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "String")
 }
 
 func (ec *executionContext) _Entity_findManyCustomerByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4299,6 +4505,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteCustomer(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_customerSettingsUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_customerSettingsUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CustomerSettingsUpdate(ctx, fc.Args["customerId"].(int), fc.Args["input"].(model.CustomerSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerSettings) graphql.Marshaler {
+			return ec.marshalNCustomerSettings2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_customerSettingsUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_customerSettingsUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6366,6 +6616,62 @@ func UnmarshalCustomerByIDsInput(ctx context.Context, raw any) (model.CustomerBy
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCustomerSettingsInput(ctx context.Context, obj any) (model.CustomerSettingsInput, error) {
+	var it model.CustomerSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"poNumberRequired", "poNumberUnique", "paymentTerms"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "poNumberRequired":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poNumberRequired"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PONumberRequired = data
+		case "poNumberUnique":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poNumberUnique"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PONumberUnique = data
+		case "paymentTerms":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentTerms"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentTerms = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerSettingsInput unmarshals raw into the CustomerSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerSettingsInput(ctx context.Context, raw any) (model.CustomerSettingsInput, error) {
+	var out model.CustomerSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerSettingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLocationByIDsInput(ctx context.Context, obj any) (model.LocationByIDsInput, error) {
 	var it model.LocationByIDsInput
 	if obj == nil {
@@ -7037,6 +7343,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "settings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_settings(ctx, field, obj)
+				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -7129,6 +7441,49 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 		case "node":
 			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerSettingsImplementors = []string{"CustomerSettings"}
+
+func (ec *executionContext) _CustomerSettings(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerSettings")
+		case "poNumberRequired":
+			out.Values[i] = ec._CustomerSettings_poNumberRequired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "poNumberUnique":
+			out.Values[i] = ec._CustomerSettings_poNumberUnique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentTerms":
+			out.Values[i] = ec._CustomerSettings_paymentTerms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -7603,6 +7958,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerSettingsUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_customerSettingsUpdate(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8347,6 +8709,19 @@ func (ec *executionContext) marshalNCustomerEdge2ᚖgithubᚗcomᚋb2bᚑorders�
 		return graphql.Null
 	}
 	return ec._CustomerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerSettings2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettings(ctx context.Context, sel ast.SelectionSet, v *model.CustomerSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerSettings!")
+		return graphql.Null
+	}
+	return ec._CustomerSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerSettingsInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerSettingsInput(ctx context.Context, v any) (model.CustomerSettingsInput, error) {
+	res, err := ec.unmarshalInputCustomerSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

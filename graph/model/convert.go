@@ -37,7 +37,22 @@ func FromOrder(o orders.Order) *Order {
 	}
 	out.LocationID = o.LocationID
 	out.PlacedBy, out.ConfirmedBy, out.CanceledBy = ActorOf(o.PlacedBy), ActorOf(o.ConfirmedBy), ActorOf(o.CanceledBy)
+	out.PONumber, out.PaymentTerms, out.DueAt = o.PONumber, termsString(o.PaymentTerms), o.DueAt()
 	return out
+}
+
+// termsString is t as the graph's String; nil for none.
+func termsString(t *services.PaymentTerms) *string {
+	if t == nil {
+		return nil
+	}
+	s := string(*t)
+	return &s
+}
+
+// FromSettings converts a customer's service settings.
+func FromSettings(s customers.Settings) *CustomerSettings {
+	return &CustomerSettings{PONumberRequired: s.PONumberRequired, PONumberUnique: s.PONumberUnique, PaymentTerms: termsString(s.PaymentTerms)}
 }
 
 // FromItems converts an order's service items.

@@ -52,6 +52,12 @@ type Order struct {
 	// PlacedBy, ConfirmedBy and CanceledBy say who did each; nil when
 	// unknown.
 	PlacedBy, ConfirmedBy, CanceledBy *Actor
+	// PONumber is the buyer's purchase-order number, PaymentTerms the
+	// customer's terms when the order was placed, DueAt when a confirmed
+	// order with terms is due.
+	PONumber     *string
+	PaymentTerms *string
+	DueAt        *time.Time
 }
 
 // IsEntity marks a federation entity for gqlgen's _Entity union.
@@ -130,6 +136,20 @@ type UpdateCustomerInput struct {
 	Phone *string
 }
 
+// CustomerSettings are a customer's rules for its orders.
+type CustomerSettings struct {
+	PONumberRequired bool
+	PONumberUnique   bool
+	PaymentTerms     *string
+}
+
+// CustomerSettingsInput is the argument of customerSettingsUpdate.
+type CustomerSettingsInput struct {
+	PONumberRequired *bool
+	PONumberUnique   *bool
+	PaymentTerms     *string
+}
+
 // CreateProductInput is the argument of createProduct.
 type CreateProductInput struct {
 	Sku        string
@@ -157,6 +177,7 @@ type CreateOrderInput struct {
 	CustomerID     int
 	Items          []*OrderLineInput
 	LocationID     *int
+	PONumber       *string
 	IdempotencyKey *string
 }
 
@@ -165,6 +186,7 @@ type CreateAndConfirmOrderInput struct {
 	CustomerID     int
 	Items          []*OrderLineInput
 	LocationID     *int
+	PONumber       *string
 	IdempotencyKey string
 	CorrelationID  *string
 }

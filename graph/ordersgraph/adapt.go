@@ -46,7 +46,7 @@ func productsParams(first *int, after, search *string) (orderssvc.ListProductsPa
 // Errors: Invalid for first below 1, a cursor that is not an order's, or
 // a placedBy that is not "type:id".
 func ordersParams(first *int, after *string, status *model.OrderStatus, from, to *time.Time, customerID *int,
-	placedBy *string, locationID *int) (orderssvc.ListOrdersParams, error) {
+	placedBy *string, locationID *int, poNumber *string) (orderssvc.ListOrdersParams, error) {
 	n, err := model.First(first)
 	if err != nil {
 		return orderssvc.ListOrdersParams{}, err
@@ -72,6 +72,9 @@ func ordersParams(first *int, after *string, status *model.OrderStatus, from, to
 	}
 	if locationID != nil {
 		p.LocationID = *locationID
+	}
+	if poNumber != nil {
+		p.PONumber = *poNumber
 	}
 	return p, nil
 }

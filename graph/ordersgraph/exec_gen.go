@@ -100,19 +100,22 @@ type ComplexityRoot struct {
 	}
 
 	Order struct {
-		CanceledAt  func(childComplexity int) int
-		CanceledBy  func(childComplexity int) int
-		ConfirmedAt func(childComplexity int) int
-		ConfirmedBy func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Customer    func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Items       func(childComplexity int) int
-		Location    func(childComplexity int) int
-		PlacedBy    func(childComplexity int) int
-		ShipTo      func(childComplexity int) int
-		Status      func(childComplexity int) int
-		TotalCents  func(childComplexity int) int
+		CanceledAt   func(childComplexity int) int
+		CanceledBy   func(childComplexity int) int
+		ConfirmedAt  func(childComplexity int) int
+		ConfirmedBy  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Customer     func(childComplexity int) int
+		DueAt        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Items        func(childComplexity int) int
+		Location     func(childComplexity int) int
+		PONumber     func(childComplexity int) int
+		PaymentTerms func(childComplexity int) int
+		PlacedBy     func(childComplexity int) int
+		ShipTo       func(childComplexity int) int
+		Status       func(childComplexity int) int
+		TotalCents   func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -170,7 +173,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Order              func(childComplexity int, id int) int
-		Orders             func(childComplexity int, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int) int
+		Orders             func(childComplexity int, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int, poNumber *string) int
 		Product            func(childComplexity int, id int) int
 		Products           func(childComplexity int, first *int, after *string, search *string) int
 		WebhookDeliveries  func(childComplexity int, endpointID int, first *int, after *string) int
@@ -285,7 +288,7 @@ type QueryResolver interface {
 	Product(ctx context.Context, id int) (*model.Product, error)
 	Products(ctx context.Context, first *int, after *string, search *string) (*model.ProductConnection, error)
 	Order(ctx context.Context, id int) (*model.Order, error)
-	Orders(ctx context.Context, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int) (*model.OrderConnection, error)
+	Orders(ctx context.Context, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int, poNumber *string) (*model.OrderConnection, error)
 	WebhookEndpoint(ctx context.Context, id int) (*model.WebhookEndpoint, error)
 	WebhookEndpoints(ctx context.Context, first *int, after *string) (*model.WebhookEndpointConnection, error)
 	WebhookDeliveries(ctx context.Context, endpointID int, first *int, after *string) (*model.WebhookDeliveryConnection, error)
@@ -611,6 +614,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Customer(childComplexity), true
+	case "Order.dueAt":
+		if e.ComplexityRoot.Order.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.DueAt(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.ID == nil {
 			break
@@ -629,6 +638,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Location(childComplexity), true
+	case "Order.poNumber":
+		if e.ComplexityRoot.Order.PONumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PONumber(childComplexity), true
+	case "Order.paymentTerms":
+		if e.ComplexityRoot.Order.PaymentTerms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaymentTerms(childComplexity), true
 	case "Order.placedBy":
 		if e.ComplexityRoot.Order.PlacedBy == nil {
 			break
@@ -857,7 +878,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*model.OrderStatus), args["from"].(*time.Time), args["to"].(*time.Time), args["customerId"].(*int), args["placedBy"].(*string), args["locationId"].(*int)), true
+		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*model.OrderStatus), args["from"].(*time.Time), args["to"].(*time.Time), args["customerId"].(*int), args["placedBy"].(*string), args["locationId"].(*int), args["poNumber"].(*string)), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -1334,6 +1355,12 @@ type Order @key(fields: "id") {
   confirmedBy: Actor
   "Who canceled the order; null while it is not canceled, and on orders older than actors."
   canceledBy: Actor
+  "The buyer's purchase-order number, trimmed; null when the order was placed without one."
+  poNumber: String
+  "The customer's payment terms when the order was placed (NET_<days> or DUE_ON_RECEIPT); null when it had none."
+  paymentTerms: String
+  "When payment is due: confirmedAt plus the terms' days (confirmedAt for DUE_ON_RECEIPT); null while not confirmed, and without terms."
+  dueAt: DateTime
 }
 
 "An address an order ships to, copied from its location when it was placed."
@@ -1381,6 +1408,12 @@ input CreateOrderInput {
   A caller limited to one location may leave it out; one limited to several must give one of them.
   """
   locationId: ID
+  """
+  The buyer's purchase-order number: trimmed, 1 to 64 characters. Required when
+  the customer's settings say so (po_number_required), and unique among its
+  orders that are not canceled when they say that (po_number_taken).
+  """
+  poNumber: String
   "Optional: a retry with the same key and request answers with the first order and places no other."
   idempotencyKey: String
 }
@@ -1390,6 +1423,8 @@ input CreateAndConfirmOrderInput {
   items: [OrderLineInput!]!
   "As CreateOrderInput's."
   locationId: ID
+  "As CreateOrderInput's."
+  poNumber: String
   "A retry with the same key and request answers with the first order."
   idempotencyKey: String!
   "Carried into the logs; the caller's id for this request."
@@ -1405,10 +1440,10 @@ extend type Query {
   """
   Orders ordered by id; ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + ` bound createdAt, both inclusive;
   ` + "`" + `placedBy` + "`" + ` ("type:id", as Actor has them: "member:3") keeps the orders that
-  actor placed, ` + "`" + `locationId` + "`" + ` those shipping to that location. A caller limited
-  to locations sees their orders only.
+  actor placed, ` + "`" + `locationId` + "`" + ` those shipping to that location, ` + "`" + `poNumber` + "`" + ` those
+  with exactly that PO number. A caller limited to locations sees their orders only.
   """
-  orders(first: Int = 20, after: String, status: OrderStatus, from: DateTime, to: DateTime, customerId: ID, placedBy: String, locationId: ID): OrderConnection!
+  orders(first: Int = 20, after: String, status: OrderStatus, from: DateTime, to: DateTime, customerId: ID, placedBy: String, locationId: ID, poNumber: String): OrderConnection!
 }
 
 extend type Mutation {
@@ -1812,6 +1847,12 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_confirmedBy(ctx, field)
 	case "canceledBy":
 		return ec.fieldContext_Order_canceledBy(ctx, field)
+	case "poNumber":
+		return ec.fieldContext_Order_poNumber(ctx, field)
+	case "paymentTerms":
+		return ec.fieldContext_Order_paymentTerms(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_Order_dueAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -2513,6 +2554,14 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["locationId"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "poNumber",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["poNumber"] = arg8
 	return args, nil
 }
 
@@ -4099,6 +4148,75 @@ func (ec *executionContext) fieldContext_Order_canceledBy(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_poNumber(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_poNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PONumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_poNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_paymentTerms(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_paymentTerms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentTerms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_paymentTerms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_dueAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4989,7 +5107,7 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].(*model.OrderStatus), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["customerId"].(*int), fc.Args["placedBy"].(*string), fc.Args["locationId"].(*int))
+			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].(*model.OrderStatus), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["customerId"].(*int), fc.Args["placedBy"].(*string), fc.Args["locationId"].(*int), fc.Args["poNumber"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
@@ -7280,7 +7398,7 @@ func (ec *executionContext) unmarshalInputCreateAndConfirmOrderInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "items", "locationId", "idempotencyKey", "correlationId"}
+	fieldsInOrder := [...]string{"customerId", "items", "locationId", "poNumber", "idempotencyKey", "correlationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7308,6 +7426,13 @@ func (ec *executionContext) unmarshalInputCreateAndConfirmOrderInput(ctx context
 				return it, err
 			}
 			it.LocationID = data
+		case "poNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PONumber = data
 		case "idempotencyKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -7350,7 +7475,7 @@ func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "items", "locationId", "idempotencyKey"}
+	fieldsInOrder := [...]string{"customerId", "items", "locationId", "poNumber", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7378,6 +7503,13 @@ func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, 
 				return it, err
 			}
 			it.LocationID = data
+		case "poNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PONumber = data
 		case "idempotencyKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -8415,6 +8547,21 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "canceledBy":
 			out.Values[i] = ec._Order_canceledBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "poNumber":
+			out.Values[i] = ec._Order_poNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paymentTerms":
+			out.Values[i] = ec._Order_paymentTerms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueAt":
+			out.Values[i] = ec._Order_dueAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

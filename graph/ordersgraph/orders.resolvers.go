@@ -33,7 +33,7 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id int, input mode
 
 func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.Order, error) {
 	o, err := r.Service.CreateOrder(ctx, orderssvc.CreateOrderInput{CustomerID: input.CustomerID, Lines: model.Lines(input.Items),
-		LocationID: input.LocationID, IdempotencyKey: input.IdempotencyKey})
+		LocationID: input.LocationID, PONumber: input.PONumber, IdempotencyKey: input.IdempotencyKey})
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +64,7 @@ func (r *mutationResolver) CreateAndConfirmOrder(ctx context.Context, input mode
 		CustomerID:     input.CustomerID,
 		Lines:          model.Lines(input.Items),
 		LocationID:     input.LocationID,
+		PONumber:       input.PONumber,
 		IdempotencyKey: input.IdempotencyKey,
 	})
 	if err != nil {
@@ -137,8 +138,8 @@ func (r *queryResolver) Order(ctx context.Context, id int) (*model.Order, error)
 	return model.FromOrder(o), nil
 }
 
-func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int) (*model.OrderConnection, error) {
-	p, err := ordersParams(first, after, status, from, to, customerID, placedBy, locationID)
+func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int, poNumber *string) (*model.OrderConnection, error) {
+	p, err := ordersParams(first, after, status, from, to, customerID, placedBy, locationID, poNumber)
 	if err != nil {
 		return nil, err
 	}

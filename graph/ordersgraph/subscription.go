@@ -73,9 +73,10 @@ func subscribeOrderEvents(ctx context.Context, bus *relay.Bus, customerID *int) 
 }
 
 // orderEvent is the graph's view of an event: its order as the event
-// carries it, with the location, address and placer of its view, and the
-// event's actor as the order's confirmer or canceler when the event is
-// that change (an event carries no other actor).
+// carries it, with the location, address, placer, PO number and terms of
+// its view (the due date follows from the terms), and the event's actor
+// as the order's confirmer or canceler when the event is that change (an
+// event carries no other actor).
 // Errors: an event whose JSON is not an EventBody's.
 func orderEvent(body orderssvc.EventBody) (*model.OrderEvent, error) {
 	o, err := body.OrderAt()
@@ -87,6 +88,7 @@ func orderEvent(body orderssvc.EventBody) (*model.OrderEvent, error) {
 		return nil, err
 	}
 	o.LocationID, o.ShipTo, o.PlacedBy = body.Order.LocationID, body.Order.ShipTo, body.Order.PlacedBy
+	o.PONumber, o.PaymentTerms = body.Order.PONumber, body.Order.PaymentTerms
 	var actor *services.Actor
 	if body.Actor.Type != "" {
 		actor = &body.Actor
