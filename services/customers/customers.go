@@ -24,6 +24,9 @@ type Customer struct {
 	Email     string
 	Phone     *string
 	CreatedAt time.Time
+	// OrderSettings are the customer's rules for its orders, read with
+	// it (GetSettings answers them alone).
+	OrderSettings Settings
 }
 
 // CreateInput is a new customer. Phone is optional.
@@ -338,5 +341,5 @@ func translate(err error, op string) error {
 }
 
 func fromEnt(c *ent.Customer) Customer {
-	return Customer{ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, CreatedAt: c.CreatedAt.UTC()}
+	return Customer{ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, CreatedAt: c.CreatedAt.UTC(), OrderSettings: settingsOf(c)}
 }

@@ -100,9 +100,9 @@ func TestPONumberValidation(t *testing.T) {
 	c := f.customer(t, "v@acme.com")
 	p := f.product(t, "V", 100, 10)
 	for po, msg := range map[string]string{
-		"   ":                    "po_number must not be empty",
-		"PO\x00-1":               "po_number must not contain control characters",
-		"PO\n1":                  "po_number must not contain control characters",
+		"   ":      "po_number must not be empty",
+		"PO\x00-1": "po_number must not contain control characters",
+		"PO\n1":    "po_number must not contain control characters",
 		"12345678901234567890123456789012345678901234567890123456789012345": "po_number must be at most 64 characters",
 	} {
 		_, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}, PONumber: &po})
@@ -124,4 +124,29 @@ func TestPONumberValidation(t *testing.T) {
 	}
 	_, err = f.customers.UpdateSettings(cust, c, customers.SettingsUpdate{PaymentTerms: ptr("NET_90")})
 	wantErr(t, err, services.PermissionDenied, "Permission denied")
+}
+
+// A key guards its whole request: the same key with another PO number is
+// another request, refused; with the same one it replays.
+func TestKeyCoversThePONumber(t *testing.T) {
+	f := newFixture(t)
+	c := f.customer(t, "k@acme.com")
+	p := f.product(t, "K", 100, 10)
+	place := func(po string) (orders.Order, error) {
+		return f.orders.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}},
+			PONumber: &po, IdempotencyKey: "same-key"})
+	}
+	first, err := place("PO-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := place("PO-1"); err != nil || again.ID != first.ID {
+		t.Fatalf("replay: %+v %v", again, err)
+	}
+	if _, err := place("PO-2"); services.ErrorOf(err).Code != services.CodeKeyReused {
+		t.Fatalf("another PO number under the key: %v", err)
+	}
+	if f.stock(t, p) != 9 {
+		t.Fatalf("stock %d", f.stock(t, p))
+	}
 }

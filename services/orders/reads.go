@@ -161,8 +161,8 @@ type ListOrdersParams struct {
 	LocationID int
 	// PONumber, when not empty, keeps the orders with that PO number.
 	PONumber string
-	After      int
-	Limit      int
+	After    int
+	Limit    int
 }
 
 // ListOrders returns one page of orders, each with its items, in three
