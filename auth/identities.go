@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -125,7 +126,7 @@ func (i *Identities) lookup(ctx context.Context, key string, resolve func(contex
 			return r, nil
 		})
 		if err != nil {
-			if _, ok := errorsAsService(err); !ok {
+			if _, ok := errors.AsType[*services.Error](err); !ok {
 				err = services.Outage(err)
 			}
 			return services.Principal{}, err

@@ -56,8 +56,6 @@ type OIDCVerifier interface {
 
 var errCredentialGone = errors.New("the credential's member, key or subject is not current")
 
-func errorsAsService(err error) (*services.Error, bool) { return errors.AsType[*services.Error](err) }
-
 type errKey struct{}
 
 // Middleware authenticates every request with Authenticate. It never

@@ -110,10 +110,7 @@ func (h *accountsHandler) me(w http.ResponseWriter, r *http.Request) {
 	out := meBody{Role: string(me.Role), Subject: me.Subject, LocationIDs: me.Locations}
 	if me.IsCustomer() {
 		out.CustomerID = &me.CustomerID
-		access := string(me.Access)
-		if access == "" {
-			access = "admin" // a legacy customer token: its customer's admin and buyer
-		}
+		access := string(me.AccessIn())
 		out.Access = &access
 	}
 	if me.Member != nil {

@@ -116,6 +116,19 @@ func (r MemberRole) grants(p permission) bool {
 	return false
 }
 
+// AccessIn is p's role within its customer, as /me shows it: a legacy
+// customer token (no member's or key's role) is its customer's admin, as
+// the rules treat it; "" for a principal that is no customer's.
+func (p Principal) AccessIn() MemberRole {
+	switch {
+	case !p.IsCustomer():
+		return ""
+	case p.Access == "":
+		return MemberAdmin
+	}
+	return p.Access
+}
+
 // Within reports whether r grants nothing that other does not: the rule
 // for a role a member gives (to a member or an API key).
 func (r MemberRole) Within(other MemberRole) bool {

@@ -282,17 +282,12 @@ func FromKey(k accounts.Key) *ApiKey {
 		LastUsedAt: k.LastUsedAt, CreatedAt: k.CreatedAt}
 }
 
-// FromMe converts who the caller is. A customer principal without a
-// member's or key's role (a legacy customer token) is its customer's
-// admin, as the services treat it.
+// FromMe converts who the caller is.
 func FromMe(me accounts.Me) *Me {
 	out := &Me{Role: string(me.Role), Subject: me.Subject, LocationIDs: me.Locations}
 	if me.IsCustomer() {
 		out.CustomerID = me.CustomerID
-		access := MemberRoleAdmin
-		if me.Access != "" {
-			access = RoleOf(me.Access)
-		}
+		access := RoleOf(me.AccessIn())
 		out.Access = &access
 	}
 	if me.Member != nil {

@@ -143,11 +143,11 @@ func (s *Service) UpdateLocation(ctx context.Context, customerID, id int, in Loc
 		if err != nil {
 			return err
 		}
-		if customerID != 0 && l.CustomerID != customerID || !p.AtLocation(&l.ID) {
+		if !p.AtLocation(&l.ID) {
 			return errLocationNotFound
 		}
-		if _, err := manageable(ctx, l.CustomerID); err != nil {
-			return hideOther(p, l.CustomerID, err, errLocationNotFound)
+		if err := canManage(p, customerID, l.CustomerID, errLocationNotFound); err != nil {
+			return err
 		}
 		a, err := address(locationFromEnt(l).Address, in, false)
 		if err != nil {
@@ -190,11 +190,11 @@ func (s *Service) ArchiveLocation(ctx context.Context, customerID, id int) error
 		if err != nil {
 			return err
 		}
-		if customerID != 0 && l.CustomerID != customerID || !p.AtLocation(&l.ID) {
+		if !p.AtLocation(&l.ID) {
 			return errLocationNotFound
 		}
-		if _, err := manageable(ctx, l.CustomerID); err != nil {
-			return hideOther(p, l.CustomerID, err, errLocationNotFound)
+		if err := canManage(p, customerID, l.CustomerID, errLocationNotFound); err != nil {
+			return err
 		}
 		if p.Locations != nil {
 			return errRoleAbove

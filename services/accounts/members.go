@@ -173,11 +173,8 @@ func (s *Service) UpdateMember(ctx context.Context, customerID, id int, in Membe
 		if err != nil {
 			return err
 		}
-		if customerID != 0 && m.CustomerID != customerID {
-			return errMemberNotFound
-		}
-		if _, err := manageable(ctx, m.CustomerID); err != nil {
-			return hideOther(p, m.CustomerID, err, errMemberNotFound)
+		if err := canManage(p, customerID, m.CustomerID, errMemberNotFound); err != nil {
+			return err
 		}
 		// The member as it is must be within the giver too: a limited
 		// admin does not edit an unlimited one.
@@ -236,11 +233,8 @@ func (s *Service) RemoveMember(ctx context.Context, customerID, id int) error {
 		if err != nil {
 			return err
 		}
-		if customerID != 0 && m.CustomerID != customerID {
-			return errMemberNotFound
-		}
-		if _, err := manageable(ctx, m.CustomerID); err != nil {
-			return hideOther(p, m.CustomerID, err, errMemberNotFound)
+		if err := canManage(p, customerID, m.CustomerID, errMemberNotFound); err != nil {
+			return err
 		}
 		if err := within(p, services.MemberRole(m.Role), m.LocationIds); err != nil {
 			return err
@@ -252,15 +246,6 @@ func (s *Service) RemoveMember(ctx context.Context, customerID, id int) error {
 	}
 	s.cfg.Revoked()
 	return nil
-}
-
-// hideOther turns any refusal about another customer's record into
-// notFound, so that its id reveals nothing.
-func hideOther(p services.Principal, customerID int, err, notFound error) error {
-	if !p.CanActFor(customerID) {
-		return notFound
-	}
-	return err
 }
 
 // checkMember validates a new member's fields, lower-casing the email.

@@ -95,6 +95,20 @@ func manageable(ctx context.Context, customerID int) (services.Principal, error)
 	return p, nil
 }
 
+// canManage checks that p may manage a record of recordCustomer reached
+// through pathCustomer (a REST path's customer; 0: any the caller may
+// see): another customer's record is notFound, so that its id reveals
+// nothing, and a member that is not its customer's admin PermissionDenied.
+func canManage(p services.Principal, pathCustomer, recordCustomer int, notFound error) error {
+	if pathCustomer != 0 && pathCustomer != recordCustomer || !p.CanActFor(recordCustomer) {
+		return notFound
+	}
+	if !p.CanManageAccount(recordCustomer) {
+		return services.ErrPermissionDenied
+	}
+	return nil
+}
+
 // within checks that a role and location limit given by p are not above
 // p's own: the role grants nothing p's lacks and, when p is limited to
 // locations, the limit is a non-empty subset of p's.

@@ -179,14 +179,15 @@ func (s *Service) CreateOrder(ctx context.Context, in CreateOrderInput) (Order, 
 }
 
 // place writes an order in the given state and takes its stock, in as
-// few statements as the guarantees allow: the products are read (prices,
-// and which ids are unknown), the order is inserted (checking, with
-// Config.LiveCustomerInInsert, that its customer is live), the stock of
-// every line is taken by one conditional update, and the items are
-// inserted. The update locks the products in id order, so two orders never
-// wait on each other in opposite order; the order's insert comes first so
-// that an unknown customer is reported before short stock, as the
-// directory check before the transaction reports it.
+// few statements as the guarantees allow: the live customer's order
+// settings and the products are read in one statement (an unknown
+// customer is reported before unknown products, as the directory check
+// before the transaction reports it), the order is inserted (checking
+// again, with Config.LiveCustomerInInsert, that its customer is live), the
+// stock of every line is taken by one conditional update, and the items
+// are inserted. The update locks the products in id order, so two orders
+// never wait on each other in opposite order; the order's insert comes
+// first so that an unknown customer is reported before short stock.
 func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, status Status, by services.Actor) (Order, error) {
 	byID, settings, err := s.orderedProducts(ctx, tx, req)
 	if err != nil {
@@ -398,28 +399,16 @@ func takeStockSQL(lines []Line) (string, []any) {
 // Errors: NotFound ("Customer not found or inactive").
 func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 	if s.cfg.LiveCustomerInInsert {
-		var confirmed, location, shipTo, placedBy, confirmedBy any
+		var confirmed, location any
 		if o.ConfirmedAt != nil {
 			confirmed = *o.ConfirmedAt
 		}
 		if o.LocationID != nil {
 			location = *o.LocationID
 		}
-		if o.ShipTo != nil {
-			shipTo = o.ShipTo.JSON()
-		}
-		if o.PlacedBy != nil {
-			placedBy = o.PlacedBy.String()
-		}
-		if o.ConfirmedBy != nil {
-			confirmedBy = o.ConfirmedBy.String()
-		}
-		var terms any
-		if o.PaymentTerms != nil {
-			terms = string(*o.PaymentTerms)
-		}
 		res, err := tx.ExecContext(ctx, insertOrderOfLiveCustomer, string(o.Status), o.TotalCents, o.CreatedAt, confirmed,
-			location, shipTo, placedBy, confirmedBy, nullable(o.PONumber), nullable(o.poUniqueKey), terms, o.CustomerID)
+			location, nullable(shipToJSON(o.ShipTo)), nullable(actorString(o.PlacedBy)), nullable(actorString(o.ConfirmedBy)),
+			nullable(o.PONumber), nullable(o.poUniqueKey), nullable((*string)(o.PaymentTerms)), o.CustomerID)
 		if err != nil {
 			return poTaken(err)
 		}
@@ -444,13 +433,8 @@ func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 		create.SetConfirmedAt(*o.ConfirmedAt)
 	}
 	create.SetNillableLocationID(o.LocationID).SetNillablePlacedBy(actorString(o.PlacedBy)).
-		SetNillableConfirmedBy(actorString(o.ConfirmedBy)).SetNillablePoNumber(o.PONumber).SetNillablePoUniqueKey(o.poUniqueKey)
-	if o.ShipTo != nil {
-		create.SetShipTo(o.ShipTo.JSON())
-	}
-	if o.PaymentTerms != nil {
-		create.SetPaymentTerms(string(*o.PaymentTerms))
-	}
+		SetNillableConfirmedBy(actorString(o.ConfirmedBy)).SetNillablePoNumber(o.PONumber).SetNillablePoUniqueKey(o.poUniqueKey).
+		SetNillableShipTo(shipToJSON(o.ShipTo)).SetNillablePaymentTerms((*string)(o.PaymentTerms))
 	eo, err := create.Save(ctx)
 	if err != nil {
 		return poTaken(err)
@@ -468,6 +452,15 @@ func poTaken(err error) error {
 			"PO number already used by another order of this customer")
 	}
 	return err
+}
+
+// shipToJSON is the address as the order stores it, nil for none.
+func shipToJSON(a *accounts.Address) *string {
+	if a == nil {
+		return nil
+	}
+	s := a.JSON()
+	return &s
 }
 
 // nullable is s for a nullable column.

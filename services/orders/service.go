@@ -13,9 +13,9 @@ import (
 
 // CustomerDirectory answers whether a customer may place orders. In one
 // process it is the customers service; split, a client of the customers
-// role's internal route. The orders service reads the customers table
-// itself only with Config.LiveCustomerInInsert, in the one statement that
-// inserts an order.
+// role's internal route. The orders service also reads the customers
+// table of the store every role shares, in the order's transaction: the
+// customer's order settings (PO rules, payment terms), with the products.
 type CustomerDirectory interface {
 	// Exists reports whether a live customer has the id.
 	Exists(ctx context.Context, id int) (bool, error)
