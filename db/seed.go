@@ -64,10 +64,31 @@ func (d *DB) Seed(ctx context.Context) (rows int64, err error) {
 			}
 		}
 	}
+	if rows > 0 {
+		// The seed's orders were written as the original wrote them:
+		// count its confirmed ones into their customers' exposure and
+		// number their last events, as the governance migration did for
+		// the orders it found.
+		for i, s := range seedFixups {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return 0, fmt.Errorf("db: seed: fixup %d: %w", i+1, err)
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("db: seed: commit: %w", err)
 	}
 	return rows, nil
+}
+
+// seedFixups bring rows the seed inserted to what the services keep: each
+// customer's exposure (its confirmed, unpaid orders' totals) and the last
+// event number of orders without events.
+var seedFixups = []string{
+	"UPDATE customers SET credit_exposure_cents = (SELECT COALESCE(SUM(total_cents), 0) FROM orders" +
+		" WHERE orders.customer_id = customers.id AND orders.status = 'CONFIRMED' AND orders.paid_at IS NULL)",
+	"UPDATE orders SET event_seq = CASE WHEN status = 'CANCELED' AND confirmed_at IS NOT NULL THEN 3 WHEN status = 'CREATED' THEN 1 ELSE 2 END" +
+		" WHERE NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = orders.id)",
 }
 
 // seedStatements splits the seed file and makes each INSERT skip rows that

@@ -16,14 +16,18 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/b2b-orders/platform/ent/apikey"
+	"github.com/b2b-orders/platform/ent/approvalrule"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/idempotencykey"
 	"github.com/b2b-orders/platform/ent/location"
 	"github.com/b2b-orders/platform/ent/member"
 	"github.com/b2b-orders/platform/ent/order"
+	"github.com/b2b-orders/platform/ent/orderapproval"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
 	"github.com/b2b-orders/platform/ent/product"
+	"github.com/b2b-orders/platform/ent/spendinglimit"
+	"github.com/b2b-orders/platform/ent/spendledger"
 	"github.com/b2b-orders/platform/ent/webhookattempt"
 	"github.com/b2b-orders/platform/ent/webhookdelivery"
 	"github.com/b2b-orders/platform/ent/webhookendpoint"
@@ -38,6 +42,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// ApprovalRule is the client for interacting with the ApprovalRule builders.
+	ApprovalRule *ApprovalRuleClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
@@ -48,12 +54,18 @@ type Client struct {
 	Member *MemberClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
+	// OrderApproval is the client for interacting with the OrderApproval builders.
+	OrderApproval *OrderApprovalClient
 	// OrderEvent is the client for interacting with the OrderEvent builders.
 	OrderEvent *OrderEventClient
 	// OrderItem is the client for interacting with the OrderItem builders.
 	OrderItem *OrderItemClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// SpendLedger is the client for interacting with the SpendLedger builders.
+	SpendLedger *SpendLedgerClient
+	// SpendingLimit is the client for interacting with the SpendingLimit builders.
+	SpendingLimit *SpendingLimitClient
 	// WebhookAttempt is the client for interacting with the WebhookAttempt builders.
 	WebhookAttempt *WebhookAttemptClient
 	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
@@ -72,14 +84,18 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
+	c.ApprovalRule = NewApprovalRuleClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Location = NewLocationClient(c.config)
 	c.Member = NewMemberClient(c.config)
 	c.Order = NewOrderClient(c.config)
+	c.OrderApproval = NewOrderApprovalClient(c.config)
 	c.OrderEvent = NewOrderEventClient(c.config)
 	c.OrderItem = NewOrderItemClient(c.config)
 	c.Product = NewProductClient(c.config)
+	c.SpendLedger = NewSpendLedgerClient(c.config)
+	c.SpendingLimit = NewSpendingLimitClient(c.config)
 	c.WebhookAttempt = NewWebhookAttemptClient(c.config)
 	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
 	c.WebhookEndpoint = NewWebhookEndpointClient(c.config)
@@ -176,14 +192,18 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:             ctx,
 		config:          cfg,
 		APIKey:          NewAPIKeyClient(cfg),
+		ApprovalRule:    NewApprovalRuleClient(cfg),
 		Customer:        NewCustomerClient(cfg),
 		IdempotencyKey:  NewIdempotencyKeyClient(cfg),
 		Location:        NewLocationClient(cfg),
 		Member:          NewMemberClient(cfg),
 		Order:           NewOrderClient(cfg),
+		OrderApproval:   NewOrderApprovalClient(cfg),
 		OrderEvent:      NewOrderEventClient(cfg),
 		OrderItem:       NewOrderItemClient(cfg),
 		Product:         NewProductClient(cfg),
+		SpendLedger:     NewSpendLedgerClient(cfg),
+		SpendingLimit:   NewSpendingLimitClient(cfg),
 		WebhookAttempt:  NewWebhookAttemptClient(cfg),
 		WebhookDelivery: NewWebhookDeliveryClient(cfg),
 		WebhookEndpoint: NewWebhookEndpointClient(cfg),
@@ -207,14 +227,18 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:             ctx,
 		config:          cfg,
 		APIKey:          NewAPIKeyClient(cfg),
+		ApprovalRule:    NewApprovalRuleClient(cfg),
 		Customer:        NewCustomerClient(cfg),
 		IdempotencyKey:  NewIdempotencyKeyClient(cfg),
 		Location:        NewLocationClient(cfg),
 		Member:          NewMemberClient(cfg),
 		Order:           NewOrderClient(cfg),
+		OrderApproval:   NewOrderApprovalClient(cfg),
 		OrderEvent:      NewOrderEventClient(cfg),
 		OrderItem:       NewOrderItemClient(cfg),
 		Product:         NewProductClient(cfg),
+		SpendLedger:     NewSpendLedgerClient(cfg),
+		SpendingLimit:   NewSpendingLimitClient(cfg),
 		WebhookAttempt:  NewWebhookAttemptClient(cfg),
 		WebhookDelivery: NewWebhookDeliveryClient(cfg),
 		WebhookEndpoint: NewWebhookEndpointClient(cfg),
@@ -247,9 +271,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Customer, c.IdempotencyKey, c.Location, c.Member, c.Order,
-		c.OrderEvent, c.OrderItem, c.Product, c.WebhookAttempt, c.WebhookDelivery,
-		c.WebhookEndpoint,
+		c.APIKey, c.ApprovalRule, c.Customer, c.IdempotencyKey, c.Location, c.Member,
+		c.Order, c.OrderApproval, c.OrderEvent, c.OrderItem, c.Product, c.SpendLedger,
+		c.SpendingLimit, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -259,9 +283,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Customer, c.IdempotencyKey, c.Location, c.Member, c.Order,
-		c.OrderEvent, c.OrderItem, c.Product, c.WebhookAttempt, c.WebhookDelivery,
-		c.WebhookEndpoint,
+		c.APIKey, c.ApprovalRule, c.Customer, c.IdempotencyKey, c.Location, c.Member,
+		c.Order, c.OrderApproval, c.OrderEvent, c.OrderItem, c.Product, c.SpendLedger,
+		c.SpendingLimit, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -272,6 +296,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *APIKeyMutation:
 		return c.APIKey.mutate(ctx, m)
+	case *ApprovalRuleMutation:
+		return c.ApprovalRule.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
@@ -282,12 +308,18 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Member.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
+	case *OrderApprovalMutation:
+		return c.OrderApproval.mutate(ctx, m)
 	case *OrderEventMutation:
 		return c.OrderEvent.mutate(ctx, m)
 	case *OrderItemMutation:
 		return c.OrderItem.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
+	case *SpendLedgerMutation:
+		return c.SpendLedger.mutate(ctx, m)
+	case *SpendingLimitMutation:
+		return c.SpendingLimit.mutate(ctx, m)
 	case *WebhookAttemptMutation:
 		return c.WebhookAttempt.mutate(ctx, m)
 	case *WebhookDeliveryMutation:
@@ -445,6 +477,139 @@ func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, er
 		return (&APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown APIKey mutation op: %q", m.Op())
+	}
+}
+
+// ApprovalRuleClient is a client for the ApprovalRule schema.
+type ApprovalRuleClient struct {
+	config
+}
+
+// NewApprovalRuleClient returns a client for the ApprovalRule from the given config.
+func NewApprovalRuleClient(c config) *ApprovalRuleClient {
+	return &ApprovalRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `approvalrule.Hooks(f(g(h())))`.
+func (c *ApprovalRuleClient) Use(hooks ...Hook) {
+	c.hooks.ApprovalRule = append(c.hooks.ApprovalRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `approvalrule.Intercept(f(g(h())))`.
+func (c *ApprovalRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ApprovalRule = append(c.inters.ApprovalRule, interceptors...)
+}
+
+// Create returns a builder for creating a ApprovalRule entity.
+func (c *ApprovalRuleClient) Create() *ApprovalRuleCreate {
+	mutation := newApprovalRuleMutation(c.config, OpCreate)
+	return &ApprovalRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ApprovalRule entities.
+func (c *ApprovalRuleClient) CreateBulk(builders ...*ApprovalRuleCreate) *ApprovalRuleCreateBulk {
+	return &ApprovalRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ApprovalRuleClient) MapCreateBulk(slice any, setFunc func(*ApprovalRuleCreate, int)) *ApprovalRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ApprovalRuleCreateBulk{err: fmt.Errorf("calling to ApprovalRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ApprovalRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ApprovalRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ApprovalRule.
+func (c *ApprovalRuleClient) Update() *ApprovalRuleUpdate {
+	mutation := newApprovalRuleMutation(c.config, OpUpdate)
+	return &ApprovalRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ApprovalRuleClient) UpdateOne(_m *ApprovalRule) *ApprovalRuleUpdateOne {
+	mutation := newApprovalRuleMutation(c.config, OpUpdateOne, withApprovalRule(_m))
+	return &ApprovalRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ApprovalRuleClient) UpdateOneID(id int) *ApprovalRuleUpdateOne {
+	mutation := newApprovalRuleMutation(c.config, OpUpdateOne, withApprovalRuleID(id))
+	return &ApprovalRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ApprovalRule.
+func (c *ApprovalRuleClient) Delete() *ApprovalRuleDelete {
+	mutation := newApprovalRuleMutation(c.config, OpDelete)
+	return &ApprovalRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ApprovalRuleClient) DeleteOne(_m *ApprovalRule) *ApprovalRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ApprovalRuleClient) DeleteOneID(id int) *ApprovalRuleDeleteOne {
+	builder := c.Delete().Where(approvalrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ApprovalRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for ApprovalRule.
+func (c *ApprovalRuleClient) Query() *ApprovalRuleQuery {
+	return &ApprovalRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeApprovalRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ApprovalRule entity by its id.
+func (c *ApprovalRuleClient) Get(ctx context.Context, id int) (*ApprovalRule, error) {
+	return c.Query().Where(approvalrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ApprovalRuleClient) GetX(ctx context.Context, id int) *ApprovalRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ApprovalRuleClient) Hooks() []Hook {
+	return c.hooks.ApprovalRule
+}
+
+// Interceptors returns the client interceptors.
+func (c *ApprovalRuleClient) Interceptors() []Interceptor {
+	return c.inters.ApprovalRule
+}
+
+func (c *ApprovalRuleClient) mutate(ctx context.Context, m *ApprovalRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ApprovalRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ApprovalRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ApprovalRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ApprovalRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ApprovalRule mutation op: %q", m.Op())
 	}
 }
 
@@ -1241,6 +1406,139 @@ func (c *OrderClient) mutate(ctx context.Context, m *OrderMutation) (Value, erro
 	}
 }
 
+// OrderApprovalClient is a client for the OrderApproval schema.
+type OrderApprovalClient struct {
+	config
+}
+
+// NewOrderApprovalClient returns a client for the OrderApproval from the given config.
+func NewOrderApprovalClient(c config) *OrderApprovalClient {
+	return &OrderApprovalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `orderapproval.Hooks(f(g(h())))`.
+func (c *OrderApprovalClient) Use(hooks ...Hook) {
+	c.hooks.OrderApproval = append(c.hooks.OrderApproval, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `orderapproval.Intercept(f(g(h())))`.
+func (c *OrderApprovalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OrderApproval = append(c.inters.OrderApproval, interceptors...)
+}
+
+// Create returns a builder for creating a OrderApproval entity.
+func (c *OrderApprovalClient) Create() *OrderApprovalCreate {
+	mutation := newOrderApprovalMutation(c.config, OpCreate)
+	return &OrderApprovalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OrderApproval entities.
+func (c *OrderApprovalClient) CreateBulk(builders ...*OrderApprovalCreate) *OrderApprovalCreateBulk {
+	return &OrderApprovalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OrderApprovalClient) MapCreateBulk(slice any, setFunc func(*OrderApprovalCreate, int)) *OrderApprovalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OrderApprovalCreateBulk{err: fmt.Errorf("calling to OrderApprovalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OrderApprovalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OrderApprovalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OrderApproval.
+func (c *OrderApprovalClient) Update() *OrderApprovalUpdate {
+	mutation := newOrderApprovalMutation(c.config, OpUpdate)
+	return &OrderApprovalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OrderApprovalClient) UpdateOne(_m *OrderApproval) *OrderApprovalUpdateOne {
+	mutation := newOrderApprovalMutation(c.config, OpUpdateOne, withOrderApproval(_m))
+	return &OrderApprovalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OrderApprovalClient) UpdateOneID(id int) *OrderApprovalUpdateOne {
+	mutation := newOrderApprovalMutation(c.config, OpUpdateOne, withOrderApprovalID(id))
+	return &OrderApprovalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OrderApproval.
+func (c *OrderApprovalClient) Delete() *OrderApprovalDelete {
+	mutation := newOrderApprovalMutation(c.config, OpDelete)
+	return &OrderApprovalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OrderApprovalClient) DeleteOne(_m *OrderApproval) *OrderApprovalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OrderApprovalClient) DeleteOneID(id int) *OrderApprovalDeleteOne {
+	builder := c.Delete().Where(orderapproval.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OrderApprovalDeleteOne{builder}
+}
+
+// Query returns a query builder for OrderApproval.
+func (c *OrderApprovalClient) Query() *OrderApprovalQuery {
+	return &OrderApprovalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOrderApproval},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OrderApproval entity by its id.
+func (c *OrderApprovalClient) Get(ctx context.Context, id int) (*OrderApproval, error) {
+	return c.Query().Where(orderapproval.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OrderApprovalClient) GetX(ctx context.Context, id int) *OrderApproval {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OrderApprovalClient) Hooks() []Hook {
+	return c.hooks.OrderApproval
+}
+
+// Interceptors returns the client interceptors.
+func (c *OrderApprovalClient) Interceptors() []Interceptor {
+	return c.inters.OrderApproval
+}
+
+func (c *OrderApprovalClient) mutate(ctx context.Context, m *OrderApprovalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OrderApprovalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OrderApprovalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OrderApprovalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OrderApprovalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OrderApproval mutation op: %q", m.Op())
+	}
+}
+
 // OrderEventClient is a client for the OrderEvent schema.
 type OrderEventClient struct {
 	config
@@ -1688,6 +1986,272 @@ func (c *ProductClient) mutate(ctx context.Context, m *ProductMutation) (Value, 
 	}
 }
 
+// SpendLedgerClient is a client for the SpendLedger schema.
+type SpendLedgerClient struct {
+	config
+}
+
+// NewSpendLedgerClient returns a client for the SpendLedger from the given config.
+func NewSpendLedgerClient(c config) *SpendLedgerClient {
+	return &SpendLedgerClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `spendledger.Hooks(f(g(h())))`.
+func (c *SpendLedgerClient) Use(hooks ...Hook) {
+	c.hooks.SpendLedger = append(c.hooks.SpendLedger, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `spendledger.Intercept(f(g(h())))`.
+func (c *SpendLedgerClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SpendLedger = append(c.inters.SpendLedger, interceptors...)
+}
+
+// Create returns a builder for creating a SpendLedger entity.
+func (c *SpendLedgerClient) Create() *SpendLedgerCreate {
+	mutation := newSpendLedgerMutation(c.config, OpCreate)
+	return &SpendLedgerCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SpendLedger entities.
+func (c *SpendLedgerClient) CreateBulk(builders ...*SpendLedgerCreate) *SpendLedgerCreateBulk {
+	return &SpendLedgerCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SpendLedgerClient) MapCreateBulk(slice any, setFunc func(*SpendLedgerCreate, int)) *SpendLedgerCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SpendLedgerCreateBulk{err: fmt.Errorf("calling to SpendLedgerClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SpendLedgerCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SpendLedgerCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SpendLedger.
+func (c *SpendLedgerClient) Update() *SpendLedgerUpdate {
+	mutation := newSpendLedgerMutation(c.config, OpUpdate)
+	return &SpendLedgerUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SpendLedgerClient) UpdateOne(_m *SpendLedger) *SpendLedgerUpdateOne {
+	mutation := newSpendLedgerMutation(c.config, OpUpdateOne, withSpendLedger(_m))
+	return &SpendLedgerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SpendLedgerClient) UpdateOneID(id int) *SpendLedgerUpdateOne {
+	mutation := newSpendLedgerMutation(c.config, OpUpdateOne, withSpendLedgerID(id))
+	return &SpendLedgerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SpendLedger.
+func (c *SpendLedgerClient) Delete() *SpendLedgerDelete {
+	mutation := newSpendLedgerMutation(c.config, OpDelete)
+	return &SpendLedgerDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SpendLedgerClient) DeleteOne(_m *SpendLedger) *SpendLedgerDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SpendLedgerClient) DeleteOneID(id int) *SpendLedgerDeleteOne {
+	builder := c.Delete().Where(spendledger.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SpendLedgerDeleteOne{builder}
+}
+
+// Query returns a query builder for SpendLedger.
+func (c *SpendLedgerClient) Query() *SpendLedgerQuery {
+	return &SpendLedgerQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSpendLedger},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SpendLedger entity by its id.
+func (c *SpendLedgerClient) Get(ctx context.Context, id int) (*SpendLedger, error) {
+	return c.Query().Where(spendledger.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SpendLedgerClient) GetX(ctx context.Context, id int) *SpendLedger {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SpendLedgerClient) Hooks() []Hook {
+	return c.hooks.SpendLedger
+}
+
+// Interceptors returns the client interceptors.
+func (c *SpendLedgerClient) Interceptors() []Interceptor {
+	return c.inters.SpendLedger
+}
+
+func (c *SpendLedgerClient) mutate(ctx context.Context, m *SpendLedgerMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SpendLedgerCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SpendLedgerUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SpendLedgerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SpendLedgerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SpendLedger mutation op: %q", m.Op())
+	}
+}
+
+// SpendingLimitClient is a client for the SpendingLimit schema.
+type SpendingLimitClient struct {
+	config
+}
+
+// NewSpendingLimitClient returns a client for the SpendingLimit from the given config.
+func NewSpendingLimitClient(c config) *SpendingLimitClient {
+	return &SpendingLimitClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `spendinglimit.Hooks(f(g(h())))`.
+func (c *SpendingLimitClient) Use(hooks ...Hook) {
+	c.hooks.SpendingLimit = append(c.hooks.SpendingLimit, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `spendinglimit.Intercept(f(g(h())))`.
+func (c *SpendingLimitClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SpendingLimit = append(c.inters.SpendingLimit, interceptors...)
+}
+
+// Create returns a builder for creating a SpendingLimit entity.
+func (c *SpendingLimitClient) Create() *SpendingLimitCreate {
+	mutation := newSpendingLimitMutation(c.config, OpCreate)
+	return &SpendingLimitCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SpendingLimit entities.
+func (c *SpendingLimitClient) CreateBulk(builders ...*SpendingLimitCreate) *SpendingLimitCreateBulk {
+	return &SpendingLimitCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SpendingLimitClient) MapCreateBulk(slice any, setFunc func(*SpendingLimitCreate, int)) *SpendingLimitCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SpendingLimitCreateBulk{err: fmt.Errorf("calling to SpendingLimitClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SpendingLimitCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SpendingLimitCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SpendingLimit.
+func (c *SpendingLimitClient) Update() *SpendingLimitUpdate {
+	mutation := newSpendingLimitMutation(c.config, OpUpdate)
+	return &SpendingLimitUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SpendingLimitClient) UpdateOne(_m *SpendingLimit) *SpendingLimitUpdateOne {
+	mutation := newSpendingLimitMutation(c.config, OpUpdateOne, withSpendingLimit(_m))
+	return &SpendingLimitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SpendingLimitClient) UpdateOneID(id int) *SpendingLimitUpdateOne {
+	mutation := newSpendingLimitMutation(c.config, OpUpdateOne, withSpendingLimitID(id))
+	return &SpendingLimitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SpendingLimit.
+func (c *SpendingLimitClient) Delete() *SpendingLimitDelete {
+	mutation := newSpendingLimitMutation(c.config, OpDelete)
+	return &SpendingLimitDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SpendingLimitClient) DeleteOne(_m *SpendingLimit) *SpendingLimitDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SpendingLimitClient) DeleteOneID(id int) *SpendingLimitDeleteOne {
+	builder := c.Delete().Where(spendinglimit.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SpendingLimitDeleteOne{builder}
+}
+
+// Query returns a query builder for SpendingLimit.
+func (c *SpendingLimitClient) Query() *SpendingLimitQuery {
+	return &SpendingLimitQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSpendingLimit},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SpendingLimit entity by its id.
+func (c *SpendingLimitClient) Get(ctx context.Context, id int) (*SpendingLimit, error) {
+	return c.Query().Where(spendinglimit.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SpendingLimitClient) GetX(ctx context.Context, id int) *SpendingLimit {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SpendingLimitClient) Hooks() []Hook {
+	return c.hooks.SpendingLimit
+}
+
+// Interceptors returns the client interceptors.
+func (c *SpendingLimitClient) Interceptors() []Interceptor {
+	return c.inters.SpendingLimit
+}
+
+func (c *SpendingLimitClient) mutate(ctx context.Context, m *SpendingLimitMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SpendingLimitCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SpendingLimitUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SpendingLimitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SpendingLimitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SpendingLimit mutation op: %q", m.Op())
+	}
+}
+
 // WebhookAttemptClient is a client for the WebhookAttempt schema.
 type WebhookAttemptClient struct {
 	config
@@ -2090,13 +2654,14 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Customer, IdempotencyKey, Location, Member, Order, OrderEvent,
-		OrderItem, Product, WebhookAttempt, WebhookDelivery, WebhookEndpoint []ent.Hook
+		APIKey, ApprovalRule, Customer, IdempotencyKey, Location, Member, Order,
+		OrderApproval, OrderEvent, OrderItem, Product, SpendLedger, SpendingLimit,
+		WebhookAttempt, WebhookDelivery, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
-		APIKey, Customer, IdempotencyKey, Location, Member, Order, OrderEvent,
-		OrderItem, Product, WebhookAttempt, WebhookDelivery,
-		WebhookEndpoint []ent.Interceptor
+		APIKey, ApprovalRule, Customer, IdempotencyKey, Location, Member, Order,
+		OrderApproval, OrderEvent, OrderItem, Product, SpendLedger, SpendingLimit,
+		WebhookAttempt, WebhookDelivery, WebhookEndpoint []ent.Interceptor
 	}
 )
 

@@ -35,6 +35,12 @@ type Customer struct {
 	PoNumberUnique bool `json:"po_number_unique,omitempty"`
 	// PaymentTerms holds the value of the "payment_terms" field.
 	PaymentTerms *string `json:"payment_terms,omitempty"`
+	// CreditLimitCents holds the value of the "credit_limit_cents" field.
+	CreditLimitCents *int64 `json:"credit_limit_cents,omitempty"`
+	// CreditExposureCents holds the value of the "credit_exposure_cents" field.
+	CreditExposureCents int64 `json:"credit_exposure_cents,omitempty"`
+	// TimeZone holds the value of the "time_zone" field.
+	TimeZone string `json:"time_zone,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -99,9 +105,9 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case customer.FieldLive, customer.FieldPoNumberRequired, customer.FieldPoNumberUnique:
 			values[i] = new(sql.NullBool)
-		case customer.FieldID:
+		case customer.FieldID, customer.FieldCreditLimitCents, customer.FieldCreditExposureCents:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldName, customer.FieldEmail, customer.FieldPhone, customer.FieldPaymentTerms:
+		case customer.FieldName, customer.FieldEmail, customer.FieldPhone, customer.FieldPaymentTerms, customer.FieldTimeZone:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -183,6 +189,25 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PaymentTerms = new(string)
 				*_m.PaymentTerms = value.String
+			}
+		case customer.FieldCreditLimitCents:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field credit_limit_cents", values[i])
+			} else if value.Valid {
+				_m.CreditLimitCents = new(int64)
+				*_m.CreditLimitCents = value.Int64
+			}
+		case customer.FieldCreditExposureCents:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field credit_exposure_cents", values[i])
+			} else if value.Valid {
+				_m.CreditExposureCents = value.Int64
+			}
+		case customer.FieldTimeZone:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field time_zone", values[i])
+			} else if value.Valid {
+				_m.TimeZone = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -274,6 +299,17 @@ func (_m *Customer) String() string {
 		builder.WriteString("payment_terms=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	if v := _m.CreditLimitCents; v != nil {
+		builder.WriteString("credit_limit_cents=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("credit_exposure_cents=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CreditExposureCents))
+	builder.WriteString(", ")
+	builder.WriteString("time_zone=")
+	builder.WriteString(_m.TimeZone)
 	builder.WriteByte(')')
 	return builder.String()
 }

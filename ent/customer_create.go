@@ -136,6 +136,48 @@ func (_c *CustomerCreate) SetNillablePaymentTerms(v *string) *CustomerCreate {
 	return _c
 }
 
+// SetCreditLimitCents sets the "credit_limit_cents" field.
+func (_c *CustomerCreate) SetCreditLimitCents(v int64) *CustomerCreate {
+	_c.mutation.SetCreditLimitCents(v)
+	return _c
+}
+
+// SetNillableCreditLimitCents sets the "credit_limit_cents" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableCreditLimitCents(v *int64) *CustomerCreate {
+	if v != nil {
+		_c.SetCreditLimitCents(*v)
+	}
+	return _c
+}
+
+// SetCreditExposureCents sets the "credit_exposure_cents" field.
+func (_c *CustomerCreate) SetCreditExposureCents(v int64) *CustomerCreate {
+	_c.mutation.SetCreditExposureCents(v)
+	return _c
+}
+
+// SetNillableCreditExposureCents sets the "credit_exposure_cents" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableCreditExposureCents(v *int64) *CustomerCreate {
+	if v != nil {
+		_c.SetCreditExposureCents(*v)
+	}
+	return _c
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (_c *CustomerCreate) SetTimeZone(v string) *CustomerCreate {
+	_c.mutation.SetTimeZone(v)
+	return _c
+}
+
+// SetNillableTimeZone sets the "time_zone" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableTimeZone(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetTimeZone(*v)
+	}
+	return _c
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_c *CustomerCreate) AddOrderIDs(ids ...int) *CustomerCreate {
 	_c.mutation.AddOrderIDs(ids...)
@@ -247,6 +289,14 @@ func (_c *CustomerCreate) defaults() {
 		v := customer.DefaultPoNumberUnique
 		_c.mutation.SetPoNumberUnique(v)
 	}
+	if _, ok := _c.mutation.CreditExposureCents(); !ok {
+		v := customer.DefaultCreditExposureCents
+		_c.mutation.SetCreditExposureCents(v)
+	}
+	if _, ok := _c.mutation.TimeZone(); !ok {
+		v := customer.DefaultTimeZone
+		_c.mutation.SetTimeZone(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -279,6 +329,17 @@ func (_c *CustomerCreate) check() error {
 	if v, ok := _c.mutation.PaymentTerms(); ok {
 		if err := customer.PaymentTermsValidator(v); err != nil {
 			return &ValidationError{Name: "payment_terms", err: fmt.Errorf(`ent: validator failed for field "Customer.payment_terms": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CreditExposureCents(); !ok {
+		return &ValidationError{Name: "credit_exposure_cents", err: errors.New(`ent: missing required field "Customer.credit_exposure_cents"`)}
+	}
+	if _, ok := _c.mutation.TimeZone(); !ok {
+		return &ValidationError{Name: "time_zone", err: errors.New(`ent: missing required field "Customer.time_zone"`)}
+	}
+	if v, ok := _c.mutation.TimeZone(); ok {
+		if err := customer.TimeZoneValidator(v); err != nil {
+			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Customer.time_zone": %w`, err)}
 		}
 	}
 	return nil
@@ -343,6 +404,18 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PaymentTerms(); ok {
 		_spec.SetField(customer.FieldPaymentTerms, field.TypeString, value)
 		_node.PaymentTerms = &value
+	}
+	if value, ok := _c.mutation.CreditLimitCents(); ok {
+		_spec.SetField(customer.FieldCreditLimitCents, field.TypeInt64, value)
+		_node.CreditLimitCents = &value
+	}
+	if value, ok := _c.mutation.CreditExposureCents(); ok {
+		_spec.SetField(customer.FieldCreditExposureCents, field.TypeInt64, value)
+		_node.CreditExposureCents = value
+	}
+	if value, ok := _c.mutation.TimeZone(); ok {
+		_spec.SetField(customer.FieldTimeZone, field.TypeString, value)
+		_node.TimeZone = value
 	}
 	if nodes := _c.mutation.OrdersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -580,6 +653,60 @@ func (u *CustomerUpsert) ClearPaymentTerms() *CustomerUpsert {
 	return u
 }
 
+// SetCreditLimitCents sets the "credit_limit_cents" field.
+func (u *CustomerUpsert) SetCreditLimitCents(v int64) *CustomerUpsert {
+	u.Set(customer.FieldCreditLimitCents, v)
+	return u
+}
+
+// UpdateCreditLimitCents sets the "credit_limit_cents" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateCreditLimitCents() *CustomerUpsert {
+	u.SetExcluded(customer.FieldCreditLimitCents)
+	return u
+}
+
+// AddCreditLimitCents adds v to the "credit_limit_cents" field.
+func (u *CustomerUpsert) AddCreditLimitCents(v int64) *CustomerUpsert {
+	u.Add(customer.FieldCreditLimitCents, v)
+	return u
+}
+
+// ClearCreditLimitCents clears the value of the "credit_limit_cents" field.
+func (u *CustomerUpsert) ClearCreditLimitCents() *CustomerUpsert {
+	u.SetNull(customer.FieldCreditLimitCents)
+	return u
+}
+
+// SetCreditExposureCents sets the "credit_exposure_cents" field.
+func (u *CustomerUpsert) SetCreditExposureCents(v int64) *CustomerUpsert {
+	u.Set(customer.FieldCreditExposureCents, v)
+	return u
+}
+
+// UpdateCreditExposureCents sets the "credit_exposure_cents" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateCreditExposureCents() *CustomerUpsert {
+	u.SetExcluded(customer.FieldCreditExposureCents)
+	return u
+}
+
+// AddCreditExposureCents adds v to the "credit_exposure_cents" field.
+func (u *CustomerUpsert) AddCreditExposureCents(v int64) *CustomerUpsert {
+	u.Add(customer.FieldCreditExposureCents, v)
+	return u
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (u *CustomerUpsert) SetTimeZone(v string) *CustomerUpsert {
+	u.Set(customer.FieldTimeZone, v)
+	return u
+}
+
+// UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateTimeZone() *CustomerUpsert {
+	u.SetExcluded(customer.FieldTimeZone)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -762,6 +889,69 @@ func (u *CustomerUpsertOne) UpdatePaymentTerms() *CustomerUpsertOne {
 func (u *CustomerUpsertOne) ClearPaymentTerms() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearPaymentTerms()
+	})
+}
+
+// SetCreditLimitCents sets the "credit_limit_cents" field.
+func (u *CustomerUpsertOne) SetCreditLimitCents(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetCreditLimitCents(v)
+	})
+}
+
+// AddCreditLimitCents adds v to the "credit_limit_cents" field.
+func (u *CustomerUpsertOne) AddCreditLimitCents(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddCreditLimitCents(v)
+	})
+}
+
+// UpdateCreditLimitCents sets the "credit_limit_cents" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateCreditLimitCents() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateCreditLimitCents()
+	})
+}
+
+// ClearCreditLimitCents clears the value of the "credit_limit_cents" field.
+func (u *CustomerUpsertOne) ClearCreditLimitCents() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearCreditLimitCents()
+	})
+}
+
+// SetCreditExposureCents sets the "credit_exposure_cents" field.
+func (u *CustomerUpsertOne) SetCreditExposureCents(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetCreditExposureCents(v)
+	})
+}
+
+// AddCreditExposureCents adds v to the "credit_exposure_cents" field.
+func (u *CustomerUpsertOne) AddCreditExposureCents(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddCreditExposureCents(v)
+	})
+}
+
+// UpdateCreditExposureCents sets the "credit_exposure_cents" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateCreditExposureCents() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateCreditExposureCents()
+	})
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (u *CustomerUpsertOne) SetTimeZone(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTimeZone(v)
+	})
+}
+
+// UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateTimeZone() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTimeZone()
 	})
 }
 
@@ -1113,6 +1303,69 @@ func (u *CustomerUpsertBulk) UpdatePaymentTerms() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearPaymentTerms() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearPaymentTerms()
+	})
+}
+
+// SetCreditLimitCents sets the "credit_limit_cents" field.
+func (u *CustomerUpsertBulk) SetCreditLimitCents(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetCreditLimitCents(v)
+	})
+}
+
+// AddCreditLimitCents adds v to the "credit_limit_cents" field.
+func (u *CustomerUpsertBulk) AddCreditLimitCents(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddCreditLimitCents(v)
+	})
+}
+
+// UpdateCreditLimitCents sets the "credit_limit_cents" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateCreditLimitCents() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateCreditLimitCents()
+	})
+}
+
+// ClearCreditLimitCents clears the value of the "credit_limit_cents" field.
+func (u *CustomerUpsertBulk) ClearCreditLimitCents() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearCreditLimitCents()
+	})
+}
+
+// SetCreditExposureCents sets the "credit_exposure_cents" field.
+func (u *CustomerUpsertBulk) SetCreditExposureCents(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetCreditExposureCents(v)
+	})
+}
+
+// AddCreditExposureCents adds v to the "credit_exposure_cents" field.
+func (u *CustomerUpsertBulk) AddCreditExposureCents(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddCreditExposureCents(v)
+	})
+}
+
+// UpdateCreditExposureCents sets the "credit_exposure_cents" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateCreditExposureCents() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateCreditExposureCents()
+	})
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (u *CustomerUpsertBulk) SetTimeZone(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTimeZone(v)
+	})
+}
+
+// UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateTimeZone() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTimeZone()
 	})
 }
 

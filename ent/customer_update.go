@@ -169,6 +169,68 @@ func (_u *CustomerUpdate) ClearPaymentTerms() *CustomerUpdate {
 	return _u
 }
 
+// SetCreditLimitCents sets the "credit_limit_cents" field.
+func (_u *CustomerUpdate) SetCreditLimitCents(v int64) *CustomerUpdate {
+	_u.mutation.ResetCreditLimitCents()
+	_u.mutation.SetCreditLimitCents(v)
+	return _u
+}
+
+// SetNillableCreditLimitCents sets the "credit_limit_cents" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableCreditLimitCents(v *int64) *CustomerUpdate {
+	if v != nil {
+		_u.SetCreditLimitCents(*v)
+	}
+	return _u
+}
+
+// AddCreditLimitCents adds value to the "credit_limit_cents" field.
+func (_u *CustomerUpdate) AddCreditLimitCents(v int64) *CustomerUpdate {
+	_u.mutation.AddCreditLimitCents(v)
+	return _u
+}
+
+// ClearCreditLimitCents clears the value of the "credit_limit_cents" field.
+func (_u *CustomerUpdate) ClearCreditLimitCents() *CustomerUpdate {
+	_u.mutation.ClearCreditLimitCents()
+	return _u
+}
+
+// SetCreditExposureCents sets the "credit_exposure_cents" field.
+func (_u *CustomerUpdate) SetCreditExposureCents(v int64) *CustomerUpdate {
+	_u.mutation.ResetCreditExposureCents()
+	_u.mutation.SetCreditExposureCents(v)
+	return _u
+}
+
+// SetNillableCreditExposureCents sets the "credit_exposure_cents" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableCreditExposureCents(v *int64) *CustomerUpdate {
+	if v != nil {
+		_u.SetCreditExposureCents(*v)
+	}
+	return _u
+}
+
+// AddCreditExposureCents adds value to the "credit_exposure_cents" field.
+func (_u *CustomerUpdate) AddCreditExposureCents(v int64) *CustomerUpdate {
+	_u.mutation.AddCreditExposureCents(v)
+	return _u
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (_u *CustomerUpdate) SetTimeZone(v string) *CustomerUpdate {
+	_u.mutation.SetTimeZone(v)
+	return _u
+}
+
+// SetNillableTimeZone sets the "time_zone" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableTimeZone(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetTimeZone(*v)
+	}
+	return _u
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_u *CustomerUpdate) AddOrderIDs(ids ...int) *CustomerUpdate {
 	_u.mutation.AddOrderIDs(ids...)
@@ -362,6 +424,11 @@ func (_u *CustomerUpdate) check() error {
 			return &ValidationError{Name: "payment_terms", err: fmt.Errorf(`ent: validator failed for field "Customer.payment_terms": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TimeZone(); ok {
+		if err := customer.TimeZoneValidator(v); err != nil {
+			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Customer.time_zone": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -418,6 +485,24 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.PaymentTermsCleared() {
 		_spec.ClearField(customer.FieldPaymentTerms, field.TypeString)
+	}
+	if value, ok := _u.mutation.CreditLimitCents(); ok {
+		_spec.SetField(customer.FieldCreditLimitCents, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCreditLimitCents(); ok {
+		_spec.AddField(customer.FieldCreditLimitCents, field.TypeInt64, value)
+	}
+	if _u.mutation.CreditLimitCentsCleared() {
+		_spec.ClearField(customer.FieldCreditLimitCents, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.CreditExposureCents(); ok {
+		_spec.SetField(customer.FieldCreditExposureCents, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCreditExposureCents(); ok {
+		_spec.AddField(customer.FieldCreditExposureCents, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.TimeZone(); ok {
+		_spec.SetField(customer.FieldTimeZone, field.TypeString, value)
 	}
 	if _u.mutation.OrdersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -757,6 +842,68 @@ func (_u *CustomerUpdateOne) ClearPaymentTerms() *CustomerUpdateOne {
 	return _u
 }
 
+// SetCreditLimitCents sets the "credit_limit_cents" field.
+func (_u *CustomerUpdateOne) SetCreditLimitCents(v int64) *CustomerUpdateOne {
+	_u.mutation.ResetCreditLimitCents()
+	_u.mutation.SetCreditLimitCents(v)
+	return _u
+}
+
+// SetNillableCreditLimitCents sets the "credit_limit_cents" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableCreditLimitCents(v *int64) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetCreditLimitCents(*v)
+	}
+	return _u
+}
+
+// AddCreditLimitCents adds value to the "credit_limit_cents" field.
+func (_u *CustomerUpdateOne) AddCreditLimitCents(v int64) *CustomerUpdateOne {
+	_u.mutation.AddCreditLimitCents(v)
+	return _u
+}
+
+// ClearCreditLimitCents clears the value of the "credit_limit_cents" field.
+func (_u *CustomerUpdateOne) ClearCreditLimitCents() *CustomerUpdateOne {
+	_u.mutation.ClearCreditLimitCents()
+	return _u
+}
+
+// SetCreditExposureCents sets the "credit_exposure_cents" field.
+func (_u *CustomerUpdateOne) SetCreditExposureCents(v int64) *CustomerUpdateOne {
+	_u.mutation.ResetCreditExposureCents()
+	_u.mutation.SetCreditExposureCents(v)
+	return _u
+}
+
+// SetNillableCreditExposureCents sets the "credit_exposure_cents" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableCreditExposureCents(v *int64) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetCreditExposureCents(*v)
+	}
+	return _u
+}
+
+// AddCreditExposureCents adds value to the "credit_exposure_cents" field.
+func (_u *CustomerUpdateOne) AddCreditExposureCents(v int64) *CustomerUpdateOne {
+	_u.mutation.AddCreditExposureCents(v)
+	return _u
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (_u *CustomerUpdateOne) SetTimeZone(v string) *CustomerUpdateOne {
+	_u.mutation.SetTimeZone(v)
+	return _u
+}
+
+// SetNillableTimeZone sets the "time_zone" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableTimeZone(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetTimeZone(*v)
+	}
+	return _u
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_u *CustomerUpdateOne) AddOrderIDs(ids ...int) *CustomerUpdateOne {
 	_u.mutation.AddOrderIDs(ids...)
@@ -963,6 +1110,11 @@ func (_u *CustomerUpdateOne) check() error {
 			return &ValidationError{Name: "payment_terms", err: fmt.Errorf(`ent: validator failed for field "Customer.payment_terms": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TimeZone(); ok {
+		if err := customer.TimeZoneValidator(v); err != nil {
+			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Customer.time_zone": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1036,6 +1188,24 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.PaymentTermsCleared() {
 		_spec.ClearField(customer.FieldPaymentTerms, field.TypeString)
+	}
+	if value, ok := _u.mutation.CreditLimitCents(); ok {
+		_spec.SetField(customer.FieldCreditLimitCents, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCreditLimitCents(); ok {
+		_spec.AddField(customer.FieldCreditLimitCents, field.TypeInt64, value)
+	}
+	if _u.mutation.CreditLimitCentsCleared() {
+		_spec.ClearField(customer.FieldCreditLimitCents, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.CreditExposureCents(); ok {
+		_spec.SetField(customer.FieldCreditExposureCents, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCreditExposureCents(); ok {
+		_spec.AddField(customer.FieldCreditExposureCents, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.TimeZone(); ok {
+		_spec.SetField(customer.FieldTimeZone, field.TypeString, value)
 	}
 	if _u.mutation.OrdersCleared() {
 		edge := &sqlgraph.EdgeSpec{

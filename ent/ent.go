@@ -13,14 +13,18 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/b2b-orders/platform/ent/apikey"
+	"github.com/b2b-orders/platform/ent/approvalrule"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/idempotencykey"
 	"github.com/b2b-orders/platform/ent/location"
 	"github.com/b2b-orders/platform/ent/member"
 	"github.com/b2b-orders/platform/ent/order"
+	"github.com/b2b-orders/platform/ent/orderapproval"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
 	"github.com/b2b-orders/platform/ent/product"
+	"github.com/b2b-orders/platform/ent/spendinglimit"
+	"github.com/b2b-orders/platform/ent/spendledger"
 	"github.com/b2b-orders/platform/ent/webhookattempt"
 	"github.com/b2b-orders/platform/ent/webhookdelivery"
 	"github.com/b2b-orders/platform/ent/webhookendpoint"
@@ -85,14 +89,18 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:          apikey.ValidColumn,
+			approvalrule.Table:    approvalrule.ValidColumn,
 			customer.Table:        customer.ValidColumn,
 			idempotencykey.Table:  idempotencykey.ValidColumn,
 			location.Table:        location.ValidColumn,
 			member.Table:          member.ValidColumn,
 			order.Table:           order.ValidColumn,
+			orderapproval.Table:   orderapproval.ValidColumn,
 			orderevent.Table:      orderevent.ValidColumn,
 			orderitem.Table:       orderitem.ValidColumn,
 			product.Table:         product.ValidColumn,
+			spendledger.Table:     spendledger.ValidColumn,
+			spendinglimit.Table:   spendinglimit.ValidColumn,
 			webhookattempt.Table:  webhookattempt.ValidColumn,
 			webhookdelivery.Table: webhookdelivery.ValidColumn,
 			webhookendpoint.Table: webhookendpoint.ValidColumn,

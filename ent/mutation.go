@@ -12,15 +12,19 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/b2b-orders/platform/ent/apikey"
+	"github.com/b2b-orders/platform/ent/approvalrule"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/idempotencykey"
 	"github.com/b2b-orders/platform/ent/location"
 	"github.com/b2b-orders/platform/ent/member"
 	"github.com/b2b-orders/platform/ent/order"
+	"github.com/b2b-orders/platform/ent/orderapproval"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
 	"github.com/b2b-orders/platform/ent/predicate"
 	"github.com/b2b-orders/platform/ent/product"
+	"github.com/b2b-orders/platform/ent/spendinglimit"
+	"github.com/b2b-orders/platform/ent/spendledger"
 	"github.com/b2b-orders/platform/ent/webhookattempt"
 	"github.com/b2b-orders/platform/ent/webhookdelivery"
 	"github.com/b2b-orders/platform/ent/webhookendpoint"
@@ -36,14 +40,18 @@ const (
 
 	// Node types.
 	TypeAPIKey          = "APIKey"
+	TypeApprovalRule    = "ApprovalRule"
 	TypeCustomer        = "Customer"
 	TypeIdempotencyKey  = "IdempotencyKey"
 	TypeLocation        = "Location"
 	TypeMember          = "Member"
 	TypeOrder           = "Order"
+	TypeOrderApproval   = "OrderApproval"
 	TypeOrderEvent      = "OrderEvent"
 	TypeOrderItem       = "OrderItem"
 	TypeProduct         = "Product"
+	TypeSpendLedger     = "SpendLedger"
+	TypeSpendingLimit   = "SpendingLimit"
 	TypeWebhookAttempt  = "WebhookAttempt"
 	TypeWebhookDelivery = "WebhookDelivery"
 	TypeWebhookEndpoint = "WebhookEndpoint"
@@ -1175,37 +1183,836 @@ func (m *APIKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown APIKey edge %s", name)
 }
 
+// ApprovalRuleMutation represents an operation that mutates the ApprovalRule nodes in the graph.
+type ApprovalRuleMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *int
+	customer_id           *int
+	addcustomer_id        *int
+	name                  *string
+	min_total_cents       *int64
+	addmin_total_cents    *int64
+	placed_by_roles       *[]string
+	appendplaced_by_roles []string
+	over_spending_limit   *bool
+	approver_roles        *[]string
+	appendapprover_roles  []string
+	created_at            *time.Time
+	clearedFields         map[string]struct{}
+	done                  bool
+	oldValue              func(context.Context) (*ApprovalRule, error)
+	predicates            []predicate.ApprovalRule
+}
+
+var _ ent.Mutation = (*ApprovalRuleMutation)(nil)
+
+// approvalruleOption allows management of the mutation configuration using functional options.
+type approvalruleOption func(*ApprovalRuleMutation)
+
+// newApprovalRuleMutation creates new mutation for the ApprovalRule entity.
+func newApprovalRuleMutation(c config, op Op, opts ...approvalruleOption) *ApprovalRuleMutation {
+	m := &ApprovalRuleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeApprovalRule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withApprovalRuleID sets the ID field of the mutation.
+func withApprovalRuleID(id int) approvalruleOption {
+	return func(m *ApprovalRuleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ApprovalRule
+		)
+		m.oldValue = func(ctx context.Context) (*ApprovalRule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ApprovalRule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withApprovalRule sets the old ApprovalRule of the mutation.
+func withApprovalRule(node *ApprovalRule) approvalruleOption {
+	return func(m *ApprovalRuleMutation) {
+		m.oldValue = func(context.Context) (*ApprovalRule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ApprovalRuleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ApprovalRuleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ApprovalRuleMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ApprovalRuleMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ApprovalRule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *ApprovalRuleMutation) SetCustomerID(i int) {
+	m.customer_id = &i
+	m.addcustomer_id = nil
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *ApprovalRuleMutation) CustomerID() (r int, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the ApprovalRule entity.
+// If the ApprovalRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApprovalRuleMutation) OldCustomerID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// AddCustomerID adds i to the "customer_id" field.
+func (m *ApprovalRuleMutation) AddCustomerID(i int) {
+	if m.addcustomer_id != nil {
+		*m.addcustomer_id += i
+	} else {
+		m.addcustomer_id = &i
+	}
+}
+
+// AddedCustomerID returns the value that was added to the "customer_id" field in this mutation.
+func (m *ApprovalRuleMutation) AddedCustomerID() (r int, exists bool) {
+	v := m.addcustomer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *ApprovalRuleMutation) ResetCustomerID() {
+	m.customer_id = nil
+	m.addcustomer_id = nil
+}
+
+// SetName sets the "name" field.
+func (m *ApprovalRuleMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ApprovalRuleMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ApprovalRule entity.
+// If the ApprovalRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApprovalRuleMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ApprovalRuleMutation) ResetName() {
+	m.name = nil
+}
+
+// SetMinTotalCents sets the "min_total_cents" field.
+func (m *ApprovalRuleMutation) SetMinTotalCents(i int64) {
+	m.min_total_cents = &i
+	m.addmin_total_cents = nil
+}
+
+// MinTotalCents returns the value of the "min_total_cents" field in the mutation.
+func (m *ApprovalRuleMutation) MinTotalCents() (r int64, exists bool) {
+	v := m.min_total_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinTotalCents returns the old "min_total_cents" field's value of the ApprovalRule entity.
+// If the ApprovalRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApprovalRuleMutation) OldMinTotalCents(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinTotalCents is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinTotalCents requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinTotalCents: %w", err)
+	}
+	return oldValue.MinTotalCents, nil
+}
+
+// AddMinTotalCents adds i to the "min_total_cents" field.
+func (m *ApprovalRuleMutation) AddMinTotalCents(i int64) {
+	if m.addmin_total_cents != nil {
+		*m.addmin_total_cents += i
+	} else {
+		m.addmin_total_cents = &i
+	}
+}
+
+// AddedMinTotalCents returns the value that was added to the "min_total_cents" field in this mutation.
+func (m *ApprovalRuleMutation) AddedMinTotalCents() (r int64, exists bool) {
+	v := m.addmin_total_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMinTotalCents clears the value of the "min_total_cents" field.
+func (m *ApprovalRuleMutation) ClearMinTotalCents() {
+	m.min_total_cents = nil
+	m.addmin_total_cents = nil
+	m.clearedFields[approvalrule.FieldMinTotalCents] = struct{}{}
+}
+
+// MinTotalCentsCleared returns if the "min_total_cents" field was cleared in this mutation.
+func (m *ApprovalRuleMutation) MinTotalCentsCleared() bool {
+	_, ok := m.clearedFields[approvalrule.FieldMinTotalCents]
+	return ok
+}
+
+// ResetMinTotalCents resets all changes to the "min_total_cents" field.
+func (m *ApprovalRuleMutation) ResetMinTotalCents() {
+	m.min_total_cents = nil
+	m.addmin_total_cents = nil
+	delete(m.clearedFields, approvalrule.FieldMinTotalCents)
+}
+
+// SetPlacedByRoles sets the "placed_by_roles" field.
+func (m *ApprovalRuleMutation) SetPlacedByRoles(s []string) {
+	m.placed_by_roles = &s
+	m.appendplaced_by_roles = nil
+}
+
+// PlacedByRoles returns the value of the "placed_by_roles" field in the mutation.
+func (m *ApprovalRuleMutation) PlacedByRoles() (r []string, exists bool) {
+	v := m.placed_by_roles
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlacedByRoles returns the old "placed_by_roles" field's value of the ApprovalRule entity.
+// If the ApprovalRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApprovalRuleMutation) OldPlacedByRoles(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlacedByRoles is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlacedByRoles requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlacedByRoles: %w", err)
+	}
+	return oldValue.PlacedByRoles, nil
+}
+
+// AppendPlacedByRoles adds s to the "placed_by_roles" field.
+func (m *ApprovalRuleMutation) AppendPlacedByRoles(s []string) {
+	m.appendplaced_by_roles = append(m.appendplaced_by_roles, s...)
+}
+
+// AppendedPlacedByRoles returns the list of values that were appended to the "placed_by_roles" field in this mutation.
+func (m *ApprovalRuleMutation) AppendedPlacedByRoles() ([]string, bool) {
+	if len(m.appendplaced_by_roles) == 0 {
+		return nil, false
+	}
+	return m.appendplaced_by_roles, true
+}
+
+// ClearPlacedByRoles clears the value of the "placed_by_roles" field.
+func (m *ApprovalRuleMutation) ClearPlacedByRoles() {
+	m.placed_by_roles = nil
+	m.appendplaced_by_roles = nil
+	m.clearedFields[approvalrule.FieldPlacedByRoles] = struct{}{}
+}
+
+// PlacedByRolesCleared returns if the "placed_by_roles" field was cleared in this mutation.
+func (m *ApprovalRuleMutation) PlacedByRolesCleared() bool {
+	_, ok := m.clearedFields[approvalrule.FieldPlacedByRoles]
+	return ok
+}
+
+// ResetPlacedByRoles resets all changes to the "placed_by_roles" field.
+func (m *ApprovalRuleMutation) ResetPlacedByRoles() {
+	m.placed_by_roles = nil
+	m.appendplaced_by_roles = nil
+	delete(m.clearedFields, approvalrule.FieldPlacedByRoles)
+}
+
+// SetOverSpendingLimit sets the "over_spending_limit" field.
+func (m *ApprovalRuleMutation) SetOverSpendingLimit(b bool) {
+	m.over_spending_limit = &b
+}
+
+// OverSpendingLimit returns the value of the "over_spending_limit" field in the mutation.
+func (m *ApprovalRuleMutation) OverSpendingLimit() (r bool, exists bool) {
+	v := m.over_spending_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverSpendingLimit returns the old "over_spending_limit" field's value of the ApprovalRule entity.
+// If the ApprovalRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApprovalRuleMutation) OldOverSpendingLimit(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverSpendingLimit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverSpendingLimit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverSpendingLimit: %w", err)
+	}
+	return oldValue.OverSpendingLimit, nil
+}
+
+// ResetOverSpendingLimit resets all changes to the "over_spending_limit" field.
+func (m *ApprovalRuleMutation) ResetOverSpendingLimit() {
+	m.over_spending_limit = nil
+}
+
+// SetApproverRoles sets the "approver_roles" field.
+func (m *ApprovalRuleMutation) SetApproverRoles(s []string) {
+	m.approver_roles = &s
+	m.appendapprover_roles = nil
+}
+
+// ApproverRoles returns the value of the "approver_roles" field in the mutation.
+func (m *ApprovalRuleMutation) ApproverRoles() (r []string, exists bool) {
+	v := m.approver_roles
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApproverRoles returns the old "approver_roles" field's value of the ApprovalRule entity.
+// If the ApprovalRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApprovalRuleMutation) OldApproverRoles(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApproverRoles is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApproverRoles requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApproverRoles: %w", err)
+	}
+	return oldValue.ApproverRoles, nil
+}
+
+// AppendApproverRoles adds s to the "approver_roles" field.
+func (m *ApprovalRuleMutation) AppendApproverRoles(s []string) {
+	m.appendapprover_roles = append(m.appendapprover_roles, s...)
+}
+
+// AppendedApproverRoles returns the list of values that were appended to the "approver_roles" field in this mutation.
+func (m *ApprovalRuleMutation) AppendedApproverRoles() ([]string, bool) {
+	if len(m.appendapprover_roles) == 0 {
+		return nil, false
+	}
+	return m.appendapprover_roles, true
+}
+
+// ResetApproverRoles resets all changes to the "approver_roles" field.
+func (m *ApprovalRuleMutation) ResetApproverRoles() {
+	m.approver_roles = nil
+	m.appendapprover_roles = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ApprovalRuleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ApprovalRuleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ApprovalRule entity.
+// If the ApprovalRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApprovalRuleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ApprovalRuleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the ApprovalRuleMutation builder.
+func (m *ApprovalRuleMutation) Where(ps ...predicate.ApprovalRule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ApprovalRuleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ApprovalRuleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ApprovalRule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ApprovalRuleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ApprovalRuleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ApprovalRule).
+func (m *ApprovalRuleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ApprovalRuleMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.customer_id != nil {
+		fields = append(fields, approvalrule.FieldCustomerID)
+	}
+	if m.name != nil {
+		fields = append(fields, approvalrule.FieldName)
+	}
+	if m.min_total_cents != nil {
+		fields = append(fields, approvalrule.FieldMinTotalCents)
+	}
+	if m.placed_by_roles != nil {
+		fields = append(fields, approvalrule.FieldPlacedByRoles)
+	}
+	if m.over_spending_limit != nil {
+		fields = append(fields, approvalrule.FieldOverSpendingLimit)
+	}
+	if m.approver_roles != nil {
+		fields = append(fields, approvalrule.FieldApproverRoles)
+	}
+	if m.created_at != nil {
+		fields = append(fields, approvalrule.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ApprovalRuleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case approvalrule.FieldCustomerID:
+		return m.CustomerID()
+	case approvalrule.FieldName:
+		return m.Name()
+	case approvalrule.FieldMinTotalCents:
+		return m.MinTotalCents()
+	case approvalrule.FieldPlacedByRoles:
+		return m.PlacedByRoles()
+	case approvalrule.FieldOverSpendingLimit:
+		return m.OverSpendingLimit()
+	case approvalrule.FieldApproverRoles:
+		return m.ApproverRoles()
+	case approvalrule.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ApprovalRuleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case approvalrule.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case approvalrule.FieldName:
+		return m.OldName(ctx)
+	case approvalrule.FieldMinTotalCents:
+		return m.OldMinTotalCents(ctx)
+	case approvalrule.FieldPlacedByRoles:
+		return m.OldPlacedByRoles(ctx)
+	case approvalrule.FieldOverSpendingLimit:
+		return m.OldOverSpendingLimit(ctx)
+	case approvalrule.FieldApproverRoles:
+		return m.OldApproverRoles(ctx)
+	case approvalrule.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ApprovalRule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ApprovalRuleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case approvalrule.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case approvalrule.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case approvalrule.FieldMinTotalCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinTotalCents(v)
+		return nil
+	case approvalrule.FieldPlacedByRoles:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlacedByRoles(v)
+		return nil
+	case approvalrule.FieldOverSpendingLimit:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverSpendingLimit(v)
+		return nil
+	case approvalrule.FieldApproverRoles:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApproverRoles(v)
+		return nil
+	case approvalrule.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ApprovalRule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ApprovalRuleMutation) AddedFields() []string {
+	var fields []string
+	if m.addcustomer_id != nil {
+		fields = append(fields, approvalrule.FieldCustomerID)
+	}
+	if m.addmin_total_cents != nil {
+		fields = append(fields, approvalrule.FieldMinTotalCents)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ApprovalRuleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case approvalrule.FieldCustomerID:
+		return m.AddedCustomerID()
+	case approvalrule.FieldMinTotalCents:
+		return m.AddedMinTotalCents()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ApprovalRuleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case approvalrule.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCustomerID(v)
+		return nil
+	case approvalrule.FieldMinTotalCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinTotalCents(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ApprovalRule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ApprovalRuleMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(approvalrule.FieldMinTotalCents) {
+		fields = append(fields, approvalrule.FieldMinTotalCents)
+	}
+	if m.FieldCleared(approvalrule.FieldPlacedByRoles) {
+		fields = append(fields, approvalrule.FieldPlacedByRoles)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ApprovalRuleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ApprovalRuleMutation) ClearField(name string) error {
+	switch name {
+	case approvalrule.FieldMinTotalCents:
+		m.ClearMinTotalCents()
+		return nil
+	case approvalrule.FieldPlacedByRoles:
+		m.ClearPlacedByRoles()
+		return nil
+	}
+	return fmt.Errorf("unknown ApprovalRule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ApprovalRuleMutation) ResetField(name string) error {
+	switch name {
+	case approvalrule.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case approvalrule.FieldName:
+		m.ResetName()
+		return nil
+	case approvalrule.FieldMinTotalCents:
+		m.ResetMinTotalCents()
+		return nil
+	case approvalrule.FieldPlacedByRoles:
+		m.ResetPlacedByRoles()
+		return nil
+	case approvalrule.FieldOverSpendingLimit:
+		m.ResetOverSpendingLimit()
+		return nil
+	case approvalrule.FieldApproverRoles:
+		m.ResetApproverRoles()
+		return nil
+	case approvalrule.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ApprovalRule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ApprovalRuleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ApprovalRuleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ApprovalRuleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ApprovalRuleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ApprovalRuleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ApprovalRuleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ApprovalRuleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ApprovalRule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ApprovalRuleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ApprovalRule edge %s", name)
+}
+
 // CustomerMutation represents an operation that mutates the Customer nodes in the graph.
 type CustomerMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *int
-	name               *string
-	email              *string
-	phone              *string
-	created_at         *time.Time
-	deleted_at         *time.Time
-	live               *bool
-	po_number_required *bool
-	po_number_unique   *bool
-	payment_terms      *string
-	clearedFields      map[string]struct{}
-	orders             map[int]struct{}
-	removedorders      map[int]struct{}
-	clearedorders      bool
-	members            map[int]struct{}
-	removedmembers     map[int]struct{}
-	clearedmembers     bool
-	locations          map[int]struct{}
-	removedlocations   map[int]struct{}
-	clearedlocations   bool
-	api_keys           map[int]struct{}
-	removedapi_keys    map[int]struct{}
-	clearedapi_keys    bool
-	done               bool
-	oldValue           func(context.Context) (*Customer, error)
-	predicates         []predicate.Customer
+	op                       Op
+	typ                      string
+	id                       *int
+	name                     *string
+	email                    *string
+	phone                    *string
+	created_at               *time.Time
+	deleted_at               *time.Time
+	live                     *bool
+	po_number_required       *bool
+	po_number_unique         *bool
+	payment_terms            *string
+	credit_limit_cents       *int64
+	addcredit_limit_cents    *int64
+	credit_exposure_cents    *int64
+	addcredit_exposure_cents *int64
+	time_zone                *string
+	clearedFields            map[string]struct{}
+	orders                   map[int]struct{}
+	removedorders            map[int]struct{}
+	clearedorders            bool
+	members                  map[int]struct{}
+	removedmembers           map[int]struct{}
+	clearedmembers           bool
+	locations                map[int]struct{}
+	removedlocations         map[int]struct{}
+	clearedlocations         bool
+	api_keys                 map[int]struct{}
+	removedapi_keys          map[int]struct{}
+	clearedapi_keys          bool
+	done                     bool
+	oldValue                 func(context.Context) (*Customer, error)
+	predicates               []predicate.Customer
 }
 
 var _ ent.Mutation = (*CustomerMutation)(nil)
@@ -1682,6 +2489,168 @@ func (m *CustomerMutation) ResetPaymentTerms() {
 	delete(m.clearedFields, customer.FieldPaymentTerms)
 }
 
+// SetCreditLimitCents sets the "credit_limit_cents" field.
+func (m *CustomerMutation) SetCreditLimitCents(i int64) {
+	m.credit_limit_cents = &i
+	m.addcredit_limit_cents = nil
+}
+
+// CreditLimitCents returns the value of the "credit_limit_cents" field in the mutation.
+func (m *CustomerMutation) CreditLimitCents() (r int64, exists bool) {
+	v := m.credit_limit_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreditLimitCents returns the old "credit_limit_cents" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldCreditLimitCents(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreditLimitCents is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreditLimitCents requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreditLimitCents: %w", err)
+	}
+	return oldValue.CreditLimitCents, nil
+}
+
+// AddCreditLimitCents adds i to the "credit_limit_cents" field.
+func (m *CustomerMutation) AddCreditLimitCents(i int64) {
+	if m.addcredit_limit_cents != nil {
+		*m.addcredit_limit_cents += i
+	} else {
+		m.addcredit_limit_cents = &i
+	}
+}
+
+// AddedCreditLimitCents returns the value that was added to the "credit_limit_cents" field in this mutation.
+func (m *CustomerMutation) AddedCreditLimitCents() (r int64, exists bool) {
+	v := m.addcredit_limit_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCreditLimitCents clears the value of the "credit_limit_cents" field.
+func (m *CustomerMutation) ClearCreditLimitCents() {
+	m.credit_limit_cents = nil
+	m.addcredit_limit_cents = nil
+	m.clearedFields[customer.FieldCreditLimitCents] = struct{}{}
+}
+
+// CreditLimitCentsCleared returns if the "credit_limit_cents" field was cleared in this mutation.
+func (m *CustomerMutation) CreditLimitCentsCleared() bool {
+	_, ok := m.clearedFields[customer.FieldCreditLimitCents]
+	return ok
+}
+
+// ResetCreditLimitCents resets all changes to the "credit_limit_cents" field.
+func (m *CustomerMutation) ResetCreditLimitCents() {
+	m.credit_limit_cents = nil
+	m.addcredit_limit_cents = nil
+	delete(m.clearedFields, customer.FieldCreditLimitCents)
+}
+
+// SetCreditExposureCents sets the "credit_exposure_cents" field.
+func (m *CustomerMutation) SetCreditExposureCents(i int64) {
+	m.credit_exposure_cents = &i
+	m.addcredit_exposure_cents = nil
+}
+
+// CreditExposureCents returns the value of the "credit_exposure_cents" field in the mutation.
+func (m *CustomerMutation) CreditExposureCents() (r int64, exists bool) {
+	v := m.credit_exposure_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreditExposureCents returns the old "credit_exposure_cents" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldCreditExposureCents(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreditExposureCents is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreditExposureCents requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreditExposureCents: %w", err)
+	}
+	return oldValue.CreditExposureCents, nil
+}
+
+// AddCreditExposureCents adds i to the "credit_exposure_cents" field.
+func (m *CustomerMutation) AddCreditExposureCents(i int64) {
+	if m.addcredit_exposure_cents != nil {
+		*m.addcredit_exposure_cents += i
+	} else {
+		m.addcredit_exposure_cents = &i
+	}
+}
+
+// AddedCreditExposureCents returns the value that was added to the "credit_exposure_cents" field in this mutation.
+func (m *CustomerMutation) AddedCreditExposureCents() (r int64, exists bool) {
+	v := m.addcredit_exposure_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreditExposureCents resets all changes to the "credit_exposure_cents" field.
+func (m *CustomerMutation) ResetCreditExposureCents() {
+	m.credit_exposure_cents = nil
+	m.addcredit_exposure_cents = nil
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (m *CustomerMutation) SetTimeZone(s string) {
+	m.time_zone = &s
+}
+
+// TimeZone returns the value of the "time_zone" field in the mutation.
+func (m *CustomerMutation) TimeZone() (r string, exists bool) {
+	v := m.time_zone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimeZone returns the old "time_zone" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldTimeZone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimeZone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimeZone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimeZone: %w", err)
+	}
+	return oldValue.TimeZone, nil
+}
+
+// ResetTimeZone resets all changes to the "time_zone" field.
+func (m *CustomerMutation) ResetTimeZone() {
+	m.time_zone = nil
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by ids.
 func (m *CustomerMutation) AddOrderIDs(ids ...int) {
 	if m.orders == nil {
@@ -1932,7 +2901,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 12)
 	if m.name != nil {
 		fields = append(fields, customer.FieldName)
 	}
@@ -1960,6 +2929,15 @@ func (m *CustomerMutation) Fields() []string {
 	if m.payment_terms != nil {
 		fields = append(fields, customer.FieldPaymentTerms)
 	}
+	if m.credit_limit_cents != nil {
+		fields = append(fields, customer.FieldCreditLimitCents)
+	}
+	if m.credit_exposure_cents != nil {
+		fields = append(fields, customer.FieldCreditExposureCents)
+	}
+	if m.time_zone != nil {
+		fields = append(fields, customer.FieldTimeZone)
+	}
 	return fields
 }
 
@@ -1986,6 +2964,12 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.PoNumberUnique()
 	case customer.FieldPaymentTerms:
 		return m.PaymentTerms()
+	case customer.FieldCreditLimitCents:
+		return m.CreditLimitCents()
+	case customer.FieldCreditExposureCents:
+		return m.CreditExposureCents()
+	case customer.FieldTimeZone:
+		return m.TimeZone()
 	}
 	return nil, false
 }
@@ -2013,6 +2997,12 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPoNumberUnique(ctx)
 	case customer.FieldPaymentTerms:
 		return m.OldPaymentTerms(ctx)
+	case customer.FieldCreditLimitCents:
+		return m.OldCreditLimitCents(ctx)
+	case customer.FieldCreditExposureCents:
+		return m.OldCreditExposureCents(ctx)
+	case customer.FieldTimeZone:
+		return m.OldTimeZone(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -2085,6 +3075,27 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPaymentTerms(v)
 		return nil
+	case customer.FieldCreditLimitCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreditLimitCents(v)
+		return nil
+	case customer.FieldCreditExposureCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreditExposureCents(v)
+		return nil
+	case customer.FieldTimeZone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimeZone(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
@@ -2092,13 +3103,26 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *CustomerMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addcredit_limit_cents != nil {
+		fields = append(fields, customer.FieldCreditLimitCents)
+	}
+	if m.addcredit_exposure_cents != nil {
+		fields = append(fields, customer.FieldCreditExposureCents)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *CustomerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case customer.FieldCreditLimitCents:
+		return m.AddedCreditLimitCents()
+	case customer.FieldCreditExposureCents:
+		return m.AddedCreditExposureCents()
+	}
 	return nil, false
 }
 
@@ -2107,6 +3131,20 @@ func (m *CustomerMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *CustomerMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case customer.FieldCreditLimitCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreditLimitCents(v)
+		return nil
+	case customer.FieldCreditExposureCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreditExposureCents(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer numeric field %s", name)
 }
@@ -2126,6 +3164,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(customer.FieldPaymentTerms) {
 		fields = append(fields, customer.FieldPaymentTerms)
+	}
+	if m.FieldCleared(customer.FieldCreditLimitCents) {
+		fields = append(fields, customer.FieldCreditLimitCents)
 	}
 	return fields
 }
@@ -2152,6 +3193,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldPaymentTerms:
 		m.ClearPaymentTerms()
+		return nil
+	case customer.FieldCreditLimitCents:
+		m.ClearCreditLimitCents()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer nullable field %s", name)
@@ -2187,6 +3231,15 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldPaymentTerms:
 		m.ResetPaymentTerms()
+		return nil
+	case customer.FieldCreditLimitCents:
+		m.ResetCreditLimitCents()
+		return nil
+	case customer.FieldCreditExposureCents:
+		m.ResetCreditExposureCents()
+		return nil
+	case customer.FieldTimeZone:
+		m.ResetTimeZone()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
@@ -5105,33 +6158,45 @@ func (m *MemberMutation) ResetEdge(name string) error {
 // OrderMutation represents an operation that mutates the Order nodes in the graph.
 type OrderMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	status          *order.Status
-	total_cents     *int64
-	addtotal_cents  *int64
-	created_at      *time.Time
-	confirmed_at    *time.Time
-	canceled_at     *time.Time
-	location_id     *int
-	addlocation_id  *int
-	ship_to         *string
-	placed_by       *string
-	confirmed_by    *string
-	canceled_by     *string
-	po_number       *string
-	po_unique_key   *string
-	payment_terms   *string
-	clearedFields   map[string]struct{}
-	customer        *int
-	clearedcustomer bool
-	items           map[int]struct{}
-	removeditems    map[int]struct{}
-	cleareditems    bool
-	done            bool
-	oldValue        func(context.Context) (*Order, error)
-	predicates      []predicate.Order
+	op                  Op
+	typ                 string
+	id                  *int
+	status              *order.Status
+	total_cents         *int64
+	addtotal_cents      *int64
+	created_at          *time.Time
+	confirmed_at        *time.Time
+	canceled_at         *time.Time
+	location_id         *int
+	addlocation_id      *int
+	ship_to             *string
+	placed_by           *string
+	confirmed_by        *string
+	canceled_by         *string
+	po_number           *string
+	po_unique_key       *string
+	payment_terms       *string
+	event_seq           *int
+	addevent_seq        *int
+	approval_roles      *string
+	approvals           *int
+	addapprovals        *int
+	confirm_on_approval *bool
+	approval_expires_at *time.Time
+	spend_member_id     *int
+	addspend_member_id  *int
+	spend_period        *string
+	paid_at             *time.Time
+	paid_by             *string
+	clearedFields       map[string]struct{}
+	customer            *int
+	clearedcustomer     bool
+	items               map[int]struct{}
+	removeditems        map[int]struct{}
+	cleareditems        bool
+	done                bool
+	oldValue            func(context.Context) (*Order, error)
+	predicates          []predicate.Order
 }
 
 var _ ent.Mutation = (*OrderMutation)(nil)
@@ -5907,6 +6972,469 @@ func (m *OrderMutation) ResetPaymentTerms() {
 	delete(m.clearedFields, order.FieldPaymentTerms)
 }
 
+// SetEventSeq sets the "event_seq" field.
+func (m *OrderMutation) SetEventSeq(i int) {
+	m.event_seq = &i
+	m.addevent_seq = nil
+}
+
+// EventSeq returns the value of the "event_seq" field in the mutation.
+func (m *OrderMutation) EventSeq() (r int, exists bool) {
+	v := m.event_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventSeq returns the old "event_seq" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldEventSeq(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventSeq: %w", err)
+	}
+	return oldValue.EventSeq, nil
+}
+
+// AddEventSeq adds i to the "event_seq" field.
+func (m *OrderMutation) AddEventSeq(i int) {
+	if m.addevent_seq != nil {
+		*m.addevent_seq += i
+	} else {
+		m.addevent_seq = &i
+	}
+}
+
+// AddedEventSeq returns the value that was added to the "event_seq" field in this mutation.
+func (m *OrderMutation) AddedEventSeq() (r int, exists bool) {
+	v := m.addevent_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEventSeq resets all changes to the "event_seq" field.
+func (m *OrderMutation) ResetEventSeq() {
+	m.event_seq = nil
+	m.addevent_seq = nil
+}
+
+// SetApprovalRoles sets the "approval_roles" field.
+func (m *OrderMutation) SetApprovalRoles(s string) {
+	m.approval_roles = &s
+}
+
+// ApprovalRoles returns the value of the "approval_roles" field in the mutation.
+func (m *OrderMutation) ApprovalRoles() (r string, exists bool) {
+	v := m.approval_roles
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApprovalRoles returns the old "approval_roles" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldApprovalRoles(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApprovalRoles is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApprovalRoles requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApprovalRoles: %w", err)
+	}
+	return oldValue.ApprovalRoles, nil
+}
+
+// ClearApprovalRoles clears the value of the "approval_roles" field.
+func (m *OrderMutation) ClearApprovalRoles() {
+	m.approval_roles = nil
+	m.clearedFields[order.FieldApprovalRoles] = struct{}{}
+}
+
+// ApprovalRolesCleared returns if the "approval_roles" field was cleared in this mutation.
+func (m *OrderMutation) ApprovalRolesCleared() bool {
+	_, ok := m.clearedFields[order.FieldApprovalRoles]
+	return ok
+}
+
+// ResetApprovalRoles resets all changes to the "approval_roles" field.
+func (m *OrderMutation) ResetApprovalRoles() {
+	m.approval_roles = nil
+	delete(m.clearedFields, order.FieldApprovalRoles)
+}
+
+// SetApprovals sets the "approvals" field.
+func (m *OrderMutation) SetApprovals(i int) {
+	m.approvals = &i
+	m.addapprovals = nil
+}
+
+// Approvals returns the value of the "approvals" field in the mutation.
+func (m *OrderMutation) Approvals() (r int, exists bool) {
+	v := m.approvals
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApprovals returns the old "approvals" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldApprovals(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApprovals is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApprovals requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApprovals: %w", err)
+	}
+	return oldValue.Approvals, nil
+}
+
+// AddApprovals adds i to the "approvals" field.
+func (m *OrderMutation) AddApprovals(i int) {
+	if m.addapprovals != nil {
+		*m.addapprovals += i
+	} else {
+		m.addapprovals = &i
+	}
+}
+
+// AddedApprovals returns the value that was added to the "approvals" field in this mutation.
+func (m *OrderMutation) AddedApprovals() (r int, exists bool) {
+	v := m.addapprovals
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetApprovals resets all changes to the "approvals" field.
+func (m *OrderMutation) ResetApprovals() {
+	m.approvals = nil
+	m.addapprovals = nil
+}
+
+// SetConfirmOnApproval sets the "confirm_on_approval" field.
+func (m *OrderMutation) SetConfirmOnApproval(b bool) {
+	m.confirm_on_approval = &b
+}
+
+// ConfirmOnApproval returns the value of the "confirm_on_approval" field in the mutation.
+func (m *OrderMutation) ConfirmOnApproval() (r bool, exists bool) {
+	v := m.confirm_on_approval
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfirmOnApproval returns the old "confirm_on_approval" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldConfirmOnApproval(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfirmOnApproval is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfirmOnApproval requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfirmOnApproval: %w", err)
+	}
+	return oldValue.ConfirmOnApproval, nil
+}
+
+// ResetConfirmOnApproval resets all changes to the "confirm_on_approval" field.
+func (m *OrderMutation) ResetConfirmOnApproval() {
+	m.confirm_on_approval = nil
+}
+
+// SetApprovalExpiresAt sets the "approval_expires_at" field.
+func (m *OrderMutation) SetApprovalExpiresAt(t time.Time) {
+	m.approval_expires_at = &t
+}
+
+// ApprovalExpiresAt returns the value of the "approval_expires_at" field in the mutation.
+func (m *OrderMutation) ApprovalExpiresAt() (r time.Time, exists bool) {
+	v := m.approval_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApprovalExpiresAt returns the old "approval_expires_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldApprovalExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApprovalExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApprovalExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApprovalExpiresAt: %w", err)
+	}
+	return oldValue.ApprovalExpiresAt, nil
+}
+
+// ClearApprovalExpiresAt clears the value of the "approval_expires_at" field.
+func (m *OrderMutation) ClearApprovalExpiresAt() {
+	m.approval_expires_at = nil
+	m.clearedFields[order.FieldApprovalExpiresAt] = struct{}{}
+}
+
+// ApprovalExpiresAtCleared returns if the "approval_expires_at" field was cleared in this mutation.
+func (m *OrderMutation) ApprovalExpiresAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldApprovalExpiresAt]
+	return ok
+}
+
+// ResetApprovalExpiresAt resets all changes to the "approval_expires_at" field.
+func (m *OrderMutation) ResetApprovalExpiresAt() {
+	m.approval_expires_at = nil
+	delete(m.clearedFields, order.FieldApprovalExpiresAt)
+}
+
+// SetSpendMemberID sets the "spend_member_id" field.
+func (m *OrderMutation) SetSpendMemberID(i int) {
+	m.spend_member_id = &i
+	m.addspend_member_id = nil
+}
+
+// SpendMemberID returns the value of the "spend_member_id" field in the mutation.
+func (m *OrderMutation) SpendMemberID() (r int, exists bool) {
+	v := m.spend_member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSpendMemberID returns the old "spend_member_id" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldSpendMemberID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSpendMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSpendMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSpendMemberID: %w", err)
+	}
+	return oldValue.SpendMemberID, nil
+}
+
+// AddSpendMemberID adds i to the "spend_member_id" field.
+func (m *OrderMutation) AddSpendMemberID(i int) {
+	if m.addspend_member_id != nil {
+		*m.addspend_member_id += i
+	} else {
+		m.addspend_member_id = &i
+	}
+}
+
+// AddedSpendMemberID returns the value that was added to the "spend_member_id" field in this mutation.
+func (m *OrderMutation) AddedSpendMemberID() (r int, exists bool) {
+	v := m.addspend_member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSpendMemberID clears the value of the "spend_member_id" field.
+func (m *OrderMutation) ClearSpendMemberID() {
+	m.spend_member_id = nil
+	m.addspend_member_id = nil
+	m.clearedFields[order.FieldSpendMemberID] = struct{}{}
+}
+
+// SpendMemberIDCleared returns if the "spend_member_id" field was cleared in this mutation.
+func (m *OrderMutation) SpendMemberIDCleared() bool {
+	_, ok := m.clearedFields[order.FieldSpendMemberID]
+	return ok
+}
+
+// ResetSpendMemberID resets all changes to the "spend_member_id" field.
+func (m *OrderMutation) ResetSpendMemberID() {
+	m.spend_member_id = nil
+	m.addspend_member_id = nil
+	delete(m.clearedFields, order.FieldSpendMemberID)
+}
+
+// SetSpendPeriod sets the "spend_period" field.
+func (m *OrderMutation) SetSpendPeriod(s string) {
+	m.spend_period = &s
+}
+
+// SpendPeriod returns the value of the "spend_period" field in the mutation.
+func (m *OrderMutation) SpendPeriod() (r string, exists bool) {
+	v := m.spend_period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSpendPeriod returns the old "spend_period" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldSpendPeriod(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSpendPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSpendPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSpendPeriod: %w", err)
+	}
+	return oldValue.SpendPeriod, nil
+}
+
+// ClearSpendPeriod clears the value of the "spend_period" field.
+func (m *OrderMutation) ClearSpendPeriod() {
+	m.spend_period = nil
+	m.clearedFields[order.FieldSpendPeriod] = struct{}{}
+}
+
+// SpendPeriodCleared returns if the "spend_period" field was cleared in this mutation.
+func (m *OrderMutation) SpendPeriodCleared() bool {
+	_, ok := m.clearedFields[order.FieldSpendPeriod]
+	return ok
+}
+
+// ResetSpendPeriod resets all changes to the "spend_period" field.
+func (m *OrderMutation) ResetSpendPeriod() {
+	m.spend_period = nil
+	delete(m.clearedFields, order.FieldSpendPeriod)
+}
+
+// SetPaidAt sets the "paid_at" field.
+func (m *OrderMutation) SetPaidAt(t time.Time) {
+	m.paid_at = &t
+}
+
+// PaidAt returns the value of the "paid_at" field in the mutation.
+func (m *OrderMutation) PaidAt() (r time.Time, exists bool) {
+	v := m.paid_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaidAt returns the old "paid_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPaidAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaidAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaidAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaidAt: %w", err)
+	}
+	return oldValue.PaidAt, nil
+}
+
+// ClearPaidAt clears the value of the "paid_at" field.
+func (m *OrderMutation) ClearPaidAt() {
+	m.paid_at = nil
+	m.clearedFields[order.FieldPaidAt] = struct{}{}
+}
+
+// PaidAtCleared returns if the "paid_at" field was cleared in this mutation.
+func (m *OrderMutation) PaidAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldPaidAt]
+	return ok
+}
+
+// ResetPaidAt resets all changes to the "paid_at" field.
+func (m *OrderMutation) ResetPaidAt() {
+	m.paid_at = nil
+	delete(m.clearedFields, order.FieldPaidAt)
+}
+
+// SetPaidBy sets the "paid_by" field.
+func (m *OrderMutation) SetPaidBy(s string) {
+	m.paid_by = &s
+}
+
+// PaidBy returns the value of the "paid_by" field in the mutation.
+func (m *OrderMutation) PaidBy() (r string, exists bool) {
+	v := m.paid_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaidBy returns the old "paid_by" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPaidBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaidBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaidBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaidBy: %w", err)
+	}
+	return oldValue.PaidBy, nil
+}
+
+// ClearPaidBy clears the value of the "paid_by" field.
+func (m *OrderMutation) ClearPaidBy() {
+	m.paid_by = nil
+	m.clearedFields[order.FieldPaidBy] = struct{}{}
+}
+
+// PaidByCleared returns if the "paid_by" field was cleared in this mutation.
+func (m *OrderMutation) PaidByCleared() bool {
+	_, ok := m.clearedFields[order.FieldPaidBy]
+	return ok
+}
+
+// ResetPaidBy resets all changes to the "paid_by" field.
+func (m *OrderMutation) ResetPaidBy() {
+	m.paid_by = nil
+	delete(m.clearedFields, order.FieldPaidBy)
+}
+
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (m *OrderMutation) ClearCustomer() {
 	m.clearedcustomer = true
@@ -6022,7 +7550,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 23)
 	if m.customer != nil {
 		fields = append(fields, order.FieldCustomerID)
 	}
@@ -6065,6 +7593,33 @@ func (m *OrderMutation) Fields() []string {
 	if m.payment_terms != nil {
 		fields = append(fields, order.FieldPaymentTerms)
 	}
+	if m.event_seq != nil {
+		fields = append(fields, order.FieldEventSeq)
+	}
+	if m.approval_roles != nil {
+		fields = append(fields, order.FieldApprovalRoles)
+	}
+	if m.approvals != nil {
+		fields = append(fields, order.FieldApprovals)
+	}
+	if m.confirm_on_approval != nil {
+		fields = append(fields, order.FieldConfirmOnApproval)
+	}
+	if m.approval_expires_at != nil {
+		fields = append(fields, order.FieldApprovalExpiresAt)
+	}
+	if m.spend_member_id != nil {
+		fields = append(fields, order.FieldSpendMemberID)
+	}
+	if m.spend_period != nil {
+		fields = append(fields, order.FieldSpendPeriod)
+	}
+	if m.paid_at != nil {
+		fields = append(fields, order.FieldPaidAt)
+	}
+	if m.paid_by != nil {
+		fields = append(fields, order.FieldPaidBy)
+	}
 	return fields
 }
 
@@ -6101,6 +7656,24 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.PoUniqueKey()
 	case order.FieldPaymentTerms:
 		return m.PaymentTerms()
+	case order.FieldEventSeq:
+		return m.EventSeq()
+	case order.FieldApprovalRoles:
+		return m.ApprovalRoles()
+	case order.FieldApprovals:
+		return m.Approvals()
+	case order.FieldConfirmOnApproval:
+		return m.ConfirmOnApproval()
+	case order.FieldApprovalExpiresAt:
+		return m.ApprovalExpiresAt()
+	case order.FieldSpendMemberID:
+		return m.SpendMemberID()
+	case order.FieldSpendPeriod:
+		return m.SpendPeriod()
+	case order.FieldPaidAt:
+		return m.PaidAt()
+	case order.FieldPaidBy:
+		return m.PaidBy()
 	}
 	return nil, false
 }
@@ -6138,6 +7711,24 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldPoUniqueKey(ctx)
 	case order.FieldPaymentTerms:
 		return m.OldPaymentTerms(ctx)
+	case order.FieldEventSeq:
+		return m.OldEventSeq(ctx)
+	case order.FieldApprovalRoles:
+		return m.OldApprovalRoles(ctx)
+	case order.FieldApprovals:
+		return m.OldApprovals(ctx)
+	case order.FieldConfirmOnApproval:
+		return m.OldConfirmOnApproval(ctx)
+	case order.FieldApprovalExpiresAt:
+		return m.OldApprovalExpiresAt(ctx)
+	case order.FieldSpendMemberID:
+		return m.OldSpendMemberID(ctx)
+	case order.FieldSpendPeriod:
+		return m.OldSpendPeriod(ctx)
+	case order.FieldPaidAt:
+		return m.OldPaidAt(ctx)
+	case order.FieldPaidBy:
+		return m.OldPaidBy(ctx)
 	}
 	return nil, fmt.Errorf("unknown Order field %s", name)
 }
@@ -6245,6 +7836,69 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPaymentTerms(v)
 		return nil
+	case order.FieldEventSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventSeq(v)
+		return nil
+	case order.FieldApprovalRoles:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApprovalRoles(v)
+		return nil
+	case order.FieldApprovals:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApprovals(v)
+		return nil
+	case order.FieldConfirmOnApproval:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfirmOnApproval(v)
+		return nil
+	case order.FieldApprovalExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApprovalExpiresAt(v)
+		return nil
+	case order.FieldSpendMemberID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSpendMemberID(v)
+		return nil
+	case order.FieldSpendPeriod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSpendPeriod(v)
+		return nil
+	case order.FieldPaidAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaidAt(v)
+		return nil
+	case order.FieldPaidBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaidBy(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)
 }
@@ -6259,6 +7913,15 @@ func (m *OrderMutation) AddedFields() []string {
 	if m.addlocation_id != nil {
 		fields = append(fields, order.FieldLocationID)
 	}
+	if m.addevent_seq != nil {
+		fields = append(fields, order.FieldEventSeq)
+	}
+	if m.addapprovals != nil {
+		fields = append(fields, order.FieldApprovals)
+	}
+	if m.addspend_member_id != nil {
+		fields = append(fields, order.FieldSpendMemberID)
+	}
 	return fields
 }
 
@@ -6271,6 +7934,12 @@ func (m *OrderMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedTotalCents()
 	case order.FieldLocationID:
 		return m.AddedLocationID()
+	case order.FieldEventSeq:
+		return m.AddedEventSeq()
+	case order.FieldApprovals:
+		return m.AddedApprovals()
+	case order.FieldSpendMemberID:
+		return m.AddedSpendMemberID()
 	}
 	return nil, false
 }
@@ -6293,6 +7962,27 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddLocationID(v)
+		return nil
+	case order.FieldEventSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEventSeq(v)
+		return nil
+	case order.FieldApprovals:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddApprovals(v)
+		return nil
+	case order.FieldSpendMemberID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSpendMemberID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Order numeric field %s", name)
@@ -6331,6 +8021,24 @@ func (m *OrderMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(order.FieldPaymentTerms) {
 		fields = append(fields, order.FieldPaymentTerms)
+	}
+	if m.FieldCleared(order.FieldApprovalRoles) {
+		fields = append(fields, order.FieldApprovalRoles)
+	}
+	if m.FieldCleared(order.FieldApprovalExpiresAt) {
+		fields = append(fields, order.FieldApprovalExpiresAt)
+	}
+	if m.FieldCleared(order.FieldSpendMemberID) {
+		fields = append(fields, order.FieldSpendMemberID)
+	}
+	if m.FieldCleared(order.FieldSpendPeriod) {
+		fields = append(fields, order.FieldSpendPeriod)
+	}
+	if m.FieldCleared(order.FieldPaidAt) {
+		fields = append(fields, order.FieldPaidAt)
+	}
+	if m.FieldCleared(order.FieldPaidBy) {
+		fields = append(fields, order.FieldPaidBy)
 	}
 	return fields
 }
@@ -6375,6 +8083,24 @@ func (m *OrderMutation) ClearField(name string) error {
 		return nil
 	case order.FieldPaymentTerms:
 		m.ClearPaymentTerms()
+		return nil
+	case order.FieldApprovalRoles:
+		m.ClearApprovalRoles()
+		return nil
+	case order.FieldApprovalExpiresAt:
+		m.ClearApprovalExpiresAt()
+		return nil
+	case order.FieldSpendMemberID:
+		m.ClearSpendMemberID()
+		return nil
+	case order.FieldSpendPeriod:
+		m.ClearSpendPeriod()
+		return nil
+	case order.FieldPaidAt:
+		m.ClearPaidAt()
+		return nil
+	case order.FieldPaidBy:
+		m.ClearPaidBy()
 		return nil
 	}
 	return fmt.Errorf("unknown Order nullable field %s", name)
@@ -6425,6 +8151,33 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldPaymentTerms:
 		m.ResetPaymentTerms()
+		return nil
+	case order.FieldEventSeq:
+		m.ResetEventSeq()
+		return nil
+	case order.FieldApprovalRoles:
+		m.ResetApprovalRoles()
+		return nil
+	case order.FieldApprovals:
+		m.ResetApprovals()
+		return nil
+	case order.FieldConfirmOnApproval:
+		m.ResetConfirmOnApproval()
+		return nil
+	case order.FieldApprovalExpiresAt:
+		m.ResetApprovalExpiresAt()
+		return nil
+	case order.FieldSpendMemberID:
+		m.ResetSpendMemberID()
+		return nil
+	case order.FieldSpendPeriod:
+		m.ResetSpendPeriod()
+		return nil
+	case order.FieldPaidAt:
+		m.ResetPaidAt()
+		return nil
+	case order.FieldPaidBy:
+		m.ResetPaidBy()
 		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)
@@ -6530,6 +8283,693 @@ func (m *OrderMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Order edge %s", name)
+}
+
+// OrderApprovalMutation represents an operation that mutates the OrderApproval nodes in the graph.
+type OrderApprovalMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	order_id      *int
+	addorder_id   *int
+	level         *int
+	addlevel      *int
+	decision      *string
+	actor         *string
+	reason        *string
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*OrderApproval, error)
+	predicates    []predicate.OrderApproval
+}
+
+var _ ent.Mutation = (*OrderApprovalMutation)(nil)
+
+// orderapprovalOption allows management of the mutation configuration using functional options.
+type orderapprovalOption func(*OrderApprovalMutation)
+
+// newOrderApprovalMutation creates new mutation for the OrderApproval entity.
+func newOrderApprovalMutation(c config, op Op, opts ...orderapprovalOption) *OrderApprovalMutation {
+	m := &OrderApprovalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOrderApproval,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOrderApprovalID sets the ID field of the mutation.
+func withOrderApprovalID(id int) orderapprovalOption {
+	return func(m *OrderApprovalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OrderApproval
+		)
+		m.oldValue = func(ctx context.Context) (*OrderApproval, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OrderApproval.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOrderApproval sets the old OrderApproval of the mutation.
+func withOrderApproval(node *OrderApproval) orderapprovalOption {
+	return func(m *OrderApprovalMutation) {
+		m.oldValue = func(context.Context) (*OrderApproval, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OrderApprovalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OrderApprovalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OrderApprovalMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OrderApprovalMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OrderApproval.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *OrderApprovalMutation) SetOrderID(i int) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *OrderApprovalMutation) OrderID() (r int, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the OrderApproval entity.
+// If the OrderApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderApprovalMutation) OldOrderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *OrderApprovalMutation) AddOrderID(i int) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *OrderApprovalMutation) AddedOrderID() (r int, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *OrderApprovalMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetLevel sets the "level" field.
+func (m *OrderApprovalMutation) SetLevel(i int) {
+	m.level = &i
+	m.addlevel = nil
+}
+
+// Level returns the value of the "level" field in the mutation.
+func (m *OrderApprovalMutation) Level() (r int, exists bool) {
+	v := m.level
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLevel returns the old "level" field's value of the OrderApproval entity.
+// If the OrderApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderApprovalMutation) OldLevel(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLevel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLevel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLevel: %w", err)
+	}
+	return oldValue.Level, nil
+}
+
+// AddLevel adds i to the "level" field.
+func (m *OrderApprovalMutation) AddLevel(i int) {
+	if m.addlevel != nil {
+		*m.addlevel += i
+	} else {
+		m.addlevel = &i
+	}
+}
+
+// AddedLevel returns the value that was added to the "level" field in this mutation.
+func (m *OrderApprovalMutation) AddedLevel() (r int, exists bool) {
+	v := m.addlevel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLevel resets all changes to the "level" field.
+func (m *OrderApprovalMutation) ResetLevel() {
+	m.level = nil
+	m.addlevel = nil
+}
+
+// SetDecision sets the "decision" field.
+func (m *OrderApprovalMutation) SetDecision(s string) {
+	m.decision = &s
+}
+
+// Decision returns the value of the "decision" field in the mutation.
+func (m *OrderApprovalMutation) Decision() (r string, exists bool) {
+	v := m.decision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecision returns the old "decision" field's value of the OrderApproval entity.
+// If the OrderApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderApprovalMutation) OldDecision(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecision: %w", err)
+	}
+	return oldValue.Decision, nil
+}
+
+// ResetDecision resets all changes to the "decision" field.
+func (m *OrderApprovalMutation) ResetDecision() {
+	m.decision = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *OrderApprovalMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *OrderApprovalMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the OrderApproval entity.
+// If the OrderApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderApprovalMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *OrderApprovalMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *OrderApprovalMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *OrderApprovalMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the OrderApproval entity.
+// If the OrderApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderApprovalMutation) OldReason(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ClearReason clears the value of the "reason" field.
+func (m *OrderApprovalMutation) ClearReason() {
+	m.reason = nil
+	m.clearedFields[orderapproval.FieldReason] = struct{}{}
+}
+
+// ReasonCleared returns if the "reason" field was cleared in this mutation.
+func (m *OrderApprovalMutation) ReasonCleared() bool {
+	_, ok := m.clearedFields[orderapproval.FieldReason]
+	return ok
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *OrderApprovalMutation) ResetReason() {
+	m.reason = nil
+	delete(m.clearedFields, orderapproval.FieldReason)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OrderApprovalMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OrderApprovalMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OrderApproval entity.
+// If the OrderApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderApprovalMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OrderApprovalMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the OrderApprovalMutation builder.
+func (m *OrderApprovalMutation) Where(ps ...predicate.OrderApproval) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OrderApprovalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OrderApprovalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OrderApproval, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OrderApprovalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OrderApprovalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OrderApproval).
+func (m *OrderApprovalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OrderApprovalMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.order_id != nil {
+		fields = append(fields, orderapproval.FieldOrderID)
+	}
+	if m.level != nil {
+		fields = append(fields, orderapproval.FieldLevel)
+	}
+	if m.decision != nil {
+		fields = append(fields, orderapproval.FieldDecision)
+	}
+	if m.actor != nil {
+		fields = append(fields, orderapproval.FieldActor)
+	}
+	if m.reason != nil {
+		fields = append(fields, orderapproval.FieldReason)
+	}
+	if m.created_at != nil {
+		fields = append(fields, orderapproval.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OrderApprovalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case orderapproval.FieldOrderID:
+		return m.OrderID()
+	case orderapproval.FieldLevel:
+		return m.Level()
+	case orderapproval.FieldDecision:
+		return m.Decision()
+	case orderapproval.FieldActor:
+		return m.Actor()
+	case orderapproval.FieldReason:
+		return m.Reason()
+	case orderapproval.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OrderApprovalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case orderapproval.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case orderapproval.FieldLevel:
+		return m.OldLevel(ctx)
+	case orderapproval.FieldDecision:
+		return m.OldDecision(ctx)
+	case orderapproval.FieldActor:
+		return m.OldActor(ctx)
+	case orderapproval.FieldReason:
+		return m.OldReason(ctx)
+	case orderapproval.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OrderApproval field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrderApprovalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case orderapproval.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case orderapproval.FieldLevel:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLevel(v)
+		return nil
+	case orderapproval.FieldDecision:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecision(v)
+		return nil
+	case orderapproval.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case orderapproval.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case orderapproval.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OrderApproval field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OrderApprovalMutation) AddedFields() []string {
+	var fields []string
+	if m.addorder_id != nil {
+		fields = append(fields, orderapproval.FieldOrderID)
+	}
+	if m.addlevel != nil {
+		fields = append(fields, orderapproval.FieldLevel)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OrderApprovalMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case orderapproval.FieldOrderID:
+		return m.AddedOrderID()
+	case orderapproval.FieldLevel:
+		return m.AddedLevel()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrderApprovalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case orderapproval.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case orderapproval.FieldLevel:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLevel(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OrderApproval numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OrderApprovalMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(orderapproval.FieldReason) {
+		fields = append(fields, orderapproval.FieldReason)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OrderApprovalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OrderApprovalMutation) ClearField(name string) error {
+	switch name {
+	case orderapproval.FieldReason:
+		m.ClearReason()
+		return nil
+	}
+	return fmt.Errorf("unknown OrderApproval nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OrderApprovalMutation) ResetField(name string) error {
+	switch name {
+	case orderapproval.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case orderapproval.FieldLevel:
+		m.ResetLevel()
+		return nil
+	case orderapproval.FieldDecision:
+		m.ResetDecision()
+		return nil
+	case orderapproval.FieldActor:
+		m.ResetActor()
+		return nil
+	case orderapproval.FieldReason:
+		m.ResetReason()
+		return nil
+	case orderapproval.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OrderApproval field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OrderApprovalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OrderApprovalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OrderApprovalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OrderApprovalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OrderApprovalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OrderApprovalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OrderApprovalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OrderApproval unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OrderApprovalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OrderApproval edge %s", name)
 }
 
 // OrderEventMutation represents an operation that mutates the OrderEvent nodes in the graph.
@@ -8719,6 +11159,1336 @@ func (m *ProductMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Product edge %s", name)
+}
+
+// SpendLedgerMutation represents an operation that mutates the SpendLedger nodes in the graph.
+type SpendLedgerMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	customer_id    *int
+	addcustomer_id *int
+	member_id      *int
+	addmember_id   *int
+	period         *string
+	used_cents     *int64
+	addused_cents  *int64
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*SpendLedger, error)
+	predicates     []predicate.SpendLedger
+}
+
+var _ ent.Mutation = (*SpendLedgerMutation)(nil)
+
+// spendledgerOption allows management of the mutation configuration using functional options.
+type spendledgerOption func(*SpendLedgerMutation)
+
+// newSpendLedgerMutation creates new mutation for the SpendLedger entity.
+func newSpendLedgerMutation(c config, op Op, opts ...spendledgerOption) *SpendLedgerMutation {
+	m := &SpendLedgerMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSpendLedger,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSpendLedgerID sets the ID field of the mutation.
+func withSpendLedgerID(id int) spendledgerOption {
+	return func(m *SpendLedgerMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SpendLedger
+		)
+		m.oldValue = func(ctx context.Context) (*SpendLedger, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SpendLedger.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSpendLedger sets the old SpendLedger of the mutation.
+func withSpendLedger(node *SpendLedger) spendledgerOption {
+	return func(m *SpendLedgerMutation) {
+		m.oldValue = func(context.Context) (*SpendLedger, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SpendLedgerMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SpendLedgerMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SpendLedgerMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SpendLedgerMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SpendLedger.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *SpendLedgerMutation) SetCustomerID(i int) {
+	m.customer_id = &i
+	m.addcustomer_id = nil
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *SpendLedgerMutation) CustomerID() (r int, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the SpendLedger entity.
+// If the SpendLedger object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendLedgerMutation) OldCustomerID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// AddCustomerID adds i to the "customer_id" field.
+func (m *SpendLedgerMutation) AddCustomerID(i int) {
+	if m.addcustomer_id != nil {
+		*m.addcustomer_id += i
+	} else {
+		m.addcustomer_id = &i
+	}
+}
+
+// AddedCustomerID returns the value that was added to the "customer_id" field in this mutation.
+func (m *SpendLedgerMutation) AddedCustomerID() (r int, exists bool) {
+	v := m.addcustomer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *SpendLedgerMutation) ResetCustomerID() {
+	m.customer_id = nil
+	m.addcustomer_id = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *SpendLedgerMutation) SetMemberID(i int) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *SpendLedgerMutation) MemberID() (r int, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the SpendLedger entity.
+// If the SpendLedger object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendLedgerMutation) OldMemberID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *SpendLedgerMutation) AddMemberID(i int) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *SpendLedgerMutation) AddedMemberID() (r int, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *SpendLedgerMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+}
+
+// SetPeriod sets the "period" field.
+func (m *SpendLedgerMutation) SetPeriod(s string) {
+	m.period = &s
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *SpendLedgerMutation) Period() (r string, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the SpendLedger entity.
+// If the SpendLedger object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendLedgerMutation) OldPeriod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *SpendLedgerMutation) ResetPeriod() {
+	m.period = nil
+}
+
+// SetUsedCents sets the "used_cents" field.
+func (m *SpendLedgerMutation) SetUsedCents(i int64) {
+	m.used_cents = &i
+	m.addused_cents = nil
+}
+
+// UsedCents returns the value of the "used_cents" field in the mutation.
+func (m *SpendLedgerMutation) UsedCents() (r int64, exists bool) {
+	v := m.used_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedCents returns the old "used_cents" field's value of the SpendLedger entity.
+// If the SpendLedger object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendLedgerMutation) OldUsedCents(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedCents is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedCents requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedCents: %w", err)
+	}
+	return oldValue.UsedCents, nil
+}
+
+// AddUsedCents adds i to the "used_cents" field.
+func (m *SpendLedgerMutation) AddUsedCents(i int64) {
+	if m.addused_cents != nil {
+		*m.addused_cents += i
+	} else {
+		m.addused_cents = &i
+	}
+}
+
+// AddedUsedCents returns the value that was added to the "used_cents" field in this mutation.
+func (m *SpendLedgerMutation) AddedUsedCents() (r int64, exists bool) {
+	v := m.addused_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUsedCents resets all changes to the "used_cents" field.
+func (m *SpendLedgerMutation) ResetUsedCents() {
+	m.used_cents = nil
+	m.addused_cents = nil
+}
+
+// Where appends a list predicates to the SpendLedgerMutation builder.
+func (m *SpendLedgerMutation) Where(ps ...predicate.SpendLedger) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SpendLedgerMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SpendLedgerMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SpendLedger, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SpendLedgerMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SpendLedgerMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SpendLedger).
+func (m *SpendLedgerMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SpendLedgerMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.customer_id != nil {
+		fields = append(fields, spendledger.FieldCustomerID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, spendledger.FieldMemberID)
+	}
+	if m.period != nil {
+		fields = append(fields, spendledger.FieldPeriod)
+	}
+	if m.used_cents != nil {
+		fields = append(fields, spendledger.FieldUsedCents)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SpendLedgerMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case spendledger.FieldCustomerID:
+		return m.CustomerID()
+	case spendledger.FieldMemberID:
+		return m.MemberID()
+	case spendledger.FieldPeriod:
+		return m.Period()
+	case spendledger.FieldUsedCents:
+		return m.UsedCents()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SpendLedgerMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case spendledger.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case spendledger.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case spendledger.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case spendledger.FieldUsedCents:
+		return m.OldUsedCents(ctx)
+	}
+	return nil, fmt.Errorf("unknown SpendLedger field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SpendLedgerMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case spendledger.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case spendledger.FieldMemberID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case spendledger.FieldPeriod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case spendledger.FieldUsedCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedCents(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SpendLedger field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SpendLedgerMutation) AddedFields() []string {
+	var fields []string
+	if m.addcustomer_id != nil {
+		fields = append(fields, spendledger.FieldCustomerID)
+	}
+	if m.addmember_id != nil {
+		fields = append(fields, spendledger.FieldMemberID)
+	}
+	if m.addused_cents != nil {
+		fields = append(fields, spendledger.FieldUsedCents)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SpendLedgerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case spendledger.FieldCustomerID:
+		return m.AddedCustomerID()
+	case spendledger.FieldMemberID:
+		return m.AddedMemberID()
+	case spendledger.FieldUsedCents:
+		return m.AddedUsedCents()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SpendLedgerMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case spendledger.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCustomerID(v)
+		return nil
+	case spendledger.FieldMemberID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case spendledger.FieldUsedCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUsedCents(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SpendLedger numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SpendLedgerMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SpendLedgerMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SpendLedgerMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SpendLedger nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SpendLedgerMutation) ResetField(name string) error {
+	switch name {
+	case spendledger.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case spendledger.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case spendledger.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case spendledger.FieldUsedCents:
+		m.ResetUsedCents()
+		return nil
+	}
+	return fmt.Errorf("unknown SpendLedger field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SpendLedgerMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SpendLedgerMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SpendLedgerMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SpendLedgerMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SpendLedgerMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SpendLedgerMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SpendLedgerMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SpendLedger unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SpendLedgerMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SpendLedger edge %s", name)
+}
+
+// SpendingLimitMutation represents an operation that mutates the SpendingLimit nodes in the graph.
+type SpendingLimitMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	customer_id     *int
+	addcustomer_id  *int
+	member_id       *int
+	addmember_id    *int
+	role            *string
+	period          *string
+	amount_cents    *int64
+	addamount_cents *int64
+	created_at      *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*SpendingLimit, error)
+	predicates      []predicate.SpendingLimit
+}
+
+var _ ent.Mutation = (*SpendingLimitMutation)(nil)
+
+// spendinglimitOption allows management of the mutation configuration using functional options.
+type spendinglimitOption func(*SpendingLimitMutation)
+
+// newSpendingLimitMutation creates new mutation for the SpendingLimit entity.
+func newSpendingLimitMutation(c config, op Op, opts ...spendinglimitOption) *SpendingLimitMutation {
+	m := &SpendingLimitMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSpendingLimit,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSpendingLimitID sets the ID field of the mutation.
+func withSpendingLimitID(id int) spendinglimitOption {
+	return func(m *SpendingLimitMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SpendingLimit
+		)
+		m.oldValue = func(ctx context.Context) (*SpendingLimit, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SpendingLimit.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSpendingLimit sets the old SpendingLimit of the mutation.
+func withSpendingLimit(node *SpendingLimit) spendinglimitOption {
+	return func(m *SpendingLimitMutation) {
+		m.oldValue = func(context.Context) (*SpendingLimit, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SpendingLimitMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SpendingLimitMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SpendingLimitMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SpendingLimitMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SpendingLimit.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *SpendingLimitMutation) SetCustomerID(i int) {
+	m.customer_id = &i
+	m.addcustomer_id = nil
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *SpendingLimitMutation) CustomerID() (r int, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the SpendingLimit entity.
+// If the SpendingLimit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendingLimitMutation) OldCustomerID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// AddCustomerID adds i to the "customer_id" field.
+func (m *SpendingLimitMutation) AddCustomerID(i int) {
+	if m.addcustomer_id != nil {
+		*m.addcustomer_id += i
+	} else {
+		m.addcustomer_id = &i
+	}
+}
+
+// AddedCustomerID returns the value that was added to the "customer_id" field in this mutation.
+func (m *SpendingLimitMutation) AddedCustomerID() (r int, exists bool) {
+	v := m.addcustomer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *SpendingLimitMutation) ResetCustomerID() {
+	m.customer_id = nil
+	m.addcustomer_id = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *SpendingLimitMutation) SetMemberID(i int) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *SpendingLimitMutation) MemberID() (r int, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the SpendingLimit entity.
+// If the SpendingLimit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendingLimitMutation) OldMemberID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *SpendingLimitMutation) AddMemberID(i int) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *SpendingLimitMutation) AddedMemberID() (r int, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMemberID clears the value of the "member_id" field.
+func (m *SpendingLimitMutation) ClearMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+	m.clearedFields[spendinglimit.FieldMemberID] = struct{}{}
+}
+
+// MemberIDCleared returns if the "member_id" field was cleared in this mutation.
+func (m *SpendingLimitMutation) MemberIDCleared() bool {
+	_, ok := m.clearedFields[spendinglimit.FieldMemberID]
+	return ok
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *SpendingLimitMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+	delete(m.clearedFields, spendinglimit.FieldMemberID)
+}
+
+// SetRole sets the "role" field.
+func (m *SpendingLimitMutation) SetRole(s string) {
+	m.role = &s
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *SpendingLimitMutation) Role() (r string, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the SpendingLimit entity.
+// If the SpendingLimit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendingLimitMutation) OldRole(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ClearRole clears the value of the "role" field.
+func (m *SpendingLimitMutation) ClearRole() {
+	m.role = nil
+	m.clearedFields[spendinglimit.FieldRole] = struct{}{}
+}
+
+// RoleCleared returns if the "role" field was cleared in this mutation.
+func (m *SpendingLimitMutation) RoleCleared() bool {
+	_, ok := m.clearedFields[spendinglimit.FieldRole]
+	return ok
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *SpendingLimitMutation) ResetRole() {
+	m.role = nil
+	delete(m.clearedFields, spendinglimit.FieldRole)
+}
+
+// SetPeriod sets the "period" field.
+func (m *SpendingLimitMutation) SetPeriod(s string) {
+	m.period = &s
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *SpendingLimitMutation) Period() (r string, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the SpendingLimit entity.
+// If the SpendingLimit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendingLimitMutation) OldPeriod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *SpendingLimitMutation) ResetPeriod() {
+	m.period = nil
+}
+
+// SetAmountCents sets the "amount_cents" field.
+func (m *SpendingLimitMutation) SetAmountCents(i int64) {
+	m.amount_cents = &i
+	m.addamount_cents = nil
+}
+
+// AmountCents returns the value of the "amount_cents" field in the mutation.
+func (m *SpendingLimitMutation) AmountCents() (r int64, exists bool) {
+	v := m.amount_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountCents returns the old "amount_cents" field's value of the SpendingLimit entity.
+// If the SpendingLimit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendingLimitMutation) OldAmountCents(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountCents is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountCents requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountCents: %w", err)
+	}
+	return oldValue.AmountCents, nil
+}
+
+// AddAmountCents adds i to the "amount_cents" field.
+func (m *SpendingLimitMutation) AddAmountCents(i int64) {
+	if m.addamount_cents != nil {
+		*m.addamount_cents += i
+	} else {
+		m.addamount_cents = &i
+	}
+}
+
+// AddedAmountCents returns the value that was added to the "amount_cents" field in this mutation.
+func (m *SpendingLimitMutation) AddedAmountCents() (r int64, exists bool) {
+	v := m.addamount_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountCents resets all changes to the "amount_cents" field.
+func (m *SpendingLimitMutation) ResetAmountCents() {
+	m.amount_cents = nil
+	m.addamount_cents = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SpendingLimitMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SpendingLimitMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SpendingLimit entity.
+// If the SpendingLimit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SpendingLimitMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SpendingLimitMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the SpendingLimitMutation builder.
+func (m *SpendingLimitMutation) Where(ps ...predicate.SpendingLimit) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SpendingLimitMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SpendingLimitMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SpendingLimit, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SpendingLimitMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SpendingLimitMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SpendingLimit).
+func (m *SpendingLimitMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SpendingLimitMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.customer_id != nil {
+		fields = append(fields, spendinglimit.FieldCustomerID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, spendinglimit.FieldMemberID)
+	}
+	if m.role != nil {
+		fields = append(fields, spendinglimit.FieldRole)
+	}
+	if m.period != nil {
+		fields = append(fields, spendinglimit.FieldPeriod)
+	}
+	if m.amount_cents != nil {
+		fields = append(fields, spendinglimit.FieldAmountCents)
+	}
+	if m.created_at != nil {
+		fields = append(fields, spendinglimit.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SpendingLimitMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case spendinglimit.FieldCustomerID:
+		return m.CustomerID()
+	case spendinglimit.FieldMemberID:
+		return m.MemberID()
+	case spendinglimit.FieldRole:
+		return m.Role()
+	case spendinglimit.FieldPeriod:
+		return m.Period()
+	case spendinglimit.FieldAmountCents:
+		return m.AmountCents()
+	case spendinglimit.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SpendingLimitMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case spendinglimit.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case spendinglimit.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case spendinglimit.FieldRole:
+		return m.OldRole(ctx)
+	case spendinglimit.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case spendinglimit.FieldAmountCents:
+		return m.OldAmountCents(ctx)
+	case spendinglimit.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SpendingLimit field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SpendingLimitMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case spendinglimit.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case spendinglimit.FieldMemberID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case spendinglimit.FieldRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case spendinglimit.FieldPeriod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case spendinglimit.FieldAmountCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountCents(v)
+		return nil
+	case spendinglimit.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SpendingLimit field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SpendingLimitMutation) AddedFields() []string {
+	var fields []string
+	if m.addcustomer_id != nil {
+		fields = append(fields, spendinglimit.FieldCustomerID)
+	}
+	if m.addmember_id != nil {
+		fields = append(fields, spendinglimit.FieldMemberID)
+	}
+	if m.addamount_cents != nil {
+		fields = append(fields, spendinglimit.FieldAmountCents)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SpendingLimitMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case spendinglimit.FieldCustomerID:
+		return m.AddedCustomerID()
+	case spendinglimit.FieldMemberID:
+		return m.AddedMemberID()
+	case spendinglimit.FieldAmountCents:
+		return m.AddedAmountCents()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SpendingLimitMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case spendinglimit.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCustomerID(v)
+		return nil
+	case spendinglimit.FieldMemberID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case spendinglimit.FieldAmountCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountCents(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SpendingLimit numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SpendingLimitMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(spendinglimit.FieldMemberID) {
+		fields = append(fields, spendinglimit.FieldMemberID)
+	}
+	if m.FieldCleared(spendinglimit.FieldRole) {
+		fields = append(fields, spendinglimit.FieldRole)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SpendingLimitMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SpendingLimitMutation) ClearField(name string) error {
+	switch name {
+	case spendinglimit.FieldMemberID:
+		m.ClearMemberID()
+		return nil
+	case spendinglimit.FieldRole:
+		m.ClearRole()
+		return nil
+	}
+	return fmt.Errorf("unknown SpendingLimit nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SpendingLimitMutation) ResetField(name string) error {
+	switch name {
+	case spendinglimit.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case spendinglimit.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case spendinglimit.FieldRole:
+		m.ResetRole()
+		return nil
+	case spendinglimit.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case spendinglimit.FieldAmountCents:
+		m.ResetAmountCents()
+		return nil
+	case spendinglimit.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SpendingLimit field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SpendingLimitMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SpendingLimitMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SpendingLimitMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SpendingLimitMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SpendingLimitMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SpendingLimitMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SpendingLimitMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SpendingLimit unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SpendingLimitMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SpendingLimit edge %s", name)
 }
 
 // WebhookAttemptMutation represents an operation that mutates the WebhookAttempt nodes in the graph.

@@ -46,6 +46,24 @@ type Order struct {
 	PoUniqueKey *string `json:"po_unique_key,omitempty"`
 	// PaymentTerms holds the value of the "payment_terms" field.
 	PaymentTerms *string `json:"payment_terms,omitempty"`
+	// EventSeq holds the value of the "event_seq" field.
+	EventSeq int `json:"event_seq,omitempty"`
+	// ApprovalRoles holds the value of the "approval_roles" field.
+	ApprovalRoles *string `json:"approval_roles,omitempty"`
+	// Approvals holds the value of the "approvals" field.
+	Approvals int `json:"approvals,omitempty"`
+	// ConfirmOnApproval holds the value of the "confirm_on_approval" field.
+	ConfirmOnApproval bool `json:"confirm_on_approval,omitempty"`
+	// ApprovalExpiresAt holds the value of the "approval_expires_at" field.
+	ApprovalExpiresAt *time.Time `json:"approval_expires_at,omitempty"`
+	// SpendMemberID holds the value of the "spend_member_id" field.
+	SpendMemberID *int `json:"spend_member_id,omitempty"`
+	// SpendPeriod holds the value of the "spend_period" field.
+	SpendPeriod *string `json:"spend_period,omitempty"`
+	// PaidAt holds the value of the "paid_at" field.
+	PaidAt *time.Time `json:"paid_at,omitempty"`
+	// PaidBy holds the value of the "paid_by" field.
+	PaidBy *string `json:"paid_by,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderQuery when eager-loading is set.
 	Edges        OrderEdges `json:"edges"`
@@ -88,11 +106,13 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case order.FieldID, order.FieldCustomerID, order.FieldTotalCents, order.FieldLocationID:
+		case order.FieldConfirmOnApproval:
+			values[i] = new(sql.NullBool)
+		case order.FieldID, order.FieldCustomerID, order.FieldTotalCents, order.FieldLocationID, order.FieldEventSeq, order.FieldApprovals, order.FieldSpendMemberID:
 			values[i] = new(sql.NullInt64)
-		case order.FieldStatus, order.FieldShipTo, order.FieldPlacedBy, order.FieldConfirmedBy, order.FieldCanceledBy, order.FieldPoNumber, order.FieldPoUniqueKey, order.FieldPaymentTerms:
+		case order.FieldStatus, order.FieldShipTo, order.FieldPlacedBy, order.FieldConfirmedBy, order.FieldCanceledBy, order.FieldPoNumber, order.FieldPoUniqueKey, order.FieldPaymentTerms, order.FieldApprovalRoles, order.FieldSpendPeriod, order.FieldPaidBy:
 			values[i] = new(sql.NullString)
-		case order.FieldCreatedAt, order.FieldConfirmedAt, order.FieldCanceledAt:
+		case order.FieldCreatedAt, order.FieldConfirmedAt, order.FieldCanceledAt, order.FieldApprovalExpiresAt, order.FieldPaidAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -209,6 +229,66 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				_m.PaymentTerms = new(string)
 				*_m.PaymentTerms = value.String
 			}
+		case order.FieldEventSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field event_seq", values[i])
+			} else if value.Valid {
+				_m.EventSeq = int(value.Int64)
+			}
+		case order.FieldApprovalRoles:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field approval_roles", values[i])
+			} else if value.Valid {
+				_m.ApprovalRoles = new(string)
+				*_m.ApprovalRoles = value.String
+			}
+		case order.FieldApprovals:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field approvals", values[i])
+			} else if value.Valid {
+				_m.Approvals = int(value.Int64)
+			}
+		case order.FieldConfirmOnApproval:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field confirm_on_approval", values[i])
+			} else if value.Valid {
+				_m.ConfirmOnApproval = value.Bool
+			}
+		case order.FieldApprovalExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field approval_expires_at", values[i])
+			} else if value.Valid {
+				_m.ApprovalExpiresAt = new(time.Time)
+				*_m.ApprovalExpiresAt = value.Time
+			}
+		case order.FieldSpendMemberID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field spend_member_id", values[i])
+			} else if value.Valid {
+				_m.SpendMemberID = new(int)
+				*_m.SpendMemberID = int(value.Int64)
+			}
+		case order.FieldSpendPeriod:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field spend_period", values[i])
+			} else if value.Valid {
+				_m.SpendPeriod = new(string)
+				*_m.SpendPeriod = value.String
+			}
+		case order.FieldPaidAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field paid_at", values[i])
+			} else if value.Valid {
+				_m.PaidAt = new(time.Time)
+				*_m.PaidAt = value.Time
+			}
+		case order.FieldPaidBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field paid_by", values[i])
+			} else if value.Valid {
+				_m.PaidBy = new(string)
+				*_m.PaidBy = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -314,6 +394,45 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	if v := _m.PaymentTerms; v != nil {
 		builder.WriteString("payment_terms=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("event_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EventSeq))
+	builder.WriteString(", ")
+	if v := _m.ApprovalRoles; v != nil {
+		builder.WriteString("approval_roles=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("approvals=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Approvals))
+	builder.WriteString(", ")
+	builder.WriteString("confirm_on_approval=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ConfirmOnApproval))
+	builder.WriteString(", ")
+	if v := _m.ApprovalExpiresAt; v != nil {
+		builder.WriteString("approval_expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.SpendMemberID; v != nil {
+		builder.WriteString("spend_member_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.SpendPeriod; v != nil {
+		builder.WriteString("spend_period=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PaidAt; v != nil {
+		builder.WriteString("paid_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.PaidBy; v != nil {
+		builder.WriteString("paid_by=")
 		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')

@@ -204,6 +204,132 @@ func (_c *OrderCreate) SetNillablePaymentTerms(v *string) *OrderCreate {
 	return _c
 }
 
+// SetEventSeq sets the "event_seq" field.
+func (_c *OrderCreate) SetEventSeq(v int) *OrderCreate {
+	_c.mutation.SetEventSeq(v)
+	return _c
+}
+
+// SetNillableEventSeq sets the "event_seq" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableEventSeq(v *int) *OrderCreate {
+	if v != nil {
+		_c.SetEventSeq(*v)
+	}
+	return _c
+}
+
+// SetApprovalRoles sets the "approval_roles" field.
+func (_c *OrderCreate) SetApprovalRoles(v string) *OrderCreate {
+	_c.mutation.SetApprovalRoles(v)
+	return _c
+}
+
+// SetNillableApprovalRoles sets the "approval_roles" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableApprovalRoles(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetApprovalRoles(*v)
+	}
+	return _c
+}
+
+// SetApprovals sets the "approvals" field.
+func (_c *OrderCreate) SetApprovals(v int) *OrderCreate {
+	_c.mutation.SetApprovals(v)
+	return _c
+}
+
+// SetNillableApprovals sets the "approvals" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableApprovals(v *int) *OrderCreate {
+	if v != nil {
+		_c.SetApprovals(*v)
+	}
+	return _c
+}
+
+// SetConfirmOnApproval sets the "confirm_on_approval" field.
+func (_c *OrderCreate) SetConfirmOnApproval(v bool) *OrderCreate {
+	_c.mutation.SetConfirmOnApproval(v)
+	return _c
+}
+
+// SetNillableConfirmOnApproval sets the "confirm_on_approval" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableConfirmOnApproval(v *bool) *OrderCreate {
+	if v != nil {
+		_c.SetConfirmOnApproval(*v)
+	}
+	return _c
+}
+
+// SetApprovalExpiresAt sets the "approval_expires_at" field.
+func (_c *OrderCreate) SetApprovalExpiresAt(v time.Time) *OrderCreate {
+	_c.mutation.SetApprovalExpiresAt(v)
+	return _c
+}
+
+// SetNillableApprovalExpiresAt sets the "approval_expires_at" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableApprovalExpiresAt(v *time.Time) *OrderCreate {
+	if v != nil {
+		_c.SetApprovalExpiresAt(*v)
+	}
+	return _c
+}
+
+// SetSpendMemberID sets the "spend_member_id" field.
+func (_c *OrderCreate) SetSpendMemberID(v int) *OrderCreate {
+	_c.mutation.SetSpendMemberID(v)
+	return _c
+}
+
+// SetNillableSpendMemberID sets the "spend_member_id" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableSpendMemberID(v *int) *OrderCreate {
+	if v != nil {
+		_c.SetSpendMemberID(*v)
+	}
+	return _c
+}
+
+// SetSpendPeriod sets the "spend_period" field.
+func (_c *OrderCreate) SetSpendPeriod(v string) *OrderCreate {
+	_c.mutation.SetSpendPeriod(v)
+	return _c
+}
+
+// SetNillableSpendPeriod sets the "spend_period" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableSpendPeriod(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetSpendPeriod(*v)
+	}
+	return _c
+}
+
+// SetPaidAt sets the "paid_at" field.
+func (_c *OrderCreate) SetPaidAt(v time.Time) *OrderCreate {
+	_c.mutation.SetPaidAt(v)
+	return _c
+}
+
+// SetNillablePaidAt sets the "paid_at" field if the given value is not nil.
+func (_c *OrderCreate) SetNillablePaidAt(v *time.Time) *OrderCreate {
+	if v != nil {
+		_c.SetPaidAt(*v)
+	}
+	return _c
+}
+
+// SetPaidBy sets the "paid_by" field.
+func (_c *OrderCreate) SetPaidBy(v string) *OrderCreate {
+	_c.mutation.SetPaidBy(v)
+	return _c
+}
+
+// SetNillablePaidBy sets the "paid_by" field if the given value is not nil.
+func (_c *OrderCreate) SetNillablePaidBy(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetPaidBy(*v)
+	}
+	return _c
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *OrderCreate) SetCustomer(v *Customer) *OrderCreate {
 	return _c.SetCustomerID(v.ID)
@@ -267,6 +393,18 @@ func (_c *OrderCreate) defaults() {
 		v := order.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.EventSeq(); !ok {
+		v := order.DefaultEventSeq
+		_c.mutation.SetEventSeq(v)
+	}
+	if _, ok := _c.mutation.Approvals(); !ok {
+		v := order.DefaultApprovals
+		_c.mutation.SetApprovals(v)
+	}
+	if _, ok := _c.mutation.ConfirmOnApproval(); !ok {
+		v := order.DefaultConfirmOnApproval
+		_c.mutation.SetConfirmOnApproval(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -321,6 +459,30 @@ func (_c *OrderCreate) check() error {
 	if v, ok := _c.mutation.PaymentTerms(); ok {
 		if err := order.PaymentTermsValidator(v); err != nil {
 			return &ValidationError{Name: "payment_terms", err: fmt.Errorf(`ent: validator failed for field "Order.payment_terms": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.EventSeq(); !ok {
+		return &ValidationError{Name: "event_seq", err: errors.New(`ent: missing required field "Order.event_seq"`)}
+	}
+	if v, ok := _c.mutation.ApprovalRoles(); ok {
+		if err := order.ApprovalRolesValidator(v); err != nil {
+			return &ValidationError{Name: "approval_roles", err: fmt.Errorf(`ent: validator failed for field "Order.approval_roles": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Approvals(); !ok {
+		return &ValidationError{Name: "approvals", err: errors.New(`ent: missing required field "Order.approvals"`)}
+	}
+	if _, ok := _c.mutation.ConfirmOnApproval(); !ok {
+		return &ValidationError{Name: "confirm_on_approval", err: errors.New(`ent: missing required field "Order.confirm_on_approval"`)}
+	}
+	if v, ok := _c.mutation.SpendPeriod(); ok {
+		if err := order.SpendPeriodValidator(v); err != nil {
+			return &ValidationError{Name: "spend_period", err: fmt.Errorf(`ent: validator failed for field "Order.spend_period": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.PaidBy(); ok {
+		if err := order.PaidByValidator(v); err != nil {
+			return &ValidationError{Name: "paid_by", err: fmt.Errorf(`ent: validator failed for field "Order.paid_by": %w`, err)}
 		}
 	}
 	if len(_c.mutation.CustomerIDs()) == 0 {
@@ -404,6 +566,42 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PaymentTerms(); ok {
 		_spec.SetField(order.FieldPaymentTerms, field.TypeString, value)
 		_node.PaymentTerms = &value
+	}
+	if value, ok := _c.mutation.EventSeq(); ok {
+		_spec.SetField(order.FieldEventSeq, field.TypeInt, value)
+		_node.EventSeq = value
+	}
+	if value, ok := _c.mutation.ApprovalRoles(); ok {
+		_spec.SetField(order.FieldApprovalRoles, field.TypeString, value)
+		_node.ApprovalRoles = &value
+	}
+	if value, ok := _c.mutation.Approvals(); ok {
+		_spec.SetField(order.FieldApprovals, field.TypeInt, value)
+		_node.Approvals = value
+	}
+	if value, ok := _c.mutation.ConfirmOnApproval(); ok {
+		_spec.SetField(order.FieldConfirmOnApproval, field.TypeBool, value)
+		_node.ConfirmOnApproval = value
+	}
+	if value, ok := _c.mutation.ApprovalExpiresAt(); ok {
+		_spec.SetField(order.FieldApprovalExpiresAt, field.TypeTime, value)
+		_node.ApprovalExpiresAt = &value
+	}
+	if value, ok := _c.mutation.SpendMemberID(); ok {
+		_spec.SetField(order.FieldSpendMemberID, field.TypeInt, value)
+		_node.SpendMemberID = &value
+	}
+	if value, ok := _c.mutation.SpendPeriod(); ok {
+		_spec.SetField(order.FieldSpendPeriod, field.TypeString, value)
+		_node.SpendPeriod = &value
+	}
+	if value, ok := _c.mutation.PaidAt(); ok {
+		_spec.SetField(order.FieldPaidAt, field.TypeTime, value)
+		_node.PaidAt = &value
+	}
+	if value, ok := _c.mutation.PaidBy(); ok {
+		_spec.SetField(order.FieldPaidBy, field.TypeString, value)
+		_node.PaidBy = &value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -610,6 +808,78 @@ func (u *OrderUpsert) ClearPoUniqueKey() *OrderUpsert {
 	return u
 }
 
+// SetEventSeq sets the "event_seq" field.
+func (u *OrderUpsert) SetEventSeq(v int) *OrderUpsert {
+	u.Set(order.FieldEventSeq, v)
+	return u
+}
+
+// UpdateEventSeq sets the "event_seq" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateEventSeq() *OrderUpsert {
+	u.SetExcluded(order.FieldEventSeq)
+	return u
+}
+
+// AddEventSeq adds v to the "event_seq" field.
+func (u *OrderUpsert) AddEventSeq(v int) *OrderUpsert {
+	u.Add(order.FieldEventSeq, v)
+	return u
+}
+
+// SetApprovals sets the "approvals" field.
+func (u *OrderUpsert) SetApprovals(v int) *OrderUpsert {
+	u.Set(order.FieldApprovals, v)
+	return u
+}
+
+// UpdateApprovals sets the "approvals" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateApprovals() *OrderUpsert {
+	u.SetExcluded(order.FieldApprovals)
+	return u
+}
+
+// AddApprovals adds v to the "approvals" field.
+func (u *OrderUpsert) AddApprovals(v int) *OrderUpsert {
+	u.Add(order.FieldApprovals, v)
+	return u
+}
+
+// SetPaidAt sets the "paid_at" field.
+func (u *OrderUpsert) SetPaidAt(v time.Time) *OrderUpsert {
+	u.Set(order.FieldPaidAt, v)
+	return u
+}
+
+// UpdatePaidAt sets the "paid_at" field to the value that was provided on create.
+func (u *OrderUpsert) UpdatePaidAt() *OrderUpsert {
+	u.SetExcluded(order.FieldPaidAt)
+	return u
+}
+
+// ClearPaidAt clears the value of the "paid_at" field.
+func (u *OrderUpsert) ClearPaidAt() *OrderUpsert {
+	u.SetNull(order.FieldPaidAt)
+	return u
+}
+
+// SetPaidBy sets the "paid_by" field.
+func (u *OrderUpsert) SetPaidBy(v string) *OrderUpsert {
+	u.Set(order.FieldPaidBy, v)
+	return u
+}
+
+// UpdatePaidBy sets the "paid_by" field to the value that was provided on create.
+func (u *OrderUpsert) UpdatePaidBy() *OrderUpsert {
+	u.SetExcluded(order.FieldPaidBy)
+	return u
+}
+
+// ClearPaidBy clears the value of the "paid_by" field.
+func (u *OrderUpsert) ClearPaidBy() *OrderUpsert {
+	u.SetNull(order.FieldPaidBy)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -641,6 +911,21 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.PaymentTerms(); exists {
 			s.SetIgnore(order.FieldPaymentTerms)
+		}
+		if _, exists := u.create.mutation.ApprovalRoles(); exists {
+			s.SetIgnore(order.FieldApprovalRoles)
+		}
+		if _, exists := u.create.mutation.ConfirmOnApproval(); exists {
+			s.SetIgnore(order.FieldConfirmOnApproval)
+		}
+		if _, exists := u.create.mutation.ApprovalExpiresAt(); exists {
+			s.SetIgnore(order.FieldApprovalExpiresAt)
+		}
+		if _, exists := u.create.mutation.SpendMemberID(); exists {
+			s.SetIgnore(order.FieldSpendMemberID)
+		}
+		if _, exists := u.create.mutation.SpendPeriod(); exists {
+			s.SetIgnore(order.FieldSpendPeriod)
 		}
 	}))
 	return u
@@ -810,6 +1095,90 @@ func (u *OrderUpsertOne) UpdatePoUniqueKey() *OrderUpsertOne {
 func (u *OrderUpsertOne) ClearPoUniqueKey() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearPoUniqueKey()
+	})
+}
+
+// SetEventSeq sets the "event_seq" field.
+func (u *OrderUpsertOne) SetEventSeq(v int) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetEventSeq(v)
+	})
+}
+
+// AddEventSeq adds v to the "event_seq" field.
+func (u *OrderUpsertOne) AddEventSeq(v int) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddEventSeq(v)
+	})
+}
+
+// UpdateEventSeq sets the "event_seq" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateEventSeq() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateEventSeq()
+	})
+}
+
+// SetApprovals sets the "approvals" field.
+func (u *OrderUpsertOne) SetApprovals(v int) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetApprovals(v)
+	})
+}
+
+// AddApprovals adds v to the "approvals" field.
+func (u *OrderUpsertOne) AddApprovals(v int) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddApprovals(v)
+	})
+}
+
+// UpdateApprovals sets the "approvals" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateApprovals() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateApprovals()
+	})
+}
+
+// SetPaidAt sets the "paid_at" field.
+func (u *OrderUpsertOne) SetPaidAt(v time.Time) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPaidAt(v)
+	})
+}
+
+// UpdatePaidAt sets the "paid_at" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdatePaidAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePaidAt()
+	})
+}
+
+// ClearPaidAt clears the value of the "paid_at" field.
+func (u *OrderUpsertOne) ClearPaidAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPaidAt()
+	})
+}
+
+// SetPaidBy sets the "paid_by" field.
+func (u *OrderUpsertOne) SetPaidBy(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPaidBy(v)
+	})
+}
+
+// UpdatePaidBy sets the "paid_by" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdatePaidBy() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePaidBy()
+	})
+}
+
+// ClearPaidBy clears the value of the "paid_by" field.
+func (u *OrderUpsertOne) ClearPaidBy() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPaidBy()
 	})
 }
 
@@ -1010,6 +1379,21 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			if _, exists := b.mutation.PaymentTerms(); exists {
 				s.SetIgnore(order.FieldPaymentTerms)
 			}
+			if _, exists := b.mutation.ApprovalRoles(); exists {
+				s.SetIgnore(order.FieldApprovalRoles)
+			}
+			if _, exists := b.mutation.ConfirmOnApproval(); exists {
+				s.SetIgnore(order.FieldConfirmOnApproval)
+			}
+			if _, exists := b.mutation.ApprovalExpiresAt(); exists {
+				s.SetIgnore(order.FieldApprovalExpiresAt)
+			}
+			if _, exists := b.mutation.SpendMemberID(); exists {
+				s.SetIgnore(order.FieldSpendMemberID)
+			}
+			if _, exists := b.mutation.SpendPeriod(); exists {
+				s.SetIgnore(order.FieldSpendPeriod)
+			}
 		}
 	}))
 	return u
@@ -1179,6 +1563,90 @@ func (u *OrderUpsertBulk) UpdatePoUniqueKey() *OrderUpsertBulk {
 func (u *OrderUpsertBulk) ClearPoUniqueKey() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearPoUniqueKey()
+	})
+}
+
+// SetEventSeq sets the "event_seq" field.
+func (u *OrderUpsertBulk) SetEventSeq(v int) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetEventSeq(v)
+	})
+}
+
+// AddEventSeq adds v to the "event_seq" field.
+func (u *OrderUpsertBulk) AddEventSeq(v int) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddEventSeq(v)
+	})
+}
+
+// UpdateEventSeq sets the "event_seq" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateEventSeq() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateEventSeq()
+	})
+}
+
+// SetApprovals sets the "approvals" field.
+func (u *OrderUpsertBulk) SetApprovals(v int) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetApprovals(v)
+	})
+}
+
+// AddApprovals adds v to the "approvals" field.
+func (u *OrderUpsertBulk) AddApprovals(v int) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddApprovals(v)
+	})
+}
+
+// UpdateApprovals sets the "approvals" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateApprovals() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateApprovals()
+	})
+}
+
+// SetPaidAt sets the "paid_at" field.
+func (u *OrderUpsertBulk) SetPaidAt(v time.Time) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPaidAt(v)
+	})
+}
+
+// UpdatePaidAt sets the "paid_at" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdatePaidAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePaidAt()
+	})
+}
+
+// ClearPaidAt clears the value of the "paid_at" field.
+func (u *OrderUpsertBulk) ClearPaidAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPaidAt()
+	})
+}
+
+// SetPaidBy sets the "paid_by" field.
+func (u *OrderUpsertBulk) SetPaidBy(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPaidBy(v)
+	})
+}
+
+// UpdatePaidBy sets the "paid_by" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdatePaidBy() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePaidBy()
+	})
+}
+
+// ClearPaidBy clears the value of the "paid_by" field.
+func (u *OrderUpsertBulk) ClearPaidBy() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPaidBy()
 	})
 }
 

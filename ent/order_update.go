@@ -165,6 +165,88 @@ func (_u *OrderUpdate) ClearPoUniqueKey() *OrderUpdate {
 	return _u
 }
 
+// SetEventSeq sets the "event_seq" field.
+func (_u *OrderUpdate) SetEventSeq(v int) *OrderUpdate {
+	_u.mutation.ResetEventSeq()
+	_u.mutation.SetEventSeq(v)
+	return _u
+}
+
+// SetNillableEventSeq sets the "event_seq" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableEventSeq(v *int) *OrderUpdate {
+	if v != nil {
+		_u.SetEventSeq(*v)
+	}
+	return _u
+}
+
+// AddEventSeq adds value to the "event_seq" field.
+func (_u *OrderUpdate) AddEventSeq(v int) *OrderUpdate {
+	_u.mutation.AddEventSeq(v)
+	return _u
+}
+
+// SetApprovals sets the "approvals" field.
+func (_u *OrderUpdate) SetApprovals(v int) *OrderUpdate {
+	_u.mutation.ResetApprovals()
+	_u.mutation.SetApprovals(v)
+	return _u
+}
+
+// SetNillableApprovals sets the "approvals" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableApprovals(v *int) *OrderUpdate {
+	if v != nil {
+		_u.SetApprovals(*v)
+	}
+	return _u
+}
+
+// AddApprovals adds value to the "approvals" field.
+func (_u *OrderUpdate) AddApprovals(v int) *OrderUpdate {
+	_u.mutation.AddApprovals(v)
+	return _u
+}
+
+// SetPaidAt sets the "paid_at" field.
+func (_u *OrderUpdate) SetPaidAt(v time.Time) *OrderUpdate {
+	_u.mutation.SetPaidAt(v)
+	return _u
+}
+
+// SetNillablePaidAt sets the "paid_at" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillablePaidAt(v *time.Time) *OrderUpdate {
+	if v != nil {
+		_u.SetPaidAt(*v)
+	}
+	return _u
+}
+
+// ClearPaidAt clears the value of the "paid_at" field.
+func (_u *OrderUpdate) ClearPaidAt() *OrderUpdate {
+	_u.mutation.ClearPaidAt()
+	return _u
+}
+
+// SetPaidBy sets the "paid_by" field.
+func (_u *OrderUpdate) SetPaidBy(v string) *OrderUpdate {
+	_u.mutation.SetPaidBy(v)
+	return _u
+}
+
+// SetNillablePaidBy sets the "paid_by" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillablePaidBy(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetPaidBy(*v)
+	}
+	return _u
+}
+
+// ClearPaidBy clears the value of the "paid_by" field.
+func (_u *OrderUpdate) ClearPaidBy() *OrderUpdate {
+	_u.mutation.ClearPaidBy()
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the OrderItem entity by IDs.
 func (_u *OrderUpdate) AddItemIDs(ids ...int) *OrderUpdate {
 	_u.mutation.AddItemIDs(ids...)
@@ -260,6 +342,11 @@ func (_u *OrderUpdate) check() error {
 			return &ValidationError{Name: "po_unique_key", err: fmt.Errorf(`ent: validator failed for field "Order.po_unique_key": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PaidBy(); ok {
+		if err := order.PaidByValidator(v); err != nil {
+			return &ValidationError{Name: "paid_by", err: fmt.Errorf(`ent: validator failed for field "Order.paid_by": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.customer"`)
 	}
@@ -337,6 +424,42 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.PaymentTermsCleared() {
 		_spec.ClearField(order.FieldPaymentTerms, field.TypeString)
+	}
+	if value, ok := _u.mutation.EventSeq(); ok {
+		_spec.SetField(order.FieldEventSeq, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEventSeq(); ok {
+		_spec.AddField(order.FieldEventSeq, field.TypeInt, value)
+	}
+	if _u.mutation.ApprovalRolesCleared() {
+		_spec.ClearField(order.FieldApprovalRoles, field.TypeString)
+	}
+	if value, ok := _u.mutation.Approvals(); ok {
+		_spec.SetField(order.FieldApprovals, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedApprovals(); ok {
+		_spec.AddField(order.FieldApprovals, field.TypeInt, value)
+	}
+	if _u.mutation.ApprovalExpiresAtCleared() {
+		_spec.ClearField(order.FieldApprovalExpiresAt, field.TypeTime)
+	}
+	if _u.mutation.SpendMemberIDCleared() {
+		_spec.ClearField(order.FieldSpendMemberID, field.TypeInt)
+	}
+	if _u.mutation.SpendPeriodCleared() {
+		_spec.ClearField(order.FieldSpendPeriod, field.TypeString)
+	}
+	if value, ok := _u.mutation.PaidAt(); ok {
+		_spec.SetField(order.FieldPaidAt, field.TypeTime, value)
+	}
+	if _u.mutation.PaidAtCleared() {
+		_spec.ClearField(order.FieldPaidAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PaidBy(); ok {
+		_spec.SetField(order.FieldPaidBy, field.TypeString, value)
+	}
+	if _u.mutation.PaidByCleared() {
+		_spec.ClearField(order.FieldPaidBy, field.TypeString)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -540,6 +663,88 @@ func (_u *OrderUpdateOne) ClearPoUniqueKey() *OrderUpdateOne {
 	return _u
 }
 
+// SetEventSeq sets the "event_seq" field.
+func (_u *OrderUpdateOne) SetEventSeq(v int) *OrderUpdateOne {
+	_u.mutation.ResetEventSeq()
+	_u.mutation.SetEventSeq(v)
+	return _u
+}
+
+// SetNillableEventSeq sets the "event_seq" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableEventSeq(v *int) *OrderUpdateOne {
+	if v != nil {
+		_u.SetEventSeq(*v)
+	}
+	return _u
+}
+
+// AddEventSeq adds value to the "event_seq" field.
+func (_u *OrderUpdateOne) AddEventSeq(v int) *OrderUpdateOne {
+	_u.mutation.AddEventSeq(v)
+	return _u
+}
+
+// SetApprovals sets the "approvals" field.
+func (_u *OrderUpdateOne) SetApprovals(v int) *OrderUpdateOne {
+	_u.mutation.ResetApprovals()
+	_u.mutation.SetApprovals(v)
+	return _u
+}
+
+// SetNillableApprovals sets the "approvals" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableApprovals(v *int) *OrderUpdateOne {
+	if v != nil {
+		_u.SetApprovals(*v)
+	}
+	return _u
+}
+
+// AddApprovals adds value to the "approvals" field.
+func (_u *OrderUpdateOne) AddApprovals(v int) *OrderUpdateOne {
+	_u.mutation.AddApprovals(v)
+	return _u
+}
+
+// SetPaidAt sets the "paid_at" field.
+func (_u *OrderUpdateOne) SetPaidAt(v time.Time) *OrderUpdateOne {
+	_u.mutation.SetPaidAt(v)
+	return _u
+}
+
+// SetNillablePaidAt sets the "paid_at" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillablePaidAt(v *time.Time) *OrderUpdateOne {
+	if v != nil {
+		_u.SetPaidAt(*v)
+	}
+	return _u
+}
+
+// ClearPaidAt clears the value of the "paid_at" field.
+func (_u *OrderUpdateOne) ClearPaidAt() *OrderUpdateOne {
+	_u.mutation.ClearPaidAt()
+	return _u
+}
+
+// SetPaidBy sets the "paid_by" field.
+func (_u *OrderUpdateOne) SetPaidBy(v string) *OrderUpdateOne {
+	_u.mutation.SetPaidBy(v)
+	return _u
+}
+
+// SetNillablePaidBy sets the "paid_by" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillablePaidBy(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetPaidBy(*v)
+	}
+	return _u
+}
+
+// ClearPaidBy clears the value of the "paid_by" field.
+func (_u *OrderUpdateOne) ClearPaidBy() *OrderUpdateOne {
+	_u.mutation.ClearPaidBy()
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the OrderItem entity by IDs.
 func (_u *OrderUpdateOne) AddItemIDs(ids ...int) *OrderUpdateOne {
 	_u.mutation.AddItemIDs(ids...)
@@ -648,6 +853,11 @@ func (_u *OrderUpdateOne) check() error {
 			return &ValidationError{Name: "po_unique_key", err: fmt.Errorf(`ent: validator failed for field "Order.po_unique_key": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PaidBy(); ok {
+		if err := order.PaidByValidator(v); err != nil {
+			return &ValidationError{Name: "paid_by", err: fmt.Errorf(`ent: validator failed for field "Order.paid_by": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.customer"`)
 	}
@@ -742,6 +952,42 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.PaymentTermsCleared() {
 		_spec.ClearField(order.FieldPaymentTerms, field.TypeString)
+	}
+	if value, ok := _u.mutation.EventSeq(); ok {
+		_spec.SetField(order.FieldEventSeq, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEventSeq(); ok {
+		_spec.AddField(order.FieldEventSeq, field.TypeInt, value)
+	}
+	if _u.mutation.ApprovalRolesCleared() {
+		_spec.ClearField(order.FieldApprovalRoles, field.TypeString)
+	}
+	if value, ok := _u.mutation.Approvals(); ok {
+		_spec.SetField(order.FieldApprovals, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedApprovals(); ok {
+		_spec.AddField(order.FieldApprovals, field.TypeInt, value)
+	}
+	if _u.mutation.ApprovalExpiresAtCleared() {
+		_spec.ClearField(order.FieldApprovalExpiresAt, field.TypeTime)
+	}
+	if _u.mutation.SpendMemberIDCleared() {
+		_spec.ClearField(order.FieldSpendMemberID, field.TypeInt)
+	}
+	if _u.mutation.SpendPeriodCleared() {
+		_spec.ClearField(order.FieldSpendPeriod, field.TypeString)
+	}
+	if value, ok := _u.mutation.PaidAt(); ok {
+		_spec.SetField(order.FieldPaidAt, field.TypeTime, value)
+	}
+	if _u.mutation.PaidAtCleared() {
+		_spec.ClearField(order.FieldPaidAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PaidBy(); ok {
+		_spec.SetField(order.FieldPaidBy, field.TypeString, value)
+	}
+	if _u.mutation.PaidByCleared() {
+		_spec.ClearField(order.FieldPaidBy, field.TypeString)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{

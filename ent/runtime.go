@@ -6,15 +6,19 @@ import (
 	"time"
 
 	"github.com/b2b-orders/platform/ent/apikey"
+	"github.com/b2b-orders/platform/ent/approvalrule"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/idempotencykey"
 	"github.com/b2b-orders/platform/ent/location"
 	"github.com/b2b-orders/platform/ent/member"
 	"github.com/b2b-orders/platform/ent/order"
+	"github.com/b2b-orders/platform/ent/orderapproval"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/ent/schema"
+	"github.com/b2b-orders/platform/ent/spendinglimit"
+	"github.com/b2b-orders/platform/ent/spendledger"
 	"github.com/b2b-orders/platform/ent/webhookattempt"
 	"github.com/b2b-orders/platform/ent/webhookdelivery"
 	"github.com/b2b-orders/platform/ent/webhookendpoint"
@@ -74,6 +78,20 @@ func init() {
 	apikeyDescCreatedAt := apikeyFields[10].Descriptor()
 	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	approvalruleFields := schema.ApprovalRule{}.Fields()
+	_ = approvalruleFields
+	// approvalruleDescName is the schema descriptor for name field.
+	approvalruleDescName := approvalruleFields[1].Descriptor()
+	// approvalrule.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	approvalrule.NameValidator = approvalruleDescName.Validators[0].(func(string) error)
+	// approvalruleDescOverSpendingLimit is the schema descriptor for over_spending_limit field.
+	approvalruleDescOverSpendingLimit := approvalruleFields[4].Descriptor()
+	// approvalrule.DefaultOverSpendingLimit holds the default value on creation for the over_spending_limit field.
+	approvalrule.DefaultOverSpendingLimit = approvalruleDescOverSpendingLimit.Default.(bool)
+	// approvalruleDescCreatedAt is the schema descriptor for created_at field.
+	approvalruleDescCreatedAt := approvalruleFields[6].Descriptor()
+	// approvalrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	approvalrule.DefaultCreatedAt = approvalruleDescCreatedAt.Default.(func() time.Time)
 	customerFields := schema.Customer{}.Fields()
 	_ = customerFields
 	// customerDescName is the schema descriptor for name field.
@@ -104,6 +122,16 @@ func init() {
 	customerDescPaymentTerms := customerFields[8].Descriptor()
 	// customer.PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
 	customer.PaymentTermsValidator = customerDescPaymentTerms.Validators[0].(func(string) error)
+	// customerDescCreditExposureCents is the schema descriptor for credit_exposure_cents field.
+	customerDescCreditExposureCents := customerFields[10].Descriptor()
+	// customer.DefaultCreditExposureCents holds the default value on creation for the credit_exposure_cents field.
+	customer.DefaultCreditExposureCents = customerDescCreditExposureCents.Default.(int64)
+	// customerDescTimeZone is the schema descriptor for time_zone field.
+	customerDescTimeZone := customerFields[11].Descriptor()
+	// customer.DefaultTimeZone holds the default value on creation for the time_zone field.
+	customer.DefaultTimeZone = customerDescTimeZone.Default.(string)
+	// customer.TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
+	customer.TimeZoneValidator = customerDescTimeZone.Validators[0].(func(string) error)
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
 	_ = idempotencykeyFields
 	// idempotencykeyDescScope is the schema descriptor for scope field.
@@ -222,6 +250,44 @@ func init() {
 	orderDescPaymentTerms := orderFields[13].Descriptor()
 	// order.PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
 	order.PaymentTermsValidator = orderDescPaymentTerms.Validators[0].(func(string) error)
+	// orderDescEventSeq is the schema descriptor for event_seq field.
+	orderDescEventSeq := orderFields[14].Descriptor()
+	// order.DefaultEventSeq holds the default value on creation for the event_seq field.
+	order.DefaultEventSeq = orderDescEventSeq.Default.(int)
+	// orderDescApprovalRoles is the schema descriptor for approval_roles field.
+	orderDescApprovalRoles := orderFields[15].Descriptor()
+	// order.ApprovalRolesValidator is a validator for the "approval_roles" field. It is called by the builders before save.
+	order.ApprovalRolesValidator = orderDescApprovalRoles.Validators[0].(func(string) error)
+	// orderDescApprovals is the schema descriptor for approvals field.
+	orderDescApprovals := orderFields[16].Descriptor()
+	// order.DefaultApprovals holds the default value on creation for the approvals field.
+	order.DefaultApprovals = orderDescApprovals.Default.(int)
+	// orderDescConfirmOnApproval is the schema descriptor for confirm_on_approval field.
+	orderDescConfirmOnApproval := orderFields[17].Descriptor()
+	// order.DefaultConfirmOnApproval holds the default value on creation for the confirm_on_approval field.
+	order.DefaultConfirmOnApproval = orderDescConfirmOnApproval.Default.(bool)
+	// orderDescSpendPeriod is the schema descriptor for spend_period field.
+	orderDescSpendPeriod := orderFields[20].Descriptor()
+	// order.SpendPeriodValidator is a validator for the "spend_period" field. It is called by the builders before save.
+	order.SpendPeriodValidator = orderDescSpendPeriod.Validators[0].(func(string) error)
+	// orderDescPaidBy is the schema descriptor for paid_by field.
+	orderDescPaidBy := orderFields[22].Descriptor()
+	// order.PaidByValidator is a validator for the "paid_by" field. It is called by the builders before save.
+	order.PaidByValidator = orderDescPaidBy.Validators[0].(func(string) error)
+	orderapprovalFields := schema.OrderApproval{}.Fields()
+	_ = orderapprovalFields
+	// orderapprovalDescDecision is the schema descriptor for decision field.
+	orderapprovalDescDecision := orderapprovalFields[2].Descriptor()
+	// orderapproval.DecisionValidator is a validator for the "decision" field. It is called by the builders before save.
+	orderapproval.DecisionValidator = orderapprovalDescDecision.Validators[0].(func(string) error)
+	// orderapprovalDescActor is the schema descriptor for actor field.
+	orderapprovalDescActor := orderapprovalFields[3].Descriptor()
+	// orderapproval.ActorValidator is a validator for the "actor" field. It is called by the builders before save.
+	orderapproval.ActorValidator = orderapprovalDescActor.Validators[0].(func(string) error)
+	// orderapprovalDescReason is the schema descriptor for reason field.
+	orderapprovalDescReason := orderapprovalFields[4].Descriptor()
+	// orderapproval.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	orderapproval.ReasonValidator = orderapprovalDescReason.Validators[0].(func(string) error)
 	ordereventFields := schema.OrderEvent{}.Fields()
 	_ = ordereventFields
 	// ordereventDescEventID is the schema descriptor for event_id field.
@@ -288,6 +354,30 @@ func init() {
 	productDescCreatedAt := productFields[4].Descriptor()
 	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
 	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
+	spendledgerFields := schema.SpendLedger{}.Fields()
+	_ = spendledgerFields
+	// spendledgerDescPeriod is the schema descriptor for period field.
+	spendledgerDescPeriod := spendledgerFields[2].Descriptor()
+	// spendledger.PeriodValidator is a validator for the "period" field. It is called by the builders before save.
+	spendledger.PeriodValidator = spendledgerDescPeriod.Validators[0].(func(string) error)
+	spendinglimitFields := schema.SpendingLimit{}.Fields()
+	_ = spendinglimitFields
+	// spendinglimitDescRole is the schema descriptor for role field.
+	spendinglimitDescRole := spendinglimitFields[2].Descriptor()
+	// spendinglimit.RoleValidator is a validator for the "role" field. It is called by the builders before save.
+	spendinglimit.RoleValidator = spendinglimitDescRole.Validators[0].(func(string) error)
+	// spendinglimitDescPeriod is the schema descriptor for period field.
+	spendinglimitDescPeriod := spendinglimitFields[3].Descriptor()
+	// spendinglimit.PeriodValidator is a validator for the "period" field. It is called by the builders before save.
+	spendinglimit.PeriodValidator = spendinglimitDescPeriod.Validators[0].(func(string) error)
+	// spendinglimitDescAmountCents is the schema descriptor for amount_cents field.
+	spendinglimitDescAmountCents := spendinglimitFields[4].Descriptor()
+	// spendinglimit.AmountCentsValidator is a validator for the "amount_cents" field. It is called by the builders before save.
+	spendinglimit.AmountCentsValidator = spendinglimitDescAmountCents.Validators[0].(func(int64) error)
+	// spendinglimitDescCreatedAt is the schema descriptor for created_at field.
+	spendinglimitDescCreatedAt := spendinglimitFields[5].Descriptor()
+	// spendinglimit.DefaultCreatedAt holds the default value on creation for the created_at field.
+	spendinglimit.DefaultCreatedAt = spendinglimitDescCreatedAt.Default.(func() time.Time)
 	webhookattemptFields := schema.WebhookAttempt{}.Fields()
 	_ = webhookattemptFields
 	// webhookattemptDescAttempt is the schema descriptor for attempt field.

@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// ApprovalRule is the client for interacting with the ApprovalRule builders.
+	ApprovalRule *ApprovalRuleClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
@@ -26,12 +28,18 @@ type Tx struct {
 	Member *MemberClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
+	// OrderApproval is the client for interacting with the OrderApproval builders.
+	OrderApproval *OrderApprovalClient
 	// OrderEvent is the client for interacting with the OrderEvent builders.
 	OrderEvent *OrderEventClient
 	// OrderItem is the client for interacting with the OrderItem builders.
 	OrderItem *OrderItemClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// SpendLedger is the client for interacting with the SpendLedger builders.
+	SpendLedger *SpendLedgerClient
+	// SpendingLimit is the client for interacting with the SpendingLimit builders.
+	SpendingLimit *SpendingLimitClient
 	// WebhookAttempt is the client for interacting with the WebhookAttempt builders.
 	WebhookAttempt *WebhookAttemptClient
 	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
@@ -170,14 +178,18 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.ApprovalRule = NewApprovalRuleClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Location = NewLocationClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
+	tx.OrderApproval = NewOrderApprovalClient(tx.config)
 	tx.OrderEvent = NewOrderEventClient(tx.config)
 	tx.OrderItem = NewOrderItemClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
+	tx.SpendLedger = NewSpendLedgerClient(tx.config)
+	tx.SpendingLimit = NewSpendingLimitClient(tx.config)
 	tx.WebhookAttempt = NewWebhookAttemptClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
 	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)

@@ -82,6 +82,18 @@ const (
 	// CodePONumberTaken refuses a PO number another order of the
 	// customer has, when the customer requires them unique.
 	CodePONumberTaken = "po_number_taken"
+	// CodeSpendingLimitExceeded refuses an order that would take its
+	// buyer's spend in the period above the buyer's limit (Conflict).
+	CodeSpendingLimitExceeded = "spending_limit_exceeded"
+	// CodeCreditLimitExceeded refuses a confirmation that would take the
+	// customer's exposure above its credit limit (Conflict).
+	CodeCreditLimitExceeded = "credit_limit_exceeded"
+	// CodeApprovalExpired refuses a decision on an order whose approval
+	// expired (it is canceled by the expiry).
+	CodeApprovalExpired = "approval_expired"
+	// CodeSelfApproval refuses a decision by the buyer who placed the
+	// order, or by an approver who approved an earlier level of it.
+	CodeSelfApproval = "self_approval"
 )
 
 // Error is the one error type the services return. Message is safe to show

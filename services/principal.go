@@ -168,6 +168,22 @@ func (p Principal) CanManageAccount(customerID int) bool {
 	return !p.IsCustomer() || p.CustomerID == customerID && p.Access.grants(permManage)
 }
 
+// CanApprove reports whether p may decide an approval of customerID's
+// order that asks for role: a member (or key) of that customer whose role
+// grants approving and everything role grants (an admin approves what an
+// approver may).
+func (p Principal) CanApprove(customerID int, role MemberRole) bool {
+	if !p.IsCustomer() || p.CustomerID != customerID {
+		return false
+	}
+	access := p.AccessIn()
+	return access.grants(permApprove) && role.Within(access)
+}
+
+// CanApproveAs reports whether role may be asked of approvers: it grants
+// approving.
+func (r MemberRole) CanApproveAs() bool { return r != "" && r.grants(permApprove) }
+
 // AtLocation reports whether p may see and order for what belongs to the
 // location (nil: to no location): a principal limited to locations sees
 // only theirs.
@@ -180,7 +196,7 @@ func (p Principal) AtLocation(location *int) bool {
 
 // Actor is who did something, as orders and events record it: a type
 // ("member", "api_key", "customer", "staff", "admin", "service",
-// "anonymous") and an id within it.
+// "anonymous", "system") and an id within it.
 type Actor struct {
 	Type string `json:"type"`
 	ID   string `json:"id"`
@@ -198,6 +214,10 @@ func (p Principal) Actor() Actor {
 	}
 	return Actor{Type: string(p.Role), ID: p.Subject}
 }
+
+// SystemActor is the platform itself, for what a clock does: an order
+// canceled because its approval expired.
+var SystemActor = Actor{Type: "system", ID: "approval_expiry"}
 
 // String is the actor as stored: "type:id".
 func (a Actor) String() string { return a.Type + ":" + a.ID }

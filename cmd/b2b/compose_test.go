@@ -81,6 +81,7 @@ var composeEnv = map[string]string{
 	"OIDC_LINK_EMAIL":       envOptional,
 	"CANCEL_WINDOW":         envOptional,
 	"IDEMPOTENCY_KEY_TTL":   envOptional,
+	"APPROVAL_TTL":          envOptional,
 	"LOG_LEVEL":             envOptional,
 	"LOG_FORMAT":            envOptional, // json, the default, is what collectors want
 	"RATE_LIMIT":            envOptional, // off by default; an operator opts in

@@ -32,6 +32,12 @@ const (
 	FieldPoNumberUnique = "po_number_unique"
 	// FieldPaymentTerms holds the string denoting the payment_terms field in the database.
 	FieldPaymentTerms = "payment_terms"
+	// FieldCreditLimitCents holds the string denoting the credit_limit_cents field in the database.
+	FieldCreditLimitCents = "credit_limit_cents"
+	// FieldCreditExposureCents holds the string denoting the credit_exposure_cents field in the database.
+	FieldCreditExposureCents = "credit_exposure_cents"
+	// FieldTimeZone holds the string denoting the time_zone field in the database.
+	FieldTimeZone = "time_zone"
 	// EdgeOrders holds the string denoting the orders edge name in mutations.
 	EdgeOrders = "orders"
 	// EdgeMembers holds the string denoting the members edge name in mutations.
@@ -84,6 +90,9 @@ var Columns = []string{
 	FieldPoNumberRequired,
 	FieldPoNumberUnique,
 	FieldPaymentTerms,
+	FieldCreditLimitCents,
+	FieldCreditExposureCents,
+	FieldTimeZone,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -111,6 +120,12 @@ var (
 	DefaultPoNumberUnique bool
 	// PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
 	PaymentTermsValidator func(string) error
+	// DefaultCreditExposureCents holds the default value on creation for the "credit_exposure_cents" field.
+	DefaultCreditExposureCents int64
+	// DefaultTimeZone holds the default value on creation for the "time_zone" field.
+	DefaultTimeZone string
+	// TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
+	TimeZoneValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the Customer queries.
@@ -164,6 +179,21 @@ func ByPoNumberUnique(opts ...sql.OrderTermOption) OrderOption {
 // ByPaymentTerms orders the results by the payment_terms field.
 func ByPaymentTerms(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPaymentTerms, opts...).ToFunc()
+}
+
+// ByCreditLimitCents orders the results by the credit_limit_cents field.
+func ByCreditLimitCents(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreditLimitCents, opts...).ToFunc()
+}
+
+// ByCreditExposureCents orders the results by the credit_exposure_cents field.
+func ByCreditExposureCents(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreditExposureCents, opts...).ToFunc()
+}
+
+// ByTimeZone orders the results by the time_zone field.
+func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTimeZone, opts...).ToFunc()
 }
 
 // ByOrdersCount orders the results by orders count.

@@ -100,6 +100,21 @@ func PaymentTerms(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldPaymentTerms, v))
 }
 
+// CreditLimitCents applies equality check predicate on the "credit_limit_cents" field. It's identical to CreditLimitCentsEQ.
+func CreditLimitCents(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldCreditLimitCents, v))
+}
+
+// CreditExposureCents applies equality check predicate on the "credit_exposure_cents" field. It's identical to CreditExposureCentsEQ.
+func CreditExposureCents(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldCreditExposureCents, v))
+}
+
+// TimeZone applies equality check predicate on the "time_zone" field. It's identical to TimeZoneEQ.
+func TimeZone(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTimeZone, v))
+}
+
 // NameEQ applies the EQ predicate on the "name" field.
 func NameEQ(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldName, v))
@@ -508,6 +523,161 @@ func PaymentTermsEqualFold(v string) predicate.Customer {
 // PaymentTermsContainsFold applies the ContainsFold predicate on the "payment_terms" field.
 func PaymentTermsContainsFold(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldContainsFold(FieldPaymentTerms, v))
+}
+
+// CreditLimitCentsEQ applies the EQ predicate on the "credit_limit_cents" field.
+func CreditLimitCentsEQ(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldCreditLimitCents, v))
+}
+
+// CreditLimitCentsNEQ applies the NEQ predicate on the "credit_limit_cents" field.
+func CreditLimitCentsNEQ(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldCreditLimitCents, v))
+}
+
+// CreditLimitCentsIn applies the In predicate on the "credit_limit_cents" field.
+func CreditLimitCentsIn(vs ...int64) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldCreditLimitCents, vs...))
+}
+
+// CreditLimitCentsNotIn applies the NotIn predicate on the "credit_limit_cents" field.
+func CreditLimitCentsNotIn(vs ...int64) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldCreditLimitCents, vs...))
+}
+
+// CreditLimitCentsGT applies the GT predicate on the "credit_limit_cents" field.
+func CreditLimitCentsGT(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldCreditLimitCents, v))
+}
+
+// CreditLimitCentsGTE applies the GTE predicate on the "credit_limit_cents" field.
+func CreditLimitCentsGTE(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldCreditLimitCents, v))
+}
+
+// CreditLimitCentsLT applies the LT predicate on the "credit_limit_cents" field.
+func CreditLimitCentsLT(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldCreditLimitCents, v))
+}
+
+// CreditLimitCentsLTE applies the LTE predicate on the "credit_limit_cents" field.
+func CreditLimitCentsLTE(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldCreditLimitCents, v))
+}
+
+// CreditLimitCentsIsNil applies the IsNil predicate on the "credit_limit_cents" field.
+func CreditLimitCentsIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldCreditLimitCents))
+}
+
+// CreditLimitCentsNotNil applies the NotNil predicate on the "credit_limit_cents" field.
+func CreditLimitCentsNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldCreditLimitCents))
+}
+
+// CreditExposureCentsEQ applies the EQ predicate on the "credit_exposure_cents" field.
+func CreditExposureCentsEQ(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldCreditExposureCents, v))
+}
+
+// CreditExposureCentsNEQ applies the NEQ predicate on the "credit_exposure_cents" field.
+func CreditExposureCentsNEQ(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldCreditExposureCents, v))
+}
+
+// CreditExposureCentsIn applies the In predicate on the "credit_exposure_cents" field.
+func CreditExposureCentsIn(vs ...int64) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldCreditExposureCents, vs...))
+}
+
+// CreditExposureCentsNotIn applies the NotIn predicate on the "credit_exposure_cents" field.
+func CreditExposureCentsNotIn(vs ...int64) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldCreditExposureCents, vs...))
+}
+
+// CreditExposureCentsGT applies the GT predicate on the "credit_exposure_cents" field.
+func CreditExposureCentsGT(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldCreditExposureCents, v))
+}
+
+// CreditExposureCentsGTE applies the GTE predicate on the "credit_exposure_cents" field.
+func CreditExposureCentsGTE(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldCreditExposureCents, v))
+}
+
+// CreditExposureCentsLT applies the LT predicate on the "credit_exposure_cents" field.
+func CreditExposureCentsLT(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldCreditExposureCents, v))
+}
+
+// CreditExposureCentsLTE applies the LTE predicate on the "credit_exposure_cents" field.
+func CreditExposureCentsLTE(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldCreditExposureCents, v))
+}
+
+// TimeZoneEQ applies the EQ predicate on the "time_zone" field.
+func TimeZoneEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTimeZone, v))
+}
+
+// TimeZoneNEQ applies the NEQ predicate on the "time_zone" field.
+func TimeZoneNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldTimeZone, v))
+}
+
+// TimeZoneIn applies the In predicate on the "time_zone" field.
+func TimeZoneIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldTimeZone, vs...))
+}
+
+// TimeZoneNotIn applies the NotIn predicate on the "time_zone" field.
+func TimeZoneNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldTimeZone, vs...))
+}
+
+// TimeZoneGT applies the GT predicate on the "time_zone" field.
+func TimeZoneGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldTimeZone, v))
+}
+
+// TimeZoneGTE applies the GTE predicate on the "time_zone" field.
+func TimeZoneGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldTimeZone, v))
+}
+
+// TimeZoneLT applies the LT predicate on the "time_zone" field.
+func TimeZoneLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldTimeZone, v))
+}
+
+// TimeZoneLTE applies the LTE predicate on the "time_zone" field.
+func TimeZoneLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldTimeZone, v))
+}
+
+// TimeZoneContains applies the Contains predicate on the "time_zone" field.
+func TimeZoneContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldTimeZone, v))
+}
+
+// TimeZoneHasPrefix applies the HasPrefix predicate on the "time_zone" field.
+func TimeZoneHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldTimeZone, v))
+}
+
+// TimeZoneHasSuffix applies the HasSuffix predicate on the "time_zone" field.
+func TimeZoneHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldTimeZone, v))
+}
+
+// TimeZoneEqualFold applies the EqualFold predicate on the "time_zone" field.
+func TimeZoneEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldTimeZone, v))
+}
+
+// TimeZoneContainsFold applies the ContainsFold predicate on the "time_zone" field.
+func TimeZoneContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldTimeZone, v))
 }
 
 // HasOrders applies the HasEdge predicate on the "orders" edge.

@@ -21,6 +21,18 @@ func (f APIKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APIKeyMutation", m)
 }
 
+// The ApprovalRuleFunc type is an adapter to allow the use of ordinary
+// function as ApprovalRule mutator.
+type ApprovalRuleFunc func(context.Context, *ent.ApprovalRuleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ApprovalRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ApprovalRuleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ApprovalRuleMutation", m)
+}
+
 // The CustomerFunc type is an adapter to allow the use of ordinary
 // function as Customer mutator.
 type CustomerFunc func(context.Context, *ent.CustomerMutation) (ent.Value, error)
@@ -81,6 +93,18 @@ func (f OrderFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrderMutation", m)
 }
 
+// The OrderApprovalFunc type is an adapter to allow the use of ordinary
+// function as OrderApproval mutator.
+type OrderApprovalFunc func(context.Context, *ent.OrderApprovalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OrderApprovalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OrderApprovalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrderApprovalMutation", m)
+}
+
 // The OrderEventFunc type is an adapter to allow the use of ordinary
 // function as OrderEvent mutator.
 type OrderEventFunc func(context.Context, *ent.OrderEventMutation) (ent.Value, error)
@@ -115,6 +139,30 @@ func (f ProductFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProductMutation", m)
+}
+
+// The SpendLedgerFunc type is an adapter to allow the use of ordinary
+// function as SpendLedger mutator.
+type SpendLedgerFunc func(context.Context, *ent.SpendLedgerMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SpendLedgerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SpendLedgerMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SpendLedgerMutation", m)
+}
+
+// The SpendingLimitFunc type is an adapter to allow the use of ordinary
+// function as SpendingLimit mutator.
+type SpendingLimitFunc func(context.Context, *ent.SpendingLimitMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SpendingLimitFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SpendingLimitMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SpendingLimitMutation", m)
 }
 
 // The WebhookAttemptFunc type is an adapter to allow the use of ordinary

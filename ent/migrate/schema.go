@@ -51,6 +51,30 @@ var (
 			},
 		},
 	}
+	// ApprovalRulesColumns holds the columns for the "approval_rules" table.
+	ApprovalRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "customer_id", Type: field.TypeInt},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "min_total_cents", Type: field.TypeInt64, Nullable: true},
+		{Name: "placed_by_roles", Type: field.TypeJSON, Nullable: true},
+		{Name: "over_spending_limit", Type: field.TypeBool, Default: false},
+		{Name: "approver_roles", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// ApprovalRulesTable holds the schema information for the "approval_rules" table.
+	ApprovalRulesTable = &schema.Table{
+		Name:       "approval_rules",
+		Columns:    ApprovalRulesColumns,
+		PrimaryKey: []*schema.Column{ApprovalRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "approvalrule_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{ApprovalRulesColumns[1]},
+			},
+		},
+	}
 	// CustomersColumns holds the columns for the "customers" table.
 	CustomersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -63,6 +87,9 @@ var (
 		{Name: "po_number_required", Type: field.TypeBool, Default: false},
 		{Name: "po_number_unique", Type: field.TypeBool, Default: false},
 		{Name: "payment_terms", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "credit_limit_cents", Type: field.TypeInt64, Nullable: true},
+		{Name: "credit_exposure_cents", Type: field.TypeInt64, Default: 0},
+		{Name: "time_zone", Type: field.TypeString, Size: 64, Default: "UTC"},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
 	CustomersTable = &schema.Table{
@@ -191,7 +218,7 @@ var (
 	// OrdersColumns holds the columns for the "orders" table.
 	OrdersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "status", Type: field.TypeEnum, Enums: []string{"CREATED", "CONFIRMED", "CANCELED"}, Default: "CREATED", SchemaType: map[string]string{"mysql": "varchar(20)", "sqlite3": "varchar(20)"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING_APPROVAL", "CREATED", "CONFIRMED", "CANCELED"}, Default: "CREATED", SchemaType: map[string]string{"mysql": "varchar(20)", "sqlite3": "varchar(20)"}},
 		{Name: "total_cents", Type: field.TypeInt64},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "confirmed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
@@ -204,6 +231,15 @@ var (
 		{Name: "po_number", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "po_unique_key", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "payment_terms", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "event_seq", Type: field.TypeInt, Default: 1},
+		{Name: "approval_roles", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "approvals", Type: field.TypeInt, Default: 0},
+		{Name: "confirm_on_approval", Type: field.TypeBool, Default: false},
+		{Name: "approval_expires_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "spend_member_id", Type: field.TypeInt, Nullable: true},
+		{Name: "spend_period", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "paid_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "paid_by", Type: field.TypeString, Nullable: true, Size: 80},
 		{Name: "customer_id", Type: field.TypeInt},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
@@ -214,7 +250,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[14]},
+				Columns:    []*schema.Column{OrdersColumns[23]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -233,7 +269,7 @@ var (
 			{
 				Name:    "order_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[14]},
+				Columns: []*schema.Column{OrdersColumns[23]},
 			},
 			{
 				Name:    "order_placed_by",
@@ -248,12 +284,40 @@ var (
 			{
 				Name:    "order_customer_id_po_unique_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[14], OrdersColumns[12]},
+				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[12]},
 			},
 			{
 				Name:    "order_customer_id_po_number",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[14], OrdersColumns[11]},
+				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[11]},
+			},
+			{
+				Name:    "order_status_approval_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[1], OrdersColumns[18]},
+			},
+		},
+	}
+	// OrderApprovalsColumns holds the columns for the "order_approvals" table.
+	OrderApprovalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "level", Type: field.TypeInt},
+		{Name: "decision", Type: field.TypeString, Size: 10},
+		{Name: "actor", Type: field.TypeString, Size: 80},
+		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// OrderApprovalsTable holds the schema information for the "order_approvals" table.
+	OrderApprovalsTable = &schema.Table{
+		Name:       "order_approvals",
+		Columns:    OrderApprovalsColumns,
+		PrimaryKey: []*schema.Column{OrderApprovalsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "orderapproval_order_id_level",
+				Unique:  true,
+				Columns: []*schema.Column{OrderApprovalsColumns[1], OrderApprovalsColumns[2]},
 			},
 		},
 	}
@@ -329,6 +393,55 @@ var (
 		Name:       "products",
 		Columns:    ProductsColumns,
 		PrimaryKey: []*schema.Column{ProductsColumns[0]},
+	}
+	// SpendLedgerColumns holds the columns for the "spend_ledger" table.
+	SpendLedgerColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "customer_id", Type: field.TypeInt},
+		{Name: "member_id", Type: field.TypeInt},
+		{Name: "period", Type: field.TypeString, Size: 20},
+		{Name: "used_cents", Type: field.TypeInt64},
+	}
+	// SpendLedgerTable holds the schema information for the "spend_ledger" table.
+	SpendLedgerTable = &schema.Table{
+		Name:       "spend_ledger",
+		Columns:    SpendLedgerColumns,
+		PrimaryKey: []*schema.Column{SpendLedgerColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "spendledger_member_id_period",
+				Unique:  true,
+				Columns: []*schema.Column{SpendLedgerColumns[2], SpendLedgerColumns[3]},
+			},
+		},
+	}
+	// SpendingLimitsColumns holds the columns for the "spending_limits" table.
+	SpendingLimitsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "customer_id", Type: field.TypeInt},
+		{Name: "member_id", Type: field.TypeInt, Nullable: true},
+		{Name: "role", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "period", Type: field.TypeString, Size: 10},
+		{Name: "amount_cents", Type: field.TypeInt64},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// SpendingLimitsTable holds the schema information for the "spending_limits" table.
+	SpendingLimitsTable = &schema.Table{
+		Name:       "spending_limits",
+		Columns:    SpendingLimitsColumns,
+		PrimaryKey: []*schema.Column{SpendingLimitsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "spendinglimit_customer_id_member_id",
+				Unique:  true,
+				Columns: []*schema.Column{SpendingLimitsColumns[1], SpendingLimitsColumns[2]},
+			},
+			{
+				Name:    "spendinglimit_customer_id_role",
+				Unique:  true,
+				Columns: []*schema.Column{SpendingLimitsColumns[1], SpendingLimitsColumns[3]},
+			},
+		},
 	}
 	// WebhookAttemptsColumns holds the columns for the "webhook_attempts" table.
 	WebhookAttemptsColumns = []*schema.Column{
@@ -410,14 +523,18 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		ApprovalRulesTable,
 		CustomersTable,
 		IdempotencyKeysTable,
 		LocationsTable,
 		MembersTable,
 		OrdersTable,
+		OrderApprovalsTable,
 		OrderEventsTable,
 		OrderItemsTable,
 		ProductsTable,
+		SpendLedgerTable,
+		SpendingLimitsTable,
 		WebhookAttemptsTable,
 		WebhookDeliveriesTable,
 		WebhookEndpointsTable,
@@ -428,6 +545,9 @@ func init() {
 	APIKeysTable.ForeignKeys[0].RefTable = CustomersTable
 	APIKeysTable.Annotation = &entsql.Annotation{
 		Table: "api_keys",
+	}
+	ApprovalRulesTable.Annotation = &entsql.Annotation{
+		Table: "approval_rules",
 	}
 	CustomersTable.Annotation = &entsql.Annotation{
 		Table: "customers",
@@ -447,6 +567,9 @@ func init() {
 	OrdersTable.Annotation = &entsql.Annotation{
 		Table: "orders",
 	}
+	OrderApprovalsTable.Annotation = &entsql.Annotation{
+		Table: "order_approvals",
+	}
 	OrderEventsTable.Annotation = &entsql.Annotation{
 		Table: "order_events",
 	}
@@ -457,6 +580,12 @@ func init() {
 	}
 	ProductsTable.Annotation = &entsql.Annotation{
 		Table: "products",
+	}
+	SpendLedgerTable.Annotation = &entsql.Annotation{
+		Table: "spend_ledger",
+	}
+	SpendingLimitsTable.Annotation = &entsql.Annotation{
+		Table: "spending_limits",
 	}
 	WebhookAttemptsTable.Annotation = &entsql.Annotation{
 		Table: "webhook_attempts",

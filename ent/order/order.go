@@ -43,6 +43,24 @@ const (
 	FieldPoUniqueKey = "po_unique_key"
 	// FieldPaymentTerms holds the string denoting the payment_terms field in the database.
 	FieldPaymentTerms = "payment_terms"
+	// FieldEventSeq holds the string denoting the event_seq field in the database.
+	FieldEventSeq = "event_seq"
+	// FieldApprovalRoles holds the string denoting the approval_roles field in the database.
+	FieldApprovalRoles = "approval_roles"
+	// FieldApprovals holds the string denoting the approvals field in the database.
+	FieldApprovals = "approvals"
+	// FieldConfirmOnApproval holds the string denoting the confirm_on_approval field in the database.
+	FieldConfirmOnApproval = "confirm_on_approval"
+	// FieldApprovalExpiresAt holds the string denoting the approval_expires_at field in the database.
+	FieldApprovalExpiresAt = "approval_expires_at"
+	// FieldSpendMemberID holds the string denoting the spend_member_id field in the database.
+	FieldSpendMemberID = "spend_member_id"
+	// FieldSpendPeriod holds the string denoting the spend_period field in the database.
+	FieldSpendPeriod = "spend_period"
+	// FieldPaidAt holds the string denoting the paid_at field in the database.
+	FieldPaidAt = "paid_at"
+	// FieldPaidBy holds the string denoting the paid_by field in the database.
+	FieldPaidBy = "paid_by"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeItems holds the string denoting the items edge name in mutations.
@@ -82,6 +100,15 @@ var Columns = []string{
 	FieldPoNumber,
 	FieldPoUniqueKey,
 	FieldPaymentTerms,
+	FieldEventSeq,
+	FieldApprovalRoles,
+	FieldApprovals,
+	FieldConfirmOnApproval,
+	FieldApprovalExpiresAt,
+	FieldSpendMemberID,
+	FieldSpendPeriod,
+	FieldPaidAt,
+	FieldPaidBy,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -111,6 +138,18 @@ var (
 	PoUniqueKeyValidator func(string) error
 	// PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
 	PaymentTermsValidator func(string) error
+	// DefaultEventSeq holds the default value on creation for the "event_seq" field.
+	DefaultEventSeq int
+	// ApprovalRolesValidator is a validator for the "approval_roles" field. It is called by the builders before save.
+	ApprovalRolesValidator func(string) error
+	// DefaultApprovals holds the default value on creation for the "approvals" field.
+	DefaultApprovals int
+	// DefaultConfirmOnApproval holds the default value on creation for the "confirm_on_approval" field.
+	DefaultConfirmOnApproval bool
+	// SpendPeriodValidator is a validator for the "spend_period" field. It is called by the builders before save.
+	SpendPeriodValidator func(string) error
+	// PaidByValidator is a validator for the "paid_by" field. It is called by the builders before save.
+	PaidByValidator func(string) error
 )
 
 // Status defines the type for the "status" enum field.
@@ -121,9 +160,10 @@ const DefaultStatus = StatusCREATED
 
 // Status values.
 const (
-	StatusCREATED   Status = "CREATED"
-	StatusCONFIRMED Status = "CONFIRMED"
-	StatusCANCELED  Status = "CANCELED"
+	StatusPENDING_APPROVAL Status = "PENDING_APPROVAL"
+	StatusCREATED          Status = "CREATED"
+	StatusCONFIRMED        Status = "CONFIRMED"
+	StatusCANCELED         Status = "CANCELED"
 )
 
 func (s Status) String() string {
@@ -133,7 +173,7 @@ func (s Status) String() string {
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s Status) error {
 	switch s {
-	case StatusCREATED, StatusCONFIRMED, StatusCANCELED:
+	case StatusPENDING_APPROVAL, StatusCREATED, StatusCONFIRMED, StatusCANCELED:
 		return nil
 	default:
 		return fmt.Errorf("order: invalid enum value for status field: %q", s)
@@ -216,6 +256,51 @@ func ByPoUniqueKey(opts ...sql.OrderTermOption) OrderOption {
 // ByPaymentTerms orders the results by the payment_terms field.
 func ByPaymentTerms(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPaymentTerms, opts...).ToFunc()
+}
+
+// ByEventSeq orders the results by the event_seq field.
+func ByEventSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventSeq, opts...).ToFunc()
+}
+
+// ByApprovalRoles orders the results by the approval_roles field.
+func ByApprovalRoles(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldApprovalRoles, opts...).ToFunc()
+}
+
+// ByApprovals orders the results by the approvals field.
+func ByApprovals(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldApprovals, opts...).ToFunc()
+}
+
+// ByConfirmOnApproval orders the results by the confirm_on_approval field.
+func ByConfirmOnApproval(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConfirmOnApproval, opts...).ToFunc()
+}
+
+// ByApprovalExpiresAt orders the results by the approval_expires_at field.
+func ByApprovalExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldApprovalExpiresAt, opts...).ToFunc()
+}
+
+// BySpendMemberID orders the results by the spend_member_id field.
+func BySpendMemberID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSpendMemberID, opts...).ToFunc()
+}
+
+// BySpendPeriod orders the results by the spend_period field.
+func BySpendPeriod(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSpendPeriod, opts...).ToFunc()
+}
+
+// ByPaidAt orders the results by the paid_at field.
+func ByPaidAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPaidAt, opts...).ToFunc()
+}
+
+// ByPaidBy orders the results by the paid_by field.
+func ByPaidBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPaidBy, opts...).ToFunc()
 }
 
 // ByCustomerField orders the results by customer field.

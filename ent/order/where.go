@@ -120,6 +120,51 @@ func PaymentTerms(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldPaymentTerms, v))
 }
 
+// EventSeq applies equality check predicate on the "event_seq" field. It's identical to EventSeqEQ.
+func EventSeq(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldEventSeq, v))
+}
+
+// ApprovalRoles applies equality check predicate on the "approval_roles" field. It's identical to ApprovalRolesEQ.
+func ApprovalRoles(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldApprovalRoles, v))
+}
+
+// Approvals applies equality check predicate on the "approvals" field. It's identical to ApprovalsEQ.
+func Approvals(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldApprovals, v))
+}
+
+// ConfirmOnApproval applies equality check predicate on the "confirm_on_approval" field. It's identical to ConfirmOnApprovalEQ.
+func ConfirmOnApproval(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldConfirmOnApproval, v))
+}
+
+// ApprovalExpiresAt applies equality check predicate on the "approval_expires_at" field. It's identical to ApprovalExpiresAtEQ.
+func ApprovalExpiresAt(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldApprovalExpiresAt, v))
+}
+
+// SpendMemberID applies equality check predicate on the "spend_member_id" field. It's identical to SpendMemberIDEQ.
+func SpendMemberID(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldSpendMemberID, v))
+}
+
+// SpendPeriod applies equality check predicate on the "spend_period" field. It's identical to SpendPeriodEQ.
+func SpendPeriod(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldSpendPeriod, v))
+}
+
+// PaidAt applies equality check predicate on the "paid_at" field. It's identical to PaidAtEQ.
+func PaidAt(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPaidAt, v))
+}
+
+// PaidBy applies equality check predicate on the "paid_by" field. It's identical to PaidByEQ.
+func PaidBy(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPaidBy, v))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v int) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCustomerID, v))
@@ -913,6 +958,471 @@ func PaymentTermsEqualFold(v string) predicate.Order {
 // PaymentTermsContainsFold applies the ContainsFold predicate on the "payment_terms" field.
 func PaymentTermsContainsFold(v string) predicate.Order {
 	return predicate.Order(sql.FieldContainsFold(FieldPaymentTerms, v))
+}
+
+// EventSeqEQ applies the EQ predicate on the "event_seq" field.
+func EventSeqEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldEventSeq, v))
+}
+
+// EventSeqNEQ applies the NEQ predicate on the "event_seq" field.
+func EventSeqNEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldEventSeq, v))
+}
+
+// EventSeqIn applies the In predicate on the "event_seq" field.
+func EventSeqIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldEventSeq, vs...))
+}
+
+// EventSeqNotIn applies the NotIn predicate on the "event_seq" field.
+func EventSeqNotIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldEventSeq, vs...))
+}
+
+// EventSeqGT applies the GT predicate on the "event_seq" field.
+func EventSeqGT(v int) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldEventSeq, v))
+}
+
+// EventSeqGTE applies the GTE predicate on the "event_seq" field.
+func EventSeqGTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldEventSeq, v))
+}
+
+// EventSeqLT applies the LT predicate on the "event_seq" field.
+func EventSeqLT(v int) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldEventSeq, v))
+}
+
+// EventSeqLTE applies the LTE predicate on the "event_seq" field.
+func EventSeqLTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldEventSeq, v))
+}
+
+// ApprovalRolesEQ applies the EQ predicate on the "approval_roles" field.
+func ApprovalRolesEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesNEQ applies the NEQ predicate on the "approval_roles" field.
+func ApprovalRolesNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesIn applies the In predicate on the "approval_roles" field.
+func ApprovalRolesIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldApprovalRoles, vs...))
+}
+
+// ApprovalRolesNotIn applies the NotIn predicate on the "approval_roles" field.
+func ApprovalRolesNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldApprovalRoles, vs...))
+}
+
+// ApprovalRolesGT applies the GT predicate on the "approval_roles" field.
+func ApprovalRolesGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesGTE applies the GTE predicate on the "approval_roles" field.
+func ApprovalRolesGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesLT applies the LT predicate on the "approval_roles" field.
+func ApprovalRolesLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesLTE applies the LTE predicate on the "approval_roles" field.
+func ApprovalRolesLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesContains applies the Contains predicate on the "approval_roles" field.
+func ApprovalRolesContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesHasPrefix applies the HasPrefix predicate on the "approval_roles" field.
+func ApprovalRolesHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesHasSuffix applies the HasSuffix predicate on the "approval_roles" field.
+func ApprovalRolesHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesIsNil applies the IsNil predicate on the "approval_roles" field.
+func ApprovalRolesIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldApprovalRoles))
+}
+
+// ApprovalRolesNotNil applies the NotNil predicate on the "approval_roles" field.
+func ApprovalRolesNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldApprovalRoles))
+}
+
+// ApprovalRolesEqualFold applies the EqualFold predicate on the "approval_roles" field.
+func ApprovalRolesEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldApprovalRoles, v))
+}
+
+// ApprovalRolesContainsFold applies the ContainsFold predicate on the "approval_roles" field.
+func ApprovalRolesContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldApprovalRoles, v))
+}
+
+// ApprovalsEQ applies the EQ predicate on the "approvals" field.
+func ApprovalsEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldApprovals, v))
+}
+
+// ApprovalsNEQ applies the NEQ predicate on the "approvals" field.
+func ApprovalsNEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldApprovals, v))
+}
+
+// ApprovalsIn applies the In predicate on the "approvals" field.
+func ApprovalsIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldApprovals, vs...))
+}
+
+// ApprovalsNotIn applies the NotIn predicate on the "approvals" field.
+func ApprovalsNotIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldApprovals, vs...))
+}
+
+// ApprovalsGT applies the GT predicate on the "approvals" field.
+func ApprovalsGT(v int) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldApprovals, v))
+}
+
+// ApprovalsGTE applies the GTE predicate on the "approvals" field.
+func ApprovalsGTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldApprovals, v))
+}
+
+// ApprovalsLT applies the LT predicate on the "approvals" field.
+func ApprovalsLT(v int) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldApprovals, v))
+}
+
+// ApprovalsLTE applies the LTE predicate on the "approvals" field.
+func ApprovalsLTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldApprovals, v))
+}
+
+// ConfirmOnApprovalEQ applies the EQ predicate on the "confirm_on_approval" field.
+func ConfirmOnApprovalEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldConfirmOnApproval, v))
+}
+
+// ConfirmOnApprovalNEQ applies the NEQ predicate on the "confirm_on_approval" field.
+func ConfirmOnApprovalNEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldConfirmOnApproval, v))
+}
+
+// ApprovalExpiresAtEQ applies the EQ predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldApprovalExpiresAt, v))
+}
+
+// ApprovalExpiresAtNEQ applies the NEQ predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtNEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldApprovalExpiresAt, v))
+}
+
+// ApprovalExpiresAtIn applies the In predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldApprovalExpiresAt, vs...))
+}
+
+// ApprovalExpiresAtNotIn applies the NotIn predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtNotIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldApprovalExpiresAt, vs...))
+}
+
+// ApprovalExpiresAtGT applies the GT predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtGT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldApprovalExpiresAt, v))
+}
+
+// ApprovalExpiresAtGTE applies the GTE predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtGTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldApprovalExpiresAt, v))
+}
+
+// ApprovalExpiresAtLT applies the LT predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtLT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldApprovalExpiresAt, v))
+}
+
+// ApprovalExpiresAtLTE applies the LTE predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtLTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldApprovalExpiresAt, v))
+}
+
+// ApprovalExpiresAtIsNil applies the IsNil predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldApprovalExpiresAt))
+}
+
+// ApprovalExpiresAtNotNil applies the NotNil predicate on the "approval_expires_at" field.
+func ApprovalExpiresAtNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldApprovalExpiresAt))
+}
+
+// SpendMemberIDEQ applies the EQ predicate on the "spend_member_id" field.
+func SpendMemberIDEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldSpendMemberID, v))
+}
+
+// SpendMemberIDNEQ applies the NEQ predicate on the "spend_member_id" field.
+func SpendMemberIDNEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldSpendMemberID, v))
+}
+
+// SpendMemberIDIn applies the In predicate on the "spend_member_id" field.
+func SpendMemberIDIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldSpendMemberID, vs...))
+}
+
+// SpendMemberIDNotIn applies the NotIn predicate on the "spend_member_id" field.
+func SpendMemberIDNotIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldSpendMemberID, vs...))
+}
+
+// SpendMemberIDGT applies the GT predicate on the "spend_member_id" field.
+func SpendMemberIDGT(v int) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldSpendMemberID, v))
+}
+
+// SpendMemberIDGTE applies the GTE predicate on the "spend_member_id" field.
+func SpendMemberIDGTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldSpendMemberID, v))
+}
+
+// SpendMemberIDLT applies the LT predicate on the "spend_member_id" field.
+func SpendMemberIDLT(v int) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldSpendMemberID, v))
+}
+
+// SpendMemberIDLTE applies the LTE predicate on the "spend_member_id" field.
+func SpendMemberIDLTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldSpendMemberID, v))
+}
+
+// SpendMemberIDIsNil applies the IsNil predicate on the "spend_member_id" field.
+func SpendMemberIDIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldSpendMemberID))
+}
+
+// SpendMemberIDNotNil applies the NotNil predicate on the "spend_member_id" field.
+func SpendMemberIDNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldSpendMemberID))
+}
+
+// SpendPeriodEQ applies the EQ predicate on the "spend_period" field.
+func SpendPeriodEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldSpendPeriod, v))
+}
+
+// SpendPeriodNEQ applies the NEQ predicate on the "spend_period" field.
+func SpendPeriodNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldSpendPeriod, v))
+}
+
+// SpendPeriodIn applies the In predicate on the "spend_period" field.
+func SpendPeriodIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldSpendPeriod, vs...))
+}
+
+// SpendPeriodNotIn applies the NotIn predicate on the "spend_period" field.
+func SpendPeriodNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldSpendPeriod, vs...))
+}
+
+// SpendPeriodGT applies the GT predicate on the "spend_period" field.
+func SpendPeriodGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldSpendPeriod, v))
+}
+
+// SpendPeriodGTE applies the GTE predicate on the "spend_period" field.
+func SpendPeriodGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldSpendPeriod, v))
+}
+
+// SpendPeriodLT applies the LT predicate on the "spend_period" field.
+func SpendPeriodLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldSpendPeriod, v))
+}
+
+// SpendPeriodLTE applies the LTE predicate on the "spend_period" field.
+func SpendPeriodLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldSpendPeriod, v))
+}
+
+// SpendPeriodContains applies the Contains predicate on the "spend_period" field.
+func SpendPeriodContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldSpendPeriod, v))
+}
+
+// SpendPeriodHasPrefix applies the HasPrefix predicate on the "spend_period" field.
+func SpendPeriodHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldSpendPeriod, v))
+}
+
+// SpendPeriodHasSuffix applies the HasSuffix predicate on the "spend_period" field.
+func SpendPeriodHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldSpendPeriod, v))
+}
+
+// SpendPeriodIsNil applies the IsNil predicate on the "spend_period" field.
+func SpendPeriodIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldSpendPeriod))
+}
+
+// SpendPeriodNotNil applies the NotNil predicate on the "spend_period" field.
+func SpendPeriodNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldSpendPeriod))
+}
+
+// SpendPeriodEqualFold applies the EqualFold predicate on the "spend_period" field.
+func SpendPeriodEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldSpendPeriod, v))
+}
+
+// SpendPeriodContainsFold applies the ContainsFold predicate on the "spend_period" field.
+func SpendPeriodContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldSpendPeriod, v))
+}
+
+// PaidAtEQ applies the EQ predicate on the "paid_at" field.
+func PaidAtEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPaidAt, v))
+}
+
+// PaidAtNEQ applies the NEQ predicate on the "paid_at" field.
+func PaidAtNEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldPaidAt, v))
+}
+
+// PaidAtIn applies the In predicate on the "paid_at" field.
+func PaidAtIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldPaidAt, vs...))
+}
+
+// PaidAtNotIn applies the NotIn predicate on the "paid_at" field.
+func PaidAtNotIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldPaidAt, vs...))
+}
+
+// PaidAtGT applies the GT predicate on the "paid_at" field.
+func PaidAtGT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldPaidAt, v))
+}
+
+// PaidAtGTE applies the GTE predicate on the "paid_at" field.
+func PaidAtGTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldPaidAt, v))
+}
+
+// PaidAtLT applies the LT predicate on the "paid_at" field.
+func PaidAtLT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldPaidAt, v))
+}
+
+// PaidAtLTE applies the LTE predicate on the "paid_at" field.
+func PaidAtLTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldPaidAt, v))
+}
+
+// PaidAtIsNil applies the IsNil predicate on the "paid_at" field.
+func PaidAtIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldPaidAt))
+}
+
+// PaidAtNotNil applies the NotNil predicate on the "paid_at" field.
+func PaidAtNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldPaidAt))
+}
+
+// PaidByEQ applies the EQ predicate on the "paid_by" field.
+func PaidByEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPaidBy, v))
+}
+
+// PaidByNEQ applies the NEQ predicate on the "paid_by" field.
+func PaidByNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldPaidBy, v))
+}
+
+// PaidByIn applies the In predicate on the "paid_by" field.
+func PaidByIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldPaidBy, vs...))
+}
+
+// PaidByNotIn applies the NotIn predicate on the "paid_by" field.
+func PaidByNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldPaidBy, vs...))
+}
+
+// PaidByGT applies the GT predicate on the "paid_by" field.
+func PaidByGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldPaidBy, v))
+}
+
+// PaidByGTE applies the GTE predicate on the "paid_by" field.
+func PaidByGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldPaidBy, v))
+}
+
+// PaidByLT applies the LT predicate on the "paid_by" field.
+func PaidByLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldPaidBy, v))
+}
+
+// PaidByLTE applies the LTE predicate on the "paid_by" field.
+func PaidByLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldPaidBy, v))
+}
+
+// PaidByContains applies the Contains predicate on the "paid_by" field.
+func PaidByContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldPaidBy, v))
+}
+
+// PaidByHasPrefix applies the HasPrefix predicate on the "paid_by" field.
+func PaidByHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldPaidBy, v))
+}
+
+// PaidByHasSuffix applies the HasSuffix predicate on the "paid_by" field.
+func PaidByHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldPaidBy, v))
+}
+
+// PaidByIsNil applies the IsNil predicate on the "paid_by" field.
+func PaidByIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldPaidBy))
+}
+
+// PaidByNotNil applies the NotNil predicate on the "paid_by" field.
+func PaidByNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldPaidBy))
+}
+
+// PaidByEqualFold applies the EqualFold predicate on the "paid_by" field.
+func PaidByEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldPaidBy, v))
+}
+
+// PaidByContainsFold applies the ContainsFold predicate on the "paid_by" field.
+func PaidByContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldPaidBy, v))
 }
 
 // HasCustomer applies the HasEdge predicate on the "customer" edge.

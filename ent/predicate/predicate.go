@@ -9,6 +9,9 @@ import (
 // APIKey is the predicate function for apikey builders.
 type APIKey func(*sql.Selector)
 
+// ApprovalRule is the predicate function for approvalrule builders.
+type ApprovalRule func(*sql.Selector)
+
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
@@ -24,6 +27,9 @@ type Member func(*sql.Selector)
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
 
+// OrderApproval is the predicate function for orderapproval builders.
+type OrderApproval func(*sql.Selector)
+
 // OrderEvent is the predicate function for orderevent builders.
 type OrderEvent func(*sql.Selector)
 
@@ -32,6 +38,12 @@ type OrderItem func(*sql.Selector)
 
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
+
+// SpendLedger is the predicate function for spendledger builders.
+type SpendLedger func(*sql.Selector)
+
+// SpendingLimit is the predicate function for spendinglimit builders.
+type SpendingLimit func(*sql.Selector)
 
 // WebhookAttempt is the predicate function for webhookattempt builders.
 type WebhookAttempt func(*sql.Selector)

@@ -46,6 +46,15 @@ func (Customer) Fields() []ent.Field {
 		field.Bool("po_number_required").Default(false),
 		field.Bool("po_number_unique").Default(false),
 		field.String("payment_terms").MaxLen(20).Optional().Nillable(),
+		// The credit the seller gives the customer: the limit (NULL: none)
+		// on its exposure, the totals of its confirmed orders not yet
+		// paid. The exposure is kept on every confirm, cancel and payment
+		// by a guarded update, so that setting a limit needs no recount.
+		field.Int64("credit_limit_cents").Optional().Nillable(),
+		field.Int64("credit_exposure_cents").Default(0),
+		// time_zone (IANA) is where the customer's spending periods (a
+		// day, a week, a month) begin and end.
+		field.String("time_zone").MaxLen(64).Default("UTC"),
 	}
 }
 

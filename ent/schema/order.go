@@ -26,7 +26,7 @@ func (Order) Fields() []ent.Field {
 		field.Int("customer_id").Immutable(),
 		// The original stored the status as VARCHAR(20); the values are the
 		// contract's, upper case.
-		field.Enum("status").Values("CREATED", "CONFIRMED", "CANCELED").Default("CREATED").
+		field.Enum("status").Values("PENDING_APPROVAL", "CREATED", "CONFIRMED", "CANCELED").Default("CREATED").
 			SchemaType(map[string]string{dialect.MySQL: "varchar(20)", dialect.SQLite: "varchar(20)"}),
 		field.Int64("total_cents").NonNegative(),
 		field.Time("created_at").Default(now).Immutable().
@@ -54,6 +54,27 @@ func (Order) Fields() []ent.Field {
 		field.String("po_number").MaxLen(64).Optional().Nillable().Immutable(),
 		field.String("po_unique_key").MaxLen(64).Optional().Nillable(),
 		field.String("payment_terms").MaxLen(20).Optional().Nillable().Immutable(),
+		// event_seq is the sequence number of the order's last event. Every
+		// change writes the next one, guarded by the one it read, so that a
+		// change applies once however many race for it.
+		field.Int("event_seq").Default(1),
+		// An order placed PENDING_APPROVAL: the role each approval level
+		// asks for ("approver,admin": two levels), how many it has, whether
+		// the last approval confirms it (placed through create-and-confirm)
+		// and when it expires unapproved.
+		field.String("approval_roles").MaxLen(40).Optional().Nillable().Immutable(),
+		field.Int("approvals").Default(0),
+		field.Bool("confirm_on_approval").Default(false).Immutable(),
+		field.Time("approval_expires_at").Optional().Nillable().Immutable().
+			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
+		// The spend ledger row the order took its total from, given back
+		// when it is canceled: the member and the period ("MONTH:2026-12").
+		field.Int("spend_member_id").Optional().Nillable().Immutable(),
+		field.String("spend_period").MaxLen(20).Optional().Nillable().Immutable(),
+		// When staff recorded its payment, and who.
+		field.Time("paid_at").Optional().Nillable().
+			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
+		field.String("paid_by").MaxLen(80).Optional().Nillable(),
 	}
 }
 
@@ -75,5 +96,6 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("location_id"),
 		index.Fields("customer_id", "po_unique_key").Unique(),
 		index.Fields("customer_id", "po_number"),
+		index.Fields("status", "approval_expires_at"),
 	}
 }

@@ -137,9 +137,28 @@ const (
 	purgeMaxBatches = 20
 )
 
+// Expiry of approvals: every minute, a bounded batch per run; an order
+// is canceled at most a minute after its approval expired (and no one can
+// approve it in between: the service refuses a decision past expiry).
+const (
+	expireEvery = time.Minute
+	expireBatch = 500
+)
+
 // jobs lists the background work of serve.
 func (a *App) jobs() []job {
-	return []job{{name: "purge expired idempotency keys", every: purgeEvery, run: a.purgeKeys}}
+	return []job{
+		{name: "purge expired idempotency keys", every: purgeEvery, run: a.purgeKeys},
+		{name: "cancel orders whose approval expired", every: expireEvery, run: a.expireApprovals},
+	}
+}
+
+func (a *App) expireApprovals(ctx context.Context) error {
+	n, err := a.services.Orders.ExpireApprovals(ctx, expireBatch)
+	if n > 0 {
+		a.log.InfoContext(ctx, "canceled orders whose approval expired", "count", n)
+	}
+	return err
 }
 
 func (a *App) purgeKeys(ctx context.Context) error {

@@ -49,7 +49,10 @@ type Config struct {
 	GraphTimeout      time.Duration
 	CancelWindow      time.Duration
 	IdempotencyKeyTTL time.Duration
-	LogLevel          slog.Level
+	// ApprovalTTL is how long an order waits for approval before it is
+	// canceled.
+	ApprovalTTL time.Duration
+	LogLevel    slog.Level
 	// LogFormat is "json" (one object a line, for collectors) or "text"
 	// (key=value, for people).
 	LogFormat string
@@ -156,6 +159,7 @@ func read(p *parser) Config {
 		GraphTimeout:      p.duration("GRAPH_TIMEOUT", orchestrator.DefaultGraphTimeout, "how long one call of the orchestrator into the graph may take; at most `15s` in the binary, whose requests allow three such calls (the Lambda reads it too)"),
 		CancelWindow:      p.duration("CANCEL_WINDOW", 10*time.Minute, "how long after creation a confirmed order can still be cancelled"),
 		IdempotencyKeyTTL: p.duration("IDEMPOTENCY_KEY_TTL", 24*time.Hour, "how long idempotency keys are kept"),
+		ApprovalTTL:       p.duration("APPROVAL_TTL", 72*time.Hour, "how long an order waits for approval before it is canceled"),
 		LogLevel:          p.logLevel("LOG_LEVEL", slog.LevelInfo, "`debug`, `info`, `warn` or `error`"),
 		LogFormat:         p.oneOf("LOG_FORMAT", "json", "`json` (one object a line, for log collectors) or `text` (key=value, for people)", "json", "text"),
 		RateLimit:         p.rateLimit("RATE_LIMIT", "requests per client and window on the public routes and the graph, e.g. `600/1m` or `20/1s`; `0` is off"),
@@ -204,6 +208,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("graph_timeout", c.GraphTimeout.String()),
 		slog.String("cancel_window", c.CancelWindow.String()),
 		slog.String("idempotency_key_ttl", c.IdempotencyKeyTTL.String()),
+		slog.String("approval_ttl", c.ApprovalTTL.String()),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.String("rate_limit", c.RateLimit.String()),

@@ -34,6 +34,7 @@ func defaultConfig() Config {
 		GraphURL:          "",
 		CancelWindow:      10 * time.Minute,
 		IdempotencyKeyTTL: 24 * time.Hour,
+		ApprovalTTL:       72 * time.Hour,
 		LogLevel:          slog.LevelInfo,
 		LogFormat:         "json",
 		Introspection:     server.IntrospectionPublic,

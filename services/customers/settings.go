@@ -17,6 +17,11 @@ type Settings struct {
 	PONumberUnique bool
 	// PaymentTerms are copied onto each order it places; nil: none.
 	PaymentTerms *services.PaymentTerms
+	// TimeZone (IANA) is where its spending periods begin and end.
+	TimeZone string
+	// CreditLimitCents caps its exposure (confirmed orders not yet paid);
+	// nil: no limit.
+	CreditLimitCents *int64
 }
 
 // SettingsUpdate changes the settings that are not nil. PaymentTerms ""
@@ -25,6 +30,10 @@ type SettingsUpdate struct {
 	PONumberRequired *bool
 	PONumberUnique   *bool
 	PaymentTerms     *string
+	TimeZone         *string
+	// CreditLimitCents sets the credit limit; ClearCreditLimit removes it.
+	CreditLimitCents *int64
+	ClearCreditLimit bool
 }
 
 // GetSettings returns a live customer's settings.
@@ -49,12 +58,14 @@ func (s *Service) GetSettings(ctx context.Context, id int) (Settings, error) {
 }
 
 // UpdateSettings changes a live customer's settings. The PO number rules
-// are the customer's own (its admins or staff change them); payment terms
-// are agreed with the seller, so staff alone set them.
-// Errors: Unauthenticated; Invalid (nothing to change, bad terms);
-// NotFound, also for another customer's; PermissionDenied for a member
-// that is not the customer's admin, and for a customer principal setting
-// payment terms.
+// and the time zone are the customer's own (its admins or staff change
+// them); payment terms and the credit limit are agreed with the seller, so
+// staff alone set them.
+// Errors: Unauthenticated; Invalid (nothing to change, bad terms, an
+// unknown time zone, a limit below 0 or above 2147483647); NotFound, also
+// for another customer's; PermissionDenied for a member that is not the
+// customer's admin, and for a customer principal setting payment terms or
+// the credit limit.
 func (s *Service) UpdateSettings(ctx context.Context, id int, in SettingsUpdate) (Settings, error) {
 	p, err := services.PrincipalFrom(ctx)
 	if err != nil {
@@ -63,9 +74,21 @@ func (s *Service) UpdateSettings(ctx context.Context, id int, in SettingsUpdate)
 	if id < 1 {
 		return Settings{}, services.InvalidField("id", services.MsgInvalidCustomerID)
 	}
-	if in.PONumberRequired == nil && in.PONumberUnique == nil && in.PaymentTerms == nil {
+	if in.PONumberRequired == nil && in.PONumberUnique == nil && in.PaymentTerms == nil && in.TimeZone == nil &&
+		in.CreditLimitCents == nil && !in.ClearCreditLimit {
 		return Settings{}, services.InvalidField("", "At least one field must be provided for update")
 	}
+	if in.TimeZone != nil {
+		if _, err := services.LoadTimeZone(*in.TimeZone); err != nil {
+			return Settings{}, err
+		}
+	}
+	if in.CreditLimitCents != nil {
+		if err := services.CheckAmountCents("credit_limit_cents", *in.CreditLimitCents); err != nil {
+			return Settings{}, err
+		}
+	}
+	staffOnly := in.PaymentTerms != nil || in.CreditLimitCents != nil || in.ClearCreditLimit
 	var terms *services.PaymentTerms
 	if in.PaymentTerms != nil && *in.PaymentTerms != "" {
 		t, err := services.ParsePaymentTerms(*in.PaymentTerms)
@@ -77,7 +100,7 @@ func (s *Service) UpdateSettings(ctx context.Context, id int, in SettingsUpdate)
 	if !p.CanActFor(id) {
 		return Settings{}, errNotFound
 	}
-	if !p.CanManageAccount(id) || in.PaymentTerms != nil && p.IsCustomer() {
+	if !p.CanManageAccount(id) || staffOnly && p.IsCustomer() {
 		return Settings{}, services.ErrPermissionDenied
 	}
 	var out Settings
@@ -93,6 +116,10 @@ func (s *Service) UpdateSettings(ctx context.Context, id int, in SettingsUpdate)
 		case in.PaymentTerms != nil:
 			up.ClearPaymentTerms()
 		}
+		up.SetNillableTimeZone(in.TimeZone).SetNillableCreditLimitCents(in.CreditLimitCents)
+		if in.ClearCreditLimit {
+			up.ClearCreditLimitCents()
+		}
 		if c, err = up.Save(ctx); err != nil {
 			return err
 		}
@@ -103,7 +130,8 @@ func (s *Service) UpdateSettings(ctx context.Context, id int, in SettingsUpdate)
 }
 
 func settingsOf(c *ent.Customer) Settings {
-	out := Settings{PONumberRequired: c.PoNumberRequired, PONumberUnique: c.PoNumberUnique}
+	out := Settings{PONumberRequired: c.PoNumberRequired, PONumberUnique: c.PoNumberUnique, TimeZone: c.TimeZone,
+		CreditLimitCents: c.CreditLimitCents}
 	if c.PaymentTerms != nil {
 		t := services.PaymentTerms(*c.PaymentTerms)
 		out.PaymentTerms = &t

@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/order"
@@ -35,23 +36,15 @@ func (s *Service) CancelOrder(ctx context.Context, id int) (Order, error) {
 			return services.ErrPermissionDenied
 		}
 		was := o.Status
-		changed, err := o.Cancel(s.stamp(), s.cfg.CancelWindow, p.Actor())
+		now := s.stamp()
+		changed, err := o.Cancel(now, s.cfg.CancelWindow, p.Actor())
 		if err != nil || !changed {
 			out = o
 			return err
 		}
 		done.canceled = true
-		if err := s.transition(ctx, tx, &o, was); err != nil {
+		if err := s.cancelled(ctx, tx, &o, was, now, p.Actor(), "", EventCanceled); err != nil {
 			return err
-		}
-		// Items are in id order; give stock back in product-id order like
-		// every writer takes it.
-		back := slices.Clone(o.Items)
-		slices.SortFunc(back, func(a, b Item) int { return a.ProductID - b.ProductID })
-		for _, it := range back {
-			if _, err := tx.Product.Update().Where(product.ID(it.ProductID)).AddStock(it.Qty).Save(ctx); err != nil {
-				return err
-			}
 		}
 		out = o
 		return nil
@@ -60,21 +53,49 @@ func (s *Service) CancelOrder(ctx context.Context, id int) (Order, error) {
 	return out, err
 }
 
-// transition writes o's new status if the stored one is still was; when
-// another transaction moved it first, the whole transaction runs again.
-func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, was Status) error {
+// cancelled writes o's move to CANCELED from was, with its events, and
+// gives back, once, everything the order took: its stock, its buyer's
+// spend, and the credit of an unpaid confirmed order.
+func (s *Service) cancelled(ctx context.Context, tx *ent.Tx, o *Order, was Status, now time.Time, by services.Actor, reason string, events ...string) error {
+	if err := s.transition(ctx, tx, o, now, by, reason, events...); err != nil {
+		return err
+	}
+	if err := giveBack(ctx, tx, o, was); err != nil {
+		return err
+	}
+	// Items are in id order; give stock back in product-id order like
+	// every writer takes it.
+	back := slices.Clone(o.Items)
+	slices.SortFunc(back, func(a, b Item) int { return a.ProductID - b.ProductID })
+	for _, it := range back {
+		if _, err := tx.Product.Update().Where(product.ID(it.ProductID)).AddStock(it.Qty).Save(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// transition writes o's change, with its events numbered on from o.seq, if
+// the stored order is still the one read (its event_seq): when another
+// transaction changed it first, the whole transaction runs again, so a
+// change applies once however many race for it.
+func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, at time.Time, by services.Actor, reason string, events ...string) error {
 	up := tx.Order.Update()
 	if o.Status == StatusCanceled {
 		// A canceled order's PO number is free for the customer's next.
 		up.ClearPoUniqueKey()
 	}
 	n, err := up.
-		Where(order.ID(o.ID), order.StatusEQ(order.Status(was))).
+		Where(order.ID(o.ID), order.EventSeq(o.seq)).
 		SetStatus(order.Status(o.Status)).
 		SetNillableConfirmedAt(o.ConfirmedAt).
 		SetNillableCanceledAt(o.CanceledAt).
 		SetNillableConfirmedBy(actorString(o.ConfirmedBy)).
 		SetNillableCanceledBy(actorString(o.CanceledBy)).
+		SetApprovals(o.Approvals).
+		SetNillablePaidAt(o.PaidAt).
+		SetNillablePaidBy(actorString(o.PaidBy)).
+		SetEventSeq(o.seq + len(events)).
 		Save(ctx)
 	if err != nil {
 		return err
@@ -82,10 +103,6 @@ func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *Order, was Stat
 	if n == 0 {
 		return errRetry
 	}
-	// The change's event, in the change's transaction (the outbox).
-	at, by := o.ConfirmedAt, o.ConfirmedBy
-	if o.Status == StatusCanceled {
-		at, by = o.CanceledAt, o.CanceledBy
-	}
-	return writeEvents(ctx, tx, *o, *at, was, *by, o.Status)
+	// The change's events, in the change's transaction (the outbox).
+	return writeEvents(ctx, tx, o, at, by, reason, events...)
 }

@@ -9,16 +9,46 @@ import (
 	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
-// ConfirmOrder confirms an order under an idempotency key. The key is
-// bound to this order: the same key again answers with the order as it is
-// and changes nothing; an order already CONFIRMED is confirmed again under
-// a new key without change. Two concurrent confirms with one key both
-// succeed with one effect.
+// ConfirmOrder confirms an order under an idempotency key, taking its
+// total from the customer's credit. The key is bound to this order: the
+// same key again answers with the order as it is and changes nothing; an
+// order already CONFIRMED is confirmed again under a new key without
+// change. Two concurrent confirms with one key both succeed with one
+// effect.
 // Errors: Unauthenticated; Invalid (ids below 1, "Idempotency key is
 // required"); NotFound; Conflict (idempotency_key_reused, when the key
-// guards another order or operation); FailedPrecondition
-// (invalid_transition for a CANCELED order).
+// guards another order or operation; credit_limit_exceeded);
+// FailedPrecondition (invalid_transition for a CANCELED order or one
+// pending approval).
 func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, error) {
+	return s.changeUnderKey(ctx, id, key, newKeyUse(opConfirm, id, fmt.Sprint(id)),
+		func(ctx context.Context, tx *ent.Tx, p services.Principal, o *Order, done *effect) error {
+			if !p.CanOrderFor(o.CustomerID) {
+				return services.ErrPermissionDenied
+			}
+			now := s.stamp()
+			changed, err := o.Confirm(now, p.Actor())
+			if err != nil || !changed {
+				return err
+			}
+			if err := s.transition(ctx, tx, o, now, p.Actor(), "", EventConfirmed); err != nil {
+				return err
+			}
+			done.confirmed = true
+			return s.takeCreditFor(ctx, tx, o)
+		})
+}
+
+// change is one keyed change of an order read in tx: it applies the
+// change to o and writes it, or leaves o as it is.
+type change func(ctx context.Context, tx *ent.Tx, p services.Principal, o *Order, done *effect) error
+
+// changeUnderKey runs apply on order id in one transaction under an
+// idempotency key bound to the order and use: the same key again answers
+// with the order as it is now and changes nothing.
+// Errors: Unauthenticated; Invalid (ids below 1, a missing or too long
+// key); NotFound; Conflict (idempotency_key_reused); apply's.
+func (s *Service) changeUnderKey(ctx context.Context, id int, key string, use keyUse, apply change) (Order, error) {
 	p, err := services.PrincipalFrom(ctx)
 	if err != nil {
 		return Order{}, err
@@ -29,7 +59,6 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 	if err := checkKeyValue(key); err != nil {
 		return Order{}, err
 	}
-	use := newKeyUse(opConfirm, id, fmt.Sprint(id))
 	ref := keyOf(p, key)
 	// As in placeUnderKey, a new key costs no read: the first attempt
 	// inserts it at once, and a key that exists already (a replay, a
@@ -37,7 +66,7 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 	// unique index, so the next attempt reads it first.
 	legacy, err := s.legacyKeysLive(ctx)
 	if err != nil {
-		return Order{}, storeerr.Classify(err, "confirm order")
+		return Order{}, storeerr.Classify(err, use.op)
 	}
 	var out Order
 	var done effect
@@ -58,27 +87,16 @@ func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, 
 			return err
 		}
 		// The key goes in first: a concurrent duplicate waits on it and
-		// then replays, instead of confirming a second time.
-		if err := s.insertKey(ctx, tx, ref, k, use, id, StatusConfirmed); err != nil {
+		// then replays, instead of changing the order a second time.
+		if err := s.insertKey(ctx, tx, ref, k, use, id, use.answer); err != nil {
 			return err
 		}
 		o, err := readOrder(ctx, tx.Client(), p, id)
 		if err != nil {
 			return err
 		}
-		was := o.Status
-		if !p.CanOrderFor(o.CustomerID) {
-			return services.ErrPermissionDenied
-		}
-		changed, err := o.Confirm(s.stamp(), p.Actor())
-		if err != nil {
+		if err := apply(ctx, tx, p, &o, &done); err != nil {
 			return err
-		}
-		if changed {
-			if err := s.transition(ctx, tx, &o, was); err != nil {
-				return err
-			}
-			done.confirmed = true
 		}
 		out = o
 		return nil

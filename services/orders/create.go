@@ -7,13 +7,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/ent/approvalrule"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/order"
 	"github.com/b2b-orders/platform/ent/product"
+	"github.com/b2b-orders/platform/ent/spendinglimit"
 	"github.com/b2b-orders/platform/services"
 	"github.com/b2b-orders/platform/services/accounts"
 	"github.com/b2b-orders/platform/services/internal/storeerr"
@@ -29,6 +32,11 @@ type orderRequest struct {
 	location *int
 	// poNumber is the buyer's purchase-order number, trimmed, if any.
 	poNumber *string
+	// member and role are who places it, for spending limits and approval
+	// rules: the member (0 for a caller that is none) and its role in the
+	// customer ("" for staff and services).
+	member int
+	role   services.MemberRole
 }
 
 // parseOrder validates and normalises an order.
@@ -88,6 +96,7 @@ func orderFor(p services.Principal, req *orderRequest) error {
 	if !p.CanOrderFor(req.customerID) {
 		return services.ErrPermissionDenied
 	}
+	req.member, req.role = p.MemberID, p.AccessIn()
 	if req.location == nil && len(p.Locations) == 1 {
 		req.location = &p.Locations[0]
 	}
@@ -178,16 +187,21 @@ func (s *Service) CreateOrder(ctx context.Context, in CreateOrderInput) (Order, 
 	return out, err
 }
 
-// place writes an order in the given state and takes its stock, in as
+// place writes an order in the given state — or PENDING_APPROVAL when
+// the customer's approval rules ask for it — and takes its stock, its
+// buyer's spend and, for a confirmed order, its customer's credit, in as
 // few statements as the guarantees allow: the live customer's order
-// settings and the products are read in one statement (an unknown
-// customer is reported before unknown products, as the directory check
-// before the transaction reports it), the order is inserted (checking
-// again, with Config.LiveCustomerInInsert, that its customer is live), the
-// stock of every line is taken by one conditional update, and the items
-// are inserted. The update locks the products in id order, so two orders
-// never wait on each other in opposite order; the order's insert comes
-// first so that an unknown customer is reported before short stock.
+// settings (with the buyer's spending limit and whether it has approval
+// rules) and the products are read in one statement (an unknown customer
+// is reported before unknown products, as the directory check before the
+// transaction reports it); the rules, the spend and the credit cost a
+// statement each only for a customer that has them; the order is inserted
+// (checking again, with Config.LiveCustomerInInsert, that its customer is
+// live), the stock of every line is taken by one conditional update, and
+// the items are inserted. The update locks the products in id order, so
+// two orders never wait on each other in opposite order; the counters
+// come before the order's insert, whose foreign key share-locks the
+// customer's row that the credit update locks exclusively.
 func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, status Status, by services.Actor) (Order, error) {
 	byID, settings, err := s.orderedProducts(ctx, tx, req)
 	if err != nil {
@@ -215,16 +229,23 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 		o.Items[i] = Item{ProductID: p.ID, Qty: l.Qty, UnitPriceCents: p.PriceCents, SubtotalCents: p.PriceCents * l.Qty, ProductName: p.Name, ProductSKU: p.Sku}
 		o.TotalCents += o.Items[i].SubtotalCents
 	}
-	if status == StatusConfirmed {
-		o.ConfirmedAt, o.ConfirmedBy = &now, &by
-	}
-	if err := s.insertOrder(ctx, tx, &o); err != nil {
-		return Order{}, err
-	}
-	// After the insert, which checks the customer: an unknown customer is
-	// reported first. The sum cannot overflow: at most 100 × (2³¹−1) × 10⁶.
+	// The sum cannot overflow: at most 100 × (2³¹−1) × 10⁶.
 	if o.TotalCents > MaxTotalCents {
 		return Order{}, services.InvalidField("items", fmt.Sprintf("Order total must be at most %d cents", MaxTotalCents))
+	}
+	events, err := s.govern(ctx, tx, req, settings, &o, now)
+	if err != nil {
+		return Order{}, err
+	}
+	if o.Status == StatusConfirmed {
+		o.ConfirmedAt, o.ConfirmedBy = &now, &by
+		if err := s.takeCreditFor(ctx, tx, &o); err != nil {
+			return Order{}, err
+		}
+	}
+	o.seq = len(events)
+	if err := s.insertOrder(ctx, tx, &o); err != nil {
+		return Order{}, err
 	}
 	if err := s.takeStock(ctx, tx, req, byID); err != nil {
 		return Order{}, err
@@ -232,22 +253,76 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 	if err := insertItems(ctx, tx, &o); err != nil {
 		return Order{}, err
 	}
-	// Its events, in its transaction (the outbox): created, and confirmed
-	// for an order placed confirmed.
-	changes := []Status{StatusCreated}
-	if status == StatusConfirmed {
-		changes = append(changes, StatusConfirmed)
-	}
-	if err := writeEvents(ctx, tx, o, now, "", by, changes...); err != nil {
+	// Its events, in its transaction (the outbox).
+	o.seq = 0
+	if err := writeEvents(ctx, tx, &o, now, by, "", events...); err != nil {
 		return Order{}, err
 	}
 	return o, nil
+}
+
+// govern applies the customer's spending limit and approval rules to o,
+// about to be placed in o.Status: it takes the buyer's spend, routes o to
+// approval when a rule asks for it, and returns the events placing o
+// makes.
+// Errors: Conflict (spending_limit_exceeded).
+func (s *Service) govern(ctx context.Context, tx *ent.Tx, req orderRequest, settings orderSettings, o *Order, now time.Time) ([]string, error) {
+	over := false
+	if l := settings.limit; l != nil && req.member != 0 {
+		if l.period == services.PeriodNone {
+			over = o.TotalCents > l.cents
+		} else if o.TotalCents > 0 {
+			ref := spendRef{member: req.member, period: s.spendPeriod(l.period, now, settings.timeZone)}
+			took, err := s.takeSpend(ctx, tx, req.customerID, ref, o.TotalCents, l.cents, true)
+			if err != nil {
+				return nil, err
+			}
+			if !took {
+				over = true
+				if settings.hasRules {
+					// Routed to approval (checked below), the order
+					// still counts against the buyer's spend.
+					if _, err := s.takeSpend(ctx, tx, req.customerID, ref, o.TotalCents, l.cents, false); err != nil {
+						return nil, err
+					}
+				}
+			}
+			o.spend = &ref
+		}
+	}
+	var roles []services.MemberRole
+	if settings.hasRules {
+		rules, err := approvalRules(ctx, tx, req.customerID)
+		if err != nil {
+			return nil, err
+		}
+		if roles, err = approvalFor(rules, o.TotalCents, req.role, over); err != nil {
+			return nil, err
+		}
+	} else if over {
+		return nil, errSpendingLimit
+	}
+	if len(roles) == 0 {
+		if o.Status == StatusConfirmed {
+			return []string{EventCreated, EventConfirmed}, nil
+		}
+		return []string{EventCreated}, nil
+	}
+	expires := now.Add(s.cfg.ApprovalTTL)
+	o.ConfirmOnApproval = o.Status == StatusConfirmed
+	o.Status, o.ApprovalRoles, o.ApprovalExpiresAt = StatusPendingApproval, roles, &expires
+	return []string{EventCreated, EventApprovalRequested}, nil
 }
 
 // orderSettings are the customer's settings an order follows.
 type orderSettings struct {
 	poRequired, poUnique bool
 	terms                *services.PaymentTerms
+	// The governance it applies: the buyer's spending limit (nil: none),
+	// the customer's time zone, and whether it has approval rules.
+	limit    *spendLimit
+	timeZone string
+	hasRules bool
 }
 
 // orderedProducts reads, in one statement, the customer's order settings
@@ -257,7 +332,8 @@ type orderSettings struct {
 // Errors: NotFound ("Customer not found or inactive"; then the ids no
 // product has, in the order requested).
 func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequest) (map[int]*ent.Product, orderSettings, error) {
-	args := make([]any, 0, len(req.lines)+1)
+	args := make([]any, 0, len(req.lines)+5)
+	args = append(args, req.member, string(req.role), req.member, string(req.role))
 	for _, l := range req.lines {
 		args = append(args, l.ProductID)
 	}
@@ -278,12 +354,18 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 			id, price      stdsql.NullInt64
 			name, sku      stdsql.NullString
 			required, uniq bool
+			period         stdsql.NullString
+			limit          stdsql.NullInt64
 		)
-		if err := rows.Scan(&required, &uniq, &terms, &id, &price, &name, &sku); err != nil {
+		if err := rows.Scan(&required, &uniq, &terms, &settings.timeZone, &period, &limit, &settings.hasRules,
+			&id, &price, &name, &sku); err != nil {
 			return nil, orderSettings{}, err
 		}
 		found = true
 		settings.poRequired, settings.poUnique = required, uniq
+		if period.Valid && limit.Valid {
+			settings.limit = &spendLimit{period: services.Period(period.String), cents: limit.Int64}
+		}
 		if terms.Valid {
 			t := services.PaymentTerms(terms.String)
 			settings.terms = &t
@@ -310,12 +392,25 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 	return byID, settings, nil
 }
 
-// customerWithProducts reads a live customer's order settings joined with
-// the products among ids (%s: their placeholders).
+// customerWithProducts reads a live customer's order settings — with the
+// spending limit of a member (the first two arguments: the member's, else
+// its role's) and whether it has approval rules, which cost nothing to a
+// customer without them (an index probe each) — joined with the products
+// among ids (%s: their placeholders).
 var customerWithProducts = "SELECT c." + customer.FieldPoNumberRequired + ", c." + customer.FieldPoNumberUnique + ", c." + customer.FieldPaymentTerms +
+	", c." + customer.FieldTimeZone + ", " + limitOf(spendinglimit.FieldPeriod) + ", " + limitOf(spendinglimit.FieldAmountCents) +
+	", EXISTS (SELECT 1 FROM " + approvalrule.Table + " r WHERE r." + approvalrule.FieldCustomerID + " = c." + customer.FieldID + ")" +
 	", p." + product.FieldID + ", p." + product.FieldPriceCents + ", p." + product.FieldName + ", p." + product.FieldSku +
 	" FROM " + customer.Table + " c LEFT JOIN " + product.Table + " p ON p." + product.FieldID + " IN (%s)" +
 	" WHERE c." + customer.FieldID + " = ? AND c." + customer.FieldDeletedAt + " IS NULL"
+
+// limitOf selects column of the spending limit that applies to a member:
+// its own, else its role's.
+func limitOf(column string) string {
+	return "(SELECT l." + column + " FROM " + spendinglimit.Table + " l WHERE l." + spendinglimit.FieldCustomerID + " = c." + customer.FieldID +
+		" AND (l." + spendinglimit.FieldMemberID + " = ? OR l." + spendinglimit.FieldMemberID + " IS NULL AND l." + spendinglimit.FieldRole + " = ?)" +
+		" ORDER BY l." + spendinglimit.FieldMemberID + " IS NULL LIMIT 1)"
+}
 
 // takeStock takes every line's quantity from its product's stock in one
 // update, which applies to a product only while enough is left; fewer
@@ -363,8 +458,10 @@ var (
 	insertOrderOfLiveCustomer = "INSERT INTO " + order.Table + " (" + order.FieldCustomerID + ", " + order.FieldStatus + ", " +
 		order.FieldTotalCents + ", " + order.FieldCreatedAt + ", " + order.FieldConfirmedAt + ", " +
 		order.FieldLocationID + ", " + order.FieldShipTo + ", " + order.FieldPlacedBy + ", " + order.FieldConfirmedBy + ", " +
-		order.FieldPoNumber + ", " + order.FieldPoUniqueKey + ", " + order.FieldPaymentTerms + ") SELECT " + customer.FieldID +
-		", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM " + customer.Table + " WHERE " + customer.FieldID + " = ? AND " + customer.FieldDeletedAt + " IS NULL"
+		order.FieldPoNumber + ", " + order.FieldPoUniqueKey + ", " + order.FieldPaymentTerms + ", " + order.FieldEventSeq + ", " +
+		order.FieldApprovalRoles + ", " + order.FieldConfirmOnApproval + ", " + order.FieldApprovalExpiresAt + ", " +
+		order.FieldSpendMemberID + ", " + order.FieldSpendPeriod + ") SELECT " + customer.FieldID +
+		", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM " + customer.Table + " WHERE " + customer.FieldID + " = ? AND " + customer.FieldDeletedAt + " IS NULL"
 )
 
 // takeStockSQL is the one update that takes the stock of lines, which are
@@ -399,16 +496,23 @@ func takeStockSQL(lines []Line) (string, []any) {
 // Errors: NotFound ("Customer not found or inactive").
 func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 	if s.cfg.LiveCustomerInInsert {
-		var confirmed, location any
+		var confirmed, location, expires, spender, period any
 		if o.ConfirmedAt != nil {
 			confirmed = *o.ConfirmedAt
 		}
 		if o.LocationID != nil {
 			location = *o.LocationID
 		}
+		if o.ApprovalExpiresAt != nil {
+			expires = *o.ApprovalExpiresAt
+		}
+		if o.spend != nil {
+			spender, period = o.spend.member, o.spend.period
+		}
 		res, err := tx.ExecContext(ctx, insertOrderOfLiveCustomer, string(o.Status), o.TotalCents, o.CreatedAt, confirmed,
 			location, nullable(shipToJSON(o.ShipTo)), nullable(actorString(o.PlacedBy)), nullable(actorString(o.ConfirmedBy)),
-			nullable(o.PONumber), nullable(o.poUniqueKey), nullable((*string)(o.PaymentTerms)), o.CustomerID)
+			nullable(o.PONumber), nullable(o.poUniqueKey), nullable((*string)(o.PaymentTerms)), o.seq,
+			nullable(approvalRolesString(o.ApprovalRoles)), o.ConfirmOnApproval, expires, spender, period, o.CustomerID)
 		if err != nil {
 			return poTaken(err)
 		}
@@ -434,7 +538,12 @@ func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 	}
 	create.SetNillableLocationID(o.LocationID).SetNillablePlacedBy(actorString(o.PlacedBy)).
 		SetNillableConfirmedBy(actorString(o.ConfirmedBy)).SetNillablePoNumber(o.PONumber).SetNillablePoUniqueKey(o.poUniqueKey).
-		SetNillableShipTo(shipToJSON(o.ShipTo)).SetNillablePaymentTerms((*string)(o.PaymentTerms))
+		SetNillableShipTo(shipToJSON(o.ShipTo)).SetNillablePaymentTerms((*string)(o.PaymentTerms)).
+		SetEventSeq(o.seq).SetNillableApprovalRoles(approvalRolesString(o.ApprovalRoles)).SetConfirmOnApproval(o.ConfirmOnApproval).
+		SetNillableApprovalExpiresAt(o.ApprovalExpiresAt)
+	if o.spend != nil {
+		create.SetSpendMemberID(o.spend.member).SetSpendPeriod(o.spend.period)
+	}
 	eo, err := create.Save(ctx)
 	if err != nil {
 		return poTaken(err)

@@ -107,7 +107,7 @@ func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, s
 	if replayed {
 		s.report(effect{replayed: true}, err)
 	} else {
-		s.report(effect{created: true, confirmed: status == StatusConfirmed}, err)
+		s.report(effect{created: true, confirmed: out.Status == StatusConfirmed}, err)
 	}
 	if err != nil {
 		return Order{}, err

@@ -2,11 +2,13 @@
 // confirming and cancelling them, and the idempotency keys that make retries
 // safe. One file per use case:
 //
-//	order.go               the Order type and its state transitions
+//	order.go               the Order type, its state machine (the table) and its transitions
 //	service.go             Service, its configuration and the customer directory
 //	create.go              CreateOrder: parse, authorize, take stock, write (under an optional key)
-//	confirm.go             ConfirmOrder under an idempotency key
-//	cancel.go              CancelOrder, stock given back once
+//	confirm.go             ConfirmOrder, and changeUnderKey that every keyed change runs through
+//	cancel.go              CancelOrder, stock, spend and credit given back once; the guarded transition
+//	approvals.go           ApproveOrder, RejectOrder, PayOrder, ExpireApprovals, Decisions
+//	governance.go          the spend ledger, the credit and the approval rules an order meets
 //	create_and_confirm.go  CreateAndConfirm, the orchestrator's one transaction, and placing under a key
 //	reads.go               GetOrder, ListOrders and the graph's batch reads
 //	idempotency.go         keys: their use, lookup, insert, purge

@@ -24,6 +24,9 @@ const (
 	opCreateAndConfirm = "create_and_confirm_order"
 	opCreateOrder      = "create_order"
 	opCancel           = "cancel_order" // only on keys written by the original system
+	opApprove          = "approve_order"
+	opReject           = "reject_order"
+	opPay              = "pay_order"
 	targetOrder        = "order"
 	keyCompleted       = "completed"
 	maxKeyLen          = 255
@@ -36,6 +39,7 @@ type keyUse struct {
 	targetID int
 	hash     string
 	mismatch string // the error message when the key guards something else
+	answer   Status // the status a key of the original system's would record
 }
 
 func newKeyUse(op string, targetID int, request string) keyUse {
@@ -44,6 +48,7 @@ func newKeyUse(op string, targetID int, request string) keyUse {
 	k.mismatch = "Idempotency key already used for a different request"
 	if op == opConfirm {
 		k.mismatch = "Idempotency key already used for different operation"
+		k.answer = StatusConfirmed
 	}
 	return k
 }

@@ -19,12 +19,21 @@ import (
 	"github.com/b2b-orders/platform/services/internal/storeerr"
 )
 
-// The types of the order events, one per change of an order's state.
+// The types of the order events, one per transition of an order's state
+// machine (see Status).
 const (
-	EventCreated   = "order.created"
-	EventConfirmed = "order.confirmed"
-	EventCanceled  = "order.canceled"
+	EventCreated           = "order.created"
+	EventApprovalRequested = "order.approval_requested"
+	EventApproved          = "order.approved"
+	EventRejected          = "order.rejected"
+	EventConfirmed         = "order.confirmed"
+	EventCanceled          = "order.canceled"
+	EventPaid              = "order.paid"
 )
+
+// EventTypes lists every order event type, in the order of the state
+// machine.
+var EventTypes = []string{EventCreated, EventApprovalRequested, EventApproved, EventRejected, EventConfirmed, EventCanceled, EventPaid}
 
 // Event is one order event as the outbox holds it and the relay publishes
 // it: Payload is its JSON (EventBody).
@@ -53,6 +62,9 @@ type EventBody struct {
 	// leaves out; absent until they happen.
 	ConfirmedAt string `json:"confirmed_at,omitempty"`
 	CanceledAt  string `json:"canceled_at,omitempty"`
+	// Reason is an approval decision's reason (order.approved,
+	// order.rejected), when the approver gave one.
+	Reason string `json:"reason,omitempty"`
 }
 
 // View is an order as clients read it: GET /api/v1/orders/{id} answers
@@ -74,6 +86,21 @@ type View struct {
 	PONumber     *string                `json:"po_number,omitempty"`
 	PaymentTerms *services.PaymentTerms `json:"payment_terms,omitempty"`
 	DueAt        string                 `json:"due_at,omitempty"`
+	// PaidAt is when staff recorded the payment of a confirmed order.
+	PaidAt string `json:"paid_at,omitempty"`
+	// Approval is the approval an order placed PENDING_APPROVAL asked
+	// for: absent on orders that needed none.
+	Approval *ApprovalView `json:"approval,omitempty"`
+}
+
+// ApprovalView is the approval an order asked for: the role each level
+// asks for, how many levels approved, whether the last approval confirms
+// the order, and when it expires unapproved.
+type ApprovalView struct {
+	Levels            []services.MemberRole `json:"levels"`
+	Approved          int                   `json:"approved"`
+	ConfirmOnApproval bool                  `json:"confirm_on_approval"`
+	ExpiresAt         string                `json:"expires_at"`
 }
 
 // ViewItem is an item of a View: an Item with the names clients read.
@@ -99,25 +126,20 @@ func (o Order) View() View {
 	if due := o.DueAt(); due != nil {
 		v.DueAt = restTime(*due)
 	}
+	if o.PaidAt != nil {
+		v.PaidAt = restTime(*o.PaidAt)
+	}
+	if len(o.ApprovalRoles) > 0 {
+		v.Approval = &ApprovalView{Levels: o.ApprovalRoles, Approved: o.Approvals, ConfirmOnApproval: o.ConfirmOnApproval}
+		if o.ApprovalExpiresAt != nil {
+			v.Approval.ExpiresAt = restTime(*o.ApprovalExpiresAt)
+		}
+	}
 	for i, it := range o.Items {
 		v.Items[i] = ViewItem(it)
 		v.Items[i].OrderID = o.ID
 	}
 	return v
-}
-
-// eventSeq is the sequence number of the change to status: an order's
-// state machine allows each change once, so the number follows from it.
-func eventSeq(status, was Status) int {
-	switch {
-	case status == StatusCreated:
-		return 1
-	case status == StatusConfirmed:
-		return 2
-	case was == StatusConfirmed: // canceled after confirmed
-		return 3
-	}
-	return 2 // canceled while created
 }
 
 // newEventID is a UUID version 7 (RFC 9562): time-ordered and random.
@@ -133,24 +155,23 @@ func newEventID(at time.Time) string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// eventTypes names the event of each change, by the status it reaches.
-var eventTypes = map[Status]string{StatusCreated: EventCreated, StatusConfirmed: EventConfirmed, StatusCanceled: EventCanceled}
-
-// writeEvents writes, in tx, one outbox row for each change of o: changes
-// are the statuses it reached, in order (createAndConfirm is created then
-// confirmed), was the status before the first. One statement, however
-// many rows.
-func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Status, by services.Actor, changes ...Status) error {
-	order := o.View()
-	rows := make([]*ent.OrderEventCreate, len(changes))
-	for i, status := range changes {
-		typ := eventTypes[status]
-		body := EventBody{ID: newEventID(at), Type: typ, OrderID: o.ID, Seq: eventSeq(status, was), OccurredAt: restTime(at), Order: order, Actor: by}
+// writeEvents writes, in tx, one outbox row for each event of a change
+// of o, numbered on from o's last (which it advances), with the actor and
+// the decision's reason, if any. One statement, however many rows.
+func writeEvents(ctx context.Context, tx *ent.Tx, o *Order, at time.Time, by services.Actor, reason string, types ...string) error {
+	view := o.View()
+	rows := make([]*ent.OrderEventCreate, len(types))
+	for i, typ := range types {
+		o.seq++
+		body := EventBody{ID: newEventID(at), Type: typ, OrderID: o.ID, Seq: o.seq, OccurredAt: restTime(at), Order: view, Actor: by}
 		if o.ConfirmedAt != nil {
 			body.ConfirmedAt = restTime(*o.ConfirmedAt)
 		}
 		if o.CanceledAt != nil {
 			body.CanceledAt = restTime(*o.CanceledAt)
+		}
+		if typ == EventApproved || typ == EventRejected {
+			body.Reason = reason
 		}
 		payload, err := json.Marshal(body)
 		if err != nil {
@@ -158,7 +179,6 @@ func writeEvents(ctx context.Context, tx *ent.Tx, o Order, at time.Time, was Sta
 		}
 		rows[i] = tx.OrderEvent.Create().SetEventID(body.ID).SetOrderID(o.ID).SetSeq(body.Seq).SetType(typ).
 			SetOccurredAt(at).SetPayload(string(payload))
-		was = status
 	}
 	return tx.OrderEvent.CreateBulk(rows...).Exec(ctx)
 }

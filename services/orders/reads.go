@@ -47,6 +47,8 @@ const firstOrdersOfCustomers = `id IN (SELECT id FROM (
 // order read and of confirm and cancel.
 const orderWithItems = `SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.confirmed_at, o.canceled_at,
 	o.location_id, o.ship_to, o.placed_by, o.confirmed_by, o.canceled_by, o.po_number, o.payment_terms,
+	o.event_seq, o.approval_roles, o.approvals, o.confirm_on_approval, o.approval_expires_at,
+	o.spend_member_id, o.spend_period, o.paid_at, o.paid_by,
 	i.id, i.product_id, i.qty, i.unit_price_cents, i.subtotal_cents, p.name, p.sku
 FROM orders o
 LEFT JOIN order_items i ON i.order_id = o.id
@@ -83,10 +85,15 @@ func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int)
 		shipTo         stdsql.NullString
 		by             [3]stdsql.NullString
 		po, terms      stdsql.NullString
+		roles, period  stdsql.NullString
+		expires, paid  stdsql.NullTime
+		spender        stdsql.NullInt64
+		paidBy         stdsql.NullString
 	)
 	for rows.Next() {
 		if err := rows.Scan(&o.ID, &o.CustomerID, &o.Status, &o.TotalCents, &o.CreatedAt, &confirmed, &canceled,
 			&location, &shipTo, &by[0], &by[1], &by[2], &po, &terms,
+			&o.seq, &roles, &o.Approvals, &o.ConfirmOnApproval, &expires, &spender, &period, &paid, &paidBy,
 			&itemID, &prodID, &qty, &unit, &sub, &name, &sku); err != nil {
 			return Order{}, err
 		}
@@ -113,6 +120,11 @@ func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int)
 	}
 	o.PlacedBy, o.ConfirmedBy, o.CanceledBy = parseActor(nullString(by[0])), parseActor(nullString(by[1])), parseActor(nullString(by[2]))
 	o.PONumber = nullString(po)
+	o.ApprovalRoles, o.ApprovalExpiresAt = parseApprovalRoles(nullString(roles)), nullTime(expires)
+	o.PaidAt, o.PaidBy = nullTime(paid), parseActor(nullString(paidBy))
+	if spender.Valid && period.Valid {
+		o.spend = &spendRef{member: int(spender.Int64), period: period.String}
+	}
 	if terms.Valid {
 		t := services.PaymentTerms(terms.String)
 		o.PaymentTerms = &t

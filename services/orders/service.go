@@ -46,6 +46,9 @@ type Config struct {
 	// the relay's row locks): what it writes in tx commits if and only if
 	// the events are marked, once. The webhooks service's FanOut is it.
 	Relayed func(ctx context.Context, tx *ent.Tx, evs []Event) error
+	// ApprovalTTL is how long an order waits for approval before the
+	// expiry cancels it (default 72 hours).
+	ApprovalTTL time.Duration
 }
 
 // Limits on one order.
@@ -69,6 +72,8 @@ type Service struct {
 	// locked one by one.
 	relayMu sync.Mutex
 	legacy  legacyKeys
+	// zones caches the customers' time zones by name.
+	zones sync.Map
 }
 
 // New returns a Service over store that checks customers with dir.
@@ -81,6 +86,9 @@ func New(store *db.DB, dir CustomerDirectory, cfg Config) *Service {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ApprovalTTL <= 0 {
+		cfg.ApprovalTTL = 72 * time.Hour
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = noObserver{}
@@ -142,6 +150,17 @@ func orderFromEnt(o *ent.Order) Order {
 		PlacedBy:    parseActor(o.PlacedBy),
 		ConfirmedBy: parseActor(o.ConfirmedBy),
 		CanceledBy:  parseActor(o.CanceledBy),
+
+		ApprovalRoles:     parseApprovalRoles(o.ApprovalRoles),
+		Approvals:         o.Approvals,
+		ConfirmOnApproval: o.ConfirmOnApproval,
+		ApprovalExpiresAt: utcPtr(o.ApprovalExpiresAt),
+		PaidAt:            utcPtr(o.PaidAt),
+		PaidBy:            parseActor(o.PaidBy),
+		seq:               o.EventSeq,
+	}
+	if o.SpendMemberID != nil && o.SpendPeriod != nil {
+		out.spend = &spendRef{member: *o.SpendMemberID, period: *o.SpendPeriod}
 	}
 	// Written by this service from an Address: a column that does not
 	// read back is left out rather than failing the read.

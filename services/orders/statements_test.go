@@ -38,11 +38,14 @@ func (l *statementLog) take() []string {
 }
 
 // The round trips of the write path, counted so that they cannot creep
-// back: an order created and confirmed under a new key is 8 statements
-// (BEGIN, the products, the order with its customer check, the stock of
-// every line in one update, the items, its two events in one insert, the
-// key, COMMIT), the benchmark's raw-SQL ceiling and the outbox's row; a
-// REST order 7 (no key), its confirm under a new key 6. The debug driver
+// back: an order created and confirmed under a new key is 9 statements
+// (BEGIN, the products with the customer's settings, the credit, the order
+// with its customer check, the stock of every line in one update, the
+// items, its two events in one insert, the key, COMMIT), the benchmark's
+// raw-SQL ceiling, the credit and the outbox's row; a REST order 7 (no
+// key), its confirm under a new key 7. A buyer under a spending limit
+// costs one statement more (the ledger), a customer with approval rules
+// one more (the rules). The debug driver
 // logs through the standard logger, so the test is not parallel.
 func TestWritePathStatements(t *testing.T) {
 	var stmts statementLog
@@ -67,8 +70,8 @@ func TestWritePathStatements(t *testing.T) {
 		if _, err := svc.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: c, Lines: lines, IdempotencyKey: fmt.Sprint("stmt-", i)}); err != nil {
 			t.Fatal(err)
 		}
-		if got := stmts.take(); len(got) != 8 {
-			t.Fatalf("create and confirm: %d statements, want 8:\n%s", len(got), strings.Join(got, "\n"))
+		if got := stmts.take(); len(got) != 9 {
+			t.Fatalf("create and confirm: %d statements, want 9:\n%s", len(got), strings.Join(got, "\n"))
 		}
 	}
 	created, err := svc.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: c, Lines: lines})
@@ -79,12 +82,12 @@ func TestWritePathStatements(t *testing.T) {
 		t.Fatalf("create: %d statements, want 7:\n%s", len(got), strings.Join(got, "\n"))
 	}
 	// A confirm under a new key: BEGIN, the key, the order with its items,
-	// its status, its event, COMMIT.
+	// its status, its event, the credit, COMMIT.
 	if _, err := svc.ConfirmOrder(f.ctx, created.ID, "stmt-confirm"); err != nil {
 		t.Fatal(err)
 	}
-	if got := stmts.take(); len(got) != 6 {
-		t.Fatalf("confirm: %d statements, want 6:\n%s", len(got), strings.Join(got, "\n"))
+	if got := stmts.take(); len(got) != 7 {
+		t.Fatalf("confirm: %d statements, want 7:\n%s", len(got), strings.Join(got, "\n"))
 	}
 	if o, err := svc.ConfirmOrder(f.ctx, created.ID, "stmt-confirm"); err != nil || o.Status != orders.StatusConfirmed {
 		t.Fatalf("confirm replay: %+v, %v", o, err)
@@ -97,8 +100,8 @@ func TestWritePathStatements(t *testing.T) {
 	if _, err := svc.CreateAndConfirm(f.ctx, orders.CreateAndConfirmInput{CustomerID: c, Lines: lines, IdempotencyKey: "stmt-0"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := stmts.take(); len(got) > 12 {
-		t.Fatalf("replay: %d statements, want at most 12:\n%s", len(got), strings.Join(got, "\n"))
+	if got := stmts.take(); len(got) > 13 {
+		t.Fatalf("replay: %d statements, want at most 13:\n%s", len(got), strings.Join(got, "\n"))
 	} else {
 		t.Logf("replay: %d statements", len(got))
 	}

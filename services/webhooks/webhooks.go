@@ -32,7 +32,7 @@ import (
 )
 
 // EventTypes are the event types an endpoint may ask for.
-var EventTypes = []string{orders.EventCreated, orders.EventConfirmed, orders.EventCanceled}
+var EventTypes = orders.EventTypes
 
 // SecretPrefix starts every Standard Webhooks signing secret.
 const SecretPrefix = "whsec_"

@@ -1,0 +1,237 @@
+package orders
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/ent/approvalrule"
+	"github.com/b2b-orders/platform/ent/customer"
+	"github.com/b2b-orders/platform/ent/spendledger"
+	"github.com/b2b-orders/platform/services"
+)
+
+// The counters an order takes besides stock — its buyer's spend in the
+// period, its customer's credit — are taken like stock: by one guarded
+// update in the order's transaction, which applies only while the counter
+// stays within its limit, and given back by the transition that cancels
+// (or pays) the order, which applies once (event_seq guards it).
+
+// spendRef names the spend ledger row an order's total was added to.
+type spendRef struct {
+	member int
+	period string
+}
+
+// spendLimit is the limit that applies to an order's buyer.
+type spendLimit struct {
+	period services.Period
+	cents  int64
+}
+
+// The statements of the spend ledger and the credit, from ent's names.
+var (
+	// takeSpendMySQL adds an order's total to its buyer's period, creating
+	// the row, unless that takes it above the limit: then the row is set
+	// to itself and the statement reports 0 rows (no CLIENT_FOUND_ROWS).
+	takeSpendMySQL = "INSERT INTO " + spendledger.Table + " (" + spendledger.FieldCustomerID + ", " + spendledger.FieldMemberID + ", " +
+		spendledger.FieldPeriod + ", " + spendledger.FieldUsedCents + ") VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE " +
+		spendledger.FieldUsedCents + " = IF(" + spendledger.FieldUsedCents + " + VALUES(" + spendledger.FieldUsedCents + ") <= ?, " +
+		spendledger.FieldUsedCents + " + VALUES(" + spendledger.FieldUsedCents + "), " + spendledger.FieldUsedCents + ")"
+	// takeSpendSQLite is the same upsert in SQLite's words: a failed
+	// WHERE changes no row.
+	takeSpendSQLite = "INSERT INTO " + spendledger.Table + " (" + spendledger.FieldCustomerID + ", " + spendledger.FieldMemberID + ", " +
+		spendledger.FieldPeriod + ", " + spendledger.FieldUsedCents + ") VALUES (?, ?, ?, ?) ON CONFLICT (" + spendledger.FieldMemberID + ", " +
+		spendledger.FieldPeriod + ") DO UPDATE SET " + spendledger.FieldUsedCents + " = " + spendledger.FieldUsedCents + " + excluded." +
+		spendledger.FieldUsedCents + " WHERE " + spendledger.FieldUsedCents + " + excluded." + spendledger.FieldUsedCents + " <= ?"
+	// giveSpend takes an order's total off its ledger row.
+	giveSpend = "UPDATE " + spendledger.Table + " SET " + spendledger.FieldUsedCents + " = " + spendledger.FieldUsedCents +
+		" - ? WHERE " + spendledger.FieldMemberID + " = ? AND " + spendledger.FieldPeriod + " = ?"
+	// takeCredit adds a confirmed order's total to its customer's
+	// exposure while that stays within the credit limit, if any.
+	takeCredit = "UPDATE " + customer.Table + " SET " + customer.FieldCreditExposureCents + " = " + customer.FieldCreditExposureCents +
+		" + ? WHERE " + customer.FieldID + " = ? AND (" + customer.FieldCreditLimitCents + " IS NULL OR " +
+		customer.FieldCreditExposureCents + " + ? <= " + customer.FieldCreditLimitCents + ")"
+	// giveCredit takes an order's total off its customer's exposure.
+	giveCredit = "UPDATE " + customer.Table + " SET " + customer.FieldCreditExposureCents + " = " + customer.FieldCreditExposureCents +
+		" - ? WHERE " + customer.FieldID + " = ?"
+)
+
+// takeSpend adds cents to the member's spend in period; guarded, only
+// while it stays within limit. It reports whether it added.
+func (s *Service) takeSpend(ctx context.Context, tx *ent.Tx, customerID int, ref spendRef, cents, limit int64, guarded bool) (bool, error) {
+	if guarded && cents > limit {
+		return false, nil
+	}
+	query, args := takeSpendSQLite, []any{customerID, ref.member, ref.period, cents}
+	if s.db.Dialect == dialect.MySQL {
+		query = takeSpendMySQL
+	}
+	if !guarded {
+		// Past the limit on purpose (the order goes to approval): the
+		// bound is the largest a ledger row may hold.
+		limit = 1<<62 - 1
+	}
+	args = append(args, limit)
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// giveBack returns what a canceled order took besides stock: its spend
+// and, when it was confirmed and unpaid, its credit.
+func giveBack(ctx context.Context, tx *ent.Tx, o *Order, was Status) error {
+	if o.spend != nil && o.TotalCents > 0 {
+		if _, err := tx.ExecContext(ctx, giveSpend, o.TotalCents, o.spend.member, o.spend.period); err != nil {
+			return err
+		}
+	}
+	if was == StatusConfirmed && o.PaidAt == nil && o.TotalCents > 0 {
+		if _, err := tx.ExecContext(ctx, giveCredit, o.TotalCents, o.CustomerID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// takeCreditFor reserves a confirmed order's total against its customer's
+// credit limit.
+// Errors: Conflict (credit_limit_exceeded), quoting the credit available.
+func (s *Service) takeCreditFor(ctx context.Context, tx *ent.Tx, o *Order) error {
+	if o.TotalCents == 0 {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, takeCredit, o.TotalCents, o.CustomerID, o.TotalCents)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	// Refused: quote the credit left, read as it is now (the update's
+	// lock is held; see stockNow).
+	q := tx.Customer.Query().Where(customer.ID(o.CustomerID))
+	if s.db.Dialect == dialect.MySQL {
+		q = q.ForUpdate()
+	}
+	c, err := q.Only(ctx)
+	if err != nil {
+		return err
+	}
+	if c.CreditLimitCents == nil || c.CreditExposureCents+o.TotalCents <= *c.CreditLimitCents {
+		return errRetry // the limit changed in between
+	}
+	return services.Errorf(services.Conflict, services.CodeCreditLimitExceeded,
+		"Credit limit exceeded: available %d cents, order %d cents", max(*c.CreditLimitCents-c.CreditExposureCents, 0), o.TotalCents)
+}
+
+// giveCreditFor returns a paid order's total to its customer's credit.
+func giveCreditFor(ctx context.Context, tx *ent.Tx, o *Order) error {
+	if o.TotalCents == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, giveCredit, o.TotalCents, o.CustomerID)
+	return err
+}
+
+// approvalFor decides whether an order needs approval under the
+// customer's rules, and which roles its levels ask for: of the rules that
+// match, the one with the most levels (the first of them). A rule matches
+// when each condition it sets holds. over says the order takes its buyer
+// past the spending limit: such an order may be placed only when a rule
+// that asks for approval over the limit matches it.
+// Errors: Conflict (spending_limit_exceeded) for an order over the limit
+// that no such rule routes to approval.
+func approvalFor(rules []*ent.ApprovalRule, total int64, placer services.MemberRole, over bool) ([]services.MemberRole, error) {
+	var best *ent.ApprovalRule
+	routesOver := false
+	for _, r := range rules {
+		if r.MinTotalCents != nil && total < *r.MinTotalCents {
+			continue
+		}
+		if len(r.PlacedByRoles) > 0 && !containsRole(r.PlacedByRoles, placer) {
+			continue
+		}
+		if r.OverSpendingLimit && !over {
+			continue
+		}
+		routesOver = routesOver || r.OverSpendingLimit
+		if best == nil || len(r.ApproverRoles) > len(best.ApproverRoles) {
+			best = r
+		}
+	}
+	if over && !routesOver {
+		return nil, errSpendingLimit
+	}
+	if best == nil {
+		return nil, nil
+	}
+	roles := make([]services.MemberRole, len(best.ApproverRoles))
+	for i, r := range best.ApproverRoles {
+		roles[i] = services.MemberRole(r)
+	}
+	return roles, nil
+}
+
+func containsRole(roles []string, r services.MemberRole) bool {
+	for _, x := range roles {
+		if services.MemberRole(x) == r {
+			return true
+		}
+	}
+	return false
+}
+
+var errSpendingLimit = services.Errorf(services.Conflict, services.CodeSpendingLimitExceeded,
+	"Spending limit exceeded: the order would take the buyer's spend above its limit")
+
+// approvalRules reads a customer's approval rules in id order.
+func approvalRules(ctx context.Context, tx *ent.Tx, customerID int) ([]*ent.ApprovalRule, error) {
+	return tx.ApprovalRule.Query().Where(approvalrule.CustomerID(customerID)).Order(ent.Asc(approvalrule.FieldID)).All(ctx)
+}
+
+// approvalRolesString is the levels as the order stores them.
+func approvalRolesString(roles []services.MemberRole) *string {
+	if len(roles) == 0 {
+		return nil
+	}
+	parts := make([]string, len(roles))
+	for i, r := range roles {
+		parts[i] = string(r)
+	}
+	s := strings.Join(parts, ",")
+	return &s
+}
+
+// parseApprovalRoles reads the stored levels.
+func parseApprovalRoles(s *string) []services.MemberRole {
+	if s == nil || *s == "" {
+		return nil
+	}
+	parts := strings.Split(*s, ",")
+	roles := make([]services.MemberRole, len(parts))
+	for i, p := range parts {
+		roles[i] = services.MemberRole(p)
+	}
+	return roles
+}
+
+// spendPeriod is the ledger period of an order placed at now by a customer
+// in time zone tz (UTC when it does not load). Zones are loaded once per
+// process: loading reads the zone database.
+func (s *Service) spendPeriod(p services.Period, now time.Time, tz string) string {
+	loc := time.UTC
+	if l, ok := s.zones.Load(tz); ok {
+		loc = l.(*time.Location)
+	} else if l, err := time.LoadLocation(tz); err == nil {
+		s.zones.Store(tz, l)
+		loc = l
+	}
+	return p.Key(now, loc)
+}
