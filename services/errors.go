@@ -92,7 +92,8 @@ const (
 	// expired (it is canceled by the expiry).
 	CodeApprovalExpired = "approval_expired"
 	// CodeSelfApproval refuses a decision by the buyer who placed the
-	// order, or by an approver who approved an earlier level of it.
+	// order, or by an approver who approved an earlier level of it
+	// (PermissionDenied).
 	CodeSelfApproval = "self_approval"
 )
 

@@ -36,10 +36,10 @@ const MaxReasonLen = 500
 // Errors: Unauthenticated; Invalid (ids, key, a reason too long or with
 // control characters); NotFound, also for another customer's order;
 // PermissionDenied for a caller that may not approve this level (not a
-// member of the order's customer, or below the level's role);
-// FailedPrecondition (invalid_transition when the order is not pending
-// approval, approval_expired, self_approval for the order's buyer or an
-// approver of an earlier level); Conflict (idempotency_key_reused,
+// member of the order's customer, or below the level's role), and with
+// code self_approval for the order's buyer or an approver of an earlier
+// level; FailedPrecondition (invalid_transition when the order is not
+// pending approval, approval_expired); Conflict (idempotency_key_reused,
 // credit_limit_exceeded).
 func (s *Service) ApproveOrder(ctx context.Context, id int, key string, reason *string) (Order, error) {
 	return s.decide(ctx, id, key, reason, true)
@@ -132,7 +132,7 @@ func checkReason(reason *string) (string, error) {
 // notOwnDecision refuses a decision by the order's buyer — the member who
 // placed it, itself or through one of its API keys — or by whoever decided
 // an earlier level of it.
-// Errors: FailedPrecondition (self_approval).
+// Errors: PermissionDenied (self_approval).
 func notOwnDecision(ctx context.Context, tx *ent.Tx, p services.Principal, o *Order) error {
 	me := p.Actor()
 	same := func(a services.Actor) (bool, error) {
@@ -159,7 +159,7 @@ func notOwnDecision(ctx context.Context, tx *ent.Tx, p services.Principal, o *Or
 	if o.PlacedBy != nil {
 		if own, err := same(*o.PlacedBy); err != nil || own {
 			if err == nil {
-				err = services.Errorf(services.FailedPrecondition, services.CodeSelfApproval, "A buyer cannot decide the approval of its own order")
+				err = services.Errorf(services.PermissionDenied, services.CodeSelfApproval, "A buyer cannot decide the approval of its own order")
 			}
 			return err
 		}
@@ -178,7 +178,7 @@ func notOwnDecision(ctx context.Context, tx *ent.Tx, p services.Principal, o *Or
 		}
 		if own, err := same(a); err != nil || own {
 			if err == nil {
-				err = services.Errorf(services.FailedPrecondition, services.CodeSelfApproval, "Each level must be approved by another approver")
+				err = services.Errorf(services.PermissionDenied, services.CodeSelfApproval, "Each level must be approved by another approver")
 			}
 			return err
 		}
