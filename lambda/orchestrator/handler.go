@@ -34,10 +34,18 @@ type Response struct {
 	Success       bool          `json:"success"`
 	CorrelationID string        `json:"correlationId"`
 	Data          *ResponseData `json:"data,omitempty"`
-	Error         string        `json:"error,omitempty"`
+	// Message says what a success that is not a confirmation means: an
+	// order placed pending approval.
+	Message string `json:"message,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
-// ResponseData is the confirmed order and its customer.
+// PendingMessage answers an order placed pending approval (202): the
+// customer's approval rules matched it, and its approvers confirm it.
+const PendingMessage = "Order placed pending approval: it is confirmed when its approvers approve it"
+
+// ResponseData is the order, confirmed or pending approval, and its
+// customer.
 type ResponseData struct {
 	Customer CustomerInfo `json:"customer"`
 	Order    OrderInfo    `json:"order"`
@@ -132,8 +140,14 @@ func (h *Handler) Handle(ctx context.Context, body []byte, correlationID, author
 		h.logger().ErrorContext(ctx, "graph answer", "correlation_id", correlationID, "err", err)
 		return fail(http.StatusBadGateway, "Order service error")
 	}
+	if data.Order.Status == pendingApproval {
+		return Response{Status: http.StatusAccepted, Success: true, CorrelationID: correlationID, Data: data, Message: PendingMessage}
+	}
 	return Response{Status: http.StatusCreated, Success: true, CorrelationID: correlationID, Data: data}
 }
+
+// pendingApproval is the graph's status of an order waiting for approval.
+const pendingApproval = "PENDING_APPROVAL"
 
 func (o *graphOrder) info() (*ResponseData, error) {
 	var d ResponseData

@@ -27,6 +27,7 @@ import (
 	"github.com/b2b-orders/platform/internal/config"
 	"github.com/b2b-orders/platform/lambda/orchestrator"
 	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 )
 
@@ -35,10 +36,11 @@ const serviceToken = "test-service-token"
 // env is a real combined graph over a seeded store, and an orchestrator
 // handler pointed at it.
 type env struct {
-	orders *orders.Service
-	tokens *auth.Tokens
-	graph  *httptest.Server
-	h      *orchestrator.Handler
+	orders    *orders.Service
+	customers *customers.Service
+	tokens    *auth.Tokens
+	graph     *httptest.Server
+	h         *orchestrator.Handler
 }
 
 // testSecret signs the tests' tokens.
@@ -67,9 +69,10 @@ func newEnv(t *testing.T) *env {
 	srv := httptest.NewServer(a.Handler(graphRole))
 	t.Cleanup(srv.Close)
 	return &env{
-		orders: a.Services().Orders,
-		tokens: &auth.Tokens{Secret: []byte(testSecret)},
-		graph:  srv,
+		orders:    a.Services().Orders,
+		customers: a.Services().Customers,
+		tokens:    &auth.Tokens{Secret: []byte(testSecret)},
+		graph:     srv,
 		h: &orchestrator.Handler{
 			Graph:  &orchestrator.GraphClient{URL: srv.URL + "/graphql", ServiceToken: serviceToken, HTTP: srv.Client(), Backoff: time.Millisecond},
 			Logger: log,
@@ -226,6 +229,35 @@ func TestScenarios(t *testing.T) {
 	}
 	if s := e.stock(t, 1); s != 48 {
 		t.Fatalf("stock = %d after refused requests, want 48", s)
+	}
+}
+
+// A customer's governance holds on the orchestrator: an order its
+// approval rules match is placed pending approval and answered 202 with
+// the pending order and a message, never confirmed and never an error; a
+// replay answers the same; its credit limit refuses with 409.
+func TestGovernedOrders(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	staff := services.WithPrincipal(ctx, services.Principal{Role: services.RoleStaff, Subject: "staff"})
+	if _, err := e.customers.CreateApprovalRule(staff, 2, customers.ApprovalRuleInput{Name: "Large orders",
+		MinTotalCents: new(int64(100_000)), ApproverRoles: []string{"approver"}}); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"customer_id":2,"items":[{"product_id":1,"qty":1}],"idempotency_key":"gov-1"}`)
+	for _, attempt := range []string{"first", "replay"} {
+		r := e.h.Handle(ctx, body, "", "")
+		if r.Status != http.StatusAccepted || !r.Success || r.Data == nil || r.Data.Order.Status != "PENDING_APPROVAL" ||
+			r.Message != orchestrator.PendingMessage || r.Error != "" {
+			t.Fatalf("%s: %+v", attempt, r)
+		}
+	}
+	if _, err := e.customers.UpdateSettings(staff, 3, customers.SettingsUpdate{CreditLimitCents: new(int64(0))}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.h.Handle(ctx, []byte(`{"customer_id":3,"items":[{"product_id":2,"qty":1}],"idempotency_key":"gov-2"}`), "", "")
+	if r.Status != http.StatusConflict || r.Success || !strings.HasPrefix(r.Error, "Credit limit exceeded") {
+		t.Fatalf("over the credit limit: %+v", r)
 	}
 }
 
