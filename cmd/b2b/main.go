@@ -24,6 +24,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	// The customers' time zones (their spending periods) load from the
+	// binary: the distroless image has no zone database.
+	_ "time/tzdata"
 
 	"github.com/b2b-orders/platform/internal/config"
 )

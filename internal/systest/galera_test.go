@@ -20,7 +20,8 @@ import (
 // The race tests of the MariaDB suite on a 3-node Galera cluster, one
 // `b2b serve` per node, as an operator would run replicas over a
 // multi-primary cluster: 64 buyers for 10 units, one key raced across
-// nodes, confirm racing cancel, no 5xx and exact stock on every node, read
+// nodes, confirm racing cancel, the governance races (spend, credit,
+// approvals), no 5xx and exact stock on every node, read
 // at once on another node than the write's (wsrep_sync_wait); then
 // a node cut off mid-stream, and one killed and restarted: 503s only from
 // it, its /health down until it is back, and every refused order retried
@@ -134,6 +135,13 @@ func TestGaleraCluster(t *testing.T) {
 		// Every order ended canceled: the stock came back, on every node
 		// (read at once: wsrep_sync_wait).
 		stockEverywhere(pid, 1000)
+	})
+
+	t.Run("governance across nodes", func(t *testing.T) {
+		// Spend, credit and approvals raced over the three nodes: the
+		// guarded updates hold under Galera's certification as on one
+		// server.
+		governanceRaces(t, bin, node(0), func(i int, role, path string) string { return procs[i%len(procs)].URL(role, path) })
 	})
 
 	t.Run("read your writes across nodes", func(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 
 // member adds a member with role to customer c and returns its id and a
 // context acting as it.
-func (f *fixture) member(t *testing.T, c int, email string, role services.MemberRole) (int, context.Context) {
+func (f *fixture) member(t testing.TB, c int, email string, role services.MemberRole) (int, context.Context) {
 	t.Helper()
 	m, err := f.db.Client.Member.Create().SetCustomerID(c).SetEmail(email).SetName(email).
 		SetRole(memberRole(role)).Save(context.Background())

@@ -25,7 +25,7 @@ type fixture struct {
 	ctx       context.Context
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	store := dbtest.Open(t)
 	clock := servicetest.NewClock(start)
@@ -39,7 +39,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 }
 
-func (f *fixture) customer(t *testing.T, email string) int {
+func (f *fixture) customer(t testing.TB, email string) int {
 	t.Helper()
 	c, err := f.customers.Create(f.ctx, customers.CreateInput{Name: "Customer " + email, Email: email})
 	if err != nil {
@@ -48,7 +48,7 @@ func (f *fixture) customer(t *testing.T, email string) int {
 	return c.ID
 }
 
-func (f *fixture) product(t *testing.T, sku string, price, stock int64) int {
+func (f *fixture) product(t testing.TB, sku string, price, stock int64) int {
 	t.Helper()
 	p, err := f.orders.CreateProduct(f.ctx, orders.CreateProductInput{SKU: sku, Name: "Product " + sku, PriceCents: price, Stock: stock})
 	if err != nil {
