@@ -195,7 +195,7 @@ func (h *accountsHandler) updateMember(w http.ResponseWriter, r *http.Request) {
 
 // removeMember: DELETE /customers/{id}/members/{memberID} → 204.
 func (h *accountsHandler) removeMember(w http.ResponseWriter, r *http.Request) {
-	h.deleteSub(w, r, "memberID", "Invalid member ID", h.svc.RemoveMember)
+	deleteSub(h.errs, w, r, "memberID", "Invalid member ID", h.svc.RemoveMember)
 }
 
 // listLocations: GET /customers/{id}/locations?cursor&limit → 200 page.
@@ -262,7 +262,7 @@ func (h *accountsHandler) updateLocation(w http.ResponseWriter, r *http.Request)
 
 // archiveLocation: DELETE /customers/{id}/locations/{locationID} → 204.
 func (h *accountsHandler) archiveLocation(w http.ResponseWriter, r *http.Request) {
-	h.deleteSub(w, r, "locationID", "Invalid location ID", h.svc.ArchiveLocation)
+	deleteSub(h.errs, w, r, "locationID", "Invalid location ID", h.svc.ArchiveLocation)
 }
 
 // listKeys: GET /customers/{id}/api-keys?cursor&limit → 200 page.
@@ -316,24 +316,24 @@ func (h *accountsHandler) createKey(w http.ResponseWriter, r *http.Request) {
 
 // revokeKey: DELETE /customers/{id}/api-keys/{keyID} → 204.
 func (h *accountsHandler) revokeKey(w http.ResponseWriter, r *http.Request) {
-	h.deleteSub(w, r, "keyID", "Invalid API key ID", h.svc.RevokeKey)
+	deleteSub(h.errs, w, r, "keyID", "Invalid API key ID", h.svc.RevokeKey)
 }
 
 // deleteSub answers DELETE of a record below a customer with 204.
-func (h *accountsHandler) deleteSub(w http.ResponseWriter, r *http.Request, param, msg string,
+func deleteSub(ew errorWriter, w http.ResponseWriter, r *http.Request, param, msg string,
 	del func(ctx context.Context, customerID, id int) error) {
 	id, err := pathID(r, services.MsgInvalidCustomerID)
 	if err != nil {
-		h.errs.write(w, r, err)
+		ew.write(w, r, err)
 		return
 	}
 	sub, err := subID(r, param, msg)
 	if err != nil {
-		h.errs.write(w, r, err)
+		ew.write(w, r, err)
 		return
 	}
 	if err := del(r.Context(), id, sub); err != nil {
-		h.errs.write(w, r, err)
+		ew.write(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

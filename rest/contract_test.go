@@ -41,6 +41,9 @@ type contractCase struct {
 	msg    string
 	// noGolden skips the golden file (the OpenAPI documents are their own).
 	noGolden bool
+	// prepare, when set, runs after setup: for a state no route makes
+	// (an order placed through the orchestrator's create-and-confirm).
+	prepare func(t testing.TB, e *env)
 }
 
 const (
@@ -366,6 +369,9 @@ func runContract(t *testing.T, opts envOptions, dir string, cases []contractCase
 			e := newEnvWith(t, opts)
 			for _, s := range tc.setup {
 				e.must(t, s)
+			}
+			if tc.prepare != nil {
+				tc.prepare(t, e)
 			}
 			r := e.do(t, tc.req)
 			if r.status != tc.status {

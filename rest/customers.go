@@ -26,16 +26,26 @@ func (h *customersHandler) routes(r chi.Router) {
 	r.Delete("/{id}", h.delete)
 	r.Get("/{id}/settings", h.settings)
 	r.Patch("/{id}/settings", h.updateSettings)
+	r.Get("/{id}/credit", h.credit)
+	r.Get("/{id}/spending-limits", h.spendingLimits)
+	r.Post("/{id}/spending-limits", h.setSpendingLimit)
+	r.Delete("/{id}/spending-limits/{limitID}", h.deleteSpendingLimit)
+	r.Get("/{id}/approval-rules", h.approvalRules)
+	r.Post("/{id}/approval-rules", h.createApprovalRule)
+	r.Delete("/{id}/approval-rules/{ruleID}", h.deleteApprovalRule)
 }
 
 type settingsBody struct {
 	PONumberRequired bool                   `json:"po_number_required"`
 	PONumberUnique   bool                   `json:"po_number_unique"`
 	PaymentTerms     *services.PaymentTerms `json:"payment_terms"`
+	TimeZone         string                 `json:"time_zone"`
+	CreditLimitCents *int64                 `json:"credit_limit_cents"`
 }
 
 func settingsDTO(s customers.Settings) settingsBody {
-	return settingsBody{PONumberRequired: s.PONumberRequired, PONumberUnique: s.PONumberUnique, PaymentTerms: s.PaymentTerms}
+	return settingsBody{PONumberRequired: s.PONumberRequired, PONumberUnique: s.PONumberUnique, PaymentTerms: s.PaymentTerms,
+		TimeZone: s.TimeZone, CreditLimitCents: s.CreditLimitCents}
 }
 
 // settings: GET /customers/{id}/settings → 200 settings.
@@ -54,10 +64,15 @@ func (h *customersHandler) settings(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateSettings: PATCH /customers/{id}/settings {po_number_required?,
-// po_number_unique?, payment_terms? ("" or null removes them)} → 200
-// settings.
+// po_number_unique?, payment_terms? ("" or null removes them), time_zone?,
+// credit_limit_cents? (null removes the limit)} → 200 settings.
 func (h *customersHandler) updateSettings(w http.ResponseWriter, r *http.Request) {
-	id, f, err := customerAndBody(r)
+	id, err := pathID(r, services.MsgInvalidCustomerID)
+	if err != nil {
+		h.errs.write(w, r, err)
+		return
+	}
+	f, nulls, err := readObjectNulls(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
@@ -69,6 +84,8 @@ func (h *customersHandler) updateSettings(w http.ResponseWriter, r *http.Request
 		}
 		in.PaymentTerms = terms
 	}
+	in.TimeZone = f.Str("time_zone", false)
+	in.CreditLimitCents, in.ClearCreditLimit = nullableInteger(f, nulls, "credit_limit_cents")
 	if err := f.Err(); err != nil {
 		h.errs.write(w, r, err)
 		return

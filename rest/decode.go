@@ -1,6 +1,8 @@
 package rest
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -18,6 +20,43 @@ import (
 // that is not JSON or is a JSON scalar; Invalid "Expected object, received
 // array" for an array.
 func readObject(r *http.Request) (*jsonfields.Fields, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return jsonfields.Parse(body, jsonfields.Options{LenientBody: true})
+}
+
+// readObjectNulls is readObject that also reports which of the object's
+// fields are null: for a number field where null means "remove"
+// (jsonfields reads a null number as one of the wrong type).
+// Errors: those of readObject.
+func readObjectNulls(r *http.Request) (*jsonfields.Fields, map[string]bool, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := jsonfields.Parse(body, jsonfields.Options{LenientBody: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Parse took the body as an object, or a blank one as {} (which
+	// leaves obj empty).
+	var obj map[string]json.RawMessage
+	_ = json.Unmarshal(bytes.TrimPrefix(body, []byte("\ufeff")), &obj)
+	nulls := map[string]bool{}
+	for name, raw := range obj {
+		if jsonfields.Kind(raw) == "null" {
+			nulls[name] = true
+		}
+	}
+	return f, nulls, nil
+}
+
+// readBody reads the request body, at most MaxBodyBytes.
+// Errors: errTooLarge past MaxBodyBytes; Invalid "Invalid JSON" when it
+// cannot be read.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -29,5 +68,5 @@ func readObject(r *http.Request) (*jsonfields.Fields, error) {
 	if len(body) > MaxBodyBytes {
 		return nil, errTooLarge
 	}
-	return jsonfields.Parse(body, jsonfields.Options{LenientBody: true})
+	return body, nil
 }

@@ -79,7 +79,8 @@ func productDTO(p orders.Product) productBody {
 func productID(p orders.Product) int { return p.ID }
 
 // orderBody is an order as create and confirm answer it, with items of
-// the placedItem shape; reads, lists and cancel answer orders.View.
+// the placedItem shape; reads, lists, cancel, approve, reject and payments
+// answer orders.View.
 type orderBody[I any] struct {
 	ID         int       `json:"id"`
 	CustomerID int       `json:"customer_id"`
@@ -94,6 +95,8 @@ type orderBody[I any] struct {
 	PONumber     *string                `json:"po_number,omitempty"`
 	PaymentTerms *services.PaymentTerms `json:"payment_terms,omitempty"`
 	DueAt        *timestamp             `json:"due_at,omitempty"`
+	PaidAt       *timestamp             `json:"paid_at,omitempty"`
+	Approval     *orders.ApprovalView   `json:"approval,omitempty"`
 }
 
 // placedItem is the item shape of create and confirm.
@@ -109,17 +112,19 @@ func placedItemDTO(it orders.Item) placedItem {
 	return placedItem{ProductID: it.ProductID, Qty: it.Qty, UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, Name: it.ProductName}
 }
 
+// orderDTO shows paid_at and approval as orders.View does (its Approval
+// is the one rule for that part), absent on orders without.
 func orderDTO[I any](o orders.Order, item func(orders.Item) I) orderBody[I] {
 	return orderBody[I]{ID: o.ID, CustomerID: o.CustomerID, Status: string(o.Status), TotalCents: o.TotalCents,
 		CreatedAt: timestamp(o.CreatedAt), Items: services.Map(o.Items, item),
 		LocationID: o.LocationID, ShipTo: o.ShipTo, PlacedBy: o.PlacedBy, PONumber: o.PONumber, PaymentTerms: o.PaymentTerms,
-		DueAt: optTime(o.DueAt())}
+		DueAt: optTime(o.DueAt()), PaidAt: optTime(o.PaidAt), Approval: o.View().Approval}
 }
 
 func placedOrderDTO(o orders.Order) orderBody[placedItem] { return orderDTO(o, placedItemDTO) }
 
-// storedOrderDTO is the shape of read, list and cancel: the service's
-// View, which the order events carry too.
+// storedOrderDTO is the shape of read, list, cancel, approve, reject and
+// payments: the service's View, which the order events carry too.
 func storedOrderDTO(o orders.Order) orders.View { return o.View() }
 
 func orderID(o orders.Order) int { return o.ID }

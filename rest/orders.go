@@ -3,7 +3,6 @@ package rest
 import (
 	"math"
 	"net/http"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -24,6 +23,10 @@ func (h *ordersHandler) routes(r chi.Router) {
 	r.Get("/{id}", h.get)
 	r.Post("/{id}/confirm", h.confirm)
 	r.Post("/{id}/cancel", h.cancel)
+	r.Post("/{id}/approve", h.approve)
+	r.Post("/{id}/reject", h.reject)
+	r.Get("/{id}/approvals", h.approvals)
+	r.Post("/{id}/payments", h.pay)
 }
 
 // create: POST /orders {customer_id, items: [{product_id, qty}]} → 201
@@ -145,11 +148,7 @@ func (h *ordersHandler) confirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if key == nil {
-		// Node joins repeated headers with ", "; so do we.
-		if vs := r.Header.Values(web.XIdempotencyKeyHeader); len(vs) > 0 {
-			k := strings.Join(vs, ", ")
-			key = &k
-		}
+		key = headerKey(r.Header.Values(web.XIdempotencyKeyHeader))
 	}
 	if key == nil {
 		h.errs.write(w, r, invalid("idempotency_key", jsonfields.MsgRequired))
