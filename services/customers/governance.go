@@ -121,6 +121,9 @@ func (s *Service) SpendingLimits(ctx context.Context, customerID int) ([]Spendin
 // 0 or above 2147483647); NotFound "Member not found" for a member that is
 // not the customer's.
 func (s *Service) SetSpendingLimit(ctx context.Context, customerID int, in SpendingLimitInput) (SpendingLimit, error) {
+	if err := s.manages(ctx, customerID); err != nil {
+		return SpendingLimit{}, err
+	}
 	if (in.MemberID == nil) == (in.Role == nil) {
 		return SpendingLimit{}, services.InvalidField("member_id", "Give exactly one of member_id and role")
 	}
@@ -140,9 +143,6 @@ func (s *Service) SetSpendingLimit(ctx context.Context, customerID int, in Spend
 		return SpendingLimit{}, err
 	}
 	if err := services.CheckAmountCents("amount_cents", in.AmountCents); err != nil {
-		return SpendingLimit{}, err
-	}
-	if err := s.manages(ctx, customerID); err != nil {
 		return SpendingLimit{}, err
 	}
 	var out SpendingLimit
@@ -280,6 +280,9 @@ func (s *Service) ApprovalRules(ctx context.Context, customerID int) ([]Approval
 // more than two levels, a level's role that cannot approve, more than
 // MaxApprovalRules rules).
 func (s *Service) CreateApprovalRule(ctx context.Context, customerID int, in ApprovalRuleInput) (ApprovalRule, error) {
+	if err := s.manages(ctx, customerID); err != nil {
+		return ApprovalRule{}, err
+	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsFunc(name, unicode.IsControl) {
 		return ApprovalRule{}, services.InvalidField("name", "name must be 1 to 100 characters, without control characters")
@@ -310,9 +313,6 @@ func (s *Service) CreateApprovalRule(ctx context.Context, customerID int, in App
 		if err != nil || !role.CanApproveAs() {
 			return ApprovalRule{}, services.InvalidField("approver_roles", "Each level of approver_roles must be approver or admin")
 		}
-	}
-	if err := s.manages(ctx, customerID); err != nil {
-		return ApprovalRule{}, err
 	}
 	var out ApprovalRule
 	err := s.db.WithTx(ctx, func(tx *ent.Tx) error {

@@ -63,12 +63,14 @@ func (s *Service) decide(ctx context.Context, id int, key string, reason *string
 	}
 	use := newKeyUse(op, id, strconv.Itoa(id)+"|"+why)
 	return s.changeUnderKey(ctx, id, key, use, func(ctx context.Context, tx *ent.Tx, p services.Principal, o *Order, done *effect) error {
+		// Who may decide first: a caller who may not decide learns
+		// nothing of the order's state.
+		if !p.CanApprove(o.CustomerID, o.NextApprovalRole()) {
+			return services.ErrPermissionDenied
+		}
 		now := s.stamp()
 		if err := o.decidable(now); err != nil {
 			return err
-		}
-		if !p.CanApprove(o.CustomerID, o.NextApprovalRole()) {
-			return services.ErrPermissionDenied
 		}
 		if err := notOwnDecision(ctx, tx, p, o); err != nil {
 			return err
