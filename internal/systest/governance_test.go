@@ -118,6 +118,11 @@ func governanceRaces(t *testing.T, bin string, env []string, at func(i int, role
 			}
 		}
 		for b := range buyers {
+			// Each buyer asks for more than its limit (about 1600 cents):
+			// some of its orders must be refused.
+			if smallestRefused[b] == 0 {
+				t.Errorf("buyer %d: no order refused, %d cents accepted", b, accepted[b])
+			}
 			if accepted[b] > 1050 || smallestRefused[b] != 0 && smallestRefused[b] <= 1050-accepted[b] {
 				t.Errorf("buyer %d: accepted %d of 1050 cents, though an order of %d was refused", b, accepted[b], smallestRefused[b])
 			}
