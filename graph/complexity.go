@@ -20,6 +20,8 @@ func Complexity() ComplexityRoot {
 	keys, memberOrders := model.Cost("Customer.apiKeys", model.ListPaged), model.Cost("Member.orders", model.ListPaged)
 	memberLocations, keyLocations := model.Cost("Member.locations", model.ListFixed), model.Cost("ApiKey.locations", model.ListFixed)
 	meLocations := model.Cost("Me.locations", model.ListFixed)
+	decisions := model.Cost("Order.decisions", model.ListFixed)
+	limits, rules := model.Cost("Customer.spendingLimits", model.ListFixed), model.Cost("Customer.approvalRules", model.ListFixed)
 
 	c.Query.Customers = func(child int, first *int, _, _ *string) int { return customers.Of(child, first, 0) }
 	c.Query.Products = func(child int, first *int, _, _ *string) int { return products.Of(child, first, 0) }
@@ -38,5 +40,8 @@ func Complexity() ComplexityRoot {
 	c.Member.Locations = func(child int) int { return memberLocations.Of(child, nil, 0) }
 	c.ApiKey.Locations = func(child int) int { return keyLocations.Of(child, nil, 0) }
 	c.Me.Locations = func(child int) int { return meLocations.Of(child, nil, 0) }
+	c.Order.Decisions = func(child int) int { return decisions.Of(child, nil, 0) }
+	c.Customer.SpendingLimits = func(child int) int { return limits.Of(child, nil, 0) }
+	c.Customer.ApprovalRules = func(child int) int { return rules.Of(child, nil, 0) }
 	return c
 }

@@ -41,6 +41,7 @@ type ResolverRoot interface {
 	Order() OrderResolver
 	OrderItem() OrderItemResolver
 	Query() QueryResolver
+	SpendingLimit() SpendingLimitResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -93,27 +94,54 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ApprovalDecision struct {
+		Actor     func(childComplexity int) int
+		Approved  func(childComplexity int) int
+		DecidedAt func(childComplexity int) int
+		Level     func(childComplexity int) int
+		Reason    func(childComplexity int) int
+	}
+
+	ApprovalRule struct {
+		ApproverRoles     func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		MinTotalCents     func(childComplexity int) int
+		Name              func(childComplexity int) int
+		OverSpendingLimit func(childComplexity int) int
+		PlacedByRoles     func(childComplexity int) int
+	}
+
 	CreateWebhookEndpointPayload struct {
 		Endpoint func(childComplexity int) int
 		Secret   func(childComplexity int) int
 	}
 
 	Customer struct {
-		APIKeys   func(childComplexity int, first *int, after *string) int
-		CreatedAt func(childComplexity int) int
-		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Locations func(childComplexity int, first *int, after *string) int
-		Members   func(childComplexity int, first *int, after *string) int
-		Name      func(childComplexity int) int
-		Orders    func(childComplexity int, first *int, after *string) int
-		Phone     func(childComplexity int) int
-		Settings  func(childComplexity int) int
+		APIKeys        func(childComplexity int, first *int, after *string) int
+		ApprovalRules  func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Credit         func(childComplexity int) int
+		Email          func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Locations      func(childComplexity int, first *int, after *string) int
+		Members        func(childComplexity int, first *int, after *string) int
+		Name           func(childComplexity int) int
+		Orders         func(childComplexity int, first *int, after *string) int
+		Phone          func(childComplexity int) int
+		Settings       func(childComplexity int) int
+		SpendingLimits func(childComplexity int) int
 	}
 
 	CustomerConnection struct {
 		Edges    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
+	}
+
+	CustomerCredit struct {
+		AvailableCents func(childComplexity int) int
+		ExposureCents  func(childComplexity int) int
+		LimitCents     func(childComplexity int) int
 	}
 
 	CustomerEdge struct {
@@ -122,9 +150,11 @@ type ComplexityRoot struct {
 	}
 
 	CustomerSettings struct {
+		CreditLimitCents func(childComplexity int) int
 		PONumberRequired func(childComplexity int) int
 		PONumberUnique   func(childComplexity int) int
 		PaymentTerms     func(childComplexity int) int
+		TimeZone         func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -193,6 +223,9 @@ type ComplexityRoot struct {
 	Mutation struct {
 		APIKeyCreate           func(childComplexity int, customerID int, input model.ApiKeyCreateInput) int
 		APIKeyRevoke           func(childComplexity int, id int) int
+		ApprovalRuleCreate     func(childComplexity int, customerID int, input model.ApprovalRuleInput) int
+		ApprovalRuleDelete     func(childComplexity int, customerID int, id int) int
+		ApproveOrder           func(childComplexity int, input model.ApproveOrderInput) int
 		CancelOrder            func(childComplexity int, id int) int
 		ConfirmOrder           func(childComplexity int, id int, idempotencyKey string) int
 		CreateAndConfirmOrder  func(childComplexity int, input model.CreateAndConfirmOrderInput) int
@@ -206,31 +239,46 @@ type ComplexityRoot struct {
 		LocationArchive        func(childComplexity int, id int) int
 		LocationCreate         func(childComplexity int, customerID int, input model.LocationInput) int
 		LocationUpdate         func(childComplexity int, id int, input model.LocationInput) int
+		MarkOrderPaid          func(childComplexity int, input model.MarkOrderPaidInput) int
 		MemberInvite           func(childComplexity int, customerID int, input model.MemberInviteInput) int
 		MemberRemove           func(childComplexity int, id int) int
 		MemberUpdate           func(childComplexity int, id int, input model.MemberUpdateInput) int
+		RejectOrder            func(childComplexity int, input model.RejectOrderInput) int
+		SpendingLimitDelete    func(childComplexity int, customerID int, id int) int
+		SpendingLimitSet       func(childComplexity int, customerID int, input model.SpendingLimitInput) int
 		UpdateCustomer         func(childComplexity int, id int, input model.UpdateCustomerInput) int
 		UpdateProduct          func(childComplexity int, id int, input model.UpdateProductInput) int
 		UpdateWebhookEndpoint  func(childComplexity int, id int, input model.UpdateWebhookEndpointInput) int
 	}
 
 	Order struct {
+		Approval     func(childComplexity int) int
 		CanceledAt   func(childComplexity int) int
 		CanceledBy   func(childComplexity int) int
 		ConfirmedAt  func(childComplexity int) int
 		ConfirmedBy  func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		Customer     func(childComplexity int) int
+		Decisions    func(childComplexity int) int
 		DueAt        func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Items        func(childComplexity int) int
 		Location     func(childComplexity int) int
 		PONumber     func(childComplexity int) int
+		PaidAt       func(childComplexity int) int
+		PaidBy       func(childComplexity int) int
 		PaymentTerms func(childComplexity int) int
 		PlacedBy     func(childComplexity int) int
 		ShipTo       func(childComplexity int) int
 		Status       func(childComplexity int) int
 		TotalCents   func(childComplexity int) int
+	}
+
+	OrderApproval struct {
+		Approved          func(childComplexity int) int
+		ConfirmOnApproval func(childComplexity int) int
+		ExpiresAt         func(childComplexity int) int
+		Levels            func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -301,6 +349,15 @@ type ComplexityRoot struct {
 		WebhookEndpoints   func(childComplexity int, first *int, after *string) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
+	}
+
+	SpendingLimit struct {
+		AmountCents func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Member      func(childComplexity int) int
+		Period      func(childComplexity int) int
+		Role        func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -380,6 +437,9 @@ type ApiKeyResolver interface {
 }
 type CustomerResolver interface {
 	Settings(ctx context.Context, obj *model.Customer) (*model.CustomerSettings, error)
+	Credit(ctx context.Context, obj *model.Customer) (*model.CustomerCredit, error)
+	SpendingLimits(ctx context.Context, obj *model.Customer) ([]*model.SpendingLimit, error)
+	ApprovalRules(ctx context.Context, obj *model.Customer) ([]*model.ApprovalRule, error)
 	Members(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.MemberConnection, error)
 	Locations(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.LocationConnection, error)
 	APIKeys(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.ApiKeyConnection, error)
@@ -409,6 +469,10 @@ type MutationResolver interface {
 	UpdateCustomer(ctx context.Context, id int, input model.UpdateCustomerInput) (*model.Customer, error)
 	DeleteCustomer(ctx context.Context, id int) (bool, error)
 	CustomerSettingsUpdate(ctx context.Context, customerID int, input model.CustomerSettingsInput) (*model.CustomerSettings, error)
+	SpendingLimitSet(ctx context.Context, customerID int, input model.SpendingLimitInput) (*model.SpendingLimit, error)
+	SpendingLimitDelete(ctx context.Context, customerID int, id int) (bool, error)
+	ApprovalRuleCreate(ctx context.Context, customerID int, input model.ApprovalRuleInput) (*model.ApprovalRule, error)
+	ApprovalRuleDelete(ctx context.Context, customerID int, id int) (bool, error)
 	MemberInvite(ctx context.Context, customerID int, input model.MemberInviteInput) (*model.Member, error)
 	MemberUpdate(ctx context.Context, id int, input model.MemberUpdateInput) (*model.Member, error)
 	MemberRemove(ctx context.Context, id int) (bool, error)
@@ -423,6 +487,9 @@ type MutationResolver interface {
 	ConfirmOrder(ctx context.Context, id int, idempotencyKey string) (*model.Order, error)
 	CancelOrder(ctx context.Context, id int) (*model.Order, error)
 	CreateAndConfirmOrder(ctx context.Context, input model.CreateAndConfirmOrderInput) (*model.Order, error)
+	ApproveOrder(ctx context.Context, input model.ApproveOrderInput) (*model.Order, error)
+	RejectOrder(ctx context.Context, input model.RejectOrderInput) (*model.Order, error)
+	MarkOrderPaid(ctx context.Context, input model.MarkOrderPaidInput) (*model.Order, error)
 	CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.CreateWebhookEndpointPayload, error)
 	UpdateWebhookEndpoint(ctx context.Context, id int, input model.UpdateWebhookEndpointInput) (*model.WebhookEndpoint, error)
 	DeleteWebhookEndpoint(ctx context.Context, id int) (int, error)
@@ -431,6 +498,8 @@ type OrderResolver interface {
 	Customer(ctx context.Context, obj *model.Order) (*model.Customer, error)
 	Items(ctx context.Context, obj *model.Order) ([]*model.OrderItem, error)
 	Location(ctx context.Context, obj *model.Order) (*model.Location, error)
+
+	Decisions(ctx context.Context, obj *model.Order) ([]*model.ApprovalDecision, error)
 }
 type OrderItemResolver interface {
 	Product(ctx context.Context, obj *model.OrderItem) (*model.Product, error)
@@ -448,6 +517,9 @@ type QueryResolver interface {
 	WebhookEndpoint(ctx context.Context, id int) (*model.WebhookEndpoint, error)
 	WebhookEndpoints(ctx context.Context, first *int, after *string) (*model.WebhookEndpointConnection, error)
 	WebhookDeliveries(ctx context.Context, endpointID int, first *int, after *string) (*model.WebhookDeliveryConnection, error)
+}
+type SpendingLimitResolver interface {
+	Member(ctx context.Context, obj *model.SpendingLimit) (*model.Member, error)
 }
 type SubscriptionResolver interface {
 	OrderEvents(ctx context.Context, customerID *int) (<-chan *model.OrderEvent, error)
@@ -639,6 +711,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiKeyEdge.Node(childComplexity), true
 
+	case "ApprovalDecision.actor":
+		if e.ComplexityRoot.ApprovalDecision.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.Actor(childComplexity), true
+	case "ApprovalDecision.approved":
+		if e.ComplexityRoot.ApprovalDecision.Approved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.Approved(childComplexity), true
+	case "ApprovalDecision.decidedAt":
+		if e.ComplexityRoot.ApprovalDecision.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.DecidedAt(childComplexity), true
+	case "ApprovalDecision.level":
+		if e.ComplexityRoot.ApprovalDecision.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.Level(childComplexity), true
+	case "ApprovalDecision.reason":
+		if e.ComplexityRoot.ApprovalDecision.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.Reason(childComplexity), true
+
+	case "ApprovalRule.approverRoles":
+		if e.ComplexityRoot.ApprovalRule.ApproverRoles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.ApproverRoles(childComplexity), true
+	case "ApprovalRule.createdAt":
+		if e.ComplexityRoot.ApprovalRule.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.CreatedAt(childComplexity), true
+	case "ApprovalRule.id":
+		if e.ComplexityRoot.ApprovalRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.ID(childComplexity), true
+	case "ApprovalRule.minTotalCents":
+		if e.ComplexityRoot.ApprovalRule.MinTotalCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.MinTotalCents(childComplexity), true
+	case "ApprovalRule.name":
+		if e.ComplexityRoot.ApprovalRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.Name(childComplexity), true
+	case "ApprovalRule.overSpendingLimit":
+		if e.ComplexityRoot.ApprovalRule.OverSpendingLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.OverSpendingLimit(childComplexity), true
+	case "ApprovalRule.placedByRoles":
+		if e.ComplexityRoot.ApprovalRule.PlacedByRoles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.PlacedByRoles(childComplexity), true
+
 	case "CreateWebhookEndpointPayload.endpoint":
 		if e.ComplexityRoot.CreateWebhookEndpointPayload.Endpoint == nil {
 			break
@@ -663,12 +809,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.APIKeys(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Customer.approvalRules":
+		if e.ComplexityRoot.Customer.ApprovalRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ApprovalRules(childComplexity), true
 	case "Customer.createdAt":
 		if e.ComplexityRoot.Customer.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
+	case "Customer.credit":
+		if e.ComplexityRoot.Customer.Credit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Credit(childComplexity), true
 	case "Customer.email":
 		if e.ComplexityRoot.Customer.Email == nil {
 			break
@@ -732,6 +890,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Settings(childComplexity), true
+	case "Customer.spendingLimits":
+		if e.ComplexityRoot.Customer.SpendingLimits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.SpendingLimits(childComplexity), true
 
 	case "CustomerConnection.edges":
 		if e.ComplexityRoot.CustomerConnection.Edges == nil {
@@ -746,6 +910,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
 
+	case "CustomerCredit.availableCents":
+		if e.ComplexityRoot.CustomerCredit.AvailableCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCredit.AvailableCents(childComplexity), true
+	case "CustomerCredit.exposureCents":
+		if e.ComplexityRoot.CustomerCredit.ExposureCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCredit.ExposureCents(childComplexity), true
+	case "CustomerCredit.limitCents":
+		if e.ComplexityRoot.CustomerCredit.LimitCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCredit.LimitCents(childComplexity), true
+
 	case "CustomerEdge.cursor":
 		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
 			break
@@ -759,6 +942,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
+	case "CustomerSettings.creditLimitCents":
+		if e.ComplexityRoot.CustomerSettings.CreditLimitCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.CreditLimitCents(childComplexity), true
 	case "CustomerSettings.poNumberRequired":
 		if e.ComplexityRoot.CustomerSettings.PONumberRequired == nil {
 			break
@@ -777,6 +966,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerSettings.PaymentTerms(childComplexity), true
+	case "CustomerSettings.timeZone":
+		if e.ComplexityRoot.CustomerSettings.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.TimeZone(childComplexity), true
 
 	case "Entity.findManyCustomerByIDs":
 		if e.ComplexityRoot.Entity.FindManyCustomerByIDs == nil {
@@ -1072,6 +1267,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.APIKeyRevoke(childComplexity, args["id"].(int)), true
+	case "Mutation.approvalRuleCreate":
+		if e.ComplexityRoot.Mutation.ApprovalRuleCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approvalRuleCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApprovalRuleCreate(childComplexity, args["customerId"].(int), args["input"].(model.ApprovalRuleInput)), true
+	case "Mutation.approvalRuleDelete":
+		if e.ComplexityRoot.Mutation.ApprovalRuleDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approvalRuleDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApprovalRuleDelete(childComplexity, args["customerId"].(int), args["id"].(int)), true
+	case "Mutation.approveOrder":
+		if e.ComplexityRoot.Mutation.ApproveOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveOrder(childComplexity, args["input"].(model.ApproveOrderInput)), true
 	case "Mutation.cancelOrder":
 		if e.ComplexityRoot.Mutation.CancelOrder == nil {
 			break
@@ -1215,6 +1443,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LocationUpdate(childComplexity, args["id"].(int), args["input"].(model.LocationInput)), true
+	case "Mutation.markOrderPaid":
+		if e.ComplexityRoot.Mutation.MarkOrderPaid == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markOrderPaid_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkOrderPaid(childComplexity, args["input"].(model.MarkOrderPaidInput)), true
 	case "Mutation.memberInvite":
 		if e.ComplexityRoot.Mutation.MemberInvite == nil {
 			break
@@ -1248,6 +1487,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MemberUpdate(childComplexity, args["id"].(int), args["input"].(model.MemberUpdateInput)), true
+	case "Mutation.rejectOrder":
+		if e.ComplexityRoot.Mutation.RejectOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectOrder(childComplexity, args["input"].(model.RejectOrderInput)), true
+	case "Mutation.spendingLimitDelete":
+		if e.ComplexityRoot.Mutation.SpendingLimitDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_spendingLimitDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SpendingLimitDelete(childComplexity, args["customerId"].(int), args["id"].(int)), true
+	case "Mutation.spendingLimitSet":
+		if e.ComplexityRoot.Mutation.SpendingLimitSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_spendingLimitSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SpendingLimitSet(childComplexity, args["customerId"].(int), args["input"].(model.SpendingLimitInput)), true
 	case "Mutation.updateCustomer":
 		if e.ComplexityRoot.Mutation.UpdateCustomer == nil {
 			break
@@ -1282,6 +1554,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateWebhookEndpoint(childComplexity, args["id"].(int), args["input"].(model.UpdateWebhookEndpointInput)), true
 
+	case "Order.approval":
+		if e.ComplexityRoot.Order.Approval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Approval(childComplexity), true
 	case "Order.canceledAt":
 		if e.ComplexityRoot.Order.CanceledAt == nil {
 			break
@@ -1318,6 +1596,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Customer(childComplexity), true
+	case "Order.decisions":
+		if e.ComplexityRoot.Order.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Decisions(childComplexity), true
 	case "Order.dueAt":
 		if e.ComplexityRoot.Order.DueAt == nil {
 			break
@@ -1348,6 +1632,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.PONumber(childComplexity), true
+	case "Order.paidAt":
+		if e.ComplexityRoot.Order.PaidAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaidAt(childComplexity), true
+	case "Order.paidBy":
+		if e.ComplexityRoot.Order.PaidBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaidBy(childComplexity), true
 	case "Order.paymentTerms":
 		if e.ComplexityRoot.Order.PaymentTerms == nil {
 			break
@@ -1378,6 +1674,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.TotalCents(childComplexity), true
+
+	case "OrderApproval.approved":
+		if e.ComplexityRoot.OrderApproval.Approved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderApproval.Approved(childComplexity), true
+	case "OrderApproval.confirmOnApproval":
+		if e.ComplexityRoot.OrderApproval.ConfirmOnApproval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderApproval.ConfirmOnApproval(childComplexity), true
+	case "OrderApproval.expiresAt":
+		if e.ComplexityRoot.OrderApproval.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderApproval.ExpiresAt(childComplexity), true
+	case "OrderApproval.levels":
+		if e.ComplexityRoot.OrderApproval.Levels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderApproval.Levels(childComplexity), true
 
 	case "OrderConnection.edges":
 		if e.ComplexityRoot.OrderConnection.Edges == nil {
@@ -1707,6 +2028,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
+	case "SpendingLimit.amountCents":
+		if e.ComplexityRoot.SpendingLimit.AmountCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.AmountCents(childComplexity), true
+	case "SpendingLimit.createdAt":
+		if e.ComplexityRoot.SpendingLimit.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.CreatedAt(childComplexity), true
+	case "SpendingLimit.id":
+		if e.ComplexityRoot.SpendingLimit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.ID(childComplexity), true
+	case "SpendingLimit.member":
+		if e.ComplexityRoot.SpendingLimit.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.Member(childComplexity), true
+	case "SpendingLimit.period":
+		if e.ComplexityRoot.SpendingLimit.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.Period(childComplexity), true
+	case "SpendingLimit.role":
+		if e.ComplexityRoot.SpendingLimit.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.Role(childComplexity), true
+
 	case "Subscription.orderEvents":
 		if e.ComplexityRoot.Subscription.OrderEvents == nil {
 			break
@@ -1941,6 +2299,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ApiKeyCreateInput", ec.unmarshalInputApiKeyCreateInput),
+			graphql.NewInputUnmarshaler("ApprovalRuleInput", ec.unmarshalInputApprovalRuleInput),
+			graphql.NewInputUnmarshaler("ApproveOrderInput", ec.unmarshalInputApproveOrderInput),
 			graphql.NewInputUnmarshaler("CreateAndConfirmOrderInput", ec.unmarshalInputCreateAndConfirmOrderInput),
 			graphql.NewInputUnmarshaler("CreateCustomerInput", ec.unmarshalInputCreateCustomerInput),
 			graphql.NewInputUnmarshaler("CreateOrderInput", ec.unmarshalInputCreateOrderInput),
@@ -1950,12 +2310,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CustomerSettingsInput", ec.unmarshalInputCustomerSettingsInput),
 			graphql.NewInputUnmarshaler("LocationByIDsInput", ec.unmarshalInputLocationByIDsInput),
 			graphql.NewInputUnmarshaler("LocationInput", ec.unmarshalInputLocationInput),
+			graphql.NewInputUnmarshaler("MarkOrderPaidInput", ec.unmarshalInputMarkOrderPaidInput),
 			graphql.NewInputUnmarshaler("MemberByIDsInput", ec.unmarshalInputMemberByIDsInput),
 			graphql.NewInputUnmarshaler("MemberInviteInput", ec.unmarshalInputMemberInviteInput),
 			graphql.NewInputUnmarshaler("MemberUpdateInput", ec.unmarshalInputMemberUpdateInput),
 			graphql.NewInputUnmarshaler("OrderByIDsInput", ec.unmarshalInputOrderByIDsInput),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("ProductByIDsInput", ec.unmarshalInputProductByIDsInput),
+			graphql.NewInputUnmarshaler("RejectOrderInput", ec.unmarshalInputRejectOrderInput),
+			graphql.NewInputUnmarshaler("SpendingLimitInput", ec.unmarshalInputSpendingLimitInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerInput", ec.unmarshalInputUpdateCustomerInput),
 			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
 			graphql.NewInputUnmarshaler("UpdateWebhookEndpointInput", ec.unmarshalInputUpdateWebhookEndpointInput),
@@ -2263,6 +2626,42 @@ func (ec *executionContext) childFields_ApiKeyEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ApiKeyEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ApprovalDecision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "level":
+		return ec.fieldContext_ApprovalDecision_level(ctx, field)
+	case "approved":
+		return ec.fieldContext_ApprovalDecision_approved(ctx, field)
+	case "actor":
+		return ec.fieldContext_ApprovalDecision_actor(ctx, field)
+	case "reason":
+		return ec.fieldContext_ApprovalDecision_reason(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_ApprovalDecision_decidedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalDecision", field.Name)
+}
+
+func (ec *executionContext) childFields_ApprovalRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApprovalRule_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApprovalRule_name(ctx, field)
+	case "minTotalCents":
+		return ec.fieldContext_ApprovalRule_minTotalCents(ctx, field)
+	case "placedByRoles":
+		return ec.fieldContext_ApprovalRule_placedByRoles(ctx, field)
+	case "overSpendingLimit":
+		return ec.fieldContext_ApprovalRule_overSpendingLimit(ctx, field)
+	case "approverRoles":
+		return ec.fieldContext_ApprovalRule_approverRoles(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApprovalRule_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalRule", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateWebhookEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "endpoint":
@@ -2287,6 +2686,12 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_createdAt(ctx, field)
 	case "settings":
 		return ec.fieldContext_Customer_settings(ctx, field)
+	case "credit":
+		return ec.fieldContext_Customer_credit(ctx, field)
+	case "spendingLimits":
+		return ec.fieldContext_Customer_spendingLimits(ctx, field)
+	case "approvalRules":
+		return ec.fieldContext_Customer_approvalRules(ctx, field)
 	case "members":
 		return ec.fieldContext_Customer_members(ctx, field)
 	case "locations":
@@ -2309,6 +2714,18 @@ func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerCredit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "limitCents":
+		return ec.fieldContext_CustomerCredit_limitCents(ctx, field)
+	case "exposureCents":
+		return ec.fieldContext_CustomerCredit_exposureCents(ctx, field)
+	case "availableCents":
+		return ec.fieldContext_CustomerCredit_availableCents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerCredit", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -2327,6 +2744,10 @@ func (ec *executionContext) childFields_CustomerSettings(ctx context.Context, fi
 		return ec.fieldContext_CustomerSettings_poNumberUnique(ctx, field)
 	case "paymentTerms":
 		return ec.fieldContext_CustomerSettings_paymentTerms(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_CustomerSettings_timeZone(ctx, field)
+	case "creditLimitCents":
+		return ec.fieldContext_CustomerSettings_creditLimitCents(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerSettings", field.Name)
 }
@@ -2475,8 +2896,30 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_paymentTerms(ctx, field)
 	case "dueAt":
 		return ec.fieldContext_Order_dueAt(ctx, field)
+	case "paidAt":
+		return ec.fieldContext_Order_paidAt(ctx, field)
+	case "paidBy":
+		return ec.fieldContext_Order_paidBy(ctx, field)
+	case "approval":
+		return ec.fieldContext_Order_approval(ctx, field)
+	case "decisions":
+		return ec.fieldContext_Order_decisions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderApproval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "levels":
+		return ec.fieldContext_OrderApproval_levels(ctx, field)
+	case "approved":
+		return ec.fieldContext_OrderApproval_approved(ctx, field)
+	case "confirmOnApproval":
+		return ec.fieldContext_OrderApproval_confirmOnApproval(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_OrderApproval_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderApproval", field.Name)
 }
 
 func (ec *executionContext) childFields_OrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2583,6 +3026,24 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 		return ec.fieldContext_ProductEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SpendingLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SpendingLimit_id(ctx, field)
+	case "member":
+		return ec.fieldContext_SpendingLimit_member(ctx, field)
+	case "role":
+		return ec.fieldContext_SpendingLimit_role(ctx, field)
+	case "period":
+		return ec.fieldContext_SpendingLimit_period(ctx, field)
+	case "amountCents":
+		return ec.fieldContext_SpendingLimit_amountCents(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SpendingLimit_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpendingLimit", field.Name)
 }
 
 func (ec *executionContext) childFields_WebhookAttempt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3033,6 +3494,64 @@ func (ec *executionContext) field_Mutation_apiKeyRevoke_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approvalRuleCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApprovalRuleInput, error) {
+			return ec.unmarshalNApprovalRuleInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approvalRuleDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApproveOrderInput, error) {
+			return ec.unmarshalNApproveOrderInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApproveOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3247,6 +3766,20 @@ func (ec *executionContext) field_Mutation_locationUpdate_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markOrderPaid_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MarkOrderPaidInput, error) {
+			return ec.unmarshalNMarkOrderPaidInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMarkOrderPaidInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_memberInvite_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3297,6 +3830,64 @@ func (ec *executionContext) field_Mutation_memberUpdate_args(ctx context.Context
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.MemberUpdateInput, error) {
 			return ec.unmarshalNMemberUpdateInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RejectOrderInput, error) {
+			return ec.unmarshalNRejectOrderInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐRejectOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_spendingLimitDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_spendingLimitSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SpendingLimitInput, error) {
+			return ec.unmarshalNSpendingLimitInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimitInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4454,6 +5045,291 @@ func (ec *executionContext) fieldContext_ApiKeyEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _ApprovalDecision_level(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApprovalDecision_approved(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_approved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_approved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ApprovalDecision_actor(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐActor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApprovalDecision",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApprovalDecision_reason(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApprovalDecision_decidedAt(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ApprovalRule_id(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ApprovalRule_name(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApprovalRule_minTotalCents(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_minTotalCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinTotalCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_minTotalCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApprovalRule_placedByRoles(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_placedByRoles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlacedByRoles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+			return ec.marshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_placedByRoles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "MemberRole")
+}
+
+func (ec *executionContext) _ApprovalRule_overSpendingLimit(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_overSpendingLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverSpendingLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_overSpendingLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ApprovalRule_approverRoles(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_approverRoles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApproverRoles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+			return ec.marshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_approverRoles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "MemberRole")
+}
+
+func (ec *executionContext) _ApprovalRule_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _CreateWebhookEndpointPayload_endpoint(ctx context.Context, field graphql.CollectedField, obj *model.CreateWebhookEndpointPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4651,6 +5527,102 @@ func (ec *executionContext) fieldContext_Customer_settings(_ context.Context, fi
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_credit(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_credit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Credit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerCredit) graphql.Marshaler {
+			return ec.marshalOCustomerCredit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerCredit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_credit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerCredit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_spendingLimits(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_spendingLimits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().SpendingLimits(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SpendingLimit) graphql.Marshaler {
+			return ec.marshalNSpendingLimit2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_spendingLimits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpendingLimit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_approvalRules(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_approvalRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().ApprovalRules(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApprovalRule) graphql.Marshaler {
+			return ec.marshalNApprovalRule2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_approvalRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalRule(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4896,6 +5868,75 @@ func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _CustomerCredit_limitCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCredit_limitCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LimitCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCredit_limitCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerCredit_exposureCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCredit_exposureCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExposureCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCredit_exposureCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerCredit_availableCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCredit_availableCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailableCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCredit_availableCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Int")
+}
+
 func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5018,6 +6059,52 @@ func (ec *executionContext) _CustomerSettings_paymentTerms(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_CustomerSettings_paymentTerms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerSettings_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerSettings_creditLimitCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_creditLimitCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditLimitCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_creditLimitCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Entity_findManyCustomerByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -6327,6 +7414,182 @@ func (ec *executionContext) fieldContext_Mutation_customerSettingsUpdate(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_spendingLimitSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_spendingLimitSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SpendingLimitSet(ctx, fc.Args["customerId"].(int), fc.Args["input"].(model.SpendingLimitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpendingLimit) graphql.Marshaler {
+			return ec.marshalNSpendingLimit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_spendingLimitSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpendingLimit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_spendingLimitSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_spendingLimitDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_spendingLimitDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SpendingLimitDelete(ctx, fc.Args["customerId"].(int), fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_spendingLimitDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_spendingLimitDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approvalRuleCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approvalRuleCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApprovalRuleCreate(ctx, fc.Args["customerId"].(int), fc.Args["input"].(model.ApprovalRuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ApprovalRule) graphql.Marshaler {
+			return ec.marshalNApprovalRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approvalRuleCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approvalRuleCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approvalRuleDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approvalRuleDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApprovalRuleDelete(ctx, fc.Args["customerId"].(int), fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approvalRuleDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approvalRuleDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_memberInvite(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6943,6 +8206,138 @@ func (ec *executionContext) fieldContext_Mutation_createAndConfirmOrder(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_approveOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveOrder(ctx, fc.Args["input"].(model.ApproveOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectOrder(ctx, fc.Args["input"].(model.RejectOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markOrderPaid(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markOrderPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkOrderPaid(ctx, fc.Args["input"].(model.MarkOrderPaidInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markOrderPaid(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markOrderPaid_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createWebhookEndpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7504,6 +8899,217 @@ func (ec *executionContext) _Order_dueAt(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Order_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Order_paidAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_paidAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_paidAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Order_paidBy(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_paidBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐActor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_paidBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_approval(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_approval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderApproval) graphql.Marshaler {
+			return ec.marshalOOrderApproval2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrderApproval(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderApproval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_decisions(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().Decisions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApprovalDecision) graphql.Marshaler {
+			return ec.marshalNApprovalDecision2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalDecisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalDecision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderApproval_levels(ctx context.Context, field graphql.CollectedField, obj *model.OrderApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderApproval_levels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Levels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+			return ec.marshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderApproval_levels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderApproval", field, false, false, "MemberRole")
+}
+
+func (ec *executionContext) _OrderApproval_approved(ctx context.Context, field graphql.CollectedField, obj *model.OrderApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderApproval_approved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderApproval_approved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderApproval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderApproval_confirmOnApproval(ctx context.Context, field graphql.CollectedField, obj *model.OrderApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderApproval_confirmOnApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfirmOnApproval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderApproval_confirmOnApproval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderApproval", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OrderApproval_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.OrderApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderApproval_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderApproval_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderApproval", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
@@ -8920,6 +10526,153 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SpendingLimit_id(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SpendingLimit_member(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpendingLimit().Member(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpendingLimit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpendingLimit_role(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberRole) graphql.Marshaler {
+			return ec.marshalOMemberRole2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "MemberRole")
+}
+
+func (ec *executionContext) _SpendingLimit_period(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SpendingPeriod) graphql.Marshaler {
+			return ec.marshalNSpendingPeriod2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "SpendingPeriod")
+}
+
+func (ec *executionContext) _SpendingLimit_amountCents(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_amountCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_amountCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SpendingLimit_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Subscription_orderEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -10947,6 +12700,136 @@ func UnmarshalApiKeyCreateInput(ctx context.Context, raw any) (model.ApiKeyCreat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputApprovalRuleInput(ctx context.Context, obj any) (model.ApprovalRuleInput, error) {
+	var it model.ApprovalRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["overSpendingLimit"]; !present {
+		asMap["overSpendingLimit"] = false
+	}
+
+	fieldsInOrder := [...]string{"name", "minTotalCents", "placedByRoles", "overSpendingLimit", "approverRoles"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "minTotalCents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minTotalCents"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinTotalCents = data
+		case "placedByRoles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("placedByRoles"))
+			data, err := ec.unmarshalOMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlacedByRoles = data
+		case "overSpendingLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overSpendingLimit"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverSpendingLimit = data
+		case "approverRoles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverRoles"))
+			data, err := ec.unmarshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverRoles = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApprovalRuleInput unmarshals raw into the ApprovalRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApprovalRuleInput(ctx context.Context, raw any) (model.ApprovalRuleInput, error) {
+	var out model.ApprovalRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApprovalRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputApproveOrderInput(ctx context.Context, obj any) (model.ApproveOrderInput, error) {
+	var it model.ApproveOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApproveOrderInput unmarshals raw into the ApproveOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApproveOrderInput(ctx context.Context, raw any) (model.ApproveOrderInput, error) {
+	var out model.ApproveOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApproveOrderInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateAndConfirmOrderInput(ctx context.Context, obj any) (model.CreateAndConfirmOrderInput, error) {
 	var it model.CreateAndConfirmOrderInput
 	if obj == nil {
@@ -11326,7 +13209,7 @@ func (ec *executionContext) unmarshalInputCustomerSettingsInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"poNumberRequired", "poNumberUnique", "paymentTerms"}
+	fieldsInOrder := [...]string{"poNumberRequired", "poNumberUnique", "paymentTerms", "timeZone", "creditLimitCents", "clearCreditLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11354,6 +13237,27 @@ func (ec *executionContext) unmarshalInputCustomerSettingsInput(ctx context.Cont
 				return it, err
 			}
 			it.PaymentTerms = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "creditLimitCents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditLimitCents"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreditLimitCents = data
+		case "clearCreditLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCreditLimit"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearCreditLimit = data
 		}
 	}
 	return it, nil
@@ -11494,6 +13398,55 @@ func (ec *executionContext) unmarshalInputLocationInput(ctx context.Context, obj
 func UnmarshalLocationInput(ctx context.Context, raw any) (model.LocationInput, error) {
 	var out model.LocationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LocationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMarkOrderPaidInput(ctx context.Context, obj any) (model.MarkOrderPaidInput, error) {
+	var it model.MarkOrderPaidInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMarkOrderPaidInput unmarshals raw into the MarkOrderPaidInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMarkOrderPaidInput(ctx context.Context, raw any) (model.MarkOrderPaidInput, error) {
+	var out model.MarkOrderPaidInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MarkOrderPaidInput", raw, &out)
 	return out, err
 }
 
@@ -11795,6 +13748,125 @@ func (ec *executionContext) unmarshalInputProductByIDsInput(ctx context.Context,
 func UnmarshalProductByIDsInput(ctx context.Context, raw any) (model.ProductByIDsInput, error) {
 	var out model.ProductByIDsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductByIDsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRejectOrderInput(ctx context.Context, obj any) (model.RejectOrderInput, error) {
+	var it model.RejectOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRejectOrderInput unmarshals raw into the RejectOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRejectOrderInput(ctx context.Context, raw any) (model.RejectOrderInput, error) {
+	var out model.RejectOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RejectOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSpendingLimitInput(ctx context.Context, obj any) (model.SpendingLimitInput, error) {
+	var it model.SpendingLimitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "role", "period", "amountCents"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOMemberRole2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalNSpendingPeriod2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "amountCents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountCents"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountCents = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSpendingLimitInput unmarshals raw into the SpendingLimitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSpendingLimitInput(ctx context.Context, raw any) (model.SpendingLimitInput, error) {
+	var out model.SpendingLimitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpendingLimitInput", raw, &out)
 	return out, err
 }
 
@@ -12342,6 +14414,122 @@ func (ec *executionContext) _ApiKeyEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var approvalDecisionImplementors = []string{"ApprovalDecision"}
+
+func (ec *executionContext) _ApprovalDecision(ctx context.Context, sel ast.SelectionSet, obj *model.ApprovalDecision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalDecisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalDecision")
+		case "level":
+			out.Values[i] = ec._ApprovalDecision_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approved":
+			out.Values[i] = ec._ApprovalDecision_approved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._ApprovalDecision_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ApprovalDecision_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "decidedAt":
+			out.Values[i] = ec._ApprovalDecision_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var approvalRuleImplementors = []string{"ApprovalRule"}
+
+func (ec *executionContext) _ApprovalRule(ctx context.Context, sel ast.SelectionSet, obj *model.ApprovalRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalRule")
+		case "id":
+			out.Values[i] = ec._ApprovalRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ApprovalRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minTotalCents":
+			out.Values[i] = ec._ApprovalRule_minTotalCents(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "placedByRoles":
+			out.Values[i] = ec._ApprovalRule_placedByRoles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overSpendingLimit":
+			out.Values[i] = ec._ApprovalRule_overSpendingLimit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approverRoles":
+			out.Values[i] = ec._ApprovalRule_approverRoles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ApprovalRule_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createWebhookEndpointPayloadImplementors = []string{"CreateWebhookEndpointPayload"}
 
 func (ec *executionContext) _CreateWebhookEndpointPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateWebhookEndpointPayload) graphql.Marshaler {
@@ -12422,6 +14610,24 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_settings(ctx, field, obj)
 				})
+		case "credit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_credit(ctx, field, obj)
+				})
+		case "spendingLimits":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_spendingLimits(ctx, field, obj)
+				})
+		case "approvalRules":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_approvalRules(ctx, field, obj)
+				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12482,6 +14688,49 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 		case "pageInfo":
 			out.Values[i] = ec._CustomerConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerCreditImplementors = []string{"CustomerCredit"}
+
+func (ec *executionContext) _CustomerCredit(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerCredit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerCreditImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerCredit")
+		case "limitCents":
+			out.Values[i] = ec._CustomerCredit_limitCents(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exposureCents":
+			out.Values[i] = ec._CustomerCredit_exposureCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "availableCents":
+			out.Values[i] = ec._CustomerCredit_availableCents(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12562,6 +14811,16 @@ func (ec *executionContext) _CustomerSettings(ctx context.Context, sel ast.Selec
 			}
 		case "paymentTerms":
 			out.Values[i] = ec._CustomerSettings_paymentTerms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._CustomerSettings_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "creditLimitCents":
+			out.Values[i] = ec._CustomerSettings_creditLimitCents(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -13066,6 +15325,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "spendingLimitSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_spendingLimitSet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "spendingLimitDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_spendingLimitDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvalRuleCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approvalRuleCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvalRuleDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approvalRuleDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "memberInvite":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_memberInvite(ctx, field)
@@ -13160,6 +15447,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createAndConfirmOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createAndConfirmOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markOrderPaid":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markOrderPaid(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13295,6 +15603,75 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			out.Values[i] = ec._Order_dueAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidAt":
+			out.Values[i] = ec._Order_paidAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidBy":
+			out.Values[i] = ec._Order_paidBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approval":
+			out.Values[i] = ec._Order_approval(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_decisions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderApprovalImplementors = []string{"OrderApproval"}
+
+func (ec *executionContext) _OrderApproval(ctx context.Context, sel ast.SelectionSet, obj *model.OrderApproval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderApprovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderApproval")
+		case "levels":
+			out.Values[i] = ec._OrderApproval_levels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approved":
+			out.Values[i] = ec._OrderApproval_approved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmOnApproval":
+			out.Values[i] = ec._OrderApproval_confirmOnApproval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._OrderApproval_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13797,6 +16174,65 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spendingLimitImplementors = []string{"SpendingLimit"}
+
+func (ec *executionContext) _SpendingLimit(ctx context.Context, sel ast.SelectionSet, obj *model.SpendingLimit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spendingLimitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpendingLimit")
+		case "id":
+			out.Values[i] = ec._SpendingLimit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "member":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpendingLimit_member(ctx, field, obj)
+				})
+		case "role":
+			out.Values[i] = ec._SpendingLimit_role(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "period":
+			out.Values[i] = ec._SpendingLimit_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amountCents":
+			out.Values[i] = ec._SpendingLimit_amountCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SpendingLimit_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -14654,6 +17090,64 @@ func (ec *executionContext) marshalNApiKeyEdge2ᚖgithubᚗcomᚋb2bᚑordersᚋ
 	return ec._ApiKeyEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNApprovalDecision2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ApprovalDecision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApprovalDecision2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalDecision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApprovalDecision2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalDecision(ctx context.Context, sel ast.SelectionSet, v *model.ApprovalDecision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalDecision!")
+		return graphql.Null
+	}
+	return ec._ApprovalDecision(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNApprovalRule2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ApprovalRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApprovalRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApprovalRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRule(ctx context.Context, sel ast.SelectionSet, v *model.ApprovalRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalRule!")
+		return graphql.Null
+	}
+	return ec._ApprovalRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNApprovalRuleInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRuleInput(ctx context.Context, v any) (model.ApprovalRuleInput, error) {
+	res, err := ec.unmarshalInputApprovalRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNApproveOrderInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApproveOrderInput(ctx context.Context, v any) (model.ApproveOrderInput, error) {
+	res, err := ec.unmarshalInputApproveOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14923,6 +17417,11 @@ func (ec *executionContext) unmarshalNLocationInput2githubᚗcomᚋb2bᚑorders�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNMarkOrderPaidInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMarkOrderPaidInput(ctx context.Context, v any) (model.MarkOrderPaidInput, error) {
+	res, err := ec.unmarshalInputMarkOrderPaidInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMe2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMe(ctx context.Context, sel ast.SelectionSet, v *model.Me) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Me!")
@@ -14998,6 +17497,36 @@ func (ec *executionContext) unmarshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋp
 
 func (ec *executionContext) marshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx context.Context, sel ast.SelectionSet, v model.MemberRole) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, v any) ([]model.MemberRole, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MemberRole, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNMemberUpdateInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberUpdateInput(ctx context.Context, v any) (model.MemberUpdateInput, error) {
@@ -15180,6 +17709,50 @@ func (ec *executionContext) marshalNProductEdge2ᚖgithubᚗcomᚋb2bᚑorders�
 		return graphql.Null
 	}
 	return ec._ProductEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRejectOrderInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐRejectOrderInput(ctx context.Context, v any) (model.RejectOrderInput, error) {
+	res, err := ec.unmarshalInputRejectOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpendingLimit2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SpendingLimit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpendingLimit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpendingLimit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimit(ctx context.Context, sel ast.SelectionSet, v *model.SpendingLimit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpendingLimit!")
+		return graphql.Null
+	}
+	return ec._SpendingLimit(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSpendingLimitInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimitInput(ctx context.Context, v any) (model.SpendingLimitInput, error) {
+	res, err := ec.unmarshalInputSpendingLimitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSpendingPeriod2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingPeriod(ctx context.Context, v any) (model.SpendingPeriod, error) {
+	var res model.SpendingPeriod
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpendingPeriod2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingPeriod(ctx context.Context, sel ast.SelectionSet, v model.SpendingPeriod) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -15770,6 +18343,13 @@ func (ec *executionContext) unmarshalOCustomerByIDsInput2ᚖgithubᚗcomᚋb2b�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCustomerCredit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerCredit(ctx context.Context, sel ast.SelectionSet, v *model.CustomerCredit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerCredit(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -15952,6 +18532,42 @@ func (ec *executionContext) unmarshalOMemberByIDsInput2ᚖgithubᚗcomᚋb2bᚑo
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, v any) ([]model.MemberRole, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MemberRole, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOMemberRole2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx context.Context, v any) (*model.MemberRole, error) {
 	if v == nil {
 		return nil, nil
@@ -15986,6 +18602,13 @@ func (ec *executionContext) marshalOOrder2ᚖgithubᚗcomᚋb2bᚑordersᚋplatf
 		return graphql.Null
 	}
 	return ec._Order(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrderApproval2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrderApproval(ctx context.Context, sel ast.SelectionSet, v *model.OrderApproval) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderApproval(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOOrderByIDsInput2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrderByIDsInput(ctx context.Context, v any) (*model.OrderByIDsInput, error) {

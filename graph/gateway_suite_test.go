@@ -70,6 +70,11 @@ func TestGatewaySuite(t *testing.T) {
 	passed, failed := 0, 0
 	for _, op := range ops {
 		want := suiteAnswer(t, combined.URL("graph", "/graphql"), op)
+		// B2B_SUITE_DEBUG=1 logs every answer of the combined graph: the
+		// ids a new operation may name (orders, members) are read there.
+		if os.Getenv("B2B_SUITE_DEBUG") != "" {
+			t.Logf("%s: %s", op.name, want)
+		}
 		for _, gw := range []string{"hive", "apollo"} {
 			if got := suiteAnswer(t, targets[gw], op); got != want {
 				failed++
@@ -247,6 +252,9 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 		return issue(services.Principal{Role: services.RoleCustomer, CustomerID: customerID, MemberID: memberID, Subject: "m"}, now)
 	}
 	admin1, buyer2, viewer3, admin4 := member(1, 1), member(1, 2), member(1, 3), member(2, 4)
+	// The approver the suite invites into customer 2, and the order it
+	// places there for approval.
+	approver, govOrder := member(2, 6), "10"
 
 	const orderFull = `id status totalCents createdAt customer { id name email phone createdAt } items { id quantity unitPriceCents subtotalCents product { id sku name priceCents stock } }`
 	ops := []suiteOp{
@@ -405,6 +413,21 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 		{name: "createOrder with a PO number", auth: admin4, query: `mutation { createOrder(input: {customerId: "2", items: [{productId: "9", quantity: 1}], poNumber: " PO-9 "}) { id status poNumber paymentTerms dueAt customer { name settings { poNumberRequired } } } }`},
 		{name: "createOrder, a taken PO number", auth: admin4, query: `mutation { createOrder(input: {customerId: "2", items: [{productId: "9", quantity: 1}], poNumber: "PO-9"}) { id } }`},
 		{name: "settings and orders by PO number; another customer's settings", auth: admin4, query: `{ customer(id: "2") { settings { poNumberRequired poNumberUnique paymentTerms } } orders(poNumber: "PO-9") { edges { node { id poNumber paymentTerms dueAt customer { id } } } } other: customer(id: "1") { settings { poNumberRequired } } }`},
+		// Customer 2's governance: an approval rule and an approver, an
+		// order placed for approval and approved, its payment, a spending
+		// limit, and what they left.
+		{name: "memberInvite an approver", auth: admin4, query: `mutation { memberInvite(customerId: "2", input: {email: "ann@techstart.com", name: "Ann Approver", role: APPROVER}) { id role } }`},
+		{name: "approvalRuleCreate", auth: admin4, query: `mutation { approvalRuleCreate(customerId: "2", input: {name: "Large orders", minTotalCents: 5000, approverRoles: [APPROVER]}) { id name minTotalCents placedByRoles overSpendingLimit approverRoles } }`},
+		{name: "createAndConfirmOrder, placed for approval", auth: admin4, query: `mutation { createAndConfirmOrder(input: {customerId: "2", items: [{productId: "10", quantity: 10}], poNumber: "PO-10", idempotencyKey: "suite-gov-1"}) { id status totalCents confirmedAt approval { levels approved confirmOnApproval } decisions { level } placedBy { member { name } } } }`},
+		{name: "approveOrder by its buyer", auth: admin4, query: `mutation { approveOrder(input: {id: "` + govOrder + `", idempotencyKey: "suite-approve-0"}) { id } }`},
+		{name: "approveOrder of another customer's order", auth: admin1, query: `mutation { approveOrder(input: {id: "` + govOrder + `", idempotencyKey: "suite-approve-0"}) { id } }`},
+		{name: "approveOrder by the approver", auth: approver, query: `mutation { approveOrder(input: {id: "` + govOrder + `", idempotencyKey: "suite-approve-1", reason: "within budget"}) { id status confirmedBy { type member { name role } } approval { approved } decisions { level approved reason actor { type member { name role customer { name } } } } customer { name } } }`},
+		{name: "markOrderPaid by the customer's admin", auth: admin4, query: `mutation { markOrderPaid(input: {id: "` + govOrder + `", idempotencyKey: "suite-paid-1"}) { id } }`},
+		{name: "markOrderPaid by staff", auth: staff, query: `mutation { markOrderPaid(input: {id: "` + govOrder + `", idempotencyKey: "suite-paid-1"}) { id status paidBy { type id member { name } } customer { credit { limitCents exposureCents availableCents } } } }`},
+		{name: "spendingLimitSet", auth: admin4, query: `mutation { spendingLimitSet(customerId: "2", input: {memberId: "4", period: MONTH, amountCents: 1}) { id role period amountCents member { name role } } }`},
+		{name: "createOrder over the spending limit", auth: admin4, query: `mutation { createOrder(input: {customerId: "2", items: [{productId: "10", quantity: 1}], poNumber: "PO-11"}) { id } }`},
+		{name: "a customer's governance, and orders pending approval", auth: staff, query: `{ customer(id: "2") { settings { timeZone creditLimitCents } credit { limitCents exposureCents availableCents } spendingLimits { role period amountCents member { name } } approvalRules { name minTotalCents approverRoles } } orders(status: PENDING_APPROVAL) { edges { node { id } } } decided: order(id: "` + govOrder + `") { status approval { levels approved } decisions { level approved reason actor { type member { name } } } } }`},
+		{name: "a viewer's read of the credit and the rules", auth: viewer3, query: `{ customer(id: "1") { name credit { exposureCents } } rules: customer(id: "1") { approvalRules { name } } }`},
 		// What the mutations left.
 		{name: "an order whose customer was deleted", auth: bearer, query: `{ order(id: "3") { id customer { id name } items { product { sku } } } }`},
 		{name: "lists with a deleted customer's order", auth: bearer, query: `{ orders(first: 10) { edges { node { id status totalCents customer { name } } } } }`},

@@ -19,6 +19,7 @@ import (
 	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/server"
 	"github.com/b2b-orders/platform/internal/app"
+	"github.com/b2b-orders/platform/internal/clocktest"
 	"github.com/b2b-orders/platform/services"
 )
 
@@ -38,7 +39,12 @@ type env struct {
 	// authenticator does.
 	identities *auth.Identities
 	c          *client.Client
-	now        time.Time
+	// h is the graph behind c, for a test that serves it over HTTP.
+	h http.Handler
+	// now is when the env starts; clock is the time of its services and
+	// tokens, which stays there until a test advances it.
+	now   time.Time
+	clock *clocktest.Clock
 }
 
 type envOption func(*envConfig)
@@ -72,11 +78,12 @@ func newEnv(t *testing.T, opt ...envOption) *env {
 		d = cfg.store(d)
 	}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := clocktest.New(now)
 	// The services as b2b serve builds them for the combined graph.
-	built := app.New(app.Options{Store: d, Roles: graphRole(t), Now: func() time.Time { return now }}).Services()
+	built := app.New(app.Options{Store: d, Roles: graphRole(t), Now: clock.Now}).Services()
 	svc := loaders.Services{Customers: built.Customers, Orders: built.Orders, Accounts: built.Accounts}
-	tokens := &auth.Tokens{Secret: []byte(testSecret), Now: func() time.Time { return now }}
-	identities := &auth.Identities{Resolve: built.Accounts, Now: func() time.Time { return now }}
+	tokens := &auth.Tokens{Secret: []byte(testSecret), Now: clock.Now}
+	identities := &auth.Identities{Resolve: built.Accounts, Now: clock.Now}
 	authn := &auth.Authenticator{Tokens: tokens, ServiceToken: testServiceToken, Required: !cfg.authOptional, Identities: identities}
 	opts := cfg.opts
 	if opts.Webhooks == nil {
@@ -88,7 +95,7 @@ func newEnv(t *testing.T, opt ...envOption) *env {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	h := authn.Middleware(graph.NewHandler(opts))
-	return &env{t: t, db: d, svc: svc, tokens: tokens, identities: identities, c: client.New(h), now: now}
+	return &env{t: t, db: d, svc: svc, tokens: tokens, identities: identities, c: client.New(h), h: h, now: now, clock: clock}
 }
 
 // graphRole is the role table's graph role: what the combined graph's

@@ -164,6 +164,51 @@ func TestStatementCount(t *testing.T) {
 	if stmts := counter.reset(); len(stmts) > 5 {
 		t.Fatalf("%d statements for 50 _entities orders, want at most 5:\n%s", len(stmts), strings.Join(stmts, "\n"))
 	}
+
+	// Approval decisions: none read for orders that asked for no
+	// approval; for a page of decided orders one batch (the service's
+	// two statements), and their deciders' members one more.
+	const page = `{ orders(first: 10, after: "b3JkZXI6NzA") { edges { node { id } } } }` // after the 70 orders above
+	counter.reset()
+	e.ok(admin, `{ orders(first: 50) { edges { node { id } } } }`, nil, nil)
+	base := len(counter.reset())
+	e.ok(admin, `{ orders(first: 50) { edges { node { id decisions { level } } } } }`, nil, nil)
+	if stmts := counter.reset(); len(stmts) != base {
+		t.Fatalf("%d statements for 50 orders without approval and their decisions, want %d:\n%s", len(stmts), base, strings.Join(stmts, "\n"))
+	}
+	e.ok(e.member(1, 1), `mutation { approvalRuleCreate(customerId: "1", input: {name: "All", minTotalCents: 0, approverRoles: [ADMIN]}) { id } }`, nil, nil)
+	for i := range 10 {
+		var placed struct{ CreateOrder struct{ ID string } }
+		e.ok(e.member(1, 2), `mutation { createOrder(input: {customerId: "1", items: [{productId: "10", quantity: 1}]}) { id } }`, nil, &placed)
+		e.ok(e.member(1, 1), `mutation($id: ID!, $k: String!) { approveOrder(input: {id: $id, idempotencyKey: $k}) { id } }`,
+			vars("id", placed.CreateOrder.ID, "k", fmt.Sprint("stmt-", i)), nil)
+	}
+	counter.reset()
+	e.ok(admin, page, nil, nil)
+	base = len(counter.reset())
+	var decided struct {
+		Orders struct {
+			Edges []struct {
+				Node struct {
+					Decisions []struct {
+						Actor struct{ Member struct{ Name string } }
+					}
+				}
+			}
+		}
+	}
+	e.ok(admin, strings.Replace(page, "{ id }", "{ id decisions { level approved actor { type member { name } } } }", 1), nil, &decided)
+	stmts = counter.reset()
+	for _, edge := range decided.Orders.Edges {
+		if len(edge.Node.Decisions) != 1 || edge.Node.Decisions[0].Actor.Member.Name != "Olivia Ops" {
+			t.Fatalf("decisions: %+v", decided.Orders)
+		}
+	}
+	if len(decided.Orders.Edges) != 10 || len(stmts) > base+3 {
+		t.Fatalf("%d statements for %d decided orders with their deciders, want at most %d:\n%s", len(stmts), len(decided.Orders.Edges), base+3,
+			strings.Join(stmts, "\n"))
+	}
+	t.Logf("%d statements for a page of orders, %d with their decisions", base, len(stmts))
 }
 
 func TestDepthAndComplexityLimits(t *testing.T) {

@@ -90,6 +90,9 @@ type memberResolver struct {
 // ApiKey returns the customers subgraph's ApiKey fields.
 func (r *Resolver) ApiKey() ApiKeyResolver { return r.Customers.ApiKey() }
 
+// SpendingLimit returns the customers subgraph's SpendingLimit.member.
+func (r *Resolver) SpendingLimit() SpendingLimitResolver { return r.Customers.SpendingLimit() }
+
 // Me returns the customers subgraph's Me fields.
 func (r *Resolver) Me() MeResolver { return r.Customers.Me() }
 

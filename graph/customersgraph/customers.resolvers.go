@@ -8,13 +8,39 @@ package customersgraph
 import (
 	"context"
 
+	"github.com/b2b-orders/platform/graph/loaders"
 	"github.com/b2b-orders/platform/graph/model"
+	"github.com/b2b-orders/platform/services"
 	customersvc "github.com/b2b-orders/platform/services/customers"
 )
 
 func (r *customerResolver) Settings(ctx context.Context, obj *model.Customer) (*model.CustomerSettings, error) {
 	// Read with the customer, which the caller could see: no read of its own.
 	return model.FromSettings(obj.OrderSettings), nil
+}
+
+func (r *customerResolver) Credit(ctx context.Context, obj *model.Customer) (*model.CustomerCredit, error) {
+	c, err := r.Service.Credit(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return model.FromCredit(c), nil
+}
+
+func (r *customerResolver) SpendingLimits(ctx context.Context, obj *model.Customer) ([]*model.SpendingLimit, error) {
+	ls, err := r.Service.SpendingLimits(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return services.Map(ls, model.FromSpendingLimit), nil
+}
+
+func (r *customerResolver) ApprovalRules(ctx context.Context, obj *model.Customer) ([]*model.ApprovalRule, error) {
+	rs, err := r.Service.ApprovalRules(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return services.Map(rs, model.FromApprovalRule), nil
 }
 
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.Customer, error) {
@@ -41,12 +67,41 @@ func (r *mutationResolver) DeleteCustomer(ctx context.Context, id int) (bool, er
 }
 
 func (r *mutationResolver) CustomerSettingsUpdate(ctx context.Context, customerID int, input model.CustomerSettingsInput) (*model.CustomerSettings, error) {
-	st, err := r.Service.UpdateSettings(ctx, customerID, customersvc.SettingsUpdate{PONumberRequired: input.PONumberRequired,
-		PONumberUnique: input.PONumberUnique, PaymentTerms: input.PaymentTerms})
+	st, err := r.Service.UpdateSettings(ctx, customerID, input.Service())
 	if err != nil {
 		return nil, err
 	}
 	return model.FromSettings(st), nil
+}
+
+func (r *mutationResolver) SpendingLimitSet(ctx context.Context, customerID int, input model.SpendingLimitInput) (*model.SpendingLimit, error) {
+	l, err := r.Service.SetSpendingLimit(ctx, customerID, input.Service())
+	if err != nil {
+		return nil, err
+	}
+	return model.FromSpendingLimit(l), nil
+}
+
+func (r *mutationResolver) SpendingLimitDelete(ctx context.Context, customerID int, id int) (bool, error) {
+	if err := r.Service.DeleteSpendingLimit(ctx, customerID, id); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (r *mutationResolver) ApprovalRuleCreate(ctx context.Context, customerID int, input model.ApprovalRuleInput) (*model.ApprovalRule, error) {
+	rule, err := r.Service.CreateApprovalRule(ctx, customerID, input.Service())
+	if err != nil {
+		return nil, err
+	}
+	return model.FromApprovalRule(rule), nil
+}
+
+func (r *mutationResolver) ApprovalRuleDelete(ctx context.Context, customerID int, id int) (bool, error) {
+	if err := r.Service.DeleteApprovalRule(ctx, customerID, id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func (r *queryResolver) Customer(ctx context.Context, id int) (*model.Customer, error) {
@@ -69,14 +124,26 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	return model.CustomerConnectionOf(page), nil
 }
 
+func (r *spendingLimitResolver) Member(ctx context.Context, obj *model.SpendingLimit) (*model.Member, error) {
+	// Through the member loader: null for a member the caller may not
+	// see, as Actor.member answers.
+	if obj.MemberID == nil {
+		return nil, nil
+	}
+	return loaders.From(ctx).Member(ctx, *obj.MemberID)
+}
+
 func (r *Resolver) Customer() CustomerResolver { return &customerResolver{r} }
 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) SpendingLimit() SpendingLimitResolver { return &spendingLimitResolver{r} }
+
 type (
-	customerResolver struct{ *Resolver }
-	mutationResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
+	customerResolver      struct{ *Resolver }
+	mutationResolver      struct{ *Resolver }
+	queryResolver         struct{ *Resolver }
+	spendingLimitResolver struct{ *Resolver }
 )

@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Member() MemberResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	SpendingLimit() SpendingLimitResolver
 }
 
 type DirectiveRoot struct {
@@ -79,21 +80,40 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ApprovalRule struct {
+		ApproverRoles     func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		MinTotalCents     func(childComplexity int) int
+		Name              func(childComplexity int) int
+		OverSpendingLimit func(childComplexity int) int
+		PlacedByRoles     func(childComplexity int) int
+	}
+
 	Customer struct {
-		APIKeys   func(childComplexity int, first *int, after *string) int
-		CreatedAt func(childComplexity int) int
-		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Locations func(childComplexity int, first *int, after *string) int
-		Members   func(childComplexity int, first *int, after *string) int
-		Name      func(childComplexity int) int
-		Phone     func(childComplexity int) int
-		Settings  func(childComplexity int) int
+		APIKeys        func(childComplexity int, first *int, after *string) int
+		ApprovalRules  func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Credit         func(childComplexity int) int
+		Email          func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Locations      func(childComplexity int, first *int, after *string) int
+		Members        func(childComplexity int, first *int, after *string) int
+		Name           func(childComplexity int) int
+		Phone          func(childComplexity int) int
+		Settings       func(childComplexity int) int
+		SpendingLimits func(childComplexity int) int
 	}
 
 	CustomerConnection struct {
 		Edges    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
+	}
+
+	CustomerCredit struct {
+		AvailableCents func(childComplexity int) int
+		ExposureCents  func(childComplexity int) int
+		LimitCents     func(childComplexity int) int
 	}
 
 	CustomerEdge struct {
@@ -102,9 +122,11 @@ type ComplexityRoot struct {
 	}
 
 	CustomerSettings struct {
+		CreditLimitCents func(childComplexity int) int
 		PONumberRequired func(childComplexity int) int
 		PONumberUnique   func(childComplexity int) int
 		PaymentTerms     func(childComplexity int) int
+		TimeZone         func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -170,6 +192,8 @@ type ComplexityRoot struct {
 	Mutation struct {
 		APIKeyCreate           func(childComplexity int, customerID int, input model.ApiKeyCreateInput) int
 		APIKeyRevoke           func(childComplexity int, id int) int
+		ApprovalRuleCreate     func(childComplexity int, customerID int, input model.ApprovalRuleInput) int
+		ApprovalRuleDelete     func(childComplexity int, customerID int, id int) int
 		CreateCustomer         func(childComplexity int, input model.CreateCustomerInput) int
 		CustomerSettingsUpdate func(childComplexity int, customerID int, input model.CustomerSettingsInput) int
 		DeleteCustomer         func(childComplexity int, id int) int
@@ -179,6 +203,8 @@ type ComplexityRoot struct {
 		MemberInvite           func(childComplexity int, customerID int, input model.MemberInviteInput) int
 		MemberRemove           func(childComplexity int, id int) int
 		MemberUpdate           func(childComplexity int, id int, input model.MemberUpdateInput) int
+		SpendingLimitDelete    func(childComplexity int, customerID int, id int) int
+		SpendingLimitSet       func(childComplexity int, customerID int, input model.SpendingLimitInput) int
 		UpdateCustomer         func(childComplexity int, id int, input model.UpdateCustomerInput) int
 	}
 
@@ -197,6 +223,15 @@ type ComplexityRoot struct {
 		Member             func(childComplexity int, id int) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
+	}
+
+	SpendingLimit struct {
+		AmountCents func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Member      func(childComplexity int) int
+		Period      func(childComplexity int) int
+		Role        func(childComplexity int) int
 	}
 
 	_Service struct {
@@ -218,6 +253,9 @@ type ApiKeyResolver interface {
 }
 type CustomerResolver interface {
 	Settings(ctx context.Context, obj *model.Customer) (*model.CustomerSettings, error)
+	Credit(ctx context.Context, obj *model.Customer) (*model.CustomerCredit, error)
+	SpendingLimits(ctx context.Context, obj *model.Customer) ([]*model.SpendingLimit, error)
+	ApprovalRules(ctx context.Context, obj *model.Customer) ([]*model.ApprovalRule, error)
 	Members(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.MemberConnection, error)
 	Locations(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.LocationConnection, error)
 	APIKeys(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.ApiKeyConnection, error)
@@ -242,6 +280,10 @@ type MutationResolver interface {
 	UpdateCustomer(ctx context.Context, id int, input model.UpdateCustomerInput) (*model.Customer, error)
 	DeleteCustomer(ctx context.Context, id int) (bool, error)
 	CustomerSettingsUpdate(ctx context.Context, customerID int, input model.CustomerSettingsInput) (*model.CustomerSettings, error)
+	SpendingLimitSet(ctx context.Context, customerID int, input model.SpendingLimitInput) (*model.SpendingLimit, error)
+	SpendingLimitDelete(ctx context.Context, customerID int, id int) (bool, error)
+	ApprovalRuleCreate(ctx context.Context, customerID int, input model.ApprovalRuleInput) (*model.ApprovalRule, error)
+	ApprovalRuleDelete(ctx context.Context, customerID int, id int) (bool, error)
 	MemberInvite(ctx context.Context, customerID int, input model.MemberInviteInput) (*model.Member, error)
 	MemberUpdate(ctx context.Context, id int, input model.MemberUpdateInput) (*model.Member, error)
 	MemberRemove(ctx context.Context, id int) (bool, error)
@@ -257,6 +299,9 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*model.Me, error)
 	Member(ctx context.Context, id int) (*model.Member, error)
 	Location(ctx context.Context, id int) (*model.Location, error)
+}
+type SpendingLimitResolver interface {
+	Member(ctx context.Context, obj *model.SpendingLimit) (*model.Member, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -402,6 +447,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiKeyEdge.Node(childComplexity), true
 
+	case "ApprovalRule.approverRoles":
+		if e.ComplexityRoot.ApprovalRule.ApproverRoles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.ApproverRoles(childComplexity), true
+	case "ApprovalRule.createdAt":
+		if e.ComplexityRoot.ApprovalRule.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.CreatedAt(childComplexity), true
+	case "ApprovalRule.id":
+		if e.ComplexityRoot.ApprovalRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.ID(childComplexity), true
+	case "ApprovalRule.minTotalCents":
+		if e.ComplexityRoot.ApprovalRule.MinTotalCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.MinTotalCents(childComplexity), true
+	case "ApprovalRule.name":
+		if e.ComplexityRoot.ApprovalRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.Name(childComplexity), true
+	case "ApprovalRule.overSpendingLimit":
+		if e.ComplexityRoot.ApprovalRule.OverSpendingLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.OverSpendingLimit(childComplexity), true
+	case "ApprovalRule.placedByRoles":
+		if e.ComplexityRoot.ApprovalRule.PlacedByRoles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRule.PlacedByRoles(childComplexity), true
+
 	case "Customer.apiKeys":
 		if e.ComplexityRoot.Customer.APIKeys == nil {
 			break
@@ -413,12 +501,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.APIKeys(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Customer.approvalRules":
+		if e.ComplexityRoot.Customer.ApprovalRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ApprovalRules(childComplexity), true
 	case "Customer.createdAt":
 		if e.ComplexityRoot.Customer.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
+	case "Customer.credit":
+		if e.ComplexityRoot.Customer.Credit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Credit(childComplexity), true
 	case "Customer.email":
 		if e.ComplexityRoot.Customer.Email == nil {
 			break
@@ -471,6 +571,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Settings(childComplexity), true
+	case "Customer.spendingLimits":
+		if e.ComplexityRoot.Customer.SpendingLimits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.SpendingLimits(childComplexity), true
 
 	case "CustomerConnection.edges":
 		if e.ComplexityRoot.CustomerConnection.Edges == nil {
@@ -485,6 +591,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
 
+	case "CustomerCredit.availableCents":
+		if e.ComplexityRoot.CustomerCredit.AvailableCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCredit.AvailableCents(childComplexity), true
+	case "CustomerCredit.exposureCents":
+		if e.ComplexityRoot.CustomerCredit.ExposureCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCredit.ExposureCents(childComplexity), true
+	case "CustomerCredit.limitCents":
+		if e.ComplexityRoot.CustomerCredit.LimitCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCredit.LimitCents(childComplexity), true
+
 	case "CustomerEdge.cursor":
 		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
 			break
@@ -498,6 +623,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
+	case "CustomerSettings.creditLimitCents":
+		if e.ComplexityRoot.CustomerSettings.CreditLimitCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.CreditLimitCents(childComplexity), true
 	case "CustomerSettings.poNumberRequired":
 		if e.ComplexityRoot.CustomerSettings.PONumberRequired == nil {
 			break
@@ -516,6 +647,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerSettings.PaymentTerms(childComplexity), true
+	case "CustomerSettings.timeZone":
+		if e.ComplexityRoot.CustomerSettings.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettings.TimeZone(childComplexity), true
 
 	case "Entity.findManyCustomerByIDs":
 		if e.ComplexityRoot.Entity.FindManyCustomerByIDs == nil {
@@ -778,6 +915,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.APIKeyRevoke(childComplexity, args["id"].(int)), true
+	case "Mutation.approvalRuleCreate":
+		if e.ComplexityRoot.Mutation.ApprovalRuleCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approvalRuleCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApprovalRuleCreate(childComplexity, args["customerId"].(int), args["input"].(model.ApprovalRuleInput)), true
+	case "Mutation.approvalRuleDelete":
+		if e.ComplexityRoot.Mutation.ApprovalRuleDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approvalRuleDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApprovalRuleDelete(childComplexity, args["customerId"].(int), args["id"].(int)), true
 	case "Mutation.createCustomer":
 		if e.ComplexityRoot.Mutation.CreateCustomer == nil {
 			break
@@ -877,6 +1036,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MemberUpdate(childComplexity, args["id"].(int), args["input"].(model.MemberUpdateInput)), true
+	case "Mutation.spendingLimitDelete":
+		if e.ComplexityRoot.Mutation.SpendingLimitDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_spendingLimitDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SpendingLimitDelete(childComplexity, args["customerId"].(int), args["id"].(int)), true
+	case "Mutation.spendingLimitSet":
+		if e.ComplexityRoot.Mutation.SpendingLimitSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_spendingLimitSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SpendingLimitSet(childComplexity, args["customerId"].(int), args["input"].(model.SpendingLimitInput)), true
 	case "Mutation.updateCustomer":
 		if e.ComplexityRoot.Mutation.UpdateCustomer == nil {
 			break
@@ -983,6 +1164,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
+	case "SpendingLimit.amountCents":
+		if e.ComplexityRoot.SpendingLimit.AmountCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.AmountCents(childComplexity), true
+	case "SpendingLimit.createdAt":
+		if e.ComplexityRoot.SpendingLimit.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.CreatedAt(childComplexity), true
+	case "SpendingLimit.id":
+		if e.ComplexityRoot.SpendingLimit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.ID(childComplexity), true
+	case "SpendingLimit.member":
+		if e.ComplexityRoot.SpendingLimit.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.Member(childComplexity), true
+	case "SpendingLimit.period":
+		if e.ComplexityRoot.SpendingLimit.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.Period(childComplexity), true
+	case "SpendingLimit.role":
+		if e.ComplexityRoot.SpendingLimit.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpendingLimit.Role(childComplexity), true
+
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
 			break
@@ -1000,6 +1218,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ApiKeyCreateInput", ec.unmarshalInputApiKeyCreateInput),
+			graphql.NewInputUnmarshaler("ApprovalRuleInput", ec.unmarshalInputApprovalRuleInput),
 			graphql.NewInputUnmarshaler("CreateCustomerInput", ec.unmarshalInputCreateCustomerInput),
 			graphql.NewInputUnmarshaler("CustomerByIDsInput", ec.unmarshalInputCustomerByIDsInput),
 			graphql.NewInputUnmarshaler("CustomerSettingsInput", ec.unmarshalInputCustomerSettingsInput),
@@ -1008,6 +1227,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MemberByIDsInput", ec.unmarshalInputMemberByIDsInput),
 			graphql.NewInputUnmarshaler("MemberInviteInput", ec.unmarshalInputMemberInviteInput),
 			graphql.NewInputUnmarshaler("MemberUpdateInput", ec.unmarshalInputMemberUpdateInput),
+			graphql.NewInputUnmarshaler("SpendingLimitInput", ec.unmarshalInputSpendingLimitInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerInput", ec.unmarshalInputUpdateCustomerInput),
 		)
 	}
@@ -1114,6 +1334,12 @@ type Customer @key(fields: "id") {
   createdAt: DateTime!
   "The customer's rules for its orders. Its members and staff only."
   settings: CustomerSettings!
+  "The customer's credit: its limit, its exposure and what is left. Its admins and staff only (FORBIDDEN for its other members)."
+  credit: CustomerCredit
+  "The customer's spending limits, in id order. Its admins and staff only."
+  spendingLimits: [SpendingLimit!]!
+  "The customer's approval rules, in id order (at most 50). Its admins and staff only."
+  approvalRules: [ApprovalRule!]!
 }
 
 "A customer's rules for the orders it places."
@@ -1124,6 +1350,68 @@ type CustomerSettings {
   poNumberUnique: Boolean!
   "The payment terms copied onto each order it places: NET_<days> (1 to 365) or DUE_ON_RECEIPT; null: none."
   paymentTerms: String
+  "The IANA time zone (Europe/Berlin) in which its spending periods begin and end."
+  timeZone: String!
+  "The most its confirmed, unpaid orders may total (credit_limit_exceeded past it); null: no limit."
+  creditLimitCents: Int
+}
+
+"""
+A customer's credit. A confirmation (and the approval that confirms an order)
+takes the order's total; a payment (markOrderPaid) or the cancellation of a
+confirmed, unpaid order gives it back.
+"""
+type CustomerCredit {
+  "The credit limit; null: none."
+  limitCents: Int
+  "The totals of its confirmed orders not yet paid."
+  exposureCents: Int!
+  "The limit less the exposure, never below 0; null without a limit."
+  availableCents: Int
+}
+
+"What a spending limit counts over, in the customer's time zone: a calendar day, an ISO week (from Monday), a calendar month, or each order alone (NONE)."
+enum SpendingPeriod {
+  DAY
+  WEEK
+  MONTH
+  NONE
+}
+
+"""
+A cap on what one member, or each member of a role, may order in a period.
+An order that takes its buyer past it is refused (CONFLICT, reason
+spending_limit_exceeded), unless an approval rule with overSpendingLimit
+sends it to approval. A member's own limit wins over its role's.
+"""
+type SpendingLimit {
+  id: ID!
+  "The member limited; null for a role's limit (and for a member the caller may not see)."
+  member: Member
+  "The role whose every member is limited; null for a member's limit."
+  role: MemberRole
+  period: SpendingPeriod!
+  amountCents: Int!
+  createdAt: DateTime!
+}
+
+"""
+Which orders of a customer need approval, and who approves them. An order
+matches when every condition the rule sets holds; of the rules an order
+matches, the one with the most levels applies.
+"""
+type ApprovalRule {
+  id: ID!
+  name: String!
+  "The order's total is at least this; null: any total."
+  minTotalCents: Int
+  "The order's buyer has one of these roles; empty: any role."
+  placedByRoles: [MemberRole!]!
+  "The order takes its buyer past its spending limit."
+  overSpendingLimit: Boolean!
+  "The role each level of approval asks for: one or two levels, each APPROVER or ADMIN."
+  approverRoles: [MemberRole!]!
+  createdAt: DateTime!
 }
 
 "Fields left out stay as they are; at least one must be given."
@@ -1132,6 +1420,32 @@ input CustomerSettingsInput {
   poNumberUnique: Boolean
   "NET_<days> (1 to 365) or DUE_ON_RECEIPT; \"\" removes the terms. Staff only: terms are agreed with the seller."
   paymentTerms: String
+  "An IANA time zone (Europe/Berlin)."
+  timeZone: String
+  "The credit limit, 0 to 2147483647. Staff only."
+  creditLimitCents: Int
+  "true removes the credit limit. Staff only."
+  clearCreditLimit: Boolean
+}
+
+"Sets the limit of a member or of a role (exactly one of memberId and role), replacing the one it has."
+input SpendingLimitInput {
+  memberId: ID
+  role: MemberRole
+  period: SpendingPeriod!
+  "0 to 2147483647."
+  amountCents: Int!
+}
+
+"A new approval rule: at least one condition, and one or two levels."
+input ApprovalRuleInput {
+  "1 to 100 characters."
+  name: String!
+  minTotalCents: Int
+  placedByRoles: [MemberRole!]
+  overSpendingLimit: Boolean = false
+  "One or two levels, each APPROVER or ADMIN."
+  approverRoles: [MemberRole!]!
 }
 
 type CustomerEdge {
@@ -1169,8 +1483,19 @@ extend type Mutation {
   updateCustomer(id: ID!, input: UpdateCustomerInput!): Customer!
   "Removes a customer from every list and lookup; its orders stay."
   deleteCustomer(id: ID!): Boolean!
-  "Changes a customer's settings: the PO number rules its admins and staff, the payment terms staff only."
+  """
+  Changes a customer's settings: the PO number rules and the time zone its
+  admins and staff, the payment terms and the credit limit staff only.
+  """
   customerSettingsUpdate(customerId: ID!, input: CustomerSettingsInput!): CustomerSettings!
+  "Sets (creates or replaces) the spending limit of a member or a role. The customer's admins and staff only."
+  spendingLimitSet(customerId: ID!, input: SpendingLimitInput!): SpendingLimit!
+  "Removes one of a customer's spending limits. The customer's admins and staff only."
+  spendingLimitDelete(customerId: ID!, id: ID!): Boolean!
+  "Adds an approval rule; orders already placed keep what they asked for. The customer's admins and staff only."
+  approvalRuleCreate(customerId: ID!, input: ApprovalRuleInput!): ApprovalRule!
+  "Removes an approval rule; orders already pending approval keep their levels. The customer's admins and staff only."
+  approvalRuleDelete(customerId: ID!, id: ID!): Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../schema/accounts.graphqls", Input: `"""
@@ -1180,7 +1505,7 @@ What a member (or an API key) may do within its customer:
 |---|---|
 | ADMIN | everything below, and manage the customer's members, locations and API keys |
 | BUYER | read, and place and cancel orders |
-| APPROVER | read (and decide approvals, once orders need them) |
+| APPROVER | read, and approve or reject orders pending approval (approveOrder, rejectOrder) |
 | VIEWER | read the customer's orders and account |
 
 A member limited to some locations does all of it at those locations only.
@@ -1402,8 +1727,10 @@ extend type Mutation {
 	{Name: "../schema/actor.graphqls", Input: `"""
 Who did something, as orders, events and API keys record it. type is one of
 member, api_key, customer (a customer token without a member), staff, admin,
-service or anonymous; id is the member's, key's or customer's id, or the
-subject of a staff, admin or service credential.
+service, anonymous or system (the platform itself: system:approval_expiry
+cancels an order whose approval expired); id is the member's, key's or
+customer's id, the subject of a staff, admin or service credential, or what
+the system did it for.
 """
 type Actor @shareable {
   type: String!
@@ -1573,6 +1900,26 @@ func (ec *executionContext) childFields_ApiKeyEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ApiKeyEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ApprovalRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApprovalRule_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApprovalRule_name(ctx, field)
+	case "minTotalCents":
+		return ec.fieldContext_ApprovalRule_minTotalCents(ctx, field)
+	case "placedByRoles":
+		return ec.fieldContext_ApprovalRule_placedByRoles(ctx, field)
+	case "overSpendingLimit":
+		return ec.fieldContext_ApprovalRule_overSpendingLimit(ctx, field)
+	case "approverRoles":
+		return ec.fieldContext_ApprovalRule_approverRoles(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApprovalRule_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalRule", field.Name)
+}
+
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1587,6 +1934,12 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_createdAt(ctx, field)
 	case "settings":
 		return ec.fieldContext_Customer_settings(ctx, field)
+	case "credit":
+		return ec.fieldContext_Customer_credit(ctx, field)
+	case "spendingLimits":
+		return ec.fieldContext_Customer_spendingLimits(ctx, field)
+	case "approvalRules":
+		return ec.fieldContext_Customer_approvalRules(ctx, field)
 	case "members":
 		return ec.fieldContext_Customer_members(ctx, field)
 	case "locations":
@@ -1607,6 +1960,18 @@ func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerCredit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "limitCents":
+		return ec.fieldContext_CustomerCredit_limitCents(ctx, field)
+	case "exposureCents":
+		return ec.fieldContext_CustomerCredit_exposureCents(ctx, field)
+	case "availableCents":
+		return ec.fieldContext_CustomerCredit_availableCents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerCredit", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -1625,6 +1990,10 @@ func (ec *executionContext) childFields_CustomerSettings(ctx context.Context, fi
 		return ec.fieldContext_CustomerSettings_poNumberUnique(ctx, field)
 	case "paymentTerms":
 		return ec.fieldContext_CustomerSettings_paymentTerms(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_CustomerSettings_timeZone(ctx, field)
+	case "creditLimitCents":
+		return ec.fieldContext_CustomerSettings_creditLimitCents(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerSettings", field.Name)
 }
@@ -1749,6 +2118,24 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SpendingLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SpendingLimit_id(ctx, field)
+	case "member":
+		return ec.fieldContext_SpendingLimit_member(ctx, field)
+	case "role":
+		return ec.fieldContext_SpendingLimit_role(ctx, field)
+	case "period":
+		return ec.fieldContext_SpendingLimit_period(ctx, field)
+	case "amountCents":
+		return ec.fieldContext_SpendingLimit_amountCents(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SpendingLimit_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpendingLimit", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2019,6 +2406,50 @@ func (ec *executionContext) field_Mutation_apiKeyRevoke_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approvalRuleCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApprovalRuleInput, error) {
+			return ec.unmarshalNApprovalRuleInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approvalRuleDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2177,6 +2608,50 @@ func (ec *executionContext) field_Mutation_memberUpdate_args(ctx context.Context
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.MemberUpdateInput, error) {
 			return ec.unmarshalNMemberUpdateInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_spendingLimitDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_spendingLimitSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SpendingLimitInput, error) {
+			return ec.unmarshalNSpendingLimitInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimitInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2913,6 +3388,167 @@ func (ec *executionContext) fieldContext_ApiKeyEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _ApprovalRule_id(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ApprovalRule_name(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApprovalRule_minTotalCents(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_minTotalCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinTotalCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_minTotalCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApprovalRule_placedByRoles(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_placedByRoles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlacedByRoles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+			return ec.marshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_placedByRoles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "MemberRole")
+}
+
+func (ec *executionContext) _ApprovalRule_overSpendingLimit(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_overSpendingLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverSpendingLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_overSpendingLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ApprovalRule_approverRoles(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_approverRoles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApproverRoles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+			return ec.marshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_approverRoles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "MemberRole")
+}
+
+func (ec *executionContext) _ApprovalRule_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRule_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRule_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRule", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3055,6 +3691,102 @@ func (ec *executionContext) fieldContext_Customer_settings(_ context.Context, fi
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_credit(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_credit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Credit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerCredit) graphql.Marshaler {
+			return ec.marshalOCustomerCredit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerCredit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_credit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerCredit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_spendingLimits(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_spendingLimits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().SpendingLimits(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SpendingLimit) graphql.Marshaler {
+			return ec.marshalNSpendingLimit2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_spendingLimits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpendingLimit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_approvalRules(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_approvalRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().ApprovalRules(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApprovalRule) graphql.Marshaler {
+			return ec.marshalNApprovalRule2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_approvalRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalRule(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3256,6 +3988,75 @@ func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _CustomerCredit_limitCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCredit_limitCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LimitCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCredit_limitCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerCredit_exposureCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCredit_exposureCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExposureCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCredit_exposureCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerCredit_availableCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCredit_availableCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailableCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCredit_availableCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Int")
+}
+
 func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3378,6 +4179,52 @@ func (ec *executionContext) _CustomerSettings_paymentTerms(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_CustomerSettings_paymentTerms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerSettings_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerSettings_creditLimitCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettings_creditLimitCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditLimitCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettings_creditLimitCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerSettings", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Entity_findManyCustomerByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4555,6 +5402,182 @@ func (ec *executionContext) fieldContext_Mutation_customerSettingsUpdate(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_spendingLimitSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_spendingLimitSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SpendingLimitSet(ctx, fc.Args["customerId"].(int), fc.Args["input"].(model.SpendingLimitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpendingLimit) graphql.Marshaler {
+			return ec.marshalNSpendingLimit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_spendingLimitSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpendingLimit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_spendingLimitSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_spendingLimitDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_spendingLimitDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SpendingLimitDelete(ctx, fc.Args["customerId"].(int), fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_spendingLimitDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_spendingLimitDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approvalRuleCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approvalRuleCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApprovalRuleCreate(ctx, fc.Args["customerId"].(int), fc.Args["input"].(model.ApprovalRuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ApprovalRule) graphql.Marshaler {
+			return ec.marshalNApprovalRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approvalRuleCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approvalRuleCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approvalRuleDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approvalRuleDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApprovalRuleDelete(ctx, fc.Args["customerId"].(int), fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approvalRuleDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approvalRuleDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_memberInvite(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5357,6 +6380,153 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SpendingLimit_id(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SpendingLimit_member(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpendingLimit().Member(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpendingLimit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpendingLimit_role(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberRole) graphql.Marshaler {
+			return ec.marshalOMemberRole2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "MemberRole")
+}
+
+func (ec *executionContext) _SpendingLimit_period(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SpendingPeriod) graphql.Marshaler {
+			return ec.marshalNSpendingPeriod2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "SpendingPeriod")
+}
+
+func (ec *executionContext) _SpendingLimit_amountCents(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_amountCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_amountCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SpendingLimit_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.SpendingLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpendingLimit_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpendingLimit_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpendingLimit", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -6518,6 +7688,80 @@ func UnmarshalApiKeyCreateInput(ctx context.Context, raw any) (model.ApiKeyCreat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputApprovalRuleInput(ctx context.Context, obj any) (model.ApprovalRuleInput, error) {
+	var it model.ApprovalRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["overSpendingLimit"]; !present {
+		asMap["overSpendingLimit"] = false
+	}
+
+	fieldsInOrder := [...]string{"name", "minTotalCents", "placedByRoles", "overSpendingLimit", "approverRoles"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "minTotalCents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minTotalCents"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinTotalCents = data
+		case "placedByRoles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("placedByRoles"))
+			data, err := ec.unmarshalOMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlacedByRoles = data
+		case "overSpendingLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overSpendingLimit"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverSpendingLimit = data
+		case "approverRoles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverRoles"))
+			data, err := ec.unmarshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverRoles = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApprovalRuleInput unmarshals raw into the ApprovalRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApprovalRuleInput(ctx context.Context, raw any) (model.ApprovalRuleInput, error) {
+	var out model.ApprovalRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApprovalRuleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Context, obj any) (model.CreateCustomerInput, error) {
 	var it model.CreateCustomerInput
 	if obj == nil {
@@ -6627,7 +7871,7 @@ func (ec *executionContext) unmarshalInputCustomerSettingsInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"poNumberRequired", "poNumberUnique", "paymentTerms"}
+	fieldsInOrder := [...]string{"poNumberRequired", "poNumberUnique", "paymentTerms", "timeZone", "creditLimitCents", "clearCreditLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -6655,6 +7899,27 @@ func (ec *executionContext) unmarshalInputCustomerSettingsInput(ctx context.Cont
 				return it, err
 			}
 			it.PaymentTerms = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "creditLimitCents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditLimitCents"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreditLimitCents = data
+		case "clearCreditLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCreditLimit"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearCreditLimit = data
 		}
 	}
 	return it, nil
@@ -6963,6 +8228,69 @@ func (ec *executionContext) unmarshalInputMemberUpdateInput(ctx context.Context,
 func UnmarshalMemberUpdateInput(ctx context.Context, raw any) (model.MemberUpdateInput, error) {
 	var out model.MemberUpdateInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberUpdateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSpendingLimitInput(ctx context.Context, obj any) (model.SpendingLimitInput, error) {
+	var it model.SpendingLimitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "role", "period", "amountCents"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOMemberRole2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalNSpendingPeriod2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "amountCents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountCents"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountCents = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSpendingLimitInput unmarshals raw into the SpendingLimitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSpendingLimitInput(ctx context.Context, raw any) (model.SpendingLimitInput, error) {
+	var out model.SpendingLimitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpendingLimitInput", raw, &out)
 	return out, err
 }
 
@@ -7307,6 +8635,69 @@ func (ec *executionContext) _ApiKeyEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var approvalRuleImplementors = []string{"ApprovalRule"}
+
+func (ec *executionContext) _ApprovalRule(ctx context.Context, sel ast.SelectionSet, obj *model.ApprovalRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalRule")
+		case "id":
+			out.Values[i] = ec._ApprovalRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ApprovalRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minTotalCents":
+			out.Values[i] = ec._ApprovalRule_minTotalCents(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "placedByRoles":
+			out.Values[i] = ec._ApprovalRule_placedByRoles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overSpendingLimit":
+			out.Values[i] = ec._ApprovalRule_overSpendingLimit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approverRoles":
+			out.Values[i] = ec._ApprovalRule_approverRoles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ApprovalRule_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customerImplementors = []string{"Customer", "_Entity"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *model.Customer) graphql.Marshaler {
@@ -7348,6 +8739,24 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_settings(ctx, field, obj)
+				})
+		case "credit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_credit(ctx, field, obj)
+				})
+		case "spendingLimits":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_spendingLimits(ctx, field, obj)
+				})
+		case "approvalRules":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_approvalRules(ctx, field, obj)
 				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -7403,6 +8812,49 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 		case "pageInfo":
 			out.Values[i] = ec._CustomerConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerCreditImplementors = []string{"CustomerCredit"}
+
+func (ec *executionContext) _CustomerCredit(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerCredit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerCreditImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerCredit")
+		case "limitCents":
+			out.Values[i] = ec._CustomerCredit_limitCents(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exposureCents":
+			out.Values[i] = ec._CustomerCredit_exposureCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "availableCents":
+			out.Values[i] = ec._CustomerCredit_availableCents(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -7483,6 +8935,16 @@ func (ec *executionContext) _CustomerSettings(ctx context.Context, sel ast.Selec
 			}
 		case "paymentTerms":
 			out.Values[i] = ec._CustomerSettings_paymentTerms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._CustomerSettings_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "creditLimitCents":
+			out.Values[i] = ec._CustomerSettings_creditLimitCents(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -7969,6 +9431,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "spendingLimitSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_spendingLimitSet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "spendingLimitDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_spendingLimitDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvalRuleCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approvalRuleCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvalRuleDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approvalRuleDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "memberInvite":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_memberInvite(ctx, field)
@@ -8162,6 +9652,65 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spendingLimitImplementors = []string{"SpendingLimit"}
+
+func (ec *executionContext) _SpendingLimit(ctx context.Context, sel ast.SelectionSet, obj *model.SpendingLimit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spendingLimitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpendingLimit")
+		case "id":
+			out.Values[i] = ec._SpendingLimit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "member":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpendingLimit_member(ctx, field, obj)
+				})
+		case "role":
+			out.Values[i] = ec._SpendingLimit_role(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "period":
+			out.Values[i] = ec._SpendingLimit_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amountCents":
+			out.Values[i] = ec._SpendingLimit_amountCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SpendingLimit_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -8638,6 +10187,35 @@ func (ec *executionContext) marshalNApiKeyEdge2ᚖgithubᚗcomᚋb2bᚑordersᚋ
 	return ec._ApiKeyEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNApprovalRule2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ApprovalRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApprovalRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApprovalRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRule(ctx context.Context, sel ast.SelectionSet, v *model.ApprovalRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalRule!")
+		return graphql.Null
+	}
+	return ec._ApprovalRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNApprovalRuleInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalRuleInput(ctx context.Context, v any) (model.ApprovalRuleInput, error) {
+	res, err := ec.unmarshalInputApprovalRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8772,6 +10350,20 @@ func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.Selectio
 	res := model.MarshalID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
 }
@@ -8928,6 +10520,36 @@ func (ec *executionContext) marshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋpla
 	return v
 }
 
+func (ec *executionContext) unmarshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, v any) ([]model.MemberRole, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MemberRole, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNMemberUpdateInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberUpdateInput(ctx context.Context, v any) (model.MemberUpdateInput, error) {
 	res, err := ec.unmarshalInputMemberUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8939,6 +10561,45 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋb2bᚑordersᚋpl
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSpendingLimit2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SpendingLimit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpendingLimit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpendingLimit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimit(ctx context.Context, sel ast.SelectionSet, v *model.SpendingLimit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpendingLimit!")
+		return graphql.Null
+	}
+	return ec._SpendingLimit(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSpendingLimitInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingLimitInput(ctx context.Context, v any) (model.SpendingLimitInput, error) {
+	res, err := ec.unmarshalInputSpendingLimitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSpendingPeriod2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingPeriod(ctx context.Context, v any) (model.SpendingPeriod, error) {
+	var res model.SpendingPeriod
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpendingPeriod2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐSpendingPeriod(ctx context.Context, sel ast.SelectionSet, v model.SpendingPeriod) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -9372,6 +11033,13 @@ func (ec *executionContext) unmarshalOCustomerByIDsInput2ᚖgithubᚗcomᚋb2b�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCustomerCredit2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐCustomerCredit(ctx context.Context, sel ast.SelectionSet, v *model.CustomerCredit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerCredit(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -9425,6 +11093,24 @@ func (ec *executionContext) marshalOID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	return ret
 }
 
+func (ec *executionContext) unmarshalOID2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -9440,6 +11126,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
 	return res
 }
 
@@ -9516,6 +11220,42 @@ func (ec *executionContext) unmarshalOMemberByIDsInput2ᚖgithubᚗcomᚋb2bᚑo
 	}
 	res, err := ec.unmarshalInputMemberByIDsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, v any) ([]model.MemberRole, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MemberRole, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOMemberRole2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx context.Context, v any) (*model.MemberRole, error) {

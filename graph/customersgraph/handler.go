@@ -29,6 +29,7 @@ func Complexity() ComplexityRoot {
 	keys := model.Cost("Customer.apiKeys", model.ListPaged)
 	memberLocations, keyLocations := model.Cost("Member.locations", model.ListFixed), model.Cost("ApiKey.locations", model.ListFixed)
 	meLocations := model.Cost("Me.locations", model.ListFixed)
+	limits, rules := model.Cost("Customer.spendingLimits", model.ListFixed), model.Cost("Customer.approvalRules", model.ListFixed)
 	c.Query.Customers = func(child int, first *int, _, _ *string) int { return customers.Of(child, first, 0) }
 	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return entities.Of(child, nil, len(reps)) }
 	c.Customer.Members = func(child int, first *int, _ *string) int { return members.Of(child, first, 0) }
@@ -37,5 +38,7 @@ func Complexity() ComplexityRoot {
 	c.Member.Locations = func(child int) int { return memberLocations.Of(child, nil, 0) }
 	c.ApiKey.Locations = func(child int) int { return keyLocations.Of(child, nil, 0) }
 	c.Me.Locations = func(child int) int { return meLocations.Of(child, nil, 0) }
+	c.Customer.SpendingLimits = func(child int) int { return limits.Of(child, nil, 0) }
+	c.Customer.ApprovalRules = func(child int) int { return rules.Of(child, nil, 0) }
 	return c
 }

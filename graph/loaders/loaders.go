@@ -1,7 +1,7 @@
 // Package loaders batches the graph's list→item reads: every edge that
 // would read one row per parent (Order.customer, Order.items,
-// OrderItem.product, Customer.orders, Order.location, Actor.member,
-// Member.locations) asks a per-request loader, which
+// OrderItem.product, Customer.orders, Order.location, Order.decisions,
+// Actor.member, Member.locations) asks a per-request loader, which
 // collects the keys of one execution step and reads them with one service
 // batch call.
 package loaders
@@ -44,6 +44,7 @@ type Loaders struct {
 	product        *dataloadgen.Loader[int, *model.Product]
 	items          *dataloadgen.Loader[int, []*model.OrderItem]
 	customerOrders *dataloadgen.Loader[CustomerOrdersKey, *model.OrderConnection]
+	decisions      *dataloadgen.Loader[int, []*model.ApprovalDecision]
 	member         *dataloadgen.Loader[int, *model.Member]
 	location       *dataloadgen.Loader[int, *model.Location]
 }
@@ -105,6 +106,17 @@ func New(svc Services) *Loaders {
 		}, dataloadgen.WithWait(wait))
 		l.customerOrders = dataloadgen.NewLoader(func(ctx context.Context, keys []CustomerOrdersKey) ([]*model.OrderConnection, []error) {
 			return customerOrders(ctx, svc.Orders, keys)
+		}, dataloadgen.WithWait(wait))
+		l.decisions = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([][]*model.ApprovalDecision, []error) {
+			got, err := svc.Orders.Decisions(ctx, ids)
+			if err != nil {
+				return nil, []error{err}
+			}
+			out := make([][]*model.ApprovalDecision, len(ids))
+			for i, id := range ids {
+				out[i] = model.FromDecisions(got[id])
+			}
+			return out, nil
 		}, dataloadgen.WithWait(wait))
 	}
 	if svc.Accounts != nil {
@@ -223,6 +235,22 @@ func (l *Loaders) Items(ctx context.Context, orderID int) ([]*model.OrderItem, e
 // Errors: those of orders.Service.OrdersByCustomer.
 func (l *Loaders) CustomerOrders(ctx context.Context, k CustomerOrdersKey) (*model.OrderConnection, error) {
 	return l.customerOrders.Load(ctx, k)
+}
+
+// Decisions returns the approval decisions on an order that the principal
+// may see, in level order; empty for one it may not see.
+// Errors: those of orders.Service.Decisions.
+func (l *Loaders) Decisions(ctx context.Context, orderID int) ([]*model.ApprovalDecision, error) {
+	return l.decisions.Load(ctx, orderID)
+}
+
+// ForgetDecisions drops what the loader read of an order's decisions, for
+// a mutation that has just decided it: a later field of the same request
+// reads them again.
+func (l *Loaders) ForgetDecisions(orderID int) {
+	if l.decisions != nil {
+		l.decisions.Clear(orderID)
+	}
 }
 
 // ErrNoAccounts answers the account fields (and the loaders of members and

@@ -38,6 +38,7 @@ func FromOrder(o orders.Order) *Order {
 	out.LocationID = o.LocationID
 	out.PlacedBy, out.ConfirmedBy, out.CanceledBy = ActorOf(o.PlacedBy), ActorOf(o.ConfirmedBy), ActorOf(o.CanceledBy)
 	out.PONumber, out.PaymentTerms, out.DueAt = o.PONumber, termsString(o.PaymentTerms), o.DueAt()
+	out.PaidAt, out.PaidBy, out.Approval = o.PaidAt, ActorOf(o.PaidBy), approvalOf(o)
 	return out
 }
 
@@ -52,7 +53,8 @@ func termsString(t *services.PaymentTerms) *string {
 
 // FromSettings converts a customer's service settings.
 func FromSettings(s customers.Settings) *CustomerSettings {
-	return &CustomerSettings{PONumberRequired: s.PONumberRequired, PONumberUnique: s.PONumberUnique, PaymentTerms: termsString(s.PaymentTerms)}
+	return &CustomerSettings{PONumberRequired: s.PONumberRequired, PONumberUnique: s.PONumberUnique, PaymentTerms: termsString(s.PaymentTerms),
+		TimeZone: s.TimeZone, CreditLimitCents: s.CreditLimitCents}
 }
 
 // FromItems converts an order's service items.

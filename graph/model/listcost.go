@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"maps"
+
+	"github.com/b2b-orders/platform/services/customers"
 )
 
 // ListKind says how a list field counts in the complexity limit.
@@ -53,6 +55,9 @@ func (l ListCost) Multiplier(first *int, representations int) int {
 // the connection has already multiplied by.
 const edgesWhy = "a connection's page: the field returning the connection is paged"
 
+// A list of roles is of enum values: leaves, like eventTypes' strings.
+const rolesWhy = "a list of enum values: a leaf's selection costs nothing, so no multiplier would change its cost"
+
 // listCosts is the one table of what the graph's lists count for in the
 // complexity limit, by field coordinate: the Complexity of the combined
 // graph and of both subgraphs read it, and deploy/limits.mjs has it
@@ -76,6 +81,9 @@ var listCosts = map[string]ListCost{
 	"Member.locations":        {Kind: ListFixed, Items: LocationsPerLimit},
 	"ApiKey.locations":        {Kind: ListFixed, Items: LocationsPerLimit},
 	"Me.locations":            {Kind: ListFixed, Items: LocationsPerLimit},
+	"Order.decisions":         {Kind: ListFixed, Items: DecisionsPerOrder},
+	"Customer.spendingLimits": {Kind: ListFixed, Items: SpendingLimitsPerCustomer},
+	"Customer.approvalRules":  {Kind: ListFixed, Items: customers.MaxApprovalRules},
 	// Only the subgraphs' gateways send it; a gateway's own schema has no
 	// _entities.
 	"Query._entities": {Kind: ListRepresentations},
@@ -90,6 +98,9 @@ var listCosts = map[string]ListCost{
 	"ApiKeyConnection.edges":          {Kind: ListOnce, Why: edgesWhy},
 	"WebhookEndpoint.eventTypes": {Kind: ListOnce,
 		Why: "a list of strings: a leaf's selection costs nothing, so no multiplier would change its cost"},
+	"OrderApproval.levels":       {Kind: ListOnce, Why: rolesWhy},
+	"ApprovalRule.placedByRoles": {Kind: ListOnce, Why: rolesWhy},
+	"ApprovalRule.approverRoles": {Kind: ListOnce, Why: rolesWhy},
 	"WebhookDelivery.log": {Kind: ListOnce,
 		Why: "about twenty attempts at most (services/webhooks.DefaultRetry), admin-only; counted once, as it always was, until pricing it is decided on its own"},
 }

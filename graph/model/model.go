@@ -58,6 +58,16 @@ type Order struct {
 	PONumber     *string
 	PaymentTerms *string
 	DueAt        *time.Time
+	// PaidAt and PaidBy: the payment staff recorded; nil while unpaid.
+	PaidAt *time.Time
+	PaidBy *Actor
+	// Approval is the approval the order asked for; nil when it needed
+	// none. Its decisions are resolved through a loader.
+	Approval *OrderApproval
+	// FromEvent marks an order as an event carried it: its decisions are
+	// read afresh for each event (a subscription's loaders live as long as
+	// it does), and only those taken by the event are kept.
+	FromEvent bool
 }
 
 // IsEntity marks a federation entity for gqlgen's _Entity union.
@@ -141,6 +151,8 @@ type CustomerSettings struct {
 	PONumberRequired bool
 	PONumberUnique   bool
 	PaymentTerms     *string
+	TimeZone         string
+	CreditLimitCents *int64
 }
 
 // CustomerSettingsInput is the argument of customerSettingsUpdate.
@@ -148,6 +160,9 @@ type CustomerSettingsInput struct {
 	PONumberRequired *bool
 	PONumberUnique   *bool
 	PaymentTerms     *string
+	TimeZone         *string
+	CreditLimitCents *int64
+	ClearCreditLimit *bool
 }
 
 // CreateProductInput is the argument of createProduct.

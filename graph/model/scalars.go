@@ -77,9 +77,10 @@ type OrderStatus string
 
 // The order states.
 const (
-	OrderStatusCreated   OrderStatus = "CREATED"
-	OrderStatusConfirmed OrderStatus = "CONFIRMED"
-	OrderStatusCanceled  OrderStatus = "CANCELED"
+	OrderStatusPendingApproval OrderStatus = "PENDING_APPROVAL"
+	OrderStatusCreated         OrderStatus = "CREATED"
+	OrderStatusConfirmed       OrderStatus = "CONFIRMED"
+	OrderStatusCanceled        OrderStatus = "CANCELED"
 )
 
 // MarshalGQL writes the enum value.
@@ -88,11 +89,11 @@ func (s OrderStatus) MarshalGQL(w io.Writer) {
 }
 
 // UnmarshalGQL reads an enum value.
-// Errors: Invalid for anything but the three states.
+// Errors: Invalid for anything but the four states.
 func (s *OrderStatus) UnmarshalGQL(v any) error {
 	str, _ := v.(string)
 	switch st := OrderStatus(str); st {
-	case OrderStatusCreated, OrderStatusConfirmed, OrderStatusCanceled:
+	case OrderStatusPendingApproval, OrderStatusCreated, OrderStatusConfirmed, OrderStatusCanceled:
 		*s = st
 		return nil
 	}

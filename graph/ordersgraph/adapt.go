@@ -180,3 +180,36 @@ func webhookPage(kind string, first *int, after *string) (webhooks.ListParams, e
 	}
 	return webhooks.ListParams{After: a, Limit: n}, nil
 }
+
+// decisions answers Order.decisions: none for an order that asked for no
+// approval (no read); through the decisions loader for the others, but
+// for an order as an event carried it, whose decisions are read afresh
+// and kept to those taken by the event: the approvals its approval
+// counts, and a rejection once it is canceled (a rejection ends the
+// decisions; an order canceled otherwise has none).
+// Errors: those of orders.Service.Decisions.
+func decisions(ctx context.Context, svc *orderssvc.Service, o *model.Order) ([]*model.ApprovalDecision, error) {
+	if o.Approval == nil {
+		return []*model.ApprovalDecision{}, nil
+	}
+	if !o.FromEvent {
+		return loaders.From(ctx).Decisions(ctx, o.ID)
+	}
+	got, err := svc.Decisions(ctx, []int{o.ID})
+	if err != nil {
+		return nil, err
+	}
+	taken := func(d orderssvc.Decision) bool {
+		if d.Approved {
+			return d.Level <= o.Approval.Approved
+		}
+		return o.Status == model.OrderStatusCanceled
+	}
+	out := make([]orderssvc.Decision, 0, len(got[o.ID]))
+	for _, d := range got[o.ID] {
+		if taken(d) {
+			out = append(out, d)
+		}
+	}
+	return model.FromDecisions(out), nil
+}

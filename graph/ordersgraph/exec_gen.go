@@ -61,6 +61,14 @@ type ComplexityRoot struct {
 		TaxID        func(childComplexity int) int
 	}
 
+	ApprovalDecision struct {
+		Actor     func(childComplexity int) int
+		Approved  func(childComplexity int) int
+		DecidedAt func(childComplexity int) int
+		Level     func(childComplexity int) int
+		Reason    func(childComplexity int) int
+	}
+
 	CreateWebhookEndpointPayload struct {
 		Endpoint func(childComplexity int) int
 		Secret   func(childComplexity int) int
@@ -88,6 +96,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ApproveOrder          func(childComplexity int, input model.ApproveOrderInput) int
 		CancelOrder           func(childComplexity int, id int) int
 		ConfirmOrder          func(childComplexity int, id int, idempotencyKey string) int
 		CreateAndConfirmOrder func(childComplexity int, input model.CreateAndConfirmOrderInput) int
@@ -95,27 +104,40 @@ type ComplexityRoot struct {
 		CreateProduct         func(childComplexity int, input model.CreateProductInput) int
 		CreateWebhookEndpoint func(childComplexity int, input model.CreateWebhookEndpointInput) int
 		DeleteWebhookEndpoint func(childComplexity int, id int) int
+		MarkOrderPaid         func(childComplexity int, input model.MarkOrderPaidInput) int
+		RejectOrder           func(childComplexity int, input model.RejectOrderInput) int
 		UpdateProduct         func(childComplexity int, id int, input model.UpdateProductInput) int
 		UpdateWebhookEndpoint func(childComplexity int, id int, input model.UpdateWebhookEndpointInput) int
 	}
 
 	Order struct {
+		Approval     func(childComplexity int) int
 		CanceledAt   func(childComplexity int) int
 		CanceledBy   func(childComplexity int) int
 		ConfirmedAt  func(childComplexity int) int
 		ConfirmedBy  func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		Customer     func(childComplexity int) int
+		Decisions    func(childComplexity int) int
 		DueAt        func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Items        func(childComplexity int) int
 		Location     func(childComplexity int) int
 		PONumber     func(childComplexity int) int
+		PaidAt       func(childComplexity int) int
+		PaidBy       func(childComplexity int) int
 		PaymentTerms func(childComplexity int) int
 		PlacedBy     func(childComplexity int) int
 		ShipTo       func(childComplexity int) int
 		Status       func(childComplexity int) int
 		TotalCents   func(childComplexity int) int
+	}
+
+	OrderApproval struct {
+		Approved          func(childComplexity int) int
+		ConfirmOnApproval func(childComplexity int) int
+		ExpiresAt         func(childComplexity int) int
+		Levels            func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -272,6 +294,9 @@ type MutationResolver interface {
 	ConfirmOrder(ctx context.Context, id int, idempotencyKey string) (*model.Order, error)
 	CancelOrder(ctx context.Context, id int) (*model.Order, error)
 	CreateAndConfirmOrder(ctx context.Context, input model.CreateAndConfirmOrderInput) (*model.Order, error)
+	ApproveOrder(ctx context.Context, input model.ApproveOrderInput) (*model.Order, error)
+	RejectOrder(ctx context.Context, input model.RejectOrderInput) (*model.Order, error)
+	MarkOrderPaid(ctx context.Context, input model.MarkOrderPaidInput) (*model.Order, error)
 	CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.CreateWebhookEndpointPayload, error)
 	UpdateWebhookEndpoint(ctx context.Context, id int, input model.UpdateWebhookEndpointInput) (*model.WebhookEndpoint, error)
 	DeleteWebhookEndpoint(ctx context.Context, id int) (int, error)
@@ -280,6 +305,8 @@ type OrderResolver interface {
 	Customer(ctx context.Context, obj *model.Order) (*model.Customer, error)
 	Items(ctx context.Context, obj *model.Order) ([]*model.OrderItem, error)
 	Location(ctx context.Context, obj *model.Order) (*model.Location, error)
+
+	Decisions(ctx context.Context, obj *model.Order) ([]*model.ApprovalDecision, error)
 }
 type OrderItemResolver interface {
 	Product(ctx context.Context, obj *model.OrderItem) (*model.Product, error)
@@ -376,6 +403,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.TaxID(childComplexity), true
+
+	case "ApprovalDecision.actor":
+		if e.ComplexityRoot.ApprovalDecision.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.Actor(childComplexity), true
+	case "ApprovalDecision.approved":
+		if e.ComplexityRoot.ApprovalDecision.Approved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.Approved(childComplexity), true
+	case "ApprovalDecision.decidedAt":
+		if e.ComplexityRoot.ApprovalDecision.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.DecidedAt(childComplexity), true
+	case "ApprovalDecision.level":
+		if e.ComplexityRoot.ApprovalDecision.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.Level(childComplexity), true
+	case "ApprovalDecision.reason":
+		if e.ComplexityRoot.ApprovalDecision.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.Reason(childComplexity), true
 
 	case "CreateWebhookEndpointPayload.endpoint":
 		if e.ComplexityRoot.CreateWebhookEndpointPayload.Endpoint == nil {
@@ -478,6 +536,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Member.Orders(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
+	case "Mutation.approveOrder":
+		if e.ComplexityRoot.Mutation.ApproveOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveOrder(childComplexity, args["input"].(model.ApproveOrderInput)), true
 	case "Mutation.cancelOrder":
 		if e.ComplexityRoot.Mutation.CancelOrder == nil {
 			break
@@ -555,6 +624,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteWebhookEndpoint(childComplexity, args["id"].(int)), true
+	case "Mutation.markOrderPaid":
+		if e.ComplexityRoot.Mutation.MarkOrderPaid == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markOrderPaid_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkOrderPaid(childComplexity, args["input"].(model.MarkOrderPaidInput)), true
+	case "Mutation.rejectOrder":
+		if e.ComplexityRoot.Mutation.RejectOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectOrder(childComplexity, args["input"].(model.RejectOrderInput)), true
 	case "Mutation.updateProduct":
 		if e.ComplexityRoot.Mutation.UpdateProduct == nil {
 			break
@@ -578,6 +669,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateWebhookEndpoint(childComplexity, args["id"].(int), args["input"].(model.UpdateWebhookEndpointInput)), true
 
+	case "Order.approval":
+		if e.ComplexityRoot.Order.Approval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Approval(childComplexity), true
 	case "Order.canceledAt":
 		if e.ComplexityRoot.Order.CanceledAt == nil {
 			break
@@ -614,6 +711,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Customer(childComplexity), true
+	case "Order.decisions":
+		if e.ComplexityRoot.Order.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Decisions(childComplexity), true
 	case "Order.dueAt":
 		if e.ComplexityRoot.Order.DueAt == nil {
 			break
@@ -644,6 +747,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.PONumber(childComplexity), true
+	case "Order.paidAt":
+		if e.ComplexityRoot.Order.PaidAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaidAt(childComplexity), true
+	case "Order.paidBy":
+		if e.ComplexityRoot.Order.PaidBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaidBy(childComplexity), true
 	case "Order.paymentTerms":
 		if e.ComplexityRoot.Order.PaymentTerms == nil {
 			break
@@ -674,6 +789,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.TotalCents(childComplexity), true
+
+	case "OrderApproval.approved":
+		if e.ComplexityRoot.OrderApproval.Approved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderApproval.Approved(childComplexity), true
+	case "OrderApproval.confirmOnApproval":
+		if e.ComplexityRoot.OrderApproval.ConfirmOnApproval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderApproval.ConfirmOnApproval(childComplexity), true
+	case "OrderApproval.expiresAt":
+		if e.ComplexityRoot.OrderApproval.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderApproval.ExpiresAt(childComplexity), true
+	case "OrderApproval.levels":
+		if e.ComplexityRoot.OrderApproval.Levels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderApproval.Levels(childComplexity), true
 
 	case "OrderConnection.edges":
 		if e.ComplexityRoot.OrderConnection.Edges == nil {
@@ -1185,15 +1325,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ApproveOrderInput", ec.unmarshalInputApproveOrderInput),
 			graphql.NewInputUnmarshaler("CreateAndConfirmOrderInput", ec.unmarshalInputCreateAndConfirmOrderInput),
 			graphql.NewInputUnmarshaler("CreateOrderInput", ec.unmarshalInputCreateOrderInput),
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("CustomerByIDsInput", ec.unmarshalInputCustomerByIDsInput),
+			graphql.NewInputUnmarshaler("MarkOrderPaidInput", ec.unmarshalInputMarkOrderPaidInput),
 			graphql.NewInputUnmarshaler("MemberByIDsInput", ec.unmarshalInputMemberByIDsInput),
 			graphql.NewInputUnmarshaler("OrderByIDsInput", ec.unmarshalInputOrderByIDsInput),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("ProductByIDsInput", ec.unmarshalInputProductByIDsInput),
+			graphql.NewInputUnmarshaler("RejectOrderInput", ec.unmarshalInputRejectOrderInput),
 			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
 			graphql.NewInputUnmarshaler("UpdateWebhookEndpointInput", ec.unmarshalInputUpdateWebhookEndpointInput),
 		)
@@ -1329,7 +1472,13 @@ type ProductConnection {
   pageInfo: PageInfo!
 }
 
+"""
+An order's state. An order an approval rule matches is placed PENDING_APPROVAL;
+its last approval moves it to CREATED (or to CONFIRMED when it was placed
+through createAndConfirmOrder), a rejection or its expiry to CANCELED.
+"""
 enum OrderStatus {
+  PENDING_APPROVAL
   CREATED
   CONFIRMED
   CANCELED
@@ -1361,6 +1510,43 @@ type Order @key(fields: "id") {
   paymentTerms: String
   "When payment is due: confirmedAt plus the terms' days (confirmedAt for DUE_ON_RECEIPT); null while not confirmed, and without terms."
   dueAt: DateTime
+  "When staff recorded the order's payment (markOrderPaid); null while unpaid."
+  paidAt: DateTime
+  "Who recorded the payment; null while unpaid."
+  paidBy: Actor
+  "The approval the order asked for when it was placed; null when it needed none."
+  approval: OrderApproval
+  "The approval decisions taken on the order, in level order; empty when none was taken."
+  decisions: [ApprovalDecision!]!
+}
+
+"""
+The approval an order asked for: the role each level asks for (one or two
+levels), how many approved so far, and when it expires unapproved (the order
+is then canceled, by the actor system:approval_expiry).
+"""
+type OrderApproval {
+  "The role each level asks for, in order: APPROVER or ADMIN (an ADMIN approves an APPROVER's level too)."
+  levels: [MemberRole!]!
+  "How many levels approved."
+  approved: Int!
+  "Whether the last approval confirms the order (it was placed through createAndConfirmOrder) rather than leaving it CREATED."
+  confirmOnApproval: Boolean!
+  "When the approval expires; null for none."
+  expiresAt: DateTime
+}
+
+"One approval decision on an order."
+type ApprovalDecision {
+  "The level decided, from 1."
+  level: Int!
+  "true: approved; false: rejected (the order was canceled)."
+  approved: Boolean!
+  "Who decided; null when it cannot be told."
+  actor: Actor
+  "The reason the approver gave; null for none."
+  reason: String
+  decidedAt: DateTime!
 }
 
 "An address an order ships to, copied from its location when it was placed."
@@ -1455,8 +1641,48 @@ extend type Mutation {
   confirmOrder(id: ID!, idempotencyKey: String!): Order!
   "Cancels an order and gives its stock back, once."
   cancelOrder(id: ID!): Order!
-  "Places and confirms an order in one step, idempotently."
+  """
+  Places and confirms an order in one step, idempotently. An order an approval
+  rule matches is placed PENDING_APPROVAL instead, and confirmed by its last approval.
+  """
   createAndConfirmOrder(input: CreateAndConfirmOrderInput!): Order!
+  """
+  Approves the next level of an order PENDING_APPROVAL: a member (or API key) of
+  the order's customer whose role covers the level's, never its buyer nor the
+  approver of an earlier level (FORBIDDEN, reason self_approval). The last level
+  moves the order to CREATED, or to CONFIRMED (taking its credit) when it was
+  placed through createAndConfirmOrder.
+  """
+  approveOrder(input: ApproveOrderInput!): Order!
+  "Rejects an order PENDING_APPROVAL, by whoever may approve its next level: it is canceled and gives its stock and spend back."
+  rejectOrder(input: RejectOrderInput!): Order!
+  "Records the payment of a CONFIRMED order, giving its total back to the customer's credit; staff only. A paid order stays as it is."
+  markOrderPaid(input: MarkOrderPaidInput!): Order!
+}
+
+input ApproveOrderInput {
+  "An order PENDING_APPROVAL."
+  id: ID!
+  "A retry with the same key and request answers with the order as it is and changes nothing."
+  idempotencyKey: String!
+  "Up to 500 characters, trimmed; kept with the decision and sent with its event."
+  reason: String
+}
+
+input RejectOrderInput {
+  "An order PENDING_APPROVAL."
+  id: ID!
+  "A retry with the same key and request answers with the order as it is and changes nothing."
+  idempotencyKey: String!
+  "Up to 500 characters, trimmed; kept with the decision and sent with its event."
+  reason: String
+}
+
+input MarkOrderPaidInput {
+  "A CONFIRMED order."
+  id: ID!
+  "A retry with the same key and request answers with the order as it is and changes nothing."
+  idempotencyKey: String!
 }
 
 input CreateProductInput {
@@ -1478,14 +1704,19 @@ input UpdateProductInput {
 type OrderEvent {
   "The event's id (a UUID): the same in JetStream, webhooks and here."
   eventId: String!
-  "order.created, order.confirmed or order.canceled."
+  """
+  order.created, order.approval_requested, order.approved, order.rejected,
+  order.confirmed, order.canceled or order.paid.
+  """
   type: String!
   "The event's place in its order's sequence, from 1."
   seq: Int!
   occurredAt: DateTime!
   """
   The order as it was when the event was written. Of its actors, it carries
-  placedBy, and confirmedBy or canceledBy when this event is that change.
+  placedBy, and confirmedBy, canceledBy or paidBy when this event is that
+  change (an approval that confirms the order, a rejection that cancels it);
+  its decisions are those taken by then.
   """
   order: Order!
   "Who made the change; null for events written before actors were recorded."
@@ -1510,7 +1741,7 @@ A receiver of the order events, signed as Standard Webhooks define
 type WebhookEndpoint {
   id: ID!
   url: String!
-  "The event types sent (order.created, order.confirmed, order.canceled); empty means every type."
+  "The event types sent (order.created, order.approval_requested, order.approved, order.rejected, order.confirmed, order.canceled, order.paid); empty means every type."
   eventTypes: [String!]!
   enabled: Boolean!
   "When it was disabled: it failed for the whole retry period, or an admin disabled it."
@@ -1624,8 +1855,10 @@ type Customer @key(fields: "id") {
 	{Name: "../schema/actor.graphqls", Input: `"""
 Who did something, as orders, events and API keys record it. type is one of
 member, api_key, customer (a customer token without a member), staff, admin,
-service or anonymous; id is the member's, key's or customer's id, or the
-subject of a staff, admin or service credential.
+service, anonymous or system (the platform itself: system:approval_expiry
+cancels an order whose approval expired); id is the member's, key's or
+customer's id, the subject of a staff, admin or service credential, or what
+the system did it for.
 """
 type Actor @shareable {
   type: String!
@@ -1646,6 +1879,16 @@ type Member @key(fields: "id") {
 
 type Location @key(fields: "id", resolvable: false) {
   id: ID!
+}
+
+# A member's role, as the customers subgraph declares it (with its
+# description), for the levels of an order's approval: the same values in
+# both subgraphs, as composition requires of an enum.
+enum MemberRole {
+  ADMIN
+  BUYER
+  APPROVER
+  VIEWER
 }
 `, BuiltIn: false},
 	{Name: "../schema/member_orders.graphqls", Input: `extend type Member {
@@ -1781,6 +2024,22 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
 }
 
+func (ec *executionContext) childFields_ApprovalDecision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "level":
+		return ec.fieldContext_ApprovalDecision_level(ctx, field)
+	case "approved":
+		return ec.fieldContext_ApprovalDecision_approved(ctx, field)
+	case "actor":
+		return ec.fieldContext_ApprovalDecision_actor(ctx, field)
+	case "reason":
+		return ec.fieldContext_ApprovalDecision_reason(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_ApprovalDecision_decidedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalDecision", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateWebhookEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "endpoint":
@@ -1853,8 +2112,30 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_paymentTerms(ctx, field)
 	case "dueAt":
 		return ec.fieldContext_Order_dueAt(ctx, field)
+	case "paidAt":
+		return ec.fieldContext_Order_paidAt(ctx, field)
+	case "paidBy":
+		return ec.fieldContext_Order_paidBy(ctx, field)
+	case "approval":
+		return ec.fieldContext_Order_approval(ctx, field)
+	case "decisions":
+		return ec.fieldContext_Order_decisions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderApproval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "levels":
+		return ec.fieldContext_OrderApproval_levels(ctx, field)
+	case "approved":
+		return ec.fieldContext_OrderApproval_approved(ctx, field)
+	case "confirmOnApproval":
+		return ec.fieldContext_OrderApproval_confirmOnApproval(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_OrderApproval_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderApproval", field.Name)
 }
 
 func (ec *executionContext) childFields_OrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2295,6 +2576,20 @@ func (ec *executionContext) field_Member_orders_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApproveOrderInput, error) {
+			return ec.unmarshalNApproveOrderInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApproveOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2398,6 +2693,34 @@ func (ec *executionContext) field_Mutation_deleteWebhookEndpoint_args(ctx contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_markOrderPaid_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MarkOrderPaidInput, error) {
+			return ec.unmarshalNMarkOrderPaidInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMarkOrderPaidInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RejectOrderInput, error) {
+			return ec.unmarshalNRejectOrderInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐRejectOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -3000,6 +3323,130 @@ func (ec *executionContext) _Address_taxId(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Address_taxId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApprovalDecision_level(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApprovalDecision_approved(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_approved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_approved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ApprovalDecision_actor(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐActor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApprovalDecision",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApprovalDecision_reason(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApprovalDecision_decidedAt(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _CreateWebhookEndpointPayload_endpoint(ctx context.Context, field graphql.CollectedField, obj *model.CreateWebhookEndpointPayload) (ret graphql.Marshaler) {
@@ -3654,6 +4101,138 @@ func (ec *executionContext) fieldContext_Mutation_createAndConfirmOrder(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_approveOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveOrder(ctx, fc.Args["input"].(model.ApproveOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectOrder(ctx, fc.Args["input"].(model.RejectOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markOrderPaid(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markOrderPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkOrderPaid(ctx, fc.Args["input"].(model.MarkOrderPaidInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markOrderPaid(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markOrderPaid_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createWebhookEndpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4215,6 +4794,217 @@ func (ec *executionContext) _Order_dueAt(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Order_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Order_paidAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_paidAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_paidAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Order_paidBy(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_paidBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐActor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_paidBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_approval(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_approval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderApproval) graphql.Marshaler {
+			return ec.marshalOOrderApproval2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrderApproval(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderApproval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_decisions(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().Decisions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApprovalDecision) graphql.Marshaler {
+			return ec.marshalNApprovalDecision2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalDecisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalDecision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderApproval_levels(ctx context.Context, field graphql.CollectedField, obj *model.OrderApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderApproval_levels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Levels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+			return ec.marshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderApproval_levels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderApproval", field, false, false, "MemberRole")
+}
+
+func (ec *executionContext) _OrderApproval_approved(ctx context.Context, field graphql.CollectedField, obj *model.OrderApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderApproval_approved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderApproval_approved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderApproval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderApproval_confirmOnApproval(ctx context.Context, field graphql.CollectedField, obj *model.OrderApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderApproval_confirmOnApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfirmOnApproval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderApproval_confirmOnApproval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderApproval", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OrderApproval_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.OrderApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderApproval_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderApproval_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderApproval", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
@@ -7387,6 +8177,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputApproveOrderInput(ctx context.Context, obj any) (model.ApproveOrderInput, error) {
+	var it model.ApproveOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApproveOrderInput unmarshals raw into the ApproveOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApproveOrderInput(ctx context.Context, raw any) (model.ApproveOrderInput, error) {
+	var out model.ApproveOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApproveOrderInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateAndConfirmOrderInput(ctx context.Context, obj any) (model.CreateAndConfirmOrderInput, error) {
 	var it model.CreateAndConfirmOrderInput
 	if obj == nil {
@@ -7699,6 +8545,55 @@ func UnmarshalCustomerByIDsInput(ctx context.Context, raw any) (model.CustomerBy
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMarkOrderPaidInput(ctx context.Context, obj any) (model.MarkOrderPaidInput, error) {
+	var it model.MarkOrderPaidInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMarkOrderPaidInput unmarshals raw into the MarkOrderPaidInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMarkOrderPaidInput(ctx context.Context, raw any) (model.MarkOrderPaidInput, error) {
+	var out model.MarkOrderPaidInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MarkOrderPaidInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMemberByIDsInput(ctx context.Context, obj any) (model.MemberByIDsInput, error) {
 	var it model.MemberByIDsInput
 	if obj == nil {
@@ -7871,6 +8766,62 @@ func (ec *executionContext) unmarshalInputProductByIDsInput(ctx context.Context,
 func UnmarshalProductByIDsInput(ctx context.Context, raw any) (model.ProductByIDsInput, error) {
 	var out model.ProductByIDsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductByIDsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRejectOrderInput(ctx context.Context, obj any) (model.RejectOrderInput, error) {
+	var it model.RejectOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRejectOrderInput unmarshals raw into the RejectOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRejectOrderInput(ctx context.Context, raw any) (model.RejectOrderInput, error) {
+	var out model.RejectOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RejectOrderInput", raw, &out)
 	return out, err
 }
 
@@ -8163,6 +9114,59 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var approvalDecisionImplementors = []string{"ApprovalDecision"}
+
+func (ec *executionContext) _ApprovalDecision(ctx context.Context, sel ast.SelectionSet, obj *model.ApprovalDecision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalDecisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalDecision")
+		case "level":
+			out.Values[i] = ec._ApprovalDecision_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approved":
+			out.Values[i] = ec._ApprovalDecision_approved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._ApprovalDecision_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ApprovalDecision_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "decidedAt":
+			out.Values[i] = ec._ApprovalDecision_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createWebhookEndpointPayloadImplementors = []string{"CreateWebhookEndpointPayload"}
 
 func (ec *executionContext) _CreateWebhookEndpointPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateWebhookEndpointPayload) graphql.Marshaler {
@@ -8433,6 +9437,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "approveOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markOrderPaid":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markOrderPaid(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createWebhookEndpoint":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createWebhookEndpoint(ctx, field)
@@ -8564,6 +9589,75 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			out.Values[i] = ec._Order_dueAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidAt":
+			out.Values[i] = ec._Order_paidAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidBy":
+			out.Values[i] = ec._Order_paidBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approval":
+			out.Values[i] = ec._Order_approval(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_decisions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderApprovalImplementors = []string{"OrderApproval"}
+
+func (ec *executionContext) _OrderApproval(ctx context.Context, sel ast.SelectionSet, obj *model.OrderApproval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderApprovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderApproval")
+		case "levels":
+			out.Values[i] = ec._OrderApproval_levels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approved":
+			out.Values[i] = ec._OrderApproval_approved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmOnApproval":
+			out.Values[i] = ec._OrderApproval_confirmOnApproval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._OrderApproval_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9832,6 +10926,35 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNApprovalDecision2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ApprovalDecision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApprovalDecision2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalDecision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApprovalDecision2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApprovalDecision(ctx context.Context, sel ast.SelectionSet, v *model.ApprovalDecision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalDecision!")
+		return graphql.Null
+	}
+	return ec._ApprovalDecision(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNApproveOrderInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐApproveOrderInput(ctx context.Context, v any) (model.ApproveOrderInput, error) {
+	res, err := ec.unmarshalInputApproveOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9968,6 +11091,11 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNMarkOrderPaidInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMarkOrderPaidInput(ctx context.Context, v any) (model.MarkOrderPaidInput, error) {
+	res, err := ec.unmarshalInputMarkOrderPaidInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMemberByIDsInput2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberByIDsInput(ctx context.Context, v any) ([]*model.MemberByIDsInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -9980,6 +11108,46 @@ func (ec *executionContext) unmarshalNMemberByIDsInput2ᚕᚖgithubᚗcomᚋb2b�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx context.Context, v any) (model.MemberRole, error) {
+	var res model.MemberRole
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx context.Context, sel ast.SelectionSet, v model.MemberRole) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, v any) ([]model.MemberRole, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MemberRole, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMemberRole2ᚕgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MemberRole) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberRole2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMemberRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNOrder2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrder(ctx context.Context, sel ast.SelectionSet, v *model.Order) graphql.Marshaler {
@@ -10157,6 +11325,11 @@ func (ec *executionContext) marshalNProductEdge2ᚖgithubᚗcomᚋb2bᚑorders�
 		return graphql.Null
 	}
 	return ec._ProductEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRejectOrderInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐRejectOrderInput(ctx context.Context, v any) (model.RejectOrderInput, error) {
+	res, err := ec.unmarshalInputRejectOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -10860,6 +12033,13 @@ func (ec *executionContext) marshalOOrder2ᚖgithubᚗcomᚋb2bᚑordersᚋplatf
 		return graphql.Null
 	}
 	return ec._Order(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrderApproval2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrderApproval(ctx context.Context, sel ast.SelectionSet, v *model.OrderApproval) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderApproval(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOOrderByIDsInput2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐOrderByIDsInput(ctx context.Context, v any) (*model.OrderByIDsInput, error) {

@@ -28,7 +28,7 @@ func Complexity() ComplexityRoot {
 	customerOrders, memberOrders := model.Cost("Customer.orders", model.ListPaged), model.Cost("Member.orders", model.ListPaged)
 	endpoints := model.Cost("Query.webhookEndpoints", model.ListPaged)
 	deliveries := model.Cost("Query.webhookDeliveries", model.ListPaged)
-	items := model.Cost("Order.items", model.ListFixed)
+	items, decisions := model.Cost("Order.items", model.ListFixed), model.Cost("Order.decisions", model.ListFixed)
 	entities := model.Cost("Query._entities", model.ListRepresentations)
 
 	c.Query.Products = func(child int, first *int, _, _ *string) int { return products.Of(child, first, 0) }
@@ -38,6 +38,7 @@ func Complexity() ComplexityRoot {
 	c.Customer.Orders = func(child int, first *int, _ *string) int { return customerOrders.Of(child, first, 0) }
 	c.Member.Orders = func(child int, first *int, _ *string) int { return memberOrders.Of(child, first, 0) }
 	c.Order.Items = func(child int) int { return items.Of(child, nil, 0) }
+	c.Order.Decisions = func(child int) int { return decisions.Of(child, nil, 0) }
 	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return endpoints.Of(child, first, 0) }
 	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return deliveries.Of(child, first, 0) }
 	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return entities.Of(child, nil, len(reps)) }

@@ -73,6 +73,32 @@ func (r *mutationResolver) CreateAndConfirmOrder(ctx context.Context, input mode
 	return model.FromOrder(o), nil
 }
 
+func (r *mutationResolver) ApproveOrder(ctx context.Context, input model.ApproveOrderInput) (*model.Order, error) {
+	o, err := r.Service.ApproveOrder(ctx, input.ID, input.IdempotencyKey, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	loaders.From(ctx).ForgetDecisions(o.ID)
+	return model.FromOrder(o), nil
+}
+
+func (r *mutationResolver) RejectOrder(ctx context.Context, input model.RejectOrderInput) (*model.Order, error) {
+	o, err := r.Service.RejectOrder(ctx, input.ID, input.IdempotencyKey, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	loaders.From(ctx).ForgetDecisions(o.ID)
+	return model.FromOrder(o), nil
+}
+
+func (r *mutationResolver) MarkOrderPaid(ctx context.Context, input model.MarkOrderPaidInput) (*model.Order, error) {
+	o, err := r.Service.PayOrder(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	return model.FromOrder(o), nil
+}
+
 func (r *orderResolver) Customer(ctx context.Context, obj *model.Order) (*model.Customer, error) {
 	// Null for a customer deleted since, as the customers subgraph and
 	// the combined graph answer: a gateway then has no entity to ask for.
@@ -97,6 +123,10 @@ func (r *orderResolver) Location(ctx context.Context, obj *model.Order) (*model.
 		return nil, nil
 	}
 	return &model.Location{ID: *obj.LocationID}, nil
+}
+
+func (r *orderResolver) Decisions(ctx context.Context, obj *model.Order) ([]*model.ApprovalDecision, error) {
+	return decisions(ctx, r.Service, obj)
 }
 
 func (r *orderItemResolver) Product(ctx context.Context, obj *model.OrderItem) (*model.Product, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/b2b-orders/platform/graph/model"
@@ -73,10 +74,12 @@ func subscribeOrderEvents(ctx context.Context, bus *relay.Bus, customerID *int) 
 }
 
 // orderEvent is the graph's view of an event: its order as the event
-// carries it, with the location, address, placer, PO number and terms of
-// its view (the due date follows from the terms), and the event's actor
-// as the order's confirmer or canceler when the event is that change (an
-// event carries no other actor).
+// carries it, with the location, address, placer, PO number, terms,
+// payment and approval of its view (the due date follows from the terms),
+// and the event's actor as the order's confirmer, canceler or payer when
+// the event is that change: a confirmation, or an approval that confirmed
+// the order; a cancellation, or a rejection; a payment (an event carries
+// no other actor). Its decisions are those taken by the event.
 // Errors: an event whose JSON is not an EventBody's.
 func orderEvent(body orderssvc.EventBody) (*model.OrderEvent, error) {
 	o, err := body.OrderAt()
@@ -87,8 +90,18 @@ func orderEvent(body orderssvc.EventBody) (*model.OrderEvent, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.LocationID, o.ShipTo, o.PlacedBy = body.Order.LocationID, body.Order.ShipTo, body.Order.PlacedBy
-	o.PONumber, o.PaymentTerms = body.Order.PONumber, body.Order.PaymentTerms
+	v := body.Order
+	o.LocationID, o.ShipTo, o.PlacedBy = v.LocationID, v.ShipTo, v.PlacedBy
+	o.PONumber, o.PaymentTerms = v.PONumber, v.PaymentTerms
+	if o.PaidAt, err = eventTime(v.PaidAt); err != nil {
+		return nil, fmt.Errorf("event %s: paid_at: %w", body.ID, err)
+	}
+	if a := v.Approval; a != nil {
+		o.ApprovalRoles, o.Approvals, o.ConfirmOnApproval = a.Levels, a.Approved, a.ConfirmOnApproval
+		if o.ApprovalExpiresAt, err = eventTime(a.ExpiresAt); err != nil {
+			return nil, fmt.Errorf("event %s: approval expires_at: %w", body.ID, err)
+		}
+	}
 	var actor *services.Actor
 	if body.Actor.Type != "" {
 		actor = &body.Actor
@@ -96,9 +109,31 @@ func orderEvent(body orderssvc.EventBody) (*model.OrderEvent, error) {
 	switch body.Type {
 	case orderssvc.EventConfirmed:
 		o.ConfirmedBy = actor
-	case orderssvc.EventCanceled:
+	case orderssvc.EventApproved:
+		// Only an order pending approval is approved: confirmed in the
+		// view, this approval (its last level) confirmed it.
+		if o.Status == orderssvc.StatusConfirmed {
+			o.ConfirmedBy = actor
+		}
+	case orderssvc.EventCanceled, orderssvc.EventRejected:
 		o.CanceledBy = actor
+	case orderssvc.EventPaid:
+		o.PaidBy = actor
 	}
-	return &model.OrderEvent{EventID: body.ID, Type: body.Type, Seq: body.Seq, OccurredAt: at, Order: model.FromOrder(o),
+	order := model.FromOrder(o)
+	order.FromEvent = true
+	return &model.OrderEvent{EventID: body.ID, Type: body.Type, Seq: body.Seq, OccurredAt: at, Order: order,
 		Actor: model.ActorOf(actor)}, nil
+}
+
+// eventTime reads a time of an event's order; "" is none.
+func eventTime(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
