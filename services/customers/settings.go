@@ -62,7 +62,8 @@ func (s *Service) GetSettings(ctx context.Context, id int) (Settings, error) {
 // them); payment terms and the credit limit are agreed with the seller, so
 // staff alone set them.
 // Errors: Unauthenticated; Invalid (nothing to change, bad terms, an
-// unknown time zone, a limit below 0 or above 2147483647); NotFound, also
+// unknown time zone, a limit below 0 or above 2147483647, a limit both
+// given and cleared); NotFound, also
 // for another customer's; PermissionDenied for a member that is not the
 // customer's admin, and for a customer principal setting payment terms or
 // the credit limit.
@@ -77,6 +78,9 @@ func (s *Service) UpdateSettings(ctx context.Context, id int, in SettingsUpdate)
 	if in.PONumberRequired == nil && in.PONumberUnique == nil && in.PaymentTerms == nil && in.TimeZone == nil &&
 		in.CreditLimitCents == nil && !in.ClearCreditLimit {
 		return Settings{}, services.InvalidField("", "At least one field must be provided for update")
+	}
+	if in.CreditLimitCents != nil && in.ClearCreditLimit {
+		return Settings{}, services.InvalidField("credit_limit_cents", "Give a credit limit or clear it, not both")
 	}
 	if in.TimeZone != nil {
 		if _, err := services.LoadTimeZone(*in.TimeZone); err != nil {

@@ -508,6 +508,9 @@ func TestGovernanceValidation(t *testing.T) {
 	if _, err := f.customers.UpdateSettings(f.ctx, c, customers.SettingsUpdate{CreditLimitCents: ptr(int64(-1))}); services.KindOf(err) != services.Invalid {
 		t.Errorf("a negative credit limit: %v", err)
 	}
+	if _, err := f.customers.UpdateSettings(f.ctx, c, customers.SettingsUpdate{CreditLimitCents: ptr(int64(5)), ClearCreditLimit: true}); services.KindOf(err) != services.Invalid {
+		t.Errorf("a credit limit given and cleared: %v", err)
+	}
 	if _, err := f.customers.UpdateSettings(f.ctx, c, customers.SettingsUpdate{TimeZone: ptr("Nowhere/Else")}); services.KindOf(err) != services.Invalid {
 		t.Errorf("an unknown time zone: %v", err)
 	}
