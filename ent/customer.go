@@ -41,6 +41,10 @@ type Customer struct {
 	CreditExposureCents int64 `json:"credit_exposure_cents,omitempty"`
 	// TimeZone holds the value of the "time_zone" field.
 	TimeZone string `json:"time_zone,omitempty"`
+	// HasSpendingLimits holds the value of the "has_spending_limits" field.
+	HasSpendingLimits bool `json:"has_spending_limits,omitempty"`
+	// HasApprovalRules holds the value of the "has_approval_rules" field.
+	HasApprovalRules bool `json:"has_approval_rules,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -103,7 +107,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case customer.FieldLive, customer.FieldPoNumberRequired, customer.FieldPoNumberUnique:
+		case customer.FieldLive, customer.FieldPoNumberRequired, customer.FieldPoNumberUnique, customer.FieldHasSpendingLimits, customer.FieldHasApprovalRules:
 			values[i] = new(sql.NullBool)
 		case customer.FieldID, customer.FieldCreditLimitCents, customer.FieldCreditExposureCents:
 			values[i] = new(sql.NullInt64)
@@ -209,6 +213,18 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TimeZone = value.String
 			}
+		case customer.FieldHasSpendingLimits:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field has_spending_limits", values[i])
+			} else if value.Valid {
+				_m.HasSpendingLimits = value.Bool
+			}
+		case customer.FieldHasApprovalRules:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field has_approval_rules", values[i])
+			} else if value.Valid {
+				_m.HasApprovalRules = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -310,6 +326,12 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("time_zone=")
 	builder.WriteString(_m.TimeZone)
+	builder.WriteString(", ")
+	builder.WriteString("has_spending_limits=")
+	builder.WriteString(fmt.Sprintf("%v", _m.HasSpendingLimits))
+	builder.WriteString(", ")
+	builder.WriteString("has_approval_rules=")
+	builder.WriteString(fmt.Sprintf("%v", _m.HasApprovalRules))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -178,6 +178,34 @@ func (_c *CustomerCreate) SetNillableTimeZone(v *string) *CustomerCreate {
 	return _c
 }
 
+// SetHasSpendingLimits sets the "has_spending_limits" field.
+func (_c *CustomerCreate) SetHasSpendingLimits(v bool) *CustomerCreate {
+	_c.mutation.SetHasSpendingLimits(v)
+	return _c
+}
+
+// SetNillableHasSpendingLimits sets the "has_spending_limits" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableHasSpendingLimits(v *bool) *CustomerCreate {
+	if v != nil {
+		_c.SetHasSpendingLimits(*v)
+	}
+	return _c
+}
+
+// SetHasApprovalRules sets the "has_approval_rules" field.
+func (_c *CustomerCreate) SetHasApprovalRules(v bool) *CustomerCreate {
+	_c.mutation.SetHasApprovalRules(v)
+	return _c
+}
+
+// SetNillableHasApprovalRules sets the "has_approval_rules" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableHasApprovalRules(v *bool) *CustomerCreate {
+	if v != nil {
+		_c.SetHasApprovalRules(*v)
+	}
+	return _c
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_c *CustomerCreate) AddOrderIDs(ids ...int) *CustomerCreate {
 	_c.mutation.AddOrderIDs(ids...)
@@ -297,6 +325,14 @@ func (_c *CustomerCreate) defaults() {
 		v := customer.DefaultTimeZone
 		_c.mutation.SetTimeZone(v)
 	}
+	if _, ok := _c.mutation.HasSpendingLimits(); !ok {
+		v := customer.DefaultHasSpendingLimits
+		_c.mutation.SetHasSpendingLimits(v)
+	}
+	if _, ok := _c.mutation.HasApprovalRules(); !ok {
+		v := customer.DefaultHasApprovalRules
+		_c.mutation.SetHasApprovalRules(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -341,6 +377,12 @@ func (_c *CustomerCreate) check() error {
 		if err := customer.TimeZoneValidator(v); err != nil {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Customer.time_zone": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.HasSpendingLimits(); !ok {
+		return &ValidationError{Name: "has_spending_limits", err: errors.New(`ent: missing required field "Customer.has_spending_limits"`)}
+	}
+	if _, ok := _c.mutation.HasApprovalRules(); !ok {
+		return &ValidationError{Name: "has_approval_rules", err: errors.New(`ent: missing required field "Customer.has_approval_rules"`)}
 	}
 	return nil
 }
@@ -416,6 +458,14 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TimeZone(); ok {
 		_spec.SetField(customer.FieldTimeZone, field.TypeString, value)
 		_node.TimeZone = value
+	}
+	if value, ok := _c.mutation.HasSpendingLimits(); ok {
+		_spec.SetField(customer.FieldHasSpendingLimits, field.TypeBool, value)
+		_node.HasSpendingLimits = value
+	}
+	if value, ok := _c.mutation.HasApprovalRules(); ok {
+		_spec.SetField(customer.FieldHasApprovalRules, field.TypeBool, value)
+		_node.HasApprovalRules = value
 	}
 	if nodes := _c.mutation.OrdersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -707,6 +757,30 @@ func (u *CustomerUpsert) UpdateTimeZone() *CustomerUpsert {
 	return u
 }
 
+// SetHasSpendingLimits sets the "has_spending_limits" field.
+func (u *CustomerUpsert) SetHasSpendingLimits(v bool) *CustomerUpsert {
+	u.Set(customer.FieldHasSpendingLimits, v)
+	return u
+}
+
+// UpdateHasSpendingLimits sets the "has_spending_limits" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateHasSpendingLimits() *CustomerUpsert {
+	u.SetExcluded(customer.FieldHasSpendingLimits)
+	return u
+}
+
+// SetHasApprovalRules sets the "has_approval_rules" field.
+func (u *CustomerUpsert) SetHasApprovalRules(v bool) *CustomerUpsert {
+	u.Set(customer.FieldHasApprovalRules, v)
+	return u
+}
+
+// UpdateHasApprovalRules sets the "has_approval_rules" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateHasApprovalRules() *CustomerUpsert {
+	u.SetExcluded(customer.FieldHasApprovalRules)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -952,6 +1026,34 @@ func (u *CustomerUpsertOne) SetTimeZone(v string) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateTimeZone() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateTimeZone()
+	})
+}
+
+// SetHasSpendingLimits sets the "has_spending_limits" field.
+func (u *CustomerUpsertOne) SetHasSpendingLimits(v bool) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetHasSpendingLimits(v)
+	})
+}
+
+// UpdateHasSpendingLimits sets the "has_spending_limits" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateHasSpendingLimits() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateHasSpendingLimits()
+	})
+}
+
+// SetHasApprovalRules sets the "has_approval_rules" field.
+func (u *CustomerUpsertOne) SetHasApprovalRules(v bool) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetHasApprovalRules(v)
+	})
+}
+
+// UpdateHasApprovalRules sets the "has_approval_rules" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateHasApprovalRules() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateHasApprovalRules()
 	})
 }
 
@@ -1366,6 +1468,34 @@ func (u *CustomerUpsertBulk) SetTimeZone(v string) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdateTimeZone() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateTimeZone()
+	})
+}
+
+// SetHasSpendingLimits sets the "has_spending_limits" field.
+func (u *CustomerUpsertBulk) SetHasSpendingLimits(v bool) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetHasSpendingLimits(v)
+	})
+}
+
+// UpdateHasSpendingLimits sets the "has_spending_limits" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateHasSpendingLimits() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateHasSpendingLimits()
+	})
+}
+
+// SetHasApprovalRules sets the "has_approval_rules" field.
+func (u *CustomerUpsertBulk) SetHasApprovalRules(v bool) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetHasApprovalRules(v)
+	})
+}
+
+// UpdateHasApprovalRules sets the "has_approval_rules" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateHasApprovalRules() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateHasApprovalRules()
 	})
 }
 

@@ -231,6 +231,34 @@ func (_u *CustomerUpdate) SetNillableTimeZone(v *string) *CustomerUpdate {
 	return _u
 }
 
+// SetHasSpendingLimits sets the "has_spending_limits" field.
+func (_u *CustomerUpdate) SetHasSpendingLimits(v bool) *CustomerUpdate {
+	_u.mutation.SetHasSpendingLimits(v)
+	return _u
+}
+
+// SetNillableHasSpendingLimits sets the "has_spending_limits" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableHasSpendingLimits(v *bool) *CustomerUpdate {
+	if v != nil {
+		_u.SetHasSpendingLimits(*v)
+	}
+	return _u
+}
+
+// SetHasApprovalRules sets the "has_approval_rules" field.
+func (_u *CustomerUpdate) SetHasApprovalRules(v bool) *CustomerUpdate {
+	_u.mutation.SetHasApprovalRules(v)
+	return _u
+}
+
+// SetNillableHasApprovalRules sets the "has_approval_rules" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableHasApprovalRules(v *bool) *CustomerUpdate {
+	if v != nil {
+		_u.SetHasApprovalRules(*v)
+	}
+	return _u
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_u *CustomerUpdate) AddOrderIDs(ids ...int) *CustomerUpdate {
 	_u.mutation.AddOrderIDs(ids...)
@@ -503,6 +531,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(customer.FieldTimeZone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.HasSpendingLimits(); ok {
+		_spec.SetField(customer.FieldHasSpendingLimits, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.HasApprovalRules(); ok {
+		_spec.SetField(customer.FieldHasApprovalRules, field.TypeBool, value)
 	}
 	if _u.mutation.OrdersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -904,6 +938,34 @@ func (_u *CustomerUpdateOne) SetNillableTimeZone(v *string) *CustomerUpdateOne {
 	return _u
 }
 
+// SetHasSpendingLimits sets the "has_spending_limits" field.
+func (_u *CustomerUpdateOne) SetHasSpendingLimits(v bool) *CustomerUpdateOne {
+	_u.mutation.SetHasSpendingLimits(v)
+	return _u
+}
+
+// SetNillableHasSpendingLimits sets the "has_spending_limits" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableHasSpendingLimits(v *bool) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetHasSpendingLimits(*v)
+	}
+	return _u
+}
+
+// SetHasApprovalRules sets the "has_approval_rules" field.
+func (_u *CustomerUpdateOne) SetHasApprovalRules(v bool) *CustomerUpdateOne {
+	_u.mutation.SetHasApprovalRules(v)
+	return _u
+}
+
+// SetNillableHasApprovalRules sets the "has_approval_rules" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableHasApprovalRules(v *bool) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetHasApprovalRules(*v)
+	}
+	return _u
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_u *CustomerUpdateOne) AddOrderIDs(ids ...int) *CustomerUpdateOne {
 	_u.mutation.AddOrderIDs(ids...)
@@ -1206,6 +1268,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(customer.FieldTimeZone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.HasSpendingLimits(); ok {
+		_spec.SetField(customer.FieldHasSpendingLimits, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.HasApprovalRules(); ok {
+		_spec.SetField(customer.FieldHasApprovalRules, field.TypeBool, value)
 	}
 	if _u.mutation.OrdersCleared() {
 		edge := &sqlgraph.EdgeSpec{

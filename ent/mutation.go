@@ -1997,6 +1997,8 @@ type CustomerMutation struct {
 	credit_exposure_cents    *int64
 	addcredit_exposure_cents *int64
 	time_zone                *string
+	has_spending_limits      *bool
+	has_approval_rules       *bool
 	clearedFields            map[string]struct{}
 	orders                   map[int]struct{}
 	removedorders            map[int]struct{}
@@ -2651,6 +2653,78 @@ func (m *CustomerMutation) ResetTimeZone() {
 	m.time_zone = nil
 }
 
+// SetHasSpendingLimits sets the "has_spending_limits" field.
+func (m *CustomerMutation) SetHasSpendingLimits(b bool) {
+	m.has_spending_limits = &b
+}
+
+// HasSpendingLimits returns the value of the "has_spending_limits" field in the mutation.
+func (m *CustomerMutation) HasSpendingLimits() (r bool, exists bool) {
+	v := m.has_spending_limits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHasSpendingLimits returns the old "has_spending_limits" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldHasSpendingLimits(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHasSpendingLimits is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHasSpendingLimits requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHasSpendingLimits: %w", err)
+	}
+	return oldValue.HasSpendingLimits, nil
+}
+
+// ResetHasSpendingLimits resets all changes to the "has_spending_limits" field.
+func (m *CustomerMutation) ResetHasSpendingLimits() {
+	m.has_spending_limits = nil
+}
+
+// SetHasApprovalRules sets the "has_approval_rules" field.
+func (m *CustomerMutation) SetHasApprovalRules(b bool) {
+	m.has_approval_rules = &b
+}
+
+// HasApprovalRules returns the value of the "has_approval_rules" field in the mutation.
+func (m *CustomerMutation) HasApprovalRules() (r bool, exists bool) {
+	v := m.has_approval_rules
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHasApprovalRules returns the old "has_approval_rules" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldHasApprovalRules(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHasApprovalRules is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHasApprovalRules requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHasApprovalRules: %w", err)
+	}
+	return oldValue.HasApprovalRules, nil
+}
+
+// ResetHasApprovalRules resets all changes to the "has_approval_rules" field.
+func (m *CustomerMutation) ResetHasApprovalRules() {
+	m.has_approval_rules = nil
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by ids.
 func (m *CustomerMutation) AddOrderIDs(ids ...int) {
 	if m.orders == nil {
@@ -2901,7 +2975,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 14)
 	if m.name != nil {
 		fields = append(fields, customer.FieldName)
 	}
@@ -2938,6 +3012,12 @@ func (m *CustomerMutation) Fields() []string {
 	if m.time_zone != nil {
 		fields = append(fields, customer.FieldTimeZone)
 	}
+	if m.has_spending_limits != nil {
+		fields = append(fields, customer.FieldHasSpendingLimits)
+	}
+	if m.has_approval_rules != nil {
+		fields = append(fields, customer.FieldHasApprovalRules)
+	}
 	return fields
 }
 
@@ -2970,6 +3050,10 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.CreditExposureCents()
 	case customer.FieldTimeZone:
 		return m.TimeZone()
+	case customer.FieldHasSpendingLimits:
+		return m.HasSpendingLimits()
+	case customer.FieldHasApprovalRules:
+		return m.HasApprovalRules()
 	}
 	return nil, false
 }
@@ -3003,6 +3087,10 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCreditExposureCents(ctx)
 	case customer.FieldTimeZone:
 		return m.OldTimeZone(ctx)
+	case customer.FieldHasSpendingLimits:
+		return m.OldHasSpendingLimits(ctx)
+	case customer.FieldHasApprovalRules:
+		return m.OldHasApprovalRules(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -3095,6 +3183,20 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTimeZone(v)
+		return nil
+	case customer.FieldHasSpendingLimits:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHasSpendingLimits(v)
+		return nil
+	case customer.FieldHasApprovalRules:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHasApprovalRules(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
@@ -3240,6 +3342,12 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldTimeZone:
 		m.ResetTimeZone()
+		return nil
+	case customer.FieldHasSpendingLimits:
+		m.ResetHasSpendingLimits()
+		return nil
+	case customer.FieldHasApprovalRules:
+		m.ResetHasApprovalRules()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)

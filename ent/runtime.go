@@ -132,6 +132,14 @@ func init() {
 	customer.DefaultTimeZone = customerDescTimeZone.Default.(string)
 	// customer.TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
 	customer.TimeZoneValidator = customerDescTimeZone.Validators[0].(func(string) error)
+	// customerDescHasSpendingLimits is the schema descriptor for has_spending_limits field.
+	customerDescHasSpendingLimits := customerFields[12].Descriptor()
+	// customer.DefaultHasSpendingLimits holds the default value on creation for the has_spending_limits field.
+	customer.DefaultHasSpendingLimits = customerDescHasSpendingLimits.Default.(bool)
+	// customerDescHasApprovalRules is the schema descriptor for has_approval_rules field.
+	customerDescHasApprovalRules := customerFields[13].Descriptor()
+	// customer.DefaultHasApprovalRules holds the default value on creation for the has_approval_rules field.
+	customer.DefaultHasApprovalRules = customerDescHasApprovalRules.Default.(bool)
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
 	_ = idempotencykeyFields
 	// idempotencykeyDescScope is the schema descriptor for scope field.

@@ -38,6 +38,10 @@ const (
 	FieldCreditExposureCents = "credit_exposure_cents"
 	// FieldTimeZone holds the string denoting the time_zone field in the database.
 	FieldTimeZone = "time_zone"
+	// FieldHasSpendingLimits holds the string denoting the has_spending_limits field in the database.
+	FieldHasSpendingLimits = "has_spending_limits"
+	// FieldHasApprovalRules holds the string denoting the has_approval_rules field in the database.
+	FieldHasApprovalRules = "has_approval_rules"
 	// EdgeOrders holds the string denoting the orders edge name in mutations.
 	EdgeOrders = "orders"
 	// EdgeMembers holds the string denoting the members edge name in mutations.
@@ -93,6 +97,8 @@ var Columns = []string{
 	FieldCreditLimitCents,
 	FieldCreditExposureCents,
 	FieldTimeZone,
+	FieldHasSpendingLimits,
+	FieldHasApprovalRules,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -126,6 +132,10 @@ var (
 	DefaultTimeZone string
 	// TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
 	TimeZoneValidator func(string) error
+	// DefaultHasSpendingLimits holds the default value on creation for the "has_spending_limits" field.
+	DefaultHasSpendingLimits bool
+	// DefaultHasApprovalRules holds the default value on creation for the "has_approval_rules" field.
+	DefaultHasApprovalRules bool
 )
 
 // OrderOption defines the ordering options for the Customer queries.
@@ -194,6 +204,16 @@ func ByCreditExposureCents(opts ...sql.OrderTermOption) OrderOption {
 // ByTimeZone orders the results by the time_zone field.
 func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTimeZone, opts...).ToFunc()
+}
+
+// ByHasSpendingLimits orders the results by the has_spending_limits field.
+func ByHasSpendingLimits(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHasSpendingLimits, opts...).ToFunc()
+}
+
+// ByHasApprovalRules orders the results by the has_approval_rules field.
+func ByHasApprovalRules(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHasApprovalRules, opts...).ToFunc()
 }
 
 // ByOrdersCount orders the results by orders count.

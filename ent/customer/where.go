@@ -115,6 +115,16 @@ func TimeZone(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldTimeZone, v))
 }
 
+// HasSpendingLimits applies equality check predicate on the "has_spending_limits" field. It's identical to HasSpendingLimitsEQ.
+func HasSpendingLimits(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldHasSpendingLimits, v))
+}
+
+// HasApprovalRules applies equality check predicate on the "has_approval_rules" field. It's identical to HasApprovalRulesEQ.
+func HasApprovalRules(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldHasApprovalRules, v))
+}
+
 // NameEQ applies the EQ predicate on the "name" field.
 func NameEQ(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldName, v))
@@ -678,6 +688,26 @@ func TimeZoneEqualFold(v string) predicate.Customer {
 // TimeZoneContainsFold applies the ContainsFold predicate on the "time_zone" field.
 func TimeZoneContainsFold(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldContainsFold(FieldTimeZone, v))
+}
+
+// HasSpendingLimitsEQ applies the EQ predicate on the "has_spending_limits" field.
+func HasSpendingLimitsEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldHasSpendingLimits, v))
+}
+
+// HasSpendingLimitsNEQ applies the NEQ predicate on the "has_spending_limits" field.
+func HasSpendingLimitsNEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldHasSpendingLimits, v))
+}
+
+// HasApprovalRulesEQ applies the EQ predicate on the "has_approval_rules" field.
+func HasApprovalRulesEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldHasApprovalRules, v))
+}
+
+// HasApprovalRulesNEQ applies the NEQ predicate on the "has_approval_rules" field.
+func HasApprovalRulesNEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldHasApprovalRules, v))
 }
 
 // HasOrders applies the HasEdge predicate on the "orders" edge.

@@ -90,6 +90,8 @@ var (
 		{Name: "credit_limit_cents", Type: field.TypeInt64, Nullable: true},
 		{Name: "credit_exposure_cents", Type: field.TypeInt64, Default: 0},
 		{Name: "time_zone", Type: field.TypeString, Size: 64, Default: "UTC"},
+		{Name: "has_spending_limits", Type: field.TypeBool, Default: false},
+		{Name: "has_approval_rules", Type: field.TypeBool, Default: false},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
 	CustomersTable = &schema.Table{

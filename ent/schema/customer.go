@@ -55,6 +55,11 @@ func (Customer) Fields() []ent.Field {
 		// time_zone (IANA) is where the customer's spending periods (a
 		// day, a week, a month) begin and end.
 		field.String("time_zone").MaxLen(64).Default("UTC"),
+		// Whether the customer has spending limits and approval rules,
+		// kept with them, so that placing an order of a customer without
+		// any reads nothing more than its row.
+		field.Bool("has_spending_limits").Default(false),
+		field.Bool("has_approval_rules").Default(false),
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/b2b-orders/platform/db"
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/approvalrule"
@@ -147,7 +149,7 @@ func (s *Service) SetSpendingLimit(ctx context.Context, customerID int, in Spend
 	}
 	var out SpendingLimit
 	err = s.db.WithTx(ctx, func(tx *ent.Tx) error {
-		if _, err := tx.Customer.Query().Where(customer.ID(customerID), customer.DeletedAtIsNil()).Only(ctx); err != nil {
+		if err := s.flag(ctx, tx, customerID, customer.FieldHasSpendingLimits, true); err != nil {
 			return err
 		}
 		q := tx.SpendingLimit.Query().Where(spendinglimit.CustomerID(customerID))
@@ -200,14 +202,54 @@ func (s *Service) DeleteSpendingLimit(ctx context.Context, customerID, id int) e
 	if err := s.manages(ctx, customerID); err != nil {
 		return err
 	}
-	n, err := s.db.Client.SpendingLimit.Delete().Where(spendinglimit.ID(id), spendinglimit.CustomerID(customerID)).Exec(ctx)
-	if err != nil {
-		return storeerr.Classify(err, "delete spending limit")
+	err := s.db.WithTx(ctx, func(tx *ent.Tx) error {
+		if err := s.lockCustomer(ctx, tx, customerID); err != nil {
+			return err
+		}
+		n, err := tx.SpendingLimit.Delete().Where(spendinglimit.ID(id), spendinglimit.CustomerID(customerID)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errLimitNotFound
+		}
+		left, err := tx.SpendingLimit.Query().Where(spendinglimit.CustomerID(customerID)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		return s.flag(ctx, tx, customerID, customer.FieldHasSpendingLimits, left)
+	})
+	return translate(err, "delete spending limit")
+}
+
+// lockCustomer locks a live customer's row, first in its transaction, so
+// that changes of its limits or rules take turns and what they read of
+// them afterwards is current; on SQLite the transaction holds the
+// database.
+// Errors: ent's not found for a customer that is not live.
+func (s *Service) lockCustomer(ctx context.Context, tx *ent.Tx, id int) error {
+	q := tx.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil())
+	if s.db.Dialect == dialect.MySQL {
+		q = q.ForUpdate()
 	}
-	if n == 0 {
-		return errLimitNotFound
+	_, err := q.Only(ctx)
+	return err
+}
+
+// flag locks the customer's row and sets one of its governance flags
+// (has_spending_limits, has_approval_rules), which placing an order reads
+// to know whether to read the limits or the rules.
+func (s *Service) flag(ctx context.Context, tx *ent.Tx, id int, field string, on bool) error {
+	if err := s.lockCustomer(ctx, tx, id); err != nil {
+		return err
 	}
-	return nil
+	up := tx.Customer.UpdateOneID(id)
+	if field == customer.FieldHasApprovalRules {
+		up.SetHasApprovalRules(on)
+	} else {
+		up.SetHasSpendingLimits(on)
+	}
+	return up.Exec(ctx)
 }
 
 func limitOf(r *ent.SpendingLimit) SpendingLimit {
@@ -316,7 +358,7 @@ func (s *Service) CreateApprovalRule(ctx context.Context, customerID int, in App
 	}
 	var out ApprovalRule
 	err := s.db.WithTx(ctx, func(tx *ent.Tx) error {
-		if _, err := tx.Customer.Query().Where(customer.ID(customerID), customer.DeletedAtIsNil()).Only(ctx); err != nil {
+		if err := s.flag(ctx, tx, customerID, customer.FieldHasApprovalRules, true); err != nil {
 			return err
 		}
 		n, err := tx.ApprovalRule.Query().Where(approvalrule.CustomerID(customerID)).Count(ctx)
@@ -345,14 +387,24 @@ func (s *Service) DeleteApprovalRule(ctx context.Context, customerID, id int) er
 	if err := s.manages(ctx, customerID); err != nil {
 		return err
 	}
-	n, err := s.db.Client.ApprovalRule.Delete().Where(approvalrule.ID(id), approvalrule.CustomerID(customerID)).Exec(ctx)
-	if err != nil {
-		return storeerr.Classify(err, "delete approval rule")
-	}
-	if n == 0 {
-		return errRuleNotFound
-	}
-	return nil
+	err := s.db.WithTx(ctx, func(tx *ent.Tx) error {
+		if err := s.lockCustomer(ctx, tx, customerID); err != nil {
+			return err
+		}
+		n, err := tx.ApprovalRule.Delete().Where(approvalrule.ID(id), approvalrule.CustomerID(customerID)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errRuleNotFound
+		}
+		left, err := tx.ApprovalRule.Query().Where(approvalrule.CustomerID(customerID)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		return s.flag(ctx, tx, customerID, customer.FieldHasApprovalRules, left)
+	})
+	return translate(err, "delete approval rule")
 }
 
 func ruleOf(r *ent.ApprovalRule) ApprovalRule {

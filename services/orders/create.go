@@ -12,7 +12,6 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/b2b-orders/platform/ent"
-	"github.com/b2b-orders/platform/ent/approvalrule"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/order"
 	"github.com/b2b-orders/platform/ent/product"
@@ -191,11 +190,12 @@ func (s *Service) CreateOrder(ctx context.Context, in CreateOrderInput) (Order, 
 // the customer's approval rules ask for it — and takes its stock, its
 // buyer's spend and, for a confirmed order, its customer's credit, in as
 // few statements as the guarantees allow: the live customer's order
-// settings (with the buyer's spending limit and whether it has approval
-// rules) and the products are read in one statement (an unknown customer
-// is reported before unknown products, as the directory check before the
-// transaction reports it); the rules, the spend and the credit cost a
-// statement each only for a customer that has them; the order is inserted
+// settings (with whether it has spending limits and approval rules) and
+// the products are read in one statement (an unknown customer is
+// reported before unknown products, as the directory check before the
+// transaction reports it); the buyer's limit, its spend and the rules
+// cost a statement each only for a customer that has them, the credit one
+// for a confirmed order; the order is inserted
 // (checking again, with Config.LiveCustomerInInsert, that its customer is
 // live), the stock of every line is taken by one conditional update, and
 // the items are inserted. The update locks the products in id order, so
@@ -268,7 +268,14 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 // Errors: Conflict (spending_limit_exceeded).
 func (s *Service) govern(ctx context.Context, tx *ent.Tx, req orderRequest, settings orderSettings, o *Order, now time.Time) ([]string, error) {
 	over := false
-	if l := settings.limit; l != nil && req.member != 0 {
+	var limit *spendLimit
+	if settings.hasLimits && req.member != 0 {
+		var err error
+		if limit, err = buyerLimit(ctx, tx, req); err != nil {
+			return nil, err
+		}
+	}
+	if l := limit; l != nil {
 		if l.period == services.PeriodNone {
 			over = o.TotalCents > l.cents
 		} else if o.TotalCents > 0 {
@@ -318,11 +325,10 @@ func (s *Service) govern(ctx context.Context, tx *ent.Tx, req orderRequest, sett
 type orderSettings struct {
 	poRequired, poUnique bool
 	terms                *services.PaymentTerms
-	// The governance it applies: the buyer's spending limit (nil: none),
-	// the customer's time zone, and whether it has approval rules.
-	limit    *spendLimit
-	timeZone string
-	hasRules bool
+	// The governance it applies: the customer's time zone, and whether
+	// it has spending limits and approval rules.
+	timeZone            string
+	hasLimits, hasRules bool
 }
 
 // orderedProducts reads, in one statement, the customer's order settings
@@ -332,8 +338,7 @@ type orderSettings struct {
 // Errors: NotFound ("Customer not found or inactive"; then the ids no
 // product has, in the order requested).
 func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequest) (map[int]*ent.Product, orderSettings, error) {
-	args := make([]any, 0, len(req.lines)+5)
-	args = append(args, req.member, string(req.role), req.member, string(req.role))
+	args := make([]any, 0, len(req.lines)+1)
 	for _, l := range req.lines {
 		args = append(args, l.ProductID)
 	}
@@ -354,18 +359,13 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 			id, price      stdsql.NullInt64
 			name, sku      stdsql.NullString
 			required, uniq bool
-			period         stdsql.NullString
-			limit          stdsql.NullInt64
 		)
-		if err := rows.Scan(&required, &uniq, &terms, &settings.timeZone, &period, &limit, &settings.hasRules,
+		if err := rows.Scan(&required, &uniq, &terms, &settings.timeZone, &settings.hasLimits, &settings.hasRules,
 			&id, &price, &name, &sku); err != nil {
 			return nil, orderSettings{}, err
 		}
 		found = true
 		settings.poRequired, settings.poUnique = required, uniq
-		if period.Valid && limit.Valid {
-			settings.limit = &spendLimit{period: services.Period(period.String), cents: limit.Int64}
-		}
 		if terms.Valid {
 			t := services.PaymentTerms(terms.String)
 			settings.terms = &t
@@ -392,24 +392,36 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 	return byID, settings, nil
 }
 
-// customerWithProducts reads a live customer's order settings — with the
-// spending limit of a member (the first two arguments: the member's, else
-// its role's) and whether it has approval rules, which cost nothing to a
-// customer without them (an index probe each) — joined with the products
-// among ids (%s: their placeholders).
+// customerWithProducts reads a live customer's order settings — with
+// whether it has spending limits and approval rules, which are read only
+// then — joined with the products among ids (%s: their placeholders).
 var customerWithProducts = "SELECT c." + customer.FieldPoNumberRequired + ", c." + customer.FieldPoNumberUnique + ", c." + customer.FieldPaymentTerms +
-	", c." + customer.FieldTimeZone + ", " + limitOf(spendinglimit.FieldPeriod) + ", " + limitOf(spendinglimit.FieldAmountCents) +
-	", EXISTS (SELECT 1 FROM " + approvalrule.Table + " r WHERE r." + approvalrule.FieldCustomerID + " = c." + customer.FieldID + ")" +
+	", c." + customer.FieldTimeZone + ", c." + customer.FieldHasSpendingLimits + ", c." + customer.FieldHasApprovalRules +
 	", p." + product.FieldID + ", p." + product.FieldPriceCents + ", p." + product.FieldName + ", p." + product.FieldSku +
 	" FROM " + customer.Table + " c LEFT JOIN " + product.Table + " p ON p." + product.FieldID + " IN (%s)" +
 	" WHERE c." + customer.FieldID + " = ? AND c." + customer.FieldDeletedAt + " IS NULL"
 
-// limitOf selects column of the spending limit that applies to a member:
-// its own, else its role's.
-func limitOf(column string) string {
-	return "(SELECT l." + column + " FROM " + spendinglimit.Table + " l WHERE l." + spendinglimit.FieldCustomerID + " = c." + customer.FieldID +
-		" AND (l." + spendinglimit.FieldMemberID + " = ? OR l." + spendinglimit.FieldMemberID + " IS NULL AND l." + spendinglimit.FieldRole + " = ?)" +
-		" ORDER BY l." + spendinglimit.FieldMemberID + " IS NULL LIMIT 1)"
+// limitOfMember reads the spending limit that applies to a member of a
+// customer: its own, else its role's.
+var limitOfMember = "SELECT " + spendinglimit.FieldPeriod + ", " + spendinglimit.FieldAmountCents + " FROM " + spendinglimit.Table +
+	" WHERE " + spendinglimit.FieldCustomerID + " = ? AND (" + spendinglimit.FieldMemberID + " = ? OR " +
+	spendinglimit.FieldMemberID + " IS NULL AND " + spendinglimit.FieldRole + " = ?) ORDER BY " + spendinglimit.FieldMemberID + " IS NULL LIMIT 1"
+
+// buyerLimit reads the spending limit of req's buyer, nil for none.
+func buyerLimit(ctx context.Context, tx *ent.Tx, req orderRequest) (*spendLimit, error) {
+	rows, err := tx.QueryContext(ctx, limitOfMember, req.customerID, req.member, string(req.role))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, rows.Err()
+	}
+	var l spendLimit
+	if err := rows.Scan((*string)(&l.period), &l.cents); err != nil {
+		return nil, err
+	}
+	return &l, rows.Err()
 }
 
 // takeStock takes every line's quantity from its product's stock in one

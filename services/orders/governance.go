@@ -34,19 +34,16 @@ type spendLimit struct {
 
 // The statements of the spend ledger and the credit, from ent's names.
 var (
-	// takeSpendMySQL adds an order's total to its buyer's period, creating
-	// the row, unless that takes it above the limit: then the row is set
-	// to itself and the statement reports 0 rows (no CLIENT_FOUND_ROWS).
-	takeSpendMySQL = "INSERT INTO " + spendledger.Table + " (" + spendledger.FieldCustomerID + ", " + spendledger.FieldMemberID + ", " +
-		spendledger.FieldPeriod + ", " + spendledger.FieldUsedCents + ") VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE " +
-		spendledger.FieldUsedCents + " = IF(" + spendledger.FieldUsedCents + " + VALUES(" + spendledger.FieldUsedCents + ") <= ?, " +
-		spendledger.FieldUsedCents + " + VALUES(" + spendledger.FieldUsedCents + "), " + spendledger.FieldUsedCents + ")"
-	// takeSpendSQLite is the same upsert in SQLite's words: a failed
-	// WHERE changes no row.
-	takeSpendSQLite = "INSERT INTO " + spendledger.Table + " (" + spendledger.FieldCustomerID + ", " + spendledger.FieldMemberID + ", " +
-		spendledger.FieldPeriod + ", " + spendledger.FieldUsedCents + ") VALUES (?, ?, ?, ?) ON CONFLICT (" + spendledger.FieldMemberID + ", " +
-		spendledger.FieldPeriod + ") DO UPDATE SET " + spendledger.FieldUsedCents + " = " + spendledger.FieldUsedCents + " + excluded." +
-		spendledger.FieldUsedCents + " WHERE " + spendledger.FieldUsedCents + " + excluded." + spendledger.FieldUsedCents + " <= ?"
+	// takeSpendRow adds an order's total to its buyer's period row while
+	// that stays within the limit (the last argument).
+	takeSpendRow = "UPDATE " + spendledger.Table + " SET " + spendledger.FieldUsedCents + " = " + spendledger.FieldUsedCents +
+		" + ? WHERE " + spendledger.FieldMemberID + " = ? AND " + spendledger.FieldPeriod + " = ? AND " +
+		spendledger.FieldUsedCents + " + ? <= ?"
+	// newSpendRow starts a period's row at 0, unless it exists.
+	newSpendRowMySQL = "INSERT IGNORE INTO " + spendledger.Table + " (" + spendledger.FieldCustomerID + ", " + spendledger.FieldMemberID + ", " +
+		spendledger.FieldPeriod + ", " + spendledger.FieldUsedCents + ") VALUES (?, ?, ?, 0)"
+	newSpendRowSQLite = "INSERT OR IGNORE INTO " + spendledger.Table + " (" + spendledger.FieldCustomerID + ", " + spendledger.FieldMemberID + ", " +
+		spendledger.FieldPeriod + ", " + spendledger.FieldUsedCents + ") VALUES (?, ?, ?, 0)"
 	// giveSpend takes an order's total off its ledger row.
 	giveSpend = "UPDATE " + spendledger.Table + " SET " + spendledger.FieldUsedCents + " = " + spendledger.FieldUsedCents +
 		" - ? WHERE " + spendledger.FieldMemberID + " = ? AND " + spendledger.FieldPeriod + " = ?"
@@ -61,27 +58,40 @@ var (
 )
 
 // takeSpend adds cents to the member's spend in period; guarded, only
-// while it stays within limit. It reports whether it added.
+// while it stays within limit. It reports whether it added. The period's
+// row exists after the buyer's first order in it, so the common case is
+// one update; an update that finds nothing (no row yet, or over the
+// limit) makes sure the row exists and updates once more.
 func (s *Service) takeSpend(ctx context.Context, tx *ent.Tx, customerID int, ref spendRef, cents, limit int64, guarded bool) (bool, error) {
 	if guarded && cents > limit {
 		return false, nil
-	}
-	query, args := takeSpendSQLite, []any{customerID, ref.member, ref.period, cents}
-	if s.db.Dialect == dialect.MySQL {
-		query = takeSpendMySQL
 	}
 	if !guarded {
 		// Past the limit on purpose (the order goes to approval): the
 		// bound is the largest a ledger row may hold.
 		limit = 1<<62 - 1
 	}
-	args = append(args, limit)
-	res, err := tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return false, err
+	for first := true; ; first = false {
+		res, err := tx.ExecContext(ctx, takeSpendRow, cents, ref.member, ref.period, cents, limit)
+		if err != nil {
+			return false, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return n > 0, err
+		}
+		if !first {
+			return false, nil
+		}
+		insert := newSpendRowSQLite
+		if s.db.Dialect == dialect.MySQL {
+			insert = newSpendRowMySQL
+		}
+		// Made here or by a concurrent first order (which this insert
+		// waited for): the update runs once more and finds it.
+		if _, err := tx.ExecContext(ctx, insert, customerID, ref.member, ref.period); err != nil {
+			return false, err
+		}
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
 }
 
 // giveBack returns what a canceled order took besides stock: its spend

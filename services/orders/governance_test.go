@@ -469,6 +469,21 @@ func TestOverLimitToApprovalAndExpiry(t *testing.T) {
 	if f.stock(t, p) != 1_000-5 {
 		t.Fatalf("stock %d after the expiry", f.stock(t, p))
 	}
+	// Without its limit the buyer is not over it: the order is placed.
+	limits, err := f.customers.SpendingLimits(f.ctx, c)
+	if err != nil || len(limits) != 1 {
+		t.Fatalf("limits %+v, %v", limits, err)
+	}
+	if err := f.customers.DeleteSpendingLimit(f.ctx, c, limits[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.customers.DeleteSpendingLimit(f.ctx, c, limits[0].ID); services.KindOf(err) != services.NotFound {
+		t.Fatalf("deleting it again: %v", err)
+	}
+	free, err := f.orders.CreateOrder(asBuyer, orders.CreateOrderInput{CustomerID: c, Lines: line})
+	if err != nil || free.Status != orders.StatusCreated {
+		t.Fatalf("after the limit was removed: %+v, %v", free, err)
+	}
 }
 
 // Bad governance input gets a coded error and changes nothing.
