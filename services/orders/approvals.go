@@ -62,7 +62,8 @@ func (s *Service) decide(ctx context.Context, id int, key string, reason *string
 		op = opApprove
 	}
 	use := newKeyUse(op, id, strconv.Itoa(id)+"|"+why)
-	return s.changeUnderKey(ctx, id, key, use, func(ctx context.Context, tx *ent.Tx, p services.Principal, o *Order, done *effect) error {
+	mayReplay := func(p services.Principal, o *Order) bool { return p.CanApprove(o.CustomerID, "") }
+	return s.changeUnderKey(ctx, id, key, use, mayReplay, func(ctx context.Context, tx *ent.Tx, p services.Principal, o *Order, done *effect) error {
 		// Who may decide first: a caller who may not decide learns
 		// nothing of the order's state.
 		if !p.CanApprove(o.CustomerID, o.NextApprovalRole()) {
@@ -101,13 +102,15 @@ func (s *Service) decide(ctx context.Context, id int, key string, reason *string
 			done.canceled = true
 			return s.cancelled(ctx, tx, o, StatusPendingApproval, now, by, why, events...)
 		}
-		if o.Status == StatusConfirmed {
-			done.confirmed = true
-			if err := s.takeCreditFor(ctx, tx, o); err != nil {
-				return err
-			}
+		if err := s.transition(ctx, tx, o, now, by, why, events...); err != nil {
+			return err
 		}
-		return s.transition(ctx, tx, o, now, by, why, events...)
+		if o.Status != StatusConfirmed {
+			return nil
+		}
+		// After the order's row, as every confirmation locks them.
+		done.confirmed = true
+		return s.takeCreditFor(ctx, tx, o)
 	})
 }
 
@@ -196,6 +199,7 @@ func notOwnDecision(ctx context.Context, tx *ent.Tx, p services.Principal, o *Or
 // order that is not CONFIRMED); Conflict (idempotency_key_reused).
 func (s *Service) PayOrder(ctx context.Context, id int, key string) (Order, error) {
 	return s.changeUnderKey(ctx, id, key, newKeyUse(opPay, id, strconv.Itoa(id)),
+		func(p services.Principal, _ *Order) bool { return p.CanManageCatalogue() },
 		func(ctx context.Context, tx *ent.Tx, p services.Principal, o *Order, done *effect) error {
 			if !p.CanManageCatalogue() {
 				return services.ErrPermissionDenied

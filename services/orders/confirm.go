@@ -22,6 +22,7 @@ import (
 // pending approval).
 func (s *Service) ConfirmOrder(ctx context.Context, id int, key string) (Order, error) {
 	return s.changeUnderKey(ctx, id, key, newKeyUse(opConfirm, id, fmt.Sprint(id)),
+		func(p services.Principal, o *Order) bool { return p.CanOrderFor(o.CustomerID) },
 		func(ctx context.Context, tx *ent.Tx, p services.Principal, o *Order, done *effect) error {
 			if !p.CanOrderFor(o.CustomerID) {
 				return services.ErrPermissionDenied
@@ -45,10 +46,12 @@ type change func(ctx context.Context, tx *ent.Tx, p services.Principal, o *Order
 
 // changeUnderKey runs apply on order id in one transaction under an
 // idempotency key bound to the order and use: the same key again answers
-// with the order as it is now and changes nothing.
+// with the order as it is now and changes nothing, to a caller who may
+// make the change (keys are shared within a customer).
 // Errors: Unauthenticated; Invalid (ids below 1, a missing or too long
-// key); NotFound; Conflict (idempotency_key_reused); apply's.
-func (s *Service) changeUnderKey(ctx context.Context, id int, key string, use keyUse, apply change) (Order, error) {
+// key); NotFound; PermissionDenied (a replay to a caller who may not);
+// Conflict (idempotency_key_reused); apply's.
+func (s *Service) changeUnderKey(ctx context.Context, id int, key string, use keyUse, may func(services.Principal, *Order) bool, apply change) (Order, error) {
 	p, err := services.PrincipalFrom(ctx)
 	if err != nil {
 		return Order{}, err
@@ -83,8 +86,14 @@ func (s *Service) changeUnderKey(ctx context.Context, id int, key string, use ke
 		}
 		if k.live {
 			done.replayed = true
-			out, err = readOrder(ctx, tx.Client(), p, k.target)
-			return err
+			if out, err = readOrder(ctx, tx.Client(), p, k.target); err != nil {
+				return err
+			}
+			if !may(p, &out) {
+				out = Order{}
+				return services.ErrPermissionDenied
+			}
+			return nil
 		}
 		// The key goes in first: a concurrent duplicate waits on it and
 		// then replays, instead of changing the order a second time.

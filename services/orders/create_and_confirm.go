@@ -119,14 +119,20 @@ func (s *Service) placeUnderKey(ctx context.Context, in CreateAndConfirmInput, s
 // another attempt when the key is live after all (the first attempt did
 // not read it; a later one may have read it before a duplicate
 // committed): a replay answers with its order whatever the customer or the
-// stock are now, and a duplicate that lost the stock race to its own first
-// attempt gets that attempt's order.
+// stock are now, and a duplicate that lost the stock race (or the spend,
+// the credit, the PO number) to its own first attempt gets that attempt's
+// order.
 func (s *Service) replayInstead(ctx context.Context, ref keyRef, use keyUse, err error) error {
 	if err == nil {
 		return err
 	}
-	switch services.KindOf(err) {
-	case services.NotFound, services.FailedPrecondition:
+	switch services.ErrorOf(err).Kind {
+	case services.NotFound, services.FailedPrecondition, services.Invalid, services.Conflict:
+		// The first order's own effects refuse its duplicate: its spend,
+		// its credit, its PO number.
+		if services.ErrorOf(err).Code == services.CodeKeyReused || services.ErrorOf(err).Code == services.CodeBusy {
+			return err
+		}
 		if k, lerr := s.lookupKey(ctx, s.db.Client, ref, use); lerr == nil && k.live {
 			return errRetry
 		}

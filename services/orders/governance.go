@@ -86,8 +86,11 @@ func (s *Service) takeSpend(ctx context.Context, tx *ent.Tx, customerID int, ref
 		if s.db.Dialect == dialect.MySQL {
 			insert = newSpendRowMySQL
 		}
-		// Made here or by a concurrent first order (which this insert
-		// waited for): the update runs once more and finds it.
+		// Made here or by a concurrent first order: the update runs once
+		// more and finds it. Two first orders of one buyer's period at
+		// once may deadlock here on MariaDB (each update's gap lock
+		// blocks the other's insert): the transaction runs again and
+		// finds the row, once a period.
 		if _, err := tx.ExecContext(ctx, insert, customerID, ref.member, ref.period); err != nil {
 			return false, err
 		}

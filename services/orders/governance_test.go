@@ -539,3 +539,56 @@ func TestGovernanceValidation(t *testing.T) {
 }
 
 func memberRole(r services.MemberRole) member.Role { return member.Role(r) }
+
+// A retry under its key of an order that took the last of the buyer's
+// spend, the customer's credit or a unique PO number answers the first
+// order: the first order's own effects do not refuse its replay. A replay
+// of an approval answers only a caller who may approve.
+func TestKeyedRetriesNearTheLimits(t *testing.T) {
+	f := newFixture(t)
+	c := f.customer(t, "retry@acme.com")
+	p := f.product(t, "RT", 100, 1_000)
+	buyer, asBuyer := f.member(t, c, "b@acme.com", services.MemberBuyer)
+	_, asApprover := f.member(t, c, "a@acme.com", services.MemberApprover)
+	if _, err := f.customers.SetSpendingLimit(f.ctx, c, customers.SpendingLimitInput{MemberID: &buyer, Period: "MONTH", AmountCents: 1_000}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.customers.UpdateSettings(f.ctx, c, customers.SettingsUpdate{CreditLimitCents: ptr(int64(900)),
+		PONumberRequired: ptr(true), PONumberUnique: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	in := orders.CreateAndConfirmInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 8}}, PONumber: ptr("PO-1"), IdempotencyKey: "retry"}
+	first, err := f.orders.CreateAndConfirm(asBuyer, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errs := raced(t, 4, func(int) (orders.Order, error) {
+		again, err := f.orders.CreateAndConfirm(asBuyer, in)
+		if err == nil && again.ID != first.ID {
+			t.Errorf("a retry placed order %d", again.ID)
+		}
+		return again, err
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("a retry of the first order: %v", err)
+		}
+	}
+	if f.spent(t, buyer) != 800 || f.exposure(t, c) != 800 {
+		t.Fatalf("spend %d, exposure %d after retries", f.spent(t, buyer), f.exposure(t, c))
+	}
+	if _, err := f.customers.CreateApprovalRule(f.ctx, c, customers.ApprovalRuleInput{Name: "All",
+		MinTotalCents: ptr(int64(0)), ApproverRoles: []string{"approver"}}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.orders.CreateOrder(asBuyer, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: 1}}, PONumber: ptr("PO-2")})
+	if err != nil || o.Status != orders.StatusPendingApproval {
+		t.Fatalf("%+v, %v", o, err)
+	}
+	if _, err := f.orders.ApproveOrder(asApprover, o.ID, "ok", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.orders.ApproveOrder(asBuyer, o.ID, "ok", nil); services.KindOf(err) != services.PermissionDenied {
+		t.Fatalf("a buyer replaying the approver's key: %v", err)
+	}
+}
