@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,6 +42,21 @@ func govCall(method, url, body string, header http.Header) answer {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return answer{status: resp.StatusCode, body: string(b), retryAfter: resp.Header.Get("Retry-After")}
+}
+
+// untilDefinite repeats a call while it answers busy (409, try again:
+// nothing changed), as a client does after Retry-After: under Galera's
+// certification many first answers are busy, and a limit is reached only
+// by the answers that are not.
+func untilDefinite(call func() answer) answer {
+	for range 50 {
+		a := call()
+		if a.status != http.StatusConflict || !strings.Contains(a.body, "try again") {
+			return a
+		}
+		time.Sleep(time.Duration(10+rand.IntN(40)) * time.Millisecond)
+	}
+	return call()
 }
 
 // governanceRaces races the counters governance keeps, through the REST
@@ -100,10 +116,12 @@ func governanceRaces(t *testing.T, bin string, env []string, at func(i int, role
 			_, buyers[b] = member(cid, admin, fmt.Sprintf("b%d-%s@gov.example", b, sfx), "buyer")
 		}
 		answers := storm(64, func(i int) answer {
-			return govCall("POST", at(i, "orders", "/api/v1/orders"), `{"customer_id":`+cid+`,"items":[{"product_id":`+pid+`,"qty":`+strconv.Itoa(1+i%3)+`}]}`, buyers[i%8])
+			return untilDefinite(func() answer {
+				return govCall("POST", at(i, "orders", "/api/v1/orders"), `{"customer_id":`+cid+`,"items":[{"product_id":`+pid+`,"qty":`+strconv.Itoa(1+i%3)+`}]}`, buyers[i%8])
+			})
 		})
 		noServerErrors(t, "orders", answers, 201, 409)
-		accepted, smallestRefused := make([]int64, 8), make([]int64, 8)
+		accepted, smallestRefused, busy := make([]int64, 8), make([]int64, 8), make([]int, 8)
 		var total int64
 		for i, a := range answers {
 			b, size := i%8, int64(100*(1+i%3))
@@ -111,6 +129,8 @@ func governanceRaces(t *testing.T, bin string, env []string, at func(i int, role
 			case a.status == 201:
 				accepted[b] += decode(a).TotalCents
 				total += size
+			case a.status == http.StatusConflict && strings.Contains(a.body, "try again"):
+				busy[b]++
 			case strings.Contains(a.body, "Spending limit exceeded"):
 				if smallestRefused[b] == 0 || size < smallestRefused[b] {
 					smallestRefused[b] = size
@@ -118,6 +138,16 @@ func governanceRaces(t *testing.T, bin string, env []string, at func(i int, role
 			}
 		}
 		for b := range buyers {
+			if accepted[b] > 1050 {
+				t.Errorf("buyer %d: accepted %d cents over its limit of 1050", b, accepted[b])
+			}
+			if busy[b] > 0 {
+				// Still busy after every retry (seen under Galera's
+				// certification): the limit held, but its orders did
+				// not all get a definite answer to reach it with.
+				t.Logf("buyer %d: %d orders still busy after retries; %d cents accepted", b, busy[b], accepted[b])
+				continue
+			}
 			// Each buyer asks for more than its limit (about 1600 cents):
 			// some of its orders must be refused.
 			if smallestRefused[b] == 0 {
@@ -143,7 +173,9 @@ func governanceRaces(t *testing.T, bin string, env []string, at func(i int, role
 			ids[i] = strconv.Itoa(o.Data.ID)
 		}
 		answers := storm(64, func(i int) answer {
-			return govCall("POST", at(i, "orders", "/api/v1/orders/"+ids[i]+"/confirm"), `{"idempotency_key":"gov-cr-`+ids[i]+`"}`, admin)
+			return untilDefinite(func() answer {
+				return govCall("POST", at(i, "orders", "/api/v1/orders/"+ids[i]+"/confirm"), `{"idempotency_key":"gov-cr-`+ids[i]+`"}`, admin)
+			})
 		})
 		noServerErrors(t, "confirms", answers, 200, 409)
 		var confirmed int64
