@@ -105,10 +105,8 @@ func giveBack(ctx context.Context, tx *ent.Tx, o *Order, was Status) error {
 			return err
 		}
 	}
-	if was == StatusConfirmed && o.PaidAt == nil && o.TotalCents > 0 {
-		if _, err := tx.ExecContext(ctx, giveCredit, o.TotalCents, o.CustomerID); err != nil {
-			return err
-		}
+	if was == StatusConfirmed && o.PaidAt == nil {
+		return giveCreditFor(ctx, tx, o)
 	}
 	return nil
 }
@@ -144,7 +142,8 @@ func (s *Service) takeCreditFor(ctx context.Context, tx *ent.Tx, o *Order) error
 		"Credit limit exceeded: available %d cents, order %d cents", max(*c.CreditLimitCents-c.CreditExposureCents, 0), o.TotalCents)
 }
 
-// giveCreditFor returns a paid order's total to its customer's credit.
+// giveCreditFor returns an order's total to its customer's credit (paid,
+// or canceled while confirmed).
 func giveCreditFor(ctx context.Context, tx *ent.Tx, o *Order) error {
 	if o.TotalCents == 0 {
 		return nil
