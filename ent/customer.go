@@ -45,6 +45,8 @@ type Customer struct {
 	HasSpendingLimits bool `json:"has_spending_limits,omitempty"`
 	// HasApprovalRules holds the value of the "has_approval_rules" field.
 	HasApprovalRules bool `json:"has_approval_rules,omitempty"`
+	// GovernanceVersion holds the value of the "governance_version" field.
+	GovernanceVersion int64 `json:"governance_version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -109,7 +111,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case customer.FieldLive, customer.FieldPoNumberRequired, customer.FieldPoNumberUnique, customer.FieldHasSpendingLimits, customer.FieldHasApprovalRules:
 			values[i] = new(sql.NullBool)
-		case customer.FieldID, customer.FieldCreditLimitCents, customer.FieldCreditExposureCents:
+		case customer.FieldID, customer.FieldCreditLimitCents, customer.FieldCreditExposureCents, customer.FieldGovernanceVersion:
 			values[i] = new(sql.NullInt64)
 		case customer.FieldName, customer.FieldEmail, customer.FieldPhone, customer.FieldPaymentTerms, customer.FieldTimeZone:
 			values[i] = new(sql.NullString)
@@ -225,6 +227,12 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.HasApprovalRules = value.Bool
 			}
+		case customer.FieldGovernanceVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field governance_version", values[i])
+			} else if value.Valid {
+				_m.GovernanceVersion = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -332,6 +340,9 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("has_approval_rules=")
 	builder.WriteString(fmt.Sprintf("%v", _m.HasApprovalRules))
+	builder.WriteString(", ")
+	builder.WriteString("governance_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.GovernanceVersion))
 	builder.WriteByte(')')
 	return builder.String()
 }

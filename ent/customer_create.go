@@ -206,6 +206,20 @@ func (_c *CustomerCreate) SetNillableHasApprovalRules(v *bool) *CustomerCreate {
 	return _c
 }
 
+// SetGovernanceVersion sets the "governance_version" field.
+func (_c *CustomerCreate) SetGovernanceVersion(v int64) *CustomerCreate {
+	_c.mutation.SetGovernanceVersion(v)
+	return _c
+}
+
+// SetNillableGovernanceVersion sets the "governance_version" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableGovernanceVersion(v *int64) *CustomerCreate {
+	if v != nil {
+		_c.SetGovernanceVersion(*v)
+	}
+	return _c
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_c *CustomerCreate) AddOrderIDs(ids ...int) *CustomerCreate {
 	_c.mutation.AddOrderIDs(ids...)
@@ -333,6 +347,10 @@ func (_c *CustomerCreate) defaults() {
 		v := customer.DefaultHasApprovalRules
 		_c.mutation.SetHasApprovalRules(v)
 	}
+	if _, ok := _c.mutation.GovernanceVersion(); !ok {
+		v := customer.DefaultGovernanceVersion
+		_c.mutation.SetGovernanceVersion(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -383,6 +401,9 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.HasApprovalRules(); !ok {
 		return &ValidationError{Name: "has_approval_rules", err: errors.New(`ent: missing required field "Customer.has_approval_rules"`)}
+	}
+	if _, ok := _c.mutation.GovernanceVersion(); !ok {
+		return &ValidationError{Name: "governance_version", err: errors.New(`ent: missing required field "Customer.governance_version"`)}
 	}
 	return nil
 }
@@ -466,6 +487,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.HasApprovalRules(); ok {
 		_spec.SetField(customer.FieldHasApprovalRules, field.TypeBool, value)
 		_node.HasApprovalRules = value
+	}
+	if value, ok := _c.mutation.GovernanceVersion(); ok {
+		_spec.SetField(customer.FieldGovernanceVersion, field.TypeInt64, value)
+		_node.GovernanceVersion = value
 	}
 	if nodes := _c.mutation.OrdersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -781,6 +806,24 @@ func (u *CustomerUpsert) UpdateHasApprovalRules() *CustomerUpsert {
 	return u
 }
 
+// SetGovernanceVersion sets the "governance_version" field.
+func (u *CustomerUpsert) SetGovernanceVersion(v int64) *CustomerUpsert {
+	u.Set(customer.FieldGovernanceVersion, v)
+	return u
+}
+
+// UpdateGovernanceVersion sets the "governance_version" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateGovernanceVersion() *CustomerUpsert {
+	u.SetExcluded(customer.FieldGovernanceVersion)
+	return u
+}
+
+// AddGovernanceVersion adds v to the "governance_version" field.
+func (u *CustomerUpsert) AddGovernanceVersion(v int64) *CustomerUpsert {
+	u.Add(customer.FieldGovernanceVersion, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1054,6 +1097,27 @@ func (u *CustomerUpsertOne) SetHasApprovalRules(v bool) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateHasApprovalRules() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateHasApprovalRules()
+	})
+}
+
+// SetGovernanceVersion sets the "governance_version" field.
+func (u *CustomerUpsertOne) SetGovernanceVersion(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetGovernanceVersion(v)
+	})
+}
+
+// AddGovernanceVersion adds v to the "governance_version" field.
+func (u *CustomerUpsertOne) AddGovernanceVersion(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddGovernanceVersion(v)
+	})
+}
+
+// UpdateGovernanceVersion sets the "governance_version" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateGovernanceVersion() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateGovernanceVersion()
 	})
 }
 
@@ -1496,6 +1560,27 @@ func (u *CustomerUpsertBulk) SetHasApprovalRules(v bool) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdateHasApprovalRules() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateHasApprovalRules()
+	})
+}
+
+// SetGovernanceVersion sets the "governance_version" field.
+func (u *CustomerUpsertBulk) SetGovernanceVersion(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetGovernanceVersion(v)
+	})
+}
+
+// AddGovernanceVersion adds v to the "governance_version" field.
+func (u *CustomerUpsertBulk) AddGovernanceVersion(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddGovernanceVersion(v)
+	})
+}
+
+// UpdateGovernanceVersion sets the "governance_version" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateGovernanceVersion() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateGovernanceVersion()
 	})
 }
 

@@ -259,6 +259,27 @@ func (_u *CustomerUpdate) SetNillableHasApprovalRules(v *bool) *CustomerUpdate {
 	return _u
 }
 
+// SetGovernanceVersion sets the "governance_version" field.
+func (_u *CustomerUpdate) SetGovernanceVersion(v int64) *CustomerUpdate {
+	_u.mutation.ResetGovernanceVersion()
+	_u.mutation.SetGovernanceVersion(v)
+	return _u
+}
+
+// SetNillableGovernanceVersion sets the "governance_version" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableGovernanceVersion(v *int64) *CustomerUpdate {
+	if v != nil {
+		_u.SetGovernanceVersion(*v)
+	}
+	return _u
+}
+
+// AddGovernanceVersion adds value to the "governance_version" field.
+func (_u *CustomerUpdate) AddGovernanceVersion(v int64) *CustomerUpdate {
+	_u.mutation.AddGovernanceVersion(v)
+	return _u
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_u *CustomerUpdate) AddOrderIDs(ids ...int) *CustomerUpdate {
 	_u.mutation.AddOrderIDs(ids...)
@@ -537,6 +558,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.HasApprovalRules(); ok {
 		_spec.SetField(customer.FieldHasApprovalRules, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.GovernanceVersion(); ok {
+		_spec.SetField(customer.FieldGovernanceVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedGovernanceVersion(); ok {
+		_spec.AddField(customer.FieldGovernanceVersion, field.TypeInt64, value)
 	}
 	if _u.mutation.OrdersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -966,6 +993,27 @@ func (_u *CustomerUpdateOne) SetNillableHasApprovalRules(v *bool) *CustomerUpdat
 	return _u
 }
 
+// SetGovernanceVersion sets the "governance_version" field.
+func (_u *CustomerUpdateOne) SetGovernanceVersion(v int64) *CustomerUpdateOne {
+	_u.mutation.ResetGovernanceVersion()
+	_u.mutation.SetGovernanceVersion(v)
+	return _u
+}
+
+// SetNillableGovernanceVersion sets the "governance_version" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableGovernanceVersion(v *int64) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetGovernanceVersion(*v)
+	}
+	return _u
+}
+
+// AddGovernanceVersion adds value to the "governance_version" field.
+func (_u *CustomerUpdateOne) AddGovernanceVersion(v int64) *CustomerUpdateOne {
+	_u.mutation.AddGovernanceVersion(v)
+	return _u
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by IDs.
 func (_u *CustomerUpdateOne) AddOrderIDs(ids ...int) *CustomerUpdateOne {
 	_u.mutation.AddOrderIDs(ids...)
@@ -1274,6 +1322,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.HasApprovalRules(); ok {
 		_spec.SetField(customer.FieldHasApprovalRules, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.GovernanceVersion(); ok {
+		_spec.SetField(customer.FieldGovernanceVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedGovernanceVersion(); ok {
+		_spec.AddField(customer.FieldGovernanceVersion, field.TypeInt64, value)
 	}
 	if _u.mutation.OrdersCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -1999,6 +1999,8 @@ type CustomerMutation struct {
 	time_zone                *string
 	has_spending_limits      *bool
 	has_approval_rules       *bool
+	governance_version       *int64
+	addgovernance_version    *int64
 	clearedFields            map[string]struct{}
 	orders                   map[int]struct{}
 	removedorders            map[int]struct{}
@@ -2725,6 +2727,62 @@ func (m *CustomerMutation) ResetHasApprovalRules() {
 	m.has_approval_rules = nil
 }
 
+// SetGovernanceVersion sets the "governance_version" field.
+func (m *CustomerMutation) SetGovernanceVersion(i int64) {
+	m.governance_version = &i
+	m.addgovernance_version = nil
+}
+
+// GovernanceVersion returns the value of the "governance_version" field in the mutation.
+func (m *CustomerMutation) GovernanceVersion() (r int64, exists bool) {
+	v := m.governance_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGovernanceVersion returns the old "governance_version" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldGovernanceVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGovernanceVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGovernanceVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGovernanceVersion: %w", err)
+	}
+	return oldValue.GovernanceVersion, nil
+}
+
+// AddGovernanceVersion adds i to the "governance_version" field.
+func (m *CustomerMutation) AddGovernanceVersion(i int64) {
+	if m.addgovernance_version != nil {
+		*m.addgovernance_version += i
+	} else {
+		m.addgovernance_version = &i
+	}
+}
+
+// AddedGovernanceVersion returns the value that was added to the "governance_version" field in this mutation.
+func (m *CustomerMutation) AddedGovernanceVersion() (r int64, exists bool) {
+	v := m.addgovernance_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGovernanceVersion resets all changes to the "governance_version" field.
+func (m *CustomerMutation) ResetGovernanceVersion() {
+	m.governance_version = nil
+	m.addgovernance_version = nil
+}
+
 // AddOrderIDs adds the "orders" edge to the Order entity by ids.
 func (m *CustomerMutation) AddOrderIDs(ids ...int) {
 	if m.orders == nil {
@@ -2975,7 +3033,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.name != nil {
 		fields = append(fields, customer.FieldName)
 	}
@@ -3018,6 +3076,9 @@ func (m *CustomerMutation) Fields() []string {
 	if m.has_approval_rules != nil {
 		fields = append(fields, customer.FieldHasApprovalRules)
 	}
+	if m.governance_version != nil {
+		fields = append(fields, customer.FieldGovernanceVersion)
+	}
 	return fields
 }
 
@@ -3054,6 +3115,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.HasSpendingLimits()
 	case customer.FieldHasApprovalRules:
 		return m.HasApprovalRules()
+	case customer.FieldGovernanceVersion:
+		return m.GovernanceVersion()
 	}
 	return nil, false
 }
@@ -3091,6 +3154,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldHasSpendingLimits(ctx)
 	case customer.FieldHasApprovalRules:
 		return m.OldHasApprovalRules(ctx)
+	case customer.FieldGovernanceVersion:
+		return m.OldGovernanceVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -3198,6 +3263,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetHasApprovalRules(v)
 		return nil
+	case customer.FieldGovernanceVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGovernanceVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
@@ -3212,6 +3284,9 @@ func (m *CustomerMutation) AddedFields() []string {
 	if m.addcredit_exposure_cents != nil {
 		fields = append(fields, customer.FieldCreditExposureCents)
 	}
+	if m.addgovernance_version != nil {
+		fields = append(fields, customer.FieldGovernanceVersion)
+	}
 	return fields
 }
 
@@ -3224,6 +3299,8 @@ func (m *CustomerMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedCreditLimitCents()
 	case customer.FieldCreditExposureCents:
 		return m.AddedCreditExposureCents()
+	case customer.FieldGovernanceVersion:
+		return m.AddedGovernanceVersion()
 	}
 	return nil, false
 }
@@ -3246,6 +3323,13 @@ func (m *CustomerMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddCreditExposureCents(v)
+		return nil
+	case customer.FieldGovernanceVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGovernanceVersion(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Customer numeric field %s", name)
@@ -3348,6 +3432,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldHasApprovalRules:
 		m.ResetHasApprovalRules()
+		return nil
+	case customer.FieldGovernanceVersion:
+		m.ResetGovernanceVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)

@@ -140,6 +140,10 @@ func init() {
 	customerDescHasApprovalRules := customerFields[13].Descriptor()
 	// customer.DefaultHasApprovalRules holds the default value on creation for the has_approval_rules field.
 	customer.DefaultHasApprovalRules = customerDescHasApprovalRules.Default.(bool)
+	// customerDescGovernanceVersion is the schema descriptor for governance_version field.
+	customerDescGovernanceVersion := customerFields[14].Descriptor()
+	// customer.DefaultGovernanceVersion holds the default value on creation for the governance_version field.
+	customer.DefaultGovernanceVersion = customerDescGovernanceVersion.Default.(int64)
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
 	_ = idempotencykeyFields
 	// idempotencykeyDescScope is the schema descriptor for scope field.

@@ -42,6 +42,8 @@ const (
 	FieldHasSpendingLimits = "has_spending_limits"
 	// FieldHasApprovalRules holds the string denoting the has_approval_rules field in the database.
 	FieldHasApprovalRules = "has_approval_rules"
+	// FieldGovernanceVersion holds the string denoting the governance_version field in the database.
+	FieldGovernanceVersion = "governance_version"
 	// EdgeOrders holds the string denoting the orders edge name in mutations.
 	EdgeOrders = "orders"
 	// EdgeMembers holds the string denoting the members edge name in mutations.
@@ -99,6 +101,7 @@ var Columns = []string{
 	FieldTimeZone,
 	FieldHasSpendingLimits,
 	FieldHasApprovalRules,
+	FieldGovernanceVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -136,6 +139,8 @@ var (
 	DefaultHasSpendingLimits bool
 	// DefaultHasApprovalRules holds the default value on creation for the "has_approval_rules" field.
 	DefaultHasApprovalRules bool
+	// DefaultGovernanceVersion holds the default value on creation for the "governance_version" field.
+	DefaultGovernanceVersion int64
 )
 
 // OrderOption defines the ordering options for the Customer queries.
@@ -214,6 +219,11 @@ func ByHasSpendingLimits(opts ...sql.OrderTermOption) OrderOption {
 // ByHasApprovalRules orders the results by the has_approval_rules field.
 func ByHasApprovalRules(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldHasApprovalRules, opts...).ToFunc()
+}
+
+// ByGovernanceVersion orders the results by the governance_version field.
+func ByGovernanceVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGovernanceVersion, opts...).ToFunc()
 }
 
 // ByOrdersCount orders the results by orders count.

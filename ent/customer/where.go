@@ -125,6 +125,11 @@ func HasApprovalRules(v bool) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldHasApprovalRules, v))
 }
 
+// GovernanceVersion applies equality check predicate on the "governance_version" field. It's identical to GovernanceVersionEQ.
+func GovernanceVersion(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldGovernanceVersion, v))
+}
+
 // NameEQ applies the EQ predicate on the "name" field.
 func NameEQ(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldName, v))
@@ -708,6 +713,46 @@ func HasApprovalRulesEQ(v bool) predicate.Customer {
 // HasApprovalRulesNEQ applies the NEQ predicate on the "has_approval_rules" field.
 func HasApprovalRulesNEQ(v bool) predicate.Customer {
 	return predicate.Customer(sql.FieldNEQ(FieldHasApprovalRules, v))
+}
+
+// GovernanceVersionEQ applies the EQ predicate on the "governance_version" field.
+func GovernanceVersionEQ(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldGovernanceVersion, v))
+}
+
+// GovernanceVersionNEQ applies the NEQ predicate on the "governance_version" field.
+func GovernanceVersionNEQ(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldGovernanceVersion, v))
+}
+
+// GovernanceVersionIn applies the In predicate on the "governance_version" field.
+func GovernanceVersionIn(vs ...int64) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldGovernanceVersion, vs...))
+}
+
+// GovernanceVersionNotIn applies the NotIn predicate on the "governance_version" field.
+func GovernanceVersionNotIn(vs ...int64) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldGovernanceVersion, vs...))
+}
+
+// GovernanceVersionGT applies the GT predicate on the "governance_version" field.
+func GovernanceVersionGT(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldGovernanceVersion, v))
+}
+
+// GovernanceVersionGTE applies the GTE predicate on the "governance_version" field.
+func GovernanceVersionGTE(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldGovernanceVersion, v))
+}
+
+// GovernanceVersionLT applies the LT predicate on the "governance_version" field.
+func GovernanceVersionLT(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldGovernanceVersion, v))
+}
+
+// GovernanceVersionLTE applies the LTE predicate on the "governance_version" field.
+func GovernanceVersionLTE(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldGovernanceVersion, v))
 }
 
 // HasOrders applies the HasEdge predicate on the "orders" edge.

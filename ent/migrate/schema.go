@@ -92,6 +92,7 @@ var (
 		{Name: "time_zone", Type: field.TypeString, Size: 64, Default: "UTC"},
 		{Name: "has_spending_limits", Type: field.TypeBool, Default: false},
 		{Name: "has_approval_rules", Type: field.TypeBool, Default: false},
+		{Name: "governance_version", Type: field.TypeInt64, Default: 0},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
 	CustomersTable = &schema.Table{

@@ -236,14 +236,16 @@ func (s *Service) lockCustomer(ctx context.Context, tx *ent.Tx, id int) error {
 	return err
 }
 
-// flag locks the customer's row and sets one of its governance flags
+// flag locks the customer's row, sets one of its governance flags
 // (has_spending_limits, has_approval_rules), which placing an order reads
-// to know whether to read the limits or the rules.
+// to know whether to read the limits or the rules, and counts a change of
+// them in governance_version, by which orders know theirs are current.
+// Every change of a limit or a rule calls it in the change's transaction.
 func (s *Service) flag(ctx context.Context, tx *ent.Tx, id int, field string, on bool) error {
 	if err := s.lockCustomer(ctx, tx, id); err != nil {
 		return err
 	}
-	up := tx.Customer.UpdateOneID(id)
+	up := tx.Customer.UpdateOneID(id).AddGovernanceVersion(1)
 	if field == customer.FieldHasApprovalRules {
 		up.SetHasApprovalRules(on)
 	} else {

@@ -271,7 +271,7 @@ func (s *Service) govern(ctx context.Context, tx *ent.Tx, req orderRequest, sett
 	var limit *spendLimit
 	if settings.hasLimits && req.member != 0 {
 		var err error
-		if limit, err = buyerLimit(ctx, tx, req); err != nil {
+		if limit, err = s.buyerLimit(ctx, tx, req, settings.governanceVersion); err != nil {
 			return nil, err
 		}
 	}
@@ -299,7 +299,7 @@ func (s *Service) govern(ctx context.Context, tx *ent.Tx, req orderRequest, sett
 	}
 	var roles []services.MemberRole
 	if settings.hasRules {
-		rules, err := approvalRules(ctx, tx, req.customerID)
+		rules, err := s.approvalRules(ctx, tx, req.customerID, settings.governanceVersion)
 		if err != nil {
 			return nil, err
 		}
@@ -325,10 +325,11 @@ func (s *Service) govern(ctx context.Context, tx *ent.Tx, req orderRequest, sett
 type orderSettings struct {
 	poRequired, poUnique bool
 	terms                *services.PaymentTerms
-	// The governance it applies: the customer's time zone, and whether
-	// it has spending limits and approval rules.
+	// The governance it applies: the customer's time zone, whether it
+	// has spending limits and approval rules, and the version of those.
 	timeZone            string
 	hasLimits, hasRules bool
+	governanceVersion   int64
 }
 
 // orderedProducts reads, in one statement, the customer's order settings
@@ -361,7 +362,7 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 			required, uniq bool
 		)
 		if err := rows.Scan(&required, &uniq, &terms, &settings.timeZone, &settings.hasLimits, &settings.hasRules,
-			&id, &price, &name, &sku); err != nil {
+			&settings.governanceVersion, &id, &price, &name, &sku); err != nil {
 			return nil, orderSettings{}, err
 		}
 		found = true
@@ -394,10 +395,10 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 
 // customerWithProducts reads a live customer's order settings — with
 // whether it has spending limits and approval rules, which are read only
-// then — joined with the products among ids (%s: their placeholders).
+// then, and their version — joined with the products among ids (%s: their placeholders).
 var customerWithProducts = "SELECT c." + customer.FieldPoNumberRequired + ", c." + customer.FieldPoNumberUnique + ", c." + customer.FieldPaymentTerms +
 	", c." + customer.FieldTimeZone + ", c." + customer.FieldHasSpendingLimits + ", c." + customer.FieldHasApprovalRules +
-	", p." + product.FieldID + ", p." + product.FieldPriceCents + ", p." + product.FieldName + ", p." + product.FieldSku +
+	", c." + customer.FieldGovernanceVersion + ", p." + product.FieldID + ", p." + product.FieldPriceCents + ", p." + product.FieldName + ", p." + product.FieldSku +
 	" FROM " + customer.Table + " c LEFT JOIN " + product.Table + " p ON p." + product.FieldID + " IN (%s)" +
 	" WHERE c." + customer.FieldID + " = ? AND c." + customer.FieldDeletedAt + " IS NULL"
 
@@ -407,8 +408,23 @@ var limitOfMember = "SELECT " + spendinglimit.FieldPeriod + ", " + spendinglimit
 	" WHERE " + spendinglimit.FieldCustomerID + " = ? AND (" + spendinglimit.FieldMemberID + " = ? OR " +
 	spendinglimit.FieldMemberID + " IS NULL AND " + spendinglimit.FieldRole + " = ?) ORDER BY " + spendinglimit.FieldMemberID + " IS NULL LIMIT 1"
 
-// buyerLimit reads the spending limit of req's buyer, nil for none.
-func buyerLimit(ctx context.Context, tx *ent.Tx, req orderRequest) (*spendLimit, error) {
+// buyerLimit is the spending limit of req's buyer, nil for none: as last
+// read at the customer's governance version, else read in tx.
+func (s *Service) buyerLimit(ctx context.Context, tx *ent.Tx, req orderRequest, version int64) (*spendLimit, error) {
+	key := limitKey{customer: req.customerID, member: req.member, role: req.role}
+	if l, ok := s.governance.limit(key, version); ok {
+		return l, nil
+	}
+	l, err := readBuyerLimit(ctx, tx, req)
+	if err != nil {
+		return nil, err
+	}
+	s.governance.putLimit(key, version, l)
+	return l, nil
+}
+
+// readBuyerLimit reads the spending limit of req's buyer, nil for none.
+func readBuyerLimit(ctx context.Context, tx *ent.Tx, req orderRequest) (*spendLimit, error) {
 	rows, err := tx.QueryContext(ctx, limitOfMember, req.customerID, req.member, string(req.role))
 	if err != nil {
 		return nil, err

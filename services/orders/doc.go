@@ -8,7 +8,8 @@
 //	confirm.go             ConfirmOrder, and changeUnderKey that every keyed change runs through
 //	cancel.go              CancelOrder, stock, spend and credit given back once; the guarded transition
 //	approvals.go           ApproveOrder, RejectOrder, PayOrder, ExpireApprovals, Decisions
-//	governance.go          the spend ledger, the credit and the approval rules an order meets
+//	governance.go          the spend ledger, the credit and the approval rules an order meets,
+//	                       with the limits and rules kept by the customer's governance version
 //	create_and_confirm.go  CreateAndConfirm, the orchestrator's one transaction, and placing under a key
 //	reads.go               GetOrder, ListOrders and the graph's batch reads
 //	idempotency.go         keys: their use, lookup, insert, purge

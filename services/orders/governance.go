@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -203,9 +204,90 @@ func containsRole(roles []string, r services.MemberRole) bool {
 var errSpendingLimit = services.Errorf(services.Conflict, services.CodeSpendingLimitExceeded,
 	"Spending limit exceeded: the order would take the buyer's spend above its limit")
 
-// approvalRules reads a customer's approval rules in id order.
-func approvalRules(ctx context.Context, tx *ent.Tx, customerID int) ([]*ent.ApprovalRule, error) {
-	return tx.ApprovalRule.Query().Where(approvalrule.CustomerID(customerID)).Order(ent.Asc(approvalrule.FieldID)).All(ctx)
+// approvalRules is a customer's approval rules in id order: as last read
+// at its governance version, else read in tx. The rules are shared
+// between orders and never changed.
+func (s *Service) approvalRules(ctx context.Context, tx *ent.Tx, customerID int, version int64) ([]*ent.ApprovalRule, error) {
+	if rules, ok := s.governance.rulesOf(customerID, version); ok {
+		return rules, nil
+	}
+	rules, err := tx.ApprovalRule.Query().Where(approvalrule.CustomerID(customerID)).Order(ent.Asc(approvalrule.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.governance.putRules(customerID, version, rules)
+	return rules, nil
+}
+
+// governanceCache keeps, in the process, the spending limits and approval
+// rules that placing orders read, each with the customer's
+// governance_version it was read at. An order reads the version with the
+// customer's row, in the snapshot in which it would read the limits, and
+// every change of a limit or a rule counts in the version in the change's
+// transaction (customers.Service.flag): so what is kept for the version an
+// order reads is what reading again would give, on every replica. Kept
+// for another version, it is read again.
+type governanceCache struct {
+	mu     sync.Mutex
+	limits map[limitKey]versioned[*spendLimit]
+	rules  map[int]versioned[[]*ent.ApprovalRule]
+}
+
+// limitKey names whose limit: a member of a customer, in its role.
+type limitKey struct {
+	customer, member int
+	role             services.MemberRole
+}
+
+type versioned[T any] struct {
+	version int64
+	value   T
+}
+
+// maxGovernanceEntries bounds each of the cache's maps; a full map is
+// emptied, to be filled again by the orders that follow.
+const maxGovernanceEntries = 1 << 14
+
+func (c *governanceCache) limit(k limitKey, version int64) (*spendLimit, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.limits[k]
+	return e.value, ok && e.version == version
+}
+
+func (c *governanceCache) putLimit(k limitKey, version int64, l *spendLimit) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.limits = put(c.limits, k, versioned[*spendLimit]{version, l})
+}
+
+func (c *governanceCache) rulesOf(customerID int, version int64) ([]*ent.ApprovalRule, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.rules[customerID]
+	return e.value, ok && e.version == version
+}
+
+func (c *governanceCache) putRules(customerID int, version int64, rules []*ent.ApprovalRule) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rules = put(c.rules, customerID, versioned[[]*ent.ApprovalRule]{version, rules})
+}
+
+// put stores e under k unless m holds a later version for it: two orders
+// that read different versions may store in either order.
+func put[K comparable, T any](m map[K]versioned[T], k K, e versioned[T]) map[K]versioned[T] {
+	if m == nil {
+		m = make(map[K]versioned[T])
+	}
+	if old, ok := m[k]; ok && old.version > e.version {
+		return m
+	}
+	if len(m) >= maxGovernanceEntries {
+		clear(m)
+	}
+	m[k] = e
+	return m
 }
 
 // approvalRolesString is the levels as the order stores them.

@@ -592,3 +592,68 @@ func TestKeyedRetriesNearTheLimits(t *testing.T) {
 		t.Fatalf("a buyer replaying the approver's key: %v", err)
 	}
 }
+
+// Every replica places orders under the limits and rules as they are now:
+// a change made through any replica reaches the others' next order, though
+// each keeps what it read (by the customer's governance version).
+func TestGovernanceChangesReachEveryReplica(t *testing.T) {
+	f := newFixture(t)
+	replicas := []*orders.Service{f.orders, orders.New(f.db, f.customers, orders.Config{Now: f.clock.Now, LiveCustomerInInsert: true})}
+	c := f.customer(t, "replicas@acme.com")
+	p := f.product(t, "RP", 100, 10_000)
+	buyer, asBuyer := f.member(t, c, "b@acme.com", services.MemberBuyer)
+	place := func(r int, qty int64) (orders.Order, error) {
+		return replicas[r].CreateOrder(asBuyer, orders.CreateOrderInput{CustomerID: c, Lines: []orders.Line{{ProductID: p, Qty: qty}}})
+	}
+	// want places an order of qty on each replica in turn and checks its
+	// outcome: a status, or an error code.
+	want := func(step string, qty int64, status orders.Status, code string) {
+		t.Helper()
+		for r := range replicas {
+			o, err := place(r, qty)
+			if code != "" {
+				if services.ErrorOf(err).Code != code {
+					t.Fatalf("%s, replica %d: %+v, %v; want %s", step, r, o, err, code)
+				}
+				continue
+			}
+			if err != nil || o.Status != status {
+				t.Fatalf("%s, replica %d: %+v, %v; want %s", step, r, o, err, status)
+			}
+		}
+	}
+	setLimit := func(in customers.SpendingLimitInput) int {
+		t.Helper()
+		l, err := f.customers.SetSpendingLimit(f.ctx, c, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.ID
+	}
+	want("no limit", 9, orders.StatusCreated, "")
+	roleLimit := setLimit(customers.SpendingLimitInput{Role: ptr("buyer"), Period: "NONE", AmountCents: 800})
+	want("the role's limit", 9, "", services.CodeSpendingLimitExceeded)
+	want("the role's limit", 8, orders.StatusCreated, "")
+	setLimit(customers.SpendingLimitInput{Role: ptr("buyer"), Period: "NONE", AmountCents: 500})
+	want("the role's limit lowered", 8, "", services.CodeSpendingLimitExceeded)
+	own := setLimit(customers.SpendingLimitInput{MemberID: &buyer, Period: "NONE", AmountCents: 1_000})
+	want("the member's own limit over the role's", 8, orders.StatusCreated, "")
+	rule, err := f.customers.CreateApprovalRule(f.ctx, c, customers.ApprovalRuleInput{Name: "Big", MinTotalCents: ptr(int64(700)), ApproverRoles: []string{"approver"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want("a rule", 8, orders.StatusPendingApproval, "")
+	want("a rule", 6, orders.StatusCreated, "")
+	if err := f.customers.DeleteApprovalRule(f.ctx, c, rule.ID); err != nil {
+		t.Fatal(err)
+	}
+	want("the rule deleted", 8, orders.StatusCreated, "")
+	if err := f.customers.DeleteSpendingLimit(f.ctx, c, own); err != nil {
+		t.Fatal(err)
+	}
+	want("the member's limit deleted", 8, "", services.CodeSpendingLimitExceeded)
+	if err := f.customers.DeleteSpendingLimit(f.ctx, c, roleLimit); err != nil {
+		t.Fatal(err)
+	}
+	want("every limit deleted", 20, orders.StatusCreated, "")
+}

@@ -74,6 +74,8 @@ type Service struct {
 	legacy  legacyKeys
 	// zones caches the customers' time zones by name.
 	zones sync.Map
+	// governance keeps the limits and rules orders last read, by version.
+	governance governanceCache
 }
 
 // New returns a Service over store that checks customers with dir.

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/b2b-orders/platform/db"
+	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/customers"
 	"github.com/b2b-orders/platform/services/orders"
 )
 
@@ -44,8 +46,8 @@ func (l *statementLog) take() []string {
 // items, its two events in one insert, the key, COMMIT), the benchmark's
 // raw-SQL ceiling, the credit and the outbox's row; a REST order 7 (no
 // key), its confirm under a new key 7. A buyer under a spending limit
-// costs one statement more (the ledger), a customer with approval rules
-// one more (the rules). The debug driver
+// costs one statement more (the ledger); its limit and its customer's
+// approval rules are read only after they changed. The debug driver
 // logs through the standard logger, so the test is not parallel.
 func TestWritePathStatements(t *testing.T) {
 	var stmts statementLog
@@ -108,4 +110,43 @@ func TestWritePathStatements(t *testing.T) {
 	if f.stock(t, p1) != 100-2*5 {
 		t.Fatalf("stock of %d: %d, want %d", p1, f.stock(t, p1), 100-2*5)
 	}
+
+	// A member under a monthly spending limit, of a customer with a credit
+	// limit and an approval rule its orders do not match: once the limit
+	// and the rules were read at the customer's governance version, an
+	// order costs the ledger's update only; a change of either is read
+	// again, once.
+	g := f.customer(t, "g@s.com")
+	_, buyer := f.member(t, g, "buyer@g.com", services.MemberBuyer)
+	if _, err := f.customers.SetSpendingLimit(f.ctx, g, customers.SpendingLimitInput{Role: ptr("buyer"), Period: "MONTH", AmountCents: 1_000_000}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.customers.UpdateSettings(f.ctx, g, customers.SettingsUpdate{CreditLimitCents: ptr(int64(1_000_000))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.customers.CreateApprovalRule(f.ctx, g, customers.ApprovalRuleInput{Name: "Huge",
+		MinTotalCents: ptr(int64(900_000)), ApproverRoles: []string{"approver"}}); err != nil {
+		t.Fatal(err)
+	}
+	governed := func(key string, want int) {
+		t.Helper()
+		if o, err := svc.CreateAndConfirm(buyer, orders.CreateAndConfirmInput{CustomerID: g, Lines: lines, IdempotencyKey: key}); err != nil || o.Status != orders.StatusConfirmed {
+			t.Fatalf("governed order %s: %+v, %v", key, o, err)
+		}
+		if got := stmts.take(); len(got) != want {
+			t.Fatalf("governed order %s: %d statements, want %d:\n%s", key, len(got), want, strings.Join(got, "\n"))
+		}
+	}
+	stmts.take()
+	// The first: the limit, the rules, the ledger's update, its first
+	// row and the update again.
+	governed("gov-0", 14)
+	governed("gov-1", 10)
+	governed("gov-2", 10)
+	if _, err := f.customers.SetSpendingLimit(f.ctx, g, customers.SpendingLimitInput{Role: ptr("buyer"), Period: "MONTH", AmountCents: 2_000_000}); err != nil {
+		t.Fatal(err)
+	}
+	stmts.take()
+	governed("gov-3", 12)
+	governed("gov-4", 10)
 }
