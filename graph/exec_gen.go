@@ -5904,14 +5904,14 @@ func (ec *executionContext) _CustomerCredit_exposureCents(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalNInt2int64(ctx, selections, v)
+			return ec.marshalNLong2int64(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerCredit_exposureCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Long")
 }
 
 func (ec *executionContext) _CustomerCredit_availableCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCredit) (ret graphql.Marshaler) {
@@ -17415,6 +17415,20 @@ func (ec *executionContext) marshalNLocationEdge2ᚖgithubᚗcomᚋb2bᚑorders�
 func (ec *executionContext) unmarshalNLocationInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐLocationInput(ctx context.Context, v any) (model.LocationInput, error) {
 	res, err := ec.unmarshalInputLocationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLong2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLong2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Long!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNMarkOrderPaidInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMarkOrderPaidInput(ctx context.Context, v any) (model.MarkOrderPaidInput, error) {

@@ -638,3 +638,26 @@ func TestGovernanceEvents(t *testing.T) {
 		}
 	}
 }
+
+// The exposure is a sum of order totals, which can pass Int's 32 bits on a
+// customer without a limit: the graph answers it exactly, as a Long.
+func TestExposurePastInt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	staff := e.token(services.RoleStaff, 0)
+	var p struct{ CreateProduct struct{ ID string } }
+	e.ok(staff, `mutation { createProduct(input: {sku: "BIG-1", name: "Turbine", priceCents: 1500000000, stock: 5}) { id } }`, nil, &p)
+	for i := range 2 {
+		in := map[string]any{"customerId": "1", "idempotencyKey": fmt.Sprint("big-", i),
+			"items": []any{map[string]any{"productId": p.CreateProduct.ID, "quantity": 1}}}
+		var got struct{ CreateAndConfirmOrder govOrder }
+		e.ok(staff, `mutation($in: CreateAndConfirmOrderInput!) { createAndConfirmOrder(input: $in) { `+govOrderFields+` } }`, vars("in", in), &got)
+		if got.CreateAndConfirmOrder.Status != "CONFIRMED" {
+			t.Fatalf("order %d: %+v", i, got.CreateAndConfirmOrder)
+		}
+	}
+	r := e.do(staff, creditOp, nil)
+	if len(r.Errors) != 0 || string(r.Data) != `{"customer":{"credit":{"availableCents":null,"exposureCents":3000389700,"limitCents":null}}}` {
+		t.Fatalf("credit: %s %+v", r.Data, r.Errors)
+	}
+}

@@ -1314,6 +1314,12 @@ An instant in UTC, written in RFC 3339 with milliseconds: 2024-01-01T10:00:00.00
 scalar DateTime
 
 """
+A whole number that may need more than Int's 32 bits (a sum of amounts), as
+a JSON number; exact up to 2^53.
+"""
+scalar Long
+
+"""
 Where a page of a connection sits. Lists are paged forwards only: pass the
 endCursor of one page as ` + "`" + `after` + "`" + ` to get the next.
 """
@@ -1364,8 +1370,8 @@ confirmed, unpaid order gives it back.
 type CustomerCredit {
   "The credit limit; null: none."
   limitCents: Int
-  "The totals of its confirmed orders not yet paid."
-  exposureCents: Int!
+  "The totals of its confirmed orders not yet paid (a sum, which may pass Int's 32 bits when no limit is set)."
+  exposureCents: Long!
   "The limit less the exposure, never below 0; null without a limit."
   availableCents: Int
 }
@@ -4024,14 +4030,14 @@ func (ec *executionContext) _CustomerCredit_exposureCents(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalNInt2int64(ctx, selections, v)
+			return ec.marshalNLong2int64(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerCredit_exposureCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("CustomerCredit", field, false, false, "Long")
 }
 
 func (ec *executionContext) _CustomerCredit_availableCents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCredit) (ret graphql.Marshaler) {
@@ -10441,6 +10447,20 @@ func (ec *executionContext) marshalNLocationEdge2ᚖgithubᚗcomᚋb2bᚑorders�
 func (ec *executionContext) unmarshalNLocationInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐLocationInput(ctx context.Context, v any) (model.LocationInput, error) {
 	res, err := ec.unmarshalInputLocationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLong2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLong2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Long!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNMe2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐMe(ctx context.Context, sel ast.SelectionSet, v *model.Me) graphql.Marshaler {

@@ -1441,6 +1441,12 @@ An instant in UTC, written in RFC 3339 with milliseconds: 2024-01-01T10:00:00.00
 scalar DateTime
 
 """
+A whole number that may need more than Int's 32 bits (a sum of amounts), as
+a JSON number; exact up to 2^53.
+"""
+scalar Long
+
+"""
 Where a page of a connection sits. Lists are paged forwards only: pass the
 endCursor of one page as ` + "`" + `after` + "`" + ` to get the next.
 """
