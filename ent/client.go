@@ -25,6 +25,11 @@ import (
 	"github.com/b2b-orders/platform/ent/orderapproval"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
+	"github.com/b2b-orders/platform/ent/priceentry"
+	"github.com/b2b-orders/platform/ent/pricelist"
+	"github.com/b2b-orders/platform/ent/pricelistcustomer"
+	"github.com/b2b-orders/platform/ent/pricelistrule"
+	"github.com/b2b-orders/platform/ent/pricingstate"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/ent/spendinglimit"
 	"github.com/b2b-orders/platform/ent/spendledger"
@@ -60,6 +65,16 @@ type Client struct {
 	OrderEvent *OrderEventClient
 	// OrderItem is the client for interacting with the OrderItem builders.
 	OrderItem *OrderItemClient
+	// PriceEntry is the client for interacting with the PriceEntry builders.
+	PriceEntry *PriceEntryClient
+	// PriceList is the client for interacting with the PriceList builders.
+	PriceList *PriceListClient
+	// PriceListCustomer is the client for interacting with the PriceListCustomer builders.
+	PriceListCustomer *PriceListCustomerClient
+	// PriceListRule is the client for interacting with the PriceListRule builders.
+	PriceListRule *PriceListRuleClient
+	// PricingState is the client for interacting with the PricingState builders.
+	PricingState *PricingStateClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// SpendLedger is the client for interacting with the SpendLedger builders.
@@ -93,6 +108,11 @@ func (c *Client) init() {
 	c.OrderApproval = NewOrderApprovalClient(c.config)
 	c.OrderEvent = NewOrderEventClient(c.config)
 	c.OrderItem = NewOrderItemClient(c.config)
+	c.PriceEntry = NewPriceEntryClient(c.config)
+	c.PriceList = NewPriceListClient(c.config)
+	c.PriceListCustomer = NewPriceListCustomerClient(c.config)
+	c.PriceListRule = NewPriceListRuleClient(c.config)
+	c.PricingState = NewPricingStateClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.SpendLedger = NewSpendLedgerClient(c.config)
 	c.SpendingLimit = NewSpendingLimitClient(c.config)
@@ -189,24 +209,29 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIKey:          NewAPIKeyClient(cfg),
-		ApprovalRule:    NewApprovalRuleClient(cfg),
-		Customer:        NewCustomerClient(cfg),
-		IdempotencyKey:  NewIdempotencyKeyClient(cfg),
-		Location:        NewLocationClient(cfg),
-		Member:          NewMemberClient(cfg),
-		Order:           NewOrderClient(cfg),
-		OrderApproval:   NewOrderApprovalClient(cfg),
-		OrderEvent:      NewOrderEventClient(cfg),
-		OrderItem:       NewOrderItemClient(cfg),
-		Product:         NewProductClient(cfg),
-		SpendLedger:     NewSpendLedgerClient(cfg),
-		SpendingLimit:   NewSpendingLimitClient(cfg),
-		WebhookAttempt:  NewWebhookAttemptClient(cfg),
-		WebhookDelivery: NewWebhookDeliveryClient(cfg),
-		WebhookEndpoint: NewWebhookEndpointClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		APIKey:            NewAPIKeyClient(cfg),
+		ApprovalRule:      NewApprovalRuleClient(cfg),
+		Customer:          NewCustomerClient(cfg),
+		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
+		Location:          NewLocationClient(cfg),
+		Member:            NewMemberClient(cfg),
+		Order:             NewOrderClient(cfg),
+		OrderApproval:     NewOrderApprovalClient(cfg),
+		OrderEvent:        NewOrderEventClient(cfg),
+		OrderItem:         NewOrderItemClient(cfg),
+		PriceEntry:        NewPriceEntryClient(cfg),
+		PriceList:         NewPriceListClient(cfg),
+		PriceListCustomer: NewPriceListCustomerClient(cfg),
+		PriceListRule:     NewPriceListRuleClient(cfg),
+		PricingState:      NewPricingStateClient(cfg),
+		Product:           NewProductClient(cfg),
+		SpendLedger:       NewSpendLedgerClient(cfg),
+		SpendingLimit:     NewSpendingLimitClient(cfg),
+		WebhookAttempt:    NewWebhookAttemptClient(cfg),
+		WebhookDelivery:   NewWebhookDeliveryClient(cfg),
+		WebhookEndpoint:   NewWebhookEndpointClient(cfg),
 	}, nil
 }
 
@@ -224,24 +249,29 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIKey:          NewAPIKeyClient(cfg),
-		ApprovalRule:    NewApprovalRuleClient(cfg),
-		Customer:        NewCustomerClient(cfg),
-		IdempotencyKey:  NewIdempotencyKeyClient(cfg),
-		Location:        NewLocationClient(cfg),
-		Member:          NewMemberClient(cfg),
-		Order:           NewOrderClient(cfg),
-		OrderApproval:   NewOrderApprovalClient(cfg),
-		OrderEvent:      NewOrderEventClient(cfg),
-		OrderItem:       NewOrderItemClient(cfg),
-		Product:         NewProductClient(cfg),
-		SpendLedger:     NewSpendLedgerClient(cfg),
-		SpendingLimit:   NewSpendingLimitClient(cfg),
-		WebhookAttempt:  NewWebhookAttemptClient(cfg),
-		WebhookDelivery: NewWebhookDeliveryClient(cfg),
-		WebhookEndpoint: NewWebhookEndpointClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		APIKey:            NewAPIKeyClient(cfg),
+		ApprovalRule:      NewApprovalRuleClient(cfg),
+		Customer:          NewCustomerClient(cfg),
+		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
+		Location:          NewLocationClient(cfg),
+		Member:            NewMemberClient(cfg),
+		Order:             NewOrderClient(cfg),
+		OrderApproval:     NewOrderApprovalClient(cfg),
+		OrderEvent:        NewOrderEventClient(cfg),
+		OrderItem:         NewOrderItemClient(cfg),
+		PriceEntry:        NewPriceEntryClient(cfg),
+		PriceList:         NewPriceListClient(cfg),
+		PriceListCustomer: NewPriceListCustomerClient(cfg),
+		PriceListRule:     NewPriceListRuleClient(cfg),
+		PricingState:      NewPricingStateClient(cfg),
+		Product:           NewProductClient(cfg),
+		SpendLedger:       NewSpendLedgerClient(cfg),
+		SpendingLimit:     NewSpendingLimitClient(cfg),
+		WebhookAttempt:    NewWebhookAttemptClient(cfg),
+		WebhookDelivery:   NewWebhookDeliveryClient(cfg),
+		WebhookEndpoint:   NewWebhookEndpointClient(cfg),
 	}, nil
 }
 
@@ -272,7 +302,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.ApprovalRule, c.Customer, c.IdempotencyKey, c.Location, c.Member,
-		c.Order, c.OrderApproval, c.OrderEvent, c.OrderItem, c.Product, c.SpendLedger,
+		c.Order, c.OrderApproval, c.OrderEvent, c.OrderItem, c.PriceEntry, c.PriceList,
+		c.PriceListCustomer, c.PriceListRule, c.PricingState, c.Product, c.SpendLedger,
 		c.SpendingLimit, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
@@ -284,7 +315,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.ApprovalRule, c.Customer, c.IdempotencyKey, c.Location, c.Member,
-		c.Order, c.OrderApproval, c.OrderEvent, c.OrderItem, c.Product, c.SpendLedger,
+		c.Order, c.OrderApproval, c.OrderEvent, c.OrderItem, c.PriceEntry, c.PriceList,
+		c.PriceListCustomer, c.PriceListRule, c.PricingState, c.Product, c.SpendLedger,
 		c.SpendingLimit, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
@@ -314,6 +346,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OrderEvent.mutate(ctx, m)
 	case *OrderItemMutation:
 		return c.OrderItem.mutate(ctx, m)
+	case *PriceEntryMutation:
+		return c.PriceEntry.mutate(ctx, m)
+	case *PriceListMutation:
+		return c.PriceList.mutate(ctx, m)
+	case *PriceListCustomerMutation:
+		return c.PriceListCustomer.mutate(ctx, m)
+	case *PriceListRuleMutation:
+		return c.PriceListRule.mutate(ctx, m)
+	case *PricingStateMutation:
+		return c.PricingState.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
 	case *SpendLedgerMutation:
@@ -1837,6 +1879,671 @@ func (c *OrderItemClient) mutate(ctx context.Context, m *OrderItemMutation) (Val
 	}
 }
 
+// PriceEntryClient is a client for the PriceEntry schema.
+type PriceEntryClient struct {
+	config
+}
+
+// NewPriceEntryClient returns a client for the PriceEntry from the given config.
+func NewPriceEntryClient(c config) *PriceEntryClient {
+	return &PriceEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `priceentry.Hooks(f(g(h())))`.
+func (c *PriceEntryClient) Use(hooks ...Hook) {
+	c.hooks.PriceEntry = append(c.hooks.PriceEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `priceentry.Intercept(f(g(h())))`.
+func (c *PriceEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PriceEntry = append(c.inters.PriceEntry, interceptors...)
+}
+
+// Create returns a builder for creating a PriceEntry entity.
+func (c *PriceEntryClient) Create() *PriceEntryCreate {
+	mutation := newPriceEntryMutation(c.config, OpCreate)
+	return &PriceEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PriceEntry entities.
+func (c *PriceEntryClient) CreateBulk(builders ...*PriceEntryCreate) *PriceEntryCreateBulk {
+	return &PriceEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PriceEntryClient) MapCreateBulk(slice any, setFunc func(*PriceEntryCreate, int)) *PriceEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PriceEntryCreateBulk{err: fmt.Errorf("calling to PriceEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PriceEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PriceEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PriceEntry.
+func (c *PriceEntryClient) Update() *PriceEntryUpdate {
+	mutation := newPriceEntryMutation(c.config, OpUpdate)
+	return &PriceEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PriceEntryClient) UpdateOne(_m *PriceEntry) *PriceEntryUpdateOne {
+	mutation := newPriceEntryMutation(c.config, OpUpdateOne, withPriceEntry(_m))
+	return &PriceEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PriceEntryClient) UpdateOneID(id int) *PriceEntryUpdateOne {
+	mutation := newPriceEntryMutation(c.config, OpUpdateOne, withPriceEntryID(id))
+	return &PriceEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PriceEntry.
+func (c *PriceEntryClient) Delete() *PriceEntryDelete {
+	mutation := newPriceEntryMutation(c.config, OpDelete)
+	return &PriceEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PriceEntryClient) DeleteOne(_m *PriceEntry) *PriceEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PriceEntryClient) DeleteOneID(id int) *PriceEntryDeleteOne {
+	builder := c.Delete().Where(priceentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PriceEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for PriceEntry.
+func (c *PriceEntryClient) Query() *PriceEntryQuery {
+	return &PriceEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePriceEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PriceEntry entity by its id.
+func (c *PriceEntryClient) Get(ctx context.Context, id int) (*PriceEntry, error) {
+	return c.Query().Where(priceentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PriceEntryClient) GetX(ctx context.Context, id int) *PriceEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PriceEntryClient) Hooks() []Hook {
+	return c.hooks.PriceEntry
+}
+
+// Interceptors returns the client interceptors.
+func (c *PriceEntryClient) Interceptors() []Interceptor {
+	return c.inters.PriceEntry
+}
+
+func (c *PriceEntryClient) mutate(ctx context.Context, m *PriceEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PriceEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PriceEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PriceEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PriceEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PriceEntry mutation op: %q", m.Op())
+	}
+}
+
+// PriceListClient is a client for the PriceList schema.
+type PriceListClient struct {
+	config
+}
+
+// NewPriceListClient returns a client for the PriceList from the given config.
+func NewPriceListClient(c config) *PriceListClient {
+	return &PriceListClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pricelist.Hooks(f(g(h())))`.
+func (c *PriceListClient) Use(hooks ...Hook) {
+	c.hooks.PriceList = append(c.hooks.PriceList, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pricelist.Intercept(f(g(h())))`.
+func (c *PriceListClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PriceList = append(c.inters.PriceList, interceptors...)
+}
+
+// Create returns a builder for creating a PriceList entity.
+func (c *PriceListClient) Create() *PriceListCreate {
+	mutation := newPriceListMutation(c.config, OpCreate)
+	return &PriceListCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PriceList entities.
+func (c *PriceListClient) CreateBulk(builders ...*PriceListCreate) *PriceListCreateBulk {
+	return &PriceListCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PriceListClient) MapCreateBulk(slice any, setFunc func(*PriceListCreate, int)) *PriceListCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PriceListCreateBulk{err: fmt.Errorf("calling to PriceListClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PriceListCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PriceListCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PriceList.
+func (c *PriceListClient) Update() *PriceListUpdate {
+	mutation := newPriceListMutation(c.config, OpUpdate)
+	return &PriceListUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PriceListClient) UpdateOne(_m *PriceList) *PriceListUpdateOne {
+	mutation := newPriceListMutation(c.config, OpUpdateOne, withPriceList(_m))
+	return &PriceListUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PriceListClient) UpdateOneID(id int) *PriceListUpdateOne {
+	mutation := newPriceListMutation(c.config, OpUpdateOne, withPriceListID(id))
+	return &PriceListUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PriceList.
+func (c *PriceListClient) Delete() *PriceListDelete {
+	mutation := newPriceListMutation(c.config, OpDelete)
+	return &PriceListDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PriceListClient) DeleteOne(_m *PriceList) *PriceListDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PriceListClient) DeleteOneID(id int) *PriceListDeleteOne {
+	builder := c.Delete().Where(pricelist.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PriceListDeleteOne{builder}
+}
+
+// Query returns a query builder for PriceList.
+func (c *PriceListClient) Query() *PriceListQuery {
+	return &PriceListQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePriceList},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PriceList entity by its id.
+func (c *PriceListClient) Get(ctx context.Context, id int) (*PriceList, error) {
+	return c.Query().Where(pricelist.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PriceListClient) GetX(ctx context.Context, id int) *PriceList {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PriceListClient) Hooks() []Hook {
+	return c.hooks.PriceList
+}
+
+// Interceptors returns the client interceptors.
+func (c *PriceListClient) Interceptors() []Interceptor {
+	return c.inters.PriceList
+}
+
+func (c *PriceListClient) mutate(ctx context.Context, m *PriceListMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PriceListCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PriceListUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PriceListUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PriceListDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PriceList mutation op: %q", m.Op())
+	}
+}
+
+// PriceListCustomerClient is a client for the PriceListCustomer schema.
+type PriceListCustomerClient struct {
+	config
+}
+
+// NewPriceListCustomerClient returns a client for the PriceListCustomer from the given config.
+func NewPriceListCustomerClient(c config) *PriceListCustomerClient {
+	return &PriceListCustomerClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pricelistcustomer.Hooks(f(g(h())))`.
+func (c *PriceListCustomerClient) Use(hooks ...Hook) {
+	c.hooks.PriceListCustomer = append(c.hooks.PriceListCustomer, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pricelistcustomer.Intercept(f(g(h())))`.
+func (c *PriceListCustomerClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PriceListCustomer = append(c.inters.PriceListCustomer, interceptors...)
+}
+
+// Create returns a builder for creating a PriceListCustomer entity.
+func (c *PriceListCustomerClient) Create() *PriceListCustomerCreate {
+	mutation := newPriceListCustomerMutation(c.config, OpCreate)
+	return &PriceListCustomerCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PriceListCustomer entities.
+func (c *PriceListCustomerClient) CreateBulk(builders ...*PriceListCustomerCreate) *PriceListCustomerCreateBulk {
+	return &PriceListCustomerCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PriceListCustomerClient) MapCreateBulk(slice any, setFunc func(*PriceListCustomerCreate, int)) *PriceListCustomerCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PriceListCustomerCreateBulk{err: fmt.Errorf("calling to PriceListCustomerClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PriceListCustomerCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PriceListCustomerCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PriceListCustomer.
+func (c *PriceListCustomerClient) Update() *PriceListCustomerUpdate {
+	mutation := newPriceListCustomerMutation(c.config, OpUpdate)
+	return &PriceListCustomerUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PriceListCustomerClient) UpdateOne(_m *PriceListCustomer) *PriceListCustomerUpdateOne {
+	mutation := newPriceListCustomerMutation(c.config, OpUpdateOne, withPriceListCustomer(_m))
+	return &PriceListCustomerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PriceListCustomerClient) UpdateOneID(id int) *PriceListCustomerUpdateOne {
+	mutation := newPriceListCustomerMutation(c.config, OpUpdateOne, withPriceListCustomerID(id))
+	return &PriceListCustomerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PriceListCustomer.
+func (c *PriceListCustomerClient) Delete() *PriceListCustomerDelete {
+	mutation := newPriceListCustomerMutation(c.config, OpDelete)
+	return &PriceListCustomerDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PriceListCustomerClient) DeleteOne(_m *PriceListCustomer) *PriceListCustomerDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PriceListCustomerClient) DeleteOneID(id int) *PriceListCustomerDeleteOne {
+	builder := c.Delete().Where(pricelistcustomer.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PriceListCustomerDeleteOne{builder}
+}
+
+// Query returns a query builder for PriceListCustomer.
+func (c *PriceListCustomerClient) Query() *PriceListCustomerQuery {
+	return &PriceListCustomerQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePriceListCustomer},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PriceListCustomer entity by its id.
+func (c *PriceListCustomerClient) Get(ctx context.Context, id int) (*PriceListCustomer, error) {
+	return c.Query().Where(pricelistcustomer.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PriceListCustomerClient) GetX(ctx context.Context, id int) *PriceListCustomer {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PriceListCustomerClient) Hooks() []Hook {
+	return c.hooks.PriceListCustomer
+}
+
+// Interceptors returns the client interceptors.
+func (c *PriceListCustomerClient) Interceptors() []Interceptor {
+	return c.inters.PriceListCustomer
+}
+
+func (c *PriceListCustomerClient) mutate(ctx context.Context, m *PriceListCustomerMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PriceListCustomerCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PriceListCustomerUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PriceListCustomerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PriceListCustomerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PriceListCustomer mutation op: %q", m.Op())
+	}
+}
+
+// PriceListRuleClient is a client for the PriceListRule schema.
+type PriceListRuleClient struct {
+	config
+}
+
+// NewPriceListRuleClient returns a client for the PriceListRule from the given config.
+func NewPriceListRuleClient(c config) *PriceListRuleClient {
+	return &PriceListRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pricelistrule.Hooks(f(g(h())))`.
+func (c *PriceListRuleClient) Use(hooks ...Hook) {
+	c.hooks.PriceListRule = append(c.hooks.PriceListRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pricelistrule.Intercept(f(g(h())))`.
+func (c *PriceListRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PriceListRule = append(c.inters.PriceListRule, interceptors...)
+}
+
+// Create returns a builder for creating a PriceListRule entity.
+func (c *PriceListRuleClient) Create() *PriceListRuleCreate {
+	mutation := newPriceListRuleMutation(c.config, OpCreate)
+	return &PriceListRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PriceListRule entities.
+func (c *PriceListRuleClient) CreateBulk(builders ...*PriceListRuleCreate) *PriceListRuleCreateBulk {
+	return &PriceListRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PriceListRuleClient) MapCreateBulk(slice any, setFunc func(*PriceListRuleCreate, int)) *PriceListRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PriceListRuleCreateBulk{err: fmt.Errorf("calling to PriceListRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PriceListRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PriceListRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PriceListRule.
+func (c *PriceListRuleClient) Update() *PriceListRuleUpdate {
+	mutation := newPriceListRuleMutation(c.config, OpUpdate)
+	return &PriceListRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PriceListRuleClient) UpdateOne(_m *PriceListRule) *PriceListRuleUpdateOne {
+	mutation := newPriceListRuleMutation(c.config, OpUpdateOne, withPriceListRule(_m))
+	return &PriceListRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PriceListRuleClient) UpdateOneID(id int) *PriceListRuleUpdateOne {
+	mutation := newPriceListRuleMutation(c.config, OpUpdateOne, withPriceListRuleID(id))
+	return &PriceListRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PriceListRule.
+func (c *PriceListRuleClient) Delete() *PriceListRuleDelete {
+	mutation := newPriceListRuleMutation(c.config, OpDelete)
+	return &PriceListRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PriceListRuleClient) DeleteOne(_m *PriceListRule) *PriceListRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PriceListRuleClient) DeleteOneID(id int) *PriceListRuleDeleteOne {
+	builder := c.Delete().Where(pricelistrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PriceListRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for PriceListRule.
+func (c *PriceListRuleClient) Query() *PriceListRuleQuery {
+	return &PriceListRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePriceListRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PriceListRule entity by its id.
+func (c *PriceListRuleClient) Get(ctx context.Context, id int) (*PriceListRule, error) {
+	return c.Query().Where(pricelistrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PriceListRuleClient) GetX(ctx context.Context, id int) *PriceListRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PriceListRuleClient) Hooks() []Hook {
+	return c.hooks.PriceListRule
+}
+
+// Interceptors returns the client interceptors.
+func (c *PriceListRuleClient) Interceptors() []Interceptor {
+	return c.inters.PriceListRule
+}
+
+func (c *PriceListRuleClient) mutate(ctx context.Context, m *PriceListRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PriceListRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PriceListRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PriceListRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PriceListRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PriceListRule mutation op: %q", m.Op())
+	}
+}
+
+// PricingStateClient is a client for the PricingState schema.
+type PricingStateClient struct {
+	config
+}
+
+// NewPricingStateClient returns a client for the PricingState from the given config.
+func NewPricingStateClient(c config) *PricingStateClient {
+	return &PricingStateClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pricingstate.Hooks(f(g(h())))`.
+func (c *PricingStateClient) Use(hooks ...Hook) {
+	c.hooks.PricingState = append(c.hooks.PricingState, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pricingstate.Intercept(f(g(h())))`.
+func (c *PricingStateClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PricingState = append(c.inters.PricingState, interceptors...)
+}
+
+// Create returns a builder for creating a PricingState entity.
+func (c *PricingStateClient) Create() *PricingStateCreate {
+	mutation := newPricingStateMutation(c.config, OpCreate)
+	return &PricingStateCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PricingState entities.
+func (c *PricingStateClient) CreateBulk(builders ...*PricingStateCreate) *PricingStateCreateBulk {
+	return &PricingStateCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PricingStateClient) MapCreateBulk(slice any, setFunc func(*PricingStateCreate, int)) *PricingStateCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PricingStateCreateBulk{err: fmt.Errorf("calling to PricingStateClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PricingStateCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PricingStateCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PricingState.
+func (c *PricingStateClient) Update() *PricingStateUpdate {
+	mutation := newPricingStateMutation(c.config, OpUpdate)
+	return &PricingStateUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PricingStateClient) UpdateOne(_m *PricingState) *PricingStateUpdateOne {
+	mutation := newPricingStateMutation(c.config, OpUpdateOne, withPricingState(_m))
+	return &PricingStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PricingStateClient) UpdateOneID(id int) *PricingStateUpdateOne {
+	mutation := newPricingStateMutation(c.config, OpUpdateOne, withPricingStateID(id))
+	return &PricingStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PricingState.
+func (c *PricingStateClient) Delete() *PricingStateDelete {
+	mutation := newPricingStateMutation(c.config, OpDelete)
+	return &PricingStateDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PricingStateClient) DeleteOne(_m *PricingState) *PricingStateDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PricingStateClient) DeleteOneID(id int) *PricingStateDeleteOne {
+	builder := c.Delete().Where(pricingstate.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PricingStateDeleteOne{builder}
+}
+
+// Query returns a query builder for PricingState.
+func (c *PricingStateClient) Query() *PricingStateQuery {
+	return &PricingStateQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePricingState},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PricingState entity by its id.
+func (c *PricingStateClient) Get(ctx context.Context, id int) (*PricingState, error) {
+	return c.Query().Where(pricingstate.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PricingStateClient) GetX(ctx context.Context, id int) *PricingState {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PricingStateClient) Hooks() []Hook {
+	return c.hooks.PricingState
+}
+
+// Interceptors returns the client interceptors.
+func (c *PricingStateClient) Interceptors() []Interceptor {
+	return c.inters.PricingState
+}
+
+func (c *PricingStateClient) mutate(ctx context.Context, m *PricingStateMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PricingStateCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PricingStateUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PricingStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PricingStateDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PricingState mutation op: %q", m.Op())
+	}
+}
+
 // ProductClient is a client for the Product schema.
 type ProductClient struct {
 	config
@@ -2655,12 +3362,14 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 type (
 	hooks struct {
 		APIKey, ApprovalRule, Customer, IdempotencyKey, Location, Member, Order,
-		OrderApproval, OrderEvent, OrderItem, Product, SpendLedger, SpendingLimit,
+		OrderApproval, OrderEvent, OrderItem, PriceEntry, PriceList, PriceListCustomer,
+		PriceListRule, PricingState, Product, SpendLedger, SpendingLimit,
 		WebhookAttempt, WebhookDelivery, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, ApprovalRule, Customer, IdempotencyKey, Location, Member, Order,
-		OrderApproval, OrderEvent, OrderItem, Product, SpendLedger, SpendingLimit,
+		OrderApproval, OrderEvent, OrderItem, PriceEntry, PriceList, PriceListCustomer,
+		PriceListRule, PricingState, Product, SpendLedger, SpendingLimit,
 		WebhookAttempt, WebhookDelivery, WebhookEndpoint []ent.Interceptor
 	}
 )

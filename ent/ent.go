@@ -22,6 +22,11 @@ import (
 	"github.com/b2b-orders/platform/ent/orderapproval"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
+	"github.com/b2b-orders/platform/ent/priceentry"
+	"github.com/b2b-orders/platform/ent/pricelist"
+	"github.com/b2b-orders/platform/ent/pricelistcustomer"
+	"github.com/b2b-orders/platform/ent/pricelistrule"
+	"github.com/b2b-orders/platform/ent/pricingstate"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/ent/spendinglimit"
 	"github.com/b2b-orders/platform/ent/spendledger"
@@ -88,22 +93,27 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:          apikey.ValidColumn,
-			approvalrule.Table:    approvalrule.ValidColumn,
-			customer.Table:        customer.ValidColumn,
-			idempotencykey.Table:  idempotencykey.ValidColumn,
-			location.Table:        location.ValidColumn,
-			member.Table:          member.ValidColumn,
-			order.Table:           order.ValidColumn,
-			orderapproval.Table:   orderapproval.ValidColumn,
-			orderevent.Table:      orderevent.ValidColumn,
-			orderitem.Table:       orderitem.ValidColumn,
-			product.Table:         product.ValidColumn,
-			spendledger.Table:     spendledger.ValidColumn,
-			spendinglimit.Table:   spendinglimit.ValidColumn,
-			webhookattempt.Table:  webhookattempt.ValidColumn,
-			webhookdelivery.Table: webhookdelivery.ValidColumn,
-			webhookendpoint.Table: webhookendpoint.ValidColumn,
+			apikey.Table:            apikey.ValidColumn,
+			approvalrule.Table:      approvalrule.ValidColumn,
+			customer.Table:          customer.ValidColumn,
+			idempotencykey.Table:    idempotencykey.ValidColumn,
+			location.Table:          location.ValidColumn,
+			member.Table:            member.ValidColumn,
+			order.Table:             order.ValidColumn,
+			orderapproval.Table:     orderapproval.ValidColumn,
+			orderevent.Table:        orderevent.ValidColumn,
+			orderitem.Table:         orderitem.ValidColumn,
+			priceentry.Table:        priceentry.ValidColumn,
+			pricelist.Table:         pricelist.ValidColumn,
+			pricelistcustomer.Table: pricelistcustomer.ValidColumn,
+			pricelistrule.Table:     pricelistrule.ValidColumn,
+			pricingstate.Table:      pricingstate.ValidColumn,
+			product.Table:           product.ValidColumn,
+			spendledger.Table:       spendledger.ValidColumn,
+			spendinglimit.Table:     spendinglimit.ValidColumn,
+			webhookattempt.Table:    webhookattempt.ValidColumn,
+			webhookdelivery.Table:   webhookdelivery.ValidColumn,
+			webhookendpoint.Table:   webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

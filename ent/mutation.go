@@ -22,6 +22,11 @@ import (
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
 	"github.com/b2b-orders/platform/ent/predicate"
+	"github.com/b2b-orders/platform/ent/priceentry"
+	"github.com/b2b-orders/platform/ent/pricelist"
+	"github.com/b2b-orders/platform/ent/pricelistcustomer"
+	"github.com/b2b-orders/platform/ent/pricelistrule"
+	"github.com/b2b-orders/platform/ent/pricingstate"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/ent/spendinglimit"
 	"github.com/b2b-orders/platform/ent/spendledger"
@@ -39,22 +44,27 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIKey          = "APIKey"
-	TypeApprovalRule    = "ApprovalRule"
-	TypeCustomer        = "Customer"
-	TypeIdempotencyKey  = "IdempotencyKey"
-	TypeLocation        = "Location"
-	TypeMember          = "Member"
-	TypeOrder           = "Order"
-	TypeOrderApproval   = "OrderApproval"
-	TypeOrderEvent      = "OrderEvent"
-	TypeOrderItem       = "OrderItem"
-	TypeProduct         = "Product"
-	TypeSpendLedger     = "SpendLedger"
-	TypeSpendingLimit   = "SpendingLimit"
-	TypeWebhookAttempt  = "WebhookAttempt"
-	TypeWebhookDelivery = "WebhookDelivery"
-	TypeWebhookEndpoint = "WebhookEndpoint"
+	TypeAPIKey            = "APIKey"
+	TypeApprovalRule      = "ApprovalRule"
+	TypeCustomer          = "Customer"
+	TypeIdempotencyKey    = "IdempotencyKey"
+	TypeLocation          = "Location"
+	TypeMember            = "Member"
+	TypeOrder             = "Order"
+	TypeOrderApproval     = "OrderApproval"
+	TypeOrderEvent        = "OrderEvent"
+	TypeOrderItem         = "OrderItem"
+	TypePriceEntry        = "PriceEntry"
+	TypePriceList         = "PriceList"
+	TypePriceListCustomer = "PriceListCustomer"
+	TypePriceListRule     = "PriceListRule"
+	TypePricingState      = "PricingState"
+	TypeProduct           = "Product"
+	TypeSpendLedger       = "SpendLedger"
+	TypeSpendingLimit     = "SpendingLimit"
+	TypeWebhookAttempt    = "WebhookAttempt"
+	TypeWebhookDelivery   = "WebhookDelivery"
+	TypeWebhookEndpoint   = "WebhookEndpoint"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -6371,6 +6381,7 @@ type OrderMutation struct {
 	po_number           *string
 	po_unique_key       *string
 	payment_terms       *string
+	currency            *string
 	event_seq           *int
 	addevent_seq        *int
 	approval_roles      *string
@@ -7167,6 +7178,55 @@ func (m *OrderMutation) ResetPaymentTerms() {
 	delete(m.clearedFields, order.FieldPaymentTerms)
 }
 
+// SetCurrency sets the "currency" field.
+func (m *OrderMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *OrderMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCurrency(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ClearCurrency clears the value of the "currency" field.
+func (m *OrderMutation) ClearCurrency() {
+	m.currency = nil
+	m.clearedFields[order.FieldCurrency] = struct{}{}
+}
+
+// CurrencyCleared returns if the "currency" field was cleared in this mutation.
+func (m *OrderMutation) CurrencyCleared() bool {
+	_, ok := m.clearedFields[order.FieldCurrency]
+	return ok
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *OrderMutation) ResetCurrency() {
+	m.currency = nil
+	delete(m.clearedFields, order.FieldCurrency)
+}
+
 // SetEventSeq sets the "event_seq" field.
 func (m *OrderMutation) SetEventSeq(i int) {
 	m.event_seq = &i
@@ -7745,7 +7805,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 24)
 	if m.customer != nil {
 		fields = append(fields, order.FieldCustomerID)
 	}
@@ -7787,6 +7847,9 @@ func (m *OrderMutation) Fields() []string {
 	}
 	if m.payment_terms != nil {
 		fields = append(fields, order.FieldPaymentTerms)
+	}
+	if m.currency != nil {
+		fields = append(fields, order.FieldCurrency)
 	}
 	if m.event_seq != nil {
 		fields = append(fields, order.FieldEventSeq)
@@ -7851,6 +7914,8 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.PoUniqueKey()
 	case order.FieldPaymentTerms:
 		return m.PaymentTerms()
+	case order.FieldCurrency:
+		return m.Currency()
 	case order.FieldEventSeq:
 		return m.EventSeq()
 	case order.FieldApprovalRoles:
@@ -7906,6 +7971,8 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldPoUniqueKey(ctx)
 	case order.FieldPaymentTerms:
 		return m.OldPaymentTerms(ctx)
+	case order.FieldCurrency:
+		return m.OldCurrency(ctx)
 	case order.FieldEventSeq:
 		return m.OldEventSeq(ctx)
 	case order.FieldApprovalRoles:
@@ -8030,6 +8097,13 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPaymentTerms(v)
+		return nil
+	case order.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
 		return nil
 	case order.FieldEventSeq:
 		v, ok := value.(int)
@@ -8217,6 +8291,9 @@ func (m *OrderMutation) ClearedFields() []string {
 	if m.FieldCleared(order.FieldPaymentTerms) {
 		fields = append(fields, order.FieldPaymentTerms)
 	}
+	if m.FieldCleared(order.FieldCurrency) {
+		fields = append(fields, order.FieldCurrency)
+	}
 	if m.FieldCleared(order.FieldApprovalRoles) {
 		fields = append(fields, order.FieldApprovalRoles)
 	}
@@ -8278,6 +8355,9 @@ func (m *OrderMutation) ClearField(name string) error {
 		return nil
 	case order.FieldPaymentTerms:
 		m.ClearPaymentTerms()
+		return nil
+	case order.FieldCurrency:
+		m.ClearCurrency()
 		return nil
 	case order.FieldApprovalRoles:
 		m.ClearApprovalRoles()
@@ -8346,6 +8426,9 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldPaymentTerms:
 		m.ResetPaymentTerms()
+		return nil
+	case order.FieldCurrency:
+		m.ResetCurrency()
 		return nil
 	case order.FieldEventSeq:
 		m.ResetEventSeq()
@@ -9920,6 +10003,10 @@ type OrderItemMutation struct {
 	addunit_price_cents *int64
 	subtotal_cents      *int64
 	addsubtotal_cents   *int64
+	price_list_id       *int
+	addprice_list_id    *int
+	price_min_qty       *int64
+	addprice_min_qty    *int64
 	clearedFields       map[string]struct{}
 	_order              *int
 	cleared_order       bool
@@ -10268,6 +10355,146 @@ func (m *OrderItemMutation) ResetSubtotalCents() {
 	m.addsubtotal_cents = nil
 }
 
+// SetPriceListID sets the "price_list_id" field.
+func (m *OrderItemMutation) SetPriceListID(i int) {
+	m.price_list_id = &i
+	m.addprice_list_id = nil
+}
+
+// PriceListID returns the value of the "price_list_id" field in the mutation.
+func (m *OrderItemMutation) PriceListID() (r int, exists bool) {
+	v := m.price_list_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriceListID returns the old "price_list_id" field's value of the OrderItem entity.
+// If the OrderItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderItemMutation) OldPriceListID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriceListID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriceListID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriceListID: %w", err)
+	}
+	return oldValue.PriceListID, nil
+}
+
+// AddPriceListID adds i to the "price_list_id" field.
+func (m *OrderItemMutation) AddPriceListID(i int) {
+	if m.addprice_list_id != nil {
+		*m.addprice_list_id += i
+	} else {
+		m.addprice_list_id = &i
+	}
+}
+
+// AddedPriceListID returns the value that was added to the "price_list_id" field in this mutation.
+func (m *OrderItemMutation) AddedPriceListID() (r int, exists bool) {
+	v := m.addprice_list_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPriceListID clears the value of the "price_list_id" field.
+func (m *OrderItemMutation) ClearPriceListID() {
+	m.price_list_id = nil
+	m.addprice_list_id = nil
+	m.clearedFields[orderitem.FieldPriceListID] = struct{}{}
+}
+
+// PriceListIDCleared returns if the "price_list_id" field was cleared in this mutation.
+func (m *OrderItemMutation) PriceListIDCleared() bool {
+	_, ok := m.clearedFields[orderitem.FieldPriceListID]
+	return ok
+}
+
+// ResetPriceListID resets all changes to the "price_list_id" field.
+func (m *OrderItemMutation) ResetPriceListID() {
+	m.price_list_id = nil
+	m.addprice_list_id = nil
+	delete(m.clearedFields, orderitem.FieldPriceListID)
+}
+
+// SetPriceMinQty sets the "price_min_qty" field.
+func (m *OrderItemMutation) SetPriceMinQty(i int64) {
+	m.price_min_qty = &i
+	m.addprice_min_qty = nil
+}
+
+// PriceMinQty returns the value of the "price_min_qty" field in the mutation.
+func (m *OrderItemMutation) PriceMinQty() (r int64, exists bool) {
+	v := m.price_min_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriceMinQty returns the old "price_min_qty" field's value of the OrderItem entity.
+// If the OrderItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderItemMutation) OldPriceMinQty(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriceMinQty is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriceMinQty requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriceMinQty: %w", err)
+	}
+	return oldValue.PriceMinQty, nil
+}
+
+// AddPriceMinQty adds i to the "price_min_qty" field.
+func (m *OrderItemMutation) AddPriceMinQty(i int64) {
+	if m.addprice_min_qty != nil {
+		*m.addprice_min_qty += i
+	} else {
+		m.addprice_min_qty = &i
+	}
+}
+
+// AddedPriceMinQty returns the value that was added to the "price_min_qty" field in this mutation.
+func (m *OrderItemMutation) AddedPriceMinQty() (r int64, exists bool) {
+	v := m.addprice_min_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPriceMinQty clears the value of the "price_min_qty" field.
+func (m *OrderItemMutation) ClearPriceMinQty() {
+	m.price_min_qty = nil
+	m.addprice_min_qty = nil
+	m.clearedFields[orderitem.FieldPriceMinQty] = struct{}{}
+}
+
+// PriceMinQtyCleared returns if the "price_min_qty" field was cleared in this mutation.
+func (m *OrderItemMutation) PriceMinQtyCleared() bool {
+	_, ok := m.clearedFields[orderitem.FieldPriceMinQty]
+	return ok
+}
+
+// ResetPriceMinQty resets all changes to the "price_min_qty" field.
+func (m *OrderItemMutation) ResetPriceMinQty() {
+	m.price_min_qty = nil
+	m.addprice_min_qty = nil
+	delete(m.clearedFields, orderitem.FieldPriceMinQty)
+}
+
 // ClearOrder clears the "order" edge to the Order entity.
 func (m *OrderItemMutation) ClearOrder() {
 	m.cleared_order = true
@@ -10356,7 +10583,7 @@ func (m *OrderItemMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderItemMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 7)
 	if m._order != nil {
 		fields = append(fields, orderitem.FieldOrderID)
 	}
@@ -10371,6 +10598,12 @@ func (m *OrderItemMutation) Fields() []string {
 	}
 	if m.subtotal_cents != nil {
 		fields = append(fields, orderitem.FieldSubtotalCents)
+	}
+	if m.price_list_id != nil {
+		fields = append(fields, orderitem.FieldPriceListID)
+	}
+	if m.price_min_qty != nil {
+		fields = append(fields, orderitem.FieldPriceMinQty)
 	}
 	return fields
 }
@@ -10390,6 +10623,10 @@ func (m *OrderItemMutation) Field(name string) (ent.Value, bool) {
 		return m.UnitPriceCents()
 	case orderitem.FieldSubtotalCents:
 		return m.SubtotalCents()
+	case orderitem.FieldPriceListID:
+		return m.PriceListID()
+	case orderitem.FieldPriceMinQty:
+		return m.PriceMinQty()
 	}
 	return nil, false
 }
@@ -10409,6 +10646,10 @@ func (m *OrderItemMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldUnitPriceCents(ctx)
 	case orderitem.FieldSubtotalCents:
 		return m.OldSubtotalCents(ctx)
+	case orderitem.FieldPriceListID:
+		return m.OldPriceListID(ctx)
+	case orderitem.FieldPriceMinQty:
+		return m.OldPriceMinQty(ctx)
 	}
 	return nil, fmt.Errorf("unknown OrderItem field %s", name)
 }
@@ -10453,6 +10694,20 @@ func (m *OrderItemMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSubtotalCents(v)
 		return nil
+	case orderitem.FieldPriceListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriceListID(v)
+		return nil
+	case orderitem.FieldPriceMinQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriceMinQty(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OrderItem field %s", name)
 }
@@ -10470,6 +10725,12 @@ func (m *OrderItemMutation) AddedFields() []string {
 	if m.addsubtotal_cents != nil {
 		fields = append(fields, orderitem.FieldSubtotalCents)
 	}
+	if m.addprice_list_id != nil {
+		fields = append(fields, orderitem.FieldPriceListID)
+	}
+	if m.addprice_min_qty != nil {
+		fields = append(fields, orderitem.FieldPriceMinQty)
+	}
 	return fields
 }
 
@@ -10484,6 +10745,10 @@ func (m *OrderItemMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedUnitPriceCents()
 	case orderitem.FieldSubtotalCents:
 		return m.AddedSubtotalCents()
+	case orderitem.FieldPriceListID:
+		return m.AddedPriceListID()
+	case orderitem.FieldPriceMinQty:
+		return m.AddedPriceMinQty()
 	}
 	return nil, false
 }
@@ -10514,6 +10779,20 @@ func (m *OrderItemMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddSubtotalCents(v)
 		return nil
+	case orderitem.FieldPriceListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriceListID(v)
+		return nil
+	case orderitem.FieldPriceMinQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriceMinQty(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OrderItem numeric field %s", name)
 }
@@ -10521,7 +10800,14 @@ func (m *OrderItemMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *OrderItemMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(orderitem.FieldPriceListID) {
+		fields = append(fields, orderitem.FieldPriceListID)
+	}
+	if m.FieldCleared(orderitem.FieldPriceMinQty) {
+		fields = append(fields, orderitem.FieldPriceMinQty)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -10534,6 +10820,14 @@ func (m *OrderItemMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *OrderItemMutation) ClearField(name string) error {
+	switch name {
+	case orderitem.FieldPriceListID:
+		m.ClearPriceListID()
+		return nil
+	case orderitem.FieldPriceMinQty:
+		m.ClearPriceMinQty()
+		return nil
+	}
 	return fmt.Errorf("unknown OrderItem nullable field %s", name)
 }
 
@@ -10555,6 +10849,12 @@ func (m *OrderItemMutation) ResetField(name string) error {
 		return nil
 	case orderitem.FieldSubtotalCents:
 		m.ResetSubtotalCents()
+		return nil
+	case orderitem.FieldPriceListID:
+		m.ResetPriceListID()
+		return nil
+	case orderitem.FieldPriceMinQty:
+		m.ResetPriceMinQty()
 		return nil
 	}
 	return fmt.Errorf("unknown OrderItem field %s", name)
@@ -10652,6 +10952,2985 @@ func (m *OrderItemMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown OrderItem edge %s", name)
 }
 
+// PriceEntryMutation represents an operation that mutates the PriceEntry nodes in the graph.
+type PriceEntryMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	price_list_id       *int
+	addprice_list_id    *int
+	product_id          *int
+	addproduct_id       *int
+	min_qty             *int64
+	addmin_qty          *int64
+	unit_price_cents    *int64
+	addunit_price_cents *int64
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*PriceEntry, error)
+	predicates          []predicate.PriceEntry
+}
+
+var _ ent.Mutation = (*PriceEntryMutation)(nil)
+
+// priceentryOption allows management of the mutation configuration using functional options.
+type priceentryOption func(*PriceEntryMutation)
+
+// newPriceEntryMutation creates new mutation for the PriceEntry entity.
+func newPriceEntryMutation(c config, op Op, opts ...priceentryOption) *PriceEntryMutation {
+	m := &PriceEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePriceEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPriceEntryID sets the ID field of the mutation.
+func withPriceEntryID(id int) priceentryOption {
+	return func(m *PriceEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PriceEntry
+		)
+		m.oldValue = func(ctx context.Context) (*PriceEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PriceEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPriceEntry sets the old PriceEntry of the mutation.
+func withPriceEntry(node *PriceEntry) priceentryOption {
+	return func(m *PriceEntryMutation) {
+		m.oldValue = func(context.Context) (*PriceEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PriceEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PriceEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PriceEntryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PriceEntryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PriceEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPriceListID sets the "price_list_id" field.
+func (m *PriceEntryMutation) SetPriceListID(i int) {
+	m.price_list_id = &i
+	m.addprice_list_id = nil
+}
+
+// PriceListID returns the value of the "price_list_id" field in the mutation.
+func (m *PriceEntryMutation) PriceListID() (r int, exists bool) {
+	v := m.price_list_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriceListID returns the old "price_list_id" field's value of the PriceEntry entity.
+// If the PriceEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceEntryMutation) OldPriceListID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriceListID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriceListID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriceListID: %w", err)
+	}
+	return oldValue.PriceListID, nil
+}
+
+// AddPriceListID adds i to the "price_list_id" field.
+func (m *PriceEntryMutation) AddPriceListID(i int) {
+	if m.addprice_list_id != nil {
+		*m.addprice_list_id += i
+	} else {
+		m.addprice_list_id = &i
+	}
+}
+
+// AddedPriceListID returns the value that was added to the "price_list_id" field in this mutation.
+func (m *PriceEntryMutation) AddedPriceListID() (r int, exists bool) {
+	v := m.addprice_list_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriceListID resets all changes to the "price_list_id" field.
+func (m *PriceEntryMutation) ResetPriceListID() {
+	m.price_list_id = nil
+	m.addprice_list_id = nil
+}
+
+// SetProductID sets the "product_id" field.
+func (m *PriceEntryMutation) SetProductID(i int) {
+	m.product_id = &i
+	m.addproduct_id = nil
+}
+
+// ProductID returns the value of the "product_id" field in the mutation.
+func (m *PriceEntryMutation) ProductID() (r int, exists bool) {
+	v := m.product_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProductID returns the old "product_id" field's value of the PriceEntry entity.
+// If the PriceEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceEntryMutation) OldProductID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProductID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProductID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProductID: %w", err)
+	}
+	return oldValue.ProductID, nil
+}
+
+// AddProductID adds i to the "product_id" field.
+func (m *PriceEntryMutation) AddProductID(i int) {
+	if m.addproduct_id != nil {
+		*m.addproduct_id += i
+	} else {
+		m.addproduct_id = &i
+	}
+}
+
+// AddedProductID returns the value that was added to the "product_id" field in this mutation.
+func (m *PriceEntryMutation) AddedProductID() (r int, exists bool) {
+	v := m.addproduct_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProductID resets all changes to the "product_id" field.
+func (m *PriceEntryMutation) ResetProductID() {
+	m.product_id = nil
+	m.addproduct_id = nil
+}
+
+// SetMinQty sets the "min_qty" field.
+func (m *PriceEntryMutation) SetMinQty(i int64) {
+	m.min_qty = &i
+	m.addmin_qty = nil
+}
+
+// MinQty returns the value of the "min_qty" field in the mutation.
+func (m *PriceEntryMutation) MinQty() (r int64, exists bool) {
+	v := m.min_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinQty returns the old "min_qty" field's value of the PriceEntry entity.
+// If the PriceEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceEntryMutation) OldMinQty(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinQty is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinQty requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinQty: %w", err)
+	}
+	return oldValue.MinQty, nil
+}
+
+// AddMinQty adds i to the "min_qty" field.
+func (m *PriceEntryMutation) AddMinQty(i int64) {
+	if m.addmin_qty != nil {
+		*m.addmin_qty += i
+	} else {
+		m.addmin_qty = &i
+	}
+}
+
+// AddedMinQty returns the value that was added to the "min_qty" field in this mutation.
+func (m *PriceEntryMutation) AddedMinQty() (r int64, exists bool) {
+	v := m.addmin_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinQty resets all changes to the "min_qty" field.
+func (m *PriceEntryMutation) ResetMinQty() {
+	m.min_qty = nil
+	m.addmin_qty = nil
+}
+
+// SetUnitPriceCents sets the "unit_price_cents" field.
+func (m *PriceEntryMutation) SetUnitPriceCents(i int64) {
+	m.unit_price_cents = &i
+	m.addunit_price_cents = nil
+}
+
+// UnitPriceCents returns the value of the "unit_price_cents" field in the mutation.
+func (m *PriceEntryMutation) UnitPriceCents() (r int64, exists bool) {
+	v := m.unit_price_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitPriceCents returns the old "unit_price_cents" field's value of the PriceEntry entity.
+// If the PriceEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceEntryMutation) OldUnitPriceCents(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitPriceCents is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitPriceCents requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitPriceCents: %w", err)
+	}
+	return oldValue.UnitPriceCents, nil
+}
+
+// AddUnitPriceCents adds i to the "unit_price_cents" field.
+func (m *PriceEntryMutation) AddUnitPriceCents(i int64) {
+	if m.addunit_price_cents != nil {
+		*m.addunit_price_cents += i
+	} else {
+		m.addunit_price_cents = &i
+	}
+}
+
+// AddedUnitPriceCents returns the value that was added to the "unit_price_cents" field in this mutation.
+func (m *PriceEntryMutation) AddedUnitPriceCents() (r int64, exists bool) {
+	v := m.addunit_price_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUnitPriceCents resets all changes to the "unit_price_cents" field.
+func (m *PriceEntryMutation) ResetUnitPriceCents() {
+	m.unit_price_cents = nil
+	m.addunit_price_cents = nil
+}
+
+// Where appends a list predicates to the PriceEntryMutation builder.
+func (m *PriceEntryMutation) Where(ps ...predicate.PriceEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PriceEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PriceEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PriceEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PriceEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PriceEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PriceEntry).
+func (m *PriceEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PriceEntryMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.price_list_id != nil {
+		fields = append(fields, priceentry.FieldPriceListID)
+	}
+	if m.product_id != nil {
+		fields = append(fields, priceentry.FieldProductID)
+	}
+	if m.min_qty != nil {
+		fields = append(fields, priceentry.FieldMinQty)
+	}
+	if m.unit_price_cents != nil {
+		fields = append(fields, priceentry.FieldUnitPriceCents)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PriceEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case priceentry.FieldPriceListID:
+		return m.PriceListID()
+	case priceentry.FieldProductID:
+		return m.ProductID()
+	case priceentry.FieldMinQty:
+		return m.MinQty()
+	case priceentry.FieldUnitPriceCents:
+		return m.UnitPriceCents()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PriceEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case priceentry.FieldPriceListID:
+		return m.OldPriceListID(ctx)
+	case priceentry.FieldProductID:
+		return m.OldProductID(ctx)
+	case priceentry.FieldMinQty:
+		return m.OldMinQty(ctx)
+	case priceentry.FieldUnitPriceCents:
+		return m.OldUnitPriceCents(ctx)
+	}
+	return nil, fmt.Errorf("unknown PriceEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PriceEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case priceentry.FieldPriceListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriceListID(v)
+		return nil
+	case priceentry.FieldProductID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProductID(v)
+		return nil
+	case priceentry.FieldMinQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinQty(v)
+		return nil
+	case priceentry.FieldUnitPriceCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitPriceCents(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PriceEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PriceEntryMutation) AddedFields() []string {
+	var fields []string
+	if m.addprice_list_id != nil {
+		fields = append(fields, priceentry.FieldPriceListID)
+	}
+	if m.addproduct_id != nil {
+		fields = append(fields, priceentry.FieldProductID)
+	}
+	if m.addmin_qty != nil {
+		fields = append(fields, priceentry.FieldMinQty)
+	}
+	if m.addunit_price_cents != nil {
+		fields = append(fields, priceentry.FieldUnitPriceCents)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PriceEntryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case priceentry.FieldPriceListID:
+		return m.AddedPriceListID()
+	case priceentry.FieldProductID:
+		return m.AddedProductID()
+	case priceentry.FieldMinQty:
+		return m.AddedMinQty()
+	case priceentry.FieldUnitPriceCents:
+		return m.AddedUnitPriceCents()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PriceEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case priceentry.FieldPriceListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriceListID(v)
+		return nil
+	case priceentry.FieldProductID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProductID(v)
+		return nil
+	case priceentry.FieldMinQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinQty(v)
+		return nil
+	case priceentry.FieldUnitPriceCents:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUnitPriceCents(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PriceEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PriceEntryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PriceEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PriceEntryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PriceEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PriceEntryMutation) ResetField(name string) error {
+	switch name {
+	case priceentry.FieldPriceListID:
+		m.ResetPriceListID()
+		return nil
+	case priceentry.FieldProductID:
+		m.ResetProductID()
+		return nil
+	case priceentry.FieldMinQty:
+		m.ResetMinQty()
+		return nil
+	case priceentry.FieldUnitPriceCents:
+		m.ResetUnitPriceCents()
+		return nil
+	}
+	return fmt.Errorf("unknown PriceEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PriceEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PriceEntryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PriceEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PriceEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PriceEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PriceEntryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PriceEntryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PriceEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PriceEntryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PriceEntry edge %s", name)
+}
+
+// PriceListMutation represents an operation that mutates the PriceList nodes in the graph.
+type PriceListMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	name          *string
+	currency      *string
+	status        *string
+	valid_from    *time.Time
+	valid_to      *time.Time
+	priority      *int
+	addpriority   *int
+	scope         *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*PriceList, error)
+	predicates    []predicate.PriceList
+}
+
+var _ ent.Mutation = (*PriceListMutation)(nil)
+
+// pricelistOption allows management of the mutation configuration using functional options.
+type pricelistOption func(*PriceListMutation)
+
+// newPriceListMutation creates new mutation for the PriceList entity.
+func newPriceListMutation(c config, op Op, opts ...pricelistOption) *PriceListMutation {
+	m := &PriceListMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePriceList,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPriceListID sets the ID field of the mutation.
+func withPriceListID(id int) pricelistOption {
+	return func(m *PriceListMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PriceList
+		)
+		m.oldValue = func(ctx context.Context) (*PriceList, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PriceList.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPriceList sets the old PriceList of the mutation.
+func withPriceList(node *PriceList) pricelistOption {
+	return func(m *PriceListMutation) {
+		m.oldValue = func(context.Context) (*PriceList, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PriceListMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PriceListMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PriceListMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PriceListMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PriceList.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *PriceListMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *PriceListMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *PriceListMutation) ResetName() {
+	m.name = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *PriceListMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *PriceListMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *PriceListMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *PriceListMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *PriceListMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *PriceListMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetValidFrom sets the "valid_from" field.
+func (m *PriceListMutation) SetValidFrom(t time.Time) {
+	m.valid_from = &t
+}
+
+// ValidFrom returns the value of the "valid_from" field in the mutation.
+func (m *PriceListMutation) ValidFrom() (r time.Time, exists bool) {
+	v := m.valid_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidFrom returns the old "valid_from" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldValidFrom(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidFrom: %w", err)
+	}
+	return oldValue.ValidFrom, nil
+}
+
+// ClearValidFrom clears the value of the "valid_from" field.
+func (m *PriceListMutation) ClearValidFrom() {
+	m.valid_from = nil
+	m.clearedFields[pricelist.FieldValidFrom] = struct{}{}
+}
+
+// ValidFromCleared returns if the "valid_from" field was cleared in this mutation.
+func (m *PriceListMutation) ValidFromCleared() bool {
+	_, ok := m.clearedFields[pricelist.FieldValidFrom]
+	return ok
+}
+
+// ResetValidFrom resets all changes to the "valid_from" field.
+func (m *PriceListMutation) ResetValidFrom() {
+	m.valid_from = nil
+	delete(m.clearedFields, pricelist.FieldValidFrom)
+}
+
+// SetValidTo sets the "valid_to" field.
+func (m *PriceListMutation) SetValidTo(t time.Time) {
+	m.valid_to = &t
+}
+
+// ValidTo returns the value of the "valid_to" field in the mutation.
+func (m *PriceListMutation) ValidTo() (r time.Time, exists bool) {
+	v := m.valid_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidTo returns the old "valid_to" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldValidTo(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidTo: %w", err)
+	}
+	return oldValue.ValidTo, nil
+}
+
+// ClearValidTo clears the value of the "valid_to" field.
+func (m *PriceListMutation) ClearValidTo() {
+	m.valid_to = nil
+	m.clearedFields[pricelist.FieldValidTo] = struct{}{}
+}
+
+// ValidToCleared returns if the "valid_to" field was cleared in this mutation.
+func (m *PriceListMutation) ValidToCleared() bool {
+	_, ok := m.clearedFields[pricelist.FieldValidTo]
+	return ok
+}
+
+// ResetValidTo resets all changes to the "valid_to" field.
+func (m *PriceListMutation) ResetValidTo() {
+	m.valid_to = nil
+	delete(m.clearedFields, pricelist.FieldValidTo)
+}
+
+// SetPriority sets the "priority" field.
+func (m *PriceListMutation) SetPriority(i int) {
+	m.priority = &i
+	m.addpriority = nil
+}
+
+// Priority returns the value of the "priority" field in the mutation.
+func (m *PriceListMutation) Priority() (r int, exists bool) {
+	v := m.priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriority returns the old "priority" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldPriority(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriority: %w", err)
+	}
+	return oldValue.Priority, nil
+}
+
+// AddPriority adds i to the "priority" field.
+func (m *PriceListMutation) AddPriority(i int) {
+	if m.addpriority != nil {
+		*m.addpriority += i
+	} else {
+		m.addpriority = &i
+	}
+}
+
+// AddedPriority returns the value that was added to the "priority" field in this mutation.
+func (m *PriceListMutation) AddedPriority() (r int, exists bool) {
+	v := m.addpriority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriority resets all changes to the "priority" field.
+func (m *PriceListMutation) ResetPriority() {
+	m.priority = nil
+	m.addpriority = nil
+}
+
+// SetScope sets the "scope" field.
+func (m *PriceListMutation) SetScope(s string) {
+	m.scope = &s
+}
+
+// Scope returns the value of the "scope" field in the mutation.
+func (m *PriceListMutation) Scope() (r string, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScope returns the old "scope" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldScope(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScope: %w", err)
+	}
+	return oldValue.Scope, nil
+}
+
+// ResetScope resets all changes to the "scope" field.
+func (m *PriceListMutation) ResetScope() {
+	m.scope = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PriceListMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PriceListMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PriceListMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PriceListMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PriceListMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PriceListMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the PriceListMutation builder.
+func (m *PriceListMutation) Where(ps ...predicate.PriceList) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PriceListMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PriceListMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PriceList, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PriceListMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PriceListMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PriceList).
+func (m *PriceListMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PriceListMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.name != nil {
+		fields = append(fields, pricelist.FieldName)
+	}
+	if m.currency != nil {
+		fields = append(fields, pricelist.FieldCurrency)
+	}
+	if m.status != nil {
+		fields = append(fields, pricelist.FieldStatus)
+	}
+	if m.valid_from != nil {
+		fields = append(fields, pricelist.FieldValidFrom)
+	}
+	if m.valid_to != nil {
+		fields = append(fields, pricelist.FieldValidTo)
+	}
+	if m.priority != nil {
+		fields = append(fields, pricelist.FieldPriority)
+	}
+	if m.scope != nil {
+		fields = append(fields, pricelist.FieldScope)
+	}
+	if m.created_at != nil {
+		fields = append(fields, pricelist.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, pricelist.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PriceListMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pricelist.FieldName:
+		return m.Name()
+	case pricelist.FieldCurrency:
+		return m.Currency()
+	case pricelist.FieldStatus:
+		return m.Status()
+	case pricelist.FieldValidFrom:
+		return m.ValidFrom()
+	case pricelist.FieldValidTo:
+		return m.ValidTo()
+	case pricelist.FieldPriority:
+		return m.Priority()
+	case pricelist.FieldScope:
+		return m.Scope()
+	case pricelist.FieldCreatedAt:
+		return m.CreatedAt()
+	case pricelist.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PriceListMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pricelist.FieldName:
+		return m.OldName(ctx)
+	case pricelist.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case pricelist.FieldStatus:
+		return m.OldStatus(ctx)
+	case pricelist.FieldValidFrom:
+		return m.OldValidFrom(ctx)
+	case pricelist.FieldValidTo:
+		return m.OldValidTo(ctx)
+	case pricelist.FieldPriority:
+		return m.OldPriority(ctx)
+	case pricelist.FieldScope:
+		return m.OldScope(ctx)
+	case pricelist.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case pricelist.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PriceList field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PriceListMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pricelist.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case pricelist.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case pricelist.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case pricelist.FieldValidFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidFrom(v)
+		return nil
+	case pricelist.FieldValidTo:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidTo(v)
+		return nil
+	case pricelist.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriority(v)
+		return nil
+	case pricelist.FieldScope:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScope(v)
+		return nil
+	case pricelist.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case pricelist.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PriceList field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PriceListMutation) AddedFields() []string {
+	var fields []string
+	if m.addpriority != nil {
+		fields = append(fields, pricelist.FieldPriority)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PriceListMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case pricelist.FieldPriority:
+		return m.AddedPriority()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PriceListMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case pricelist.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriority(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PriceList numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PriceListMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(pricelist.FieldValidFrom) {
+		fields = append(fields, pricelist.FieldValidFrom)
+	}
+	if m.FieldCleared(pricelist.FieldValidTo) {
+		fields = append(fields, pricelist.FieldValidTo)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PriceListMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PriceListMutation) ClearField(name string) error {
+	switch name {
+	case pricelist.FieldValidFrom:
+		m.ClearValidFrom()
+		return nil
+	case pricelist.FieldValidTo:
+		m.ClearValidTo()
+		return nil
+	}
+	return fmt.Errorf("unknown PriceList nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PriceListMutation) ResetField(name string) error {
+	switch name {
+	case pricelist.FieldName:
+		m.ResetName()
+		return nil
+	case pricelist.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case pricelist.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case pricelist.FieldValidFrom:
+		m.ResetValidFrom()
+		return nil
+	case pricelist.FieldValidTo:
+		m.ResetValidTo()
+		return nil
+	case pricelist.FieldPriority:
+		m.ResetPriority()
+		return nil
+	case pricelist.FieldScope:
+		m.ResetScope()
+		return nil
+	case pricelist.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case pricelist.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PriceList field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PriceListMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PriceListMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PriceListMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PriceListMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PriceListMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PriceListMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PriceListMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PriceList unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PriceListMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PriceList edge %s", name)
+}
+
+// PriceListCustomerMutation represents an operation that mutates the PriceListCustomer nodes in the graph.
+type PriceListCustomerMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	price_list_id    *int
+	addprice_list_id *int
+	customer_id      *int
+	addcustomer_id   *int
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*PriceListCustomer, error)
+	predicates       []predicate.PriceListCustomer
+}
+
+var _ ent.Mutation = (*PriceListCustomerMutation)(nil)
+
+// pricelistcustomerOption allows management of the mutation configuration using functional options.
+type pricelistcustomerOption func(*PriceListCustomerMutation)
+
+// newPriceListCustomerMutation creates new mutation for the PriceListCustomer entity.
+func newPriceListCustomerMutation(c config, op Op, opts ...pricelistcustomerOption) *PriceListCustomerMutation {
+	m := &PriceListCustomerMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePriceListCustomer,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPriceListCustomerID sets the ID field of the mutation.
+func withPriceListCustomerID(id int) pricelistcustomerOption {
+	return func(m *PriceListCustomerMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PriceListCustomer
+		)
+		m.oldValue = func(ctx context.Context) (*PriceListCustomer, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PriceListCustomer.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPriceListCustomer sets the old PriceListCustomer of the mutation.
+func withPriceListCustomer(node *PriceListCustomer) pricelistcustomerOption {
+	return func(m *PriceListCustomerMutation) {
+		m.oldValue = func(context.Context) (*PriceListCustomer, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PriceListCustomerMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PriceListCustomerMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PriceListCustomerMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PriceListCustomerMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PriceListCustomer.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPriceListID sets the "price_list_id" field.
+func (m *PriceListCustomerMutation) SetPriceListID(i int) {
+	m.price_list_id = &i
+	m.addprice_list_id = nil
+}
+
+// PriceListID returns the value of the "price_list_id" field in the mutation.
+func (m *PriceListCustomerMutation) PriceListID() (r int, exists bool) {
+	v := m.price_list_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriceListID returns the old "price_list_id" field's value of the PriceListCustomer entity.
+// If the PriceListCustomer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListCustomerMutation) OldPriceListID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriceListID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriceListID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriceListID: %w", err)
+	}
+	return oldValue.PriceListID, nil
+}
+
+// AddPriceListID adds i to the "price_list_id" field.
+func (m *PriceListCustomerMutation) AddPriceListID(i int) {
+	if m.addprice_list_id != nil {
+		*m.addprice_list_id += i
+	} else {
+		m.addprice_list_id = &i
+	}
+}
+
+// AddedPriceListID returns the value that was added to the "price_list_id" field in this mutation.
+func (m *PriceListCustomerMutation) AddedPriceListID() (r int, exists bool) {
+	v := m.addprice_list_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriceListID resets all changes to the "price_list_id" field.
+func (m *PriceListCustomerMutation) ResetPriceListID() {
+	m.price_list_id = nil
+	m.addprice_list_id = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *PriceListCustomerMutation) SetCustomerID(i int) {
+	m.customer_id = &i
+	m.addcustomer_id = nil
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *PriceListCustomerMutation) CustomerID() (r int, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the PriceListCustomer entity.
+// If the PriceListCustomer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListCustomerMutation) OldCustomerID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// AddCustomerID adds i to the "customer_id" field.
+func (m *PriceListCustomerMutation) AddCustomerID(i int) {
+	if m.addcustomer_id != nil {
+		*m.addcustomer_id += i
+	} else {
+		m.addcustomer_id = &i
+	}
+}
+
+// AddedCustomerID returns the value that was added to the "customer_id" field in this mutation.
+func (m *PriceListCustomerMutation) AddedCustomerID() (r int, exists bool) {
+	v := m.addcustomer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *PriceListCustomerMutation) ResetCustomerID() {
+	m.customer_id = nil
+	m.addcustomer_id = nil
+}
+
+// Where appends a list predicates to the PriceListCustomerMutation builder.
+func (m *PriceListCustomerMutation) Where(ps ...predicate.PriceListCustomer) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PriceListCustomerMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PriceListCustomerMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PriceListCustomer, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PriceListCustomerMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PriceListCustomerMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PriceListCustomer).
+func (m *PriceListCustomerMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PriceListCustomerMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.price_list_id != nil {
+		fields = append(fields, pricelistcustomer.FieldPriceListID)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, pricelistcustomer.FieldCustomerID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PriceListCustomerMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pricelistcustomer.FieldPriceListID:
+		return m.PriceListID()
+	case pricelistcustomer.FieldCustomerID:
+		return m.CustomerID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PriceListCustomerMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pricelistcustomer.FieldPriceListID:
+		return m.OldPriceListID(ctx)
+	case pricelistcustomer.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	}
+	return nil, fmt.Errorf("unknown PriceListCustomer field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PriceListCustomerMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pricelistcustomer.FieldPriceListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriceListID(v)
+		return nil
+	case pricelistcustomer.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PriceListCustomer field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PriceListCustomerMutation) AddedFields() []string {
+	var fields []string
+	if m.addprice_list_id != nil {
+		fields = append(fields, pricelistcustomer.FieldPriceListID)
+	}
+	if m.addcustomer_id != nil {
+		fields = append(fields, pricelistcustomer.FieldCustomerID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PriceListCustomerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case pricelistcustomer.FieldPriceListID:
+		return m.AddedPriceListID()
+	case pricelistcustomer.FieldCustomerID:
+		return m.AddedCustomerID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PriceListCustomerMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case pricelistcustomer.FieldPriceListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriceListID(v)
+		return nil
+	case pricelistcustomer.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCustomerID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PriceListCustomer numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PriceListCustomerMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PriceListCustomerMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PriceListCustomerMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PriceListCustomer nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PriceListCustomerMutation) ResetField(name string) error {
+	switch name {
+	case pricelistcustomer.FieldPriceListID:
+		m.ResetPriceListID()
+		return nil
+	case pricelistcustomer.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	}
+	return fmt.Errorf("unknown PriceListCustomer field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PriceListCustomerMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PriceListCustomerMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PriceListCustomerMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PriceListCustomerMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PriceListCustomerMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PriceListCustomerMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PriceListCustomerMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PriceListCustomer unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PriceListCustomerMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PriceListCustomer edge %s", name)
+}
+
+// PriceListRuleMutation represents an operation that mutates the PriceListRule nodes in the graph.
+type PriceListRuleMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	price_list_id    *int
+	addprice_list_id *int
+	product_id       *int
+	addproduct_id    *int
+	min_qty          *int64
+	addmin_qty       *int64
+	max_qty          *int64
+	addmax_qty       *int64
+	qty_increment    *int64
+	addqty_increment *int64
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*PriceListRule, error)
+	predicates       []predicate.PriceListRule
+}
+
+var _ ent.Mutation = (*PriceListRuleMutation)(nil)
+
+// pricelistruleOption allows management of the mutation configuration using functional options.
+type pricelistruleOption func(*PriceListRuleMutation)
+
+// newPriceListRuleMutation creates new mutation for the PriceListRule entity.
+func newPriceListRuleMutation(c config, op Op, opts ...pricelistruleOption) *PriceListRuleMutation {
+	m := &PriceListRuleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePriceListRule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPriceListRuleID sets the ID field of the mutation.
+func withPriceListRuleID(id int) pricelistruleOption {
+	return func(m *PriceListRuleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PriceListRule
+		)
+		m.oldValue = func(ctx context.Context) (*PriceListRule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PriceListRule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPriceListRule sets the old PriceListRule of the mutation.
+func withPriceListRule(node *PriceListRule) pricelistruleOption {
+	return func(m *PriceListRuleMutation) {
+		m.oldValue = func(context.Context) (*PriceListRule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PriceListRuleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PriceListRuleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PriceListRuleMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PriceListRuleMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PriceListRule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPriceListID sets the "price_list_id" field.
+func (m *PriceListRuleMutation) SetPriceListID(i int) {
+	m.price_list_id = &i
+	m.addprice_list_id = nil
+}
+
+// PriceListID returns the value of the "price_list_id" field in the mutation.
+func (m *PriceListRuleMutation) PriceListID() (r int, exists bool) {
+	v := m.price_list_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriceListID returns the old "price_list_id" field's value of the PriceListRule entity.
+// If the PriceListRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListRuleMutation) OldPriceListID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriceListID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriceListID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriceListID: %w", err)
+	}
+	return oldValue.PriceListID, nil
+}
+
+// AddPriceListID adds i to the "price_list_id" field.
+func (m *PriceListRuleMutation) AddPriceListID(i int) {
+	if m.addprice_list_id != nil {
+		*m.addprice_list_id += i
+	} else {
+		m.addprice_list_id = &i
+	}
+}
+
+// AddedPriceListID returns the value that was added to the "price_list_id" field in this mutation.
+func (m *PriceListRuleMutation) AddedPriceListID() (r int, exists bool) {
+	v := m.addprice_list_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriceListID resets all changes to the "price_list_id" field.
+func (m *PriceListRuleMutation) ResetPriceListID() {
+	m.price_list_id = nil
+	m.addprice_list_id = nil
+}
+
+// SetProductID sets the "product_id" field.
+func (m *PriceListRuleMutation) SetProductID(i int) {
+	m.product_id = &i
+	m.addproduct_id = nil
+}
+
+// ProductID returns the value of the "product_id" field in the mutation.
+func (m *PriceListRuleMutation) ProductID() (r int, exists bool) {
+	v := m.product_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProductID returns the old "product_id" field's value of the PriceListRule entity.
+// If the PriceListRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListRuleMutation) OldProductID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProductID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProductID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProductID: %w", err)
+	}
+	return oldValue.ProductID, nil
+}
+
+// AddProductID adds i to the "product_id" field.
+func (m *PriceListRuleMutation) AddProductID(i int) {
+	if m.addproduct_id != nil {
+		*m.addproduct_id += i
+	} else {
+		m.addproduct_id = &i
+	}
+}
+
+// AddedProductID returns the value that was added to the "product_id" field in this mutation.
+func (m *PriceListRuleMutation) AddedProductID() (r int, exists bool) {
+	v := m.addproduct_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProductID resets all changes to the "product_id" field.
+func (m *PriceListRuleMutation) ResetProductID() {
+	m.product_id = nil
+	m.addproduct_id = nil
+}
+
+// SetMinQty sets the "min_qty" field.
+func (m *PriceListRuleMutation) SetMinQty(i int64) {
+	m.min_qty = &i
+	m.addmin_qty = nil
+}
+
+// MinQty returns the value of the "min_qty" field in the mutation.
+func (m *PriceListRuleMutation) MinQty() (r int64, exists bool) {
+	v := m.min_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinQty returns the old "min_qty" field's value of the PriceListRule entity.
+// If the PriceListRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListRuleMutation) OldMinQty(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinQty is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinQty requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinQty: %w", err)
+	}
+	return oldValue.MinQty, nil
+}
+
+// AddMinQty adds i to the "min_qty" field.
+func (m *PriceListRuleMutation) AddMinQty(i int64) {
+	if m.addmin_qty != nil {
+		*m.addmin_qty += i
+	} else {
+		m.addmin_qty = &i
+	}
+}
+
+// AddedMinQty returns the value that was added to the "min_qty" field in this mutation.
+func (m *PriceListRuleMutation) AddedMinQty() (r int64, exists bool) {
+	v := m.addmin_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinQty resets all changes to the "min_qty" field.
+func (m *PriceListRuleMutation) ResetMinQty() {
+	m.min_qty = nil
+	m.addmin_qty = nil
+}
+
+// SetMaxQty sets the "max_qty" field.
+func (m *PriceListRuleMutation) SetMaxQty(i int64) {
+	m.max_qty = &i
+	m.addmax_qty = nil
+}
+
+// MaxQty returns the value of the "max_qty" field in the mutation.
+func (m *PriceListRuleMutation) MaxQty() (r int64, exists bool) {
+	v := m.max_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxQty returns the old "max_qty" field's value of the PriceListRule entity.
+// If the PriceListRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListRuleMutation) OldMaxQty(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxQty is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxQty requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxQty: %w", err)
+	}
+	return oldValue.MaxQty, nil
+}
+
+// AddMaxQty adds i to the "max_qty" field.
+func (m *PriceListRuleMutation) AddMaxQty(i int64) {
+	if m.addmax_qty != nil {
+		*m.addmax_qty += i
+	} else {
+		m.addmax_qty = &i
+	}
+}
+
+// AddedMaxQty returns the value that was added to the "max_qty" field in this mutation.
+func (m *PriceListRuleMutation) AddedMaxQty() (r int64, exists bool) {
+	v := m.addmax_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxQty resets all changes to the "max_qty" field.
+func (m *PriceListRuleMutation) ResetMaxQty() {
+	m.max_qty = nil
+	m.addmax_qty = nil
+}
+
+// SetQtyIncrement sets the "qty_increment" field.
+func (m *PriceListRuleMutation) SetQtyIncrement(i int64) {
+	m.qty_increment = &i
+	m.addqty_increment = nil
+}
+
+// QtyIncrement returns the value of the "qty_increment" field in the mutation.
+func (m *PriceListRuleMutation) QtyIncrement() (r int64, exists bool) {
+	v := m.qty_increment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQtyIncrement returns the old "qty_increment" field's value of the PriceListRule entity.
+// If the PriceListRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListRuleMutation) OldQtyIncrement(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQtyIncrement is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQtyIncrement requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQtyIncrement: %w", err)
+	}
+	return oldValue.QtyIncrement, nil
+}
+
+// AddQtyIncrement adds i to the "qty_increment" field.
+func (m *PriceListRuleMutation) AddQtyIncrement(i int64) {
+	if m.addqty_increment != nil {
+		*m.addqty_increment += i
+	} else {
+		m.addqty_increment = &i
+	}
+}
+
+// AddedQtyIncrement returns the value that was added to the "qty_increment" field in this mutation.
+func (m *PriceListRuleMutation) AddedQtyIncrement() (r int64, exists bool) {
+	v := m.addqty_increment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQtyIncrement resets all changes to the "qty_increment" field.
+func (m *PriceListRuleMutation) ResetQtyIncrement() {
+	m.qty_increment = nil
+	m.addqty_increment = nil
+}
+
+// Where appends a list predicates to the PriceListRuleMutation builder.
+func (m *PriceListRuleMutation) Where(ps ...predicate.PriceListRule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PriceListRuleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PriceListRuleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PriceListRule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PriceListRuleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PriceListRuleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PriceListRule).
+func (m *PriceListRuleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PriceListRuleMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.price_list_id != nil {
+		fields = append(fields, pricelistrule.FieldPriceListID)
+	}
+	if m.product_id != nil {
+		fields = append(fields, pricelistrule.FieldProductID)
+	}
+	if m.min_qty != nil {
+		fields = append(fields, pricelistrule.FieldMinQty)
+	}
+	if m.max_qty != nil {
+		fields = append(fields, pricelistrule.FieldMaxQty)
+	}
+	if m.qty_increment != nil {
+		fields = append(fields, pricelistrule.FieldQtyIncrement)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PriceListRuleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pricelistrule.FieldPriceListID:
+		return m.PriceListID()
+	case pricelistrule.FieldProductID:
+		return m.ProductID()
+	case pricelistrule.FieldMinQty:
+		return m.MinQty()
+	case pricelistrule.FieldMaxQty:
+		return m.MaxQty()
+	case pricelistrule.FieldQtyIncrement:
+		return m.QtyIncrement()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PriceListRuleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pricelistrule.FieldPriceListID:
+		return m.OldPriceListID(ctx)
+	case pricelistrule.FieldProductID:
+		return m.OldProductID(ctx)
+	case pricelistrule.FieldMinQty:
+		return m.OldMinQty(ctx)
+	case pricelistrule.FieldMaxQty:
+		return m.OldMaxQty(ctx)
+	case pricelistrule.FieldQtyIncrement:
+		return m.OldQtyIncrement(ctx)
+	}
+	return nil, fmt.Errorf("unknown PriceListRule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PriceListRuleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pricelistrule.FieldPriceListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriceListID(v)
+		return nil
+	case pricelistrule.FieldProductID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProductID(v)
+		return nil
+	case pricelistrule.FieldMinQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinQty(v)
+		return nil
+	case pricelistrule.FieldMaxQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxQty(v)
+		return nil
+	case pricelistrule.FieldQtyIncrement:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQtyIncrement(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PriceListRule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PriceListRuleMutation) AddedFields() []string {
+	var fields []string
+	if m.addprice_list_id != nil {
+		fields = append(fields, pricelistrule.FieldPriceListID)
+	}
+	if m.addproduct_id != nil {
+		fields = append(fields, pricelistrule.FieldProductID)
+	}
+	if m.addmin_qty != nil {
+		fields = append(fields, pricelistrule.FieldMinQty)
+	}
+	if m.addmax_qty != nil {
+		fields = append(fields, pricelistrule.FieldMaxQty)
+	}
+	if m.addqty_increment != nil {
+		fields = append(fields, pricelistrule.FieldQtyIncrement)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PriceListRuleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case pricelistrule.FieldPriceListID:
+		return m.AddedPriceListID()
+	case pricelistrule.FieldProductID:
+		return m.AddedProductID()
+	case pricelistrule.FieldMinQty:
+		return m.AddedMinQty()
+	case pricelistrule.FieldMaxQty:
+		return m.AddedMaxQty()
+	case pricelistrule.FieldQtyIncrement:
+		return m.AddedQtyIncrement()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PriceListRuleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case pricelistrule.FieldPriceListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriceListID(v)
+		return nil
+	case pricelistrule.FieldProductID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProductID(v)
+		return nil
+	case pricelistrule.FieldMinQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinQty(v)
+		return nil
+	case pricelistrule.FieldMaxQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxQty(v)
+		return nil
+	case pricelistrule.FieldQtyIncrement:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQtyIncrement(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PriceListRule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PriceListRuleMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PriceListRuleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PriceListRuleMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PriceListRule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PriceListRuleMutation) ResetField(name string) error {
+	switch name {
+	case pricelistrule.FieldPriceListID:
+		m.ResetPriceListID()
+		return nil
+	case pricelistrule.FieldProductID:
+		m.ResetProductID()
+		return nil
+	case pricelistrule.FieldMinQty:
+		m.ResetMinQty()
+		return nil
+	case pricelistrule.FieldMaxQty:
+		m.ResetMaxQty()
+		return nil
+	case pricelistrule.FieldQtyIncrement:
+		m.ResetQtyIncrement()
+		return nil
+	}
+	return fmt.Errorf("unknown PriceListRule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PriceListRuleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PriceListRuleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PriceListRuleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PriceListRuleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PriceListRuleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PriceListRuleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PriceListRuleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PriceListRule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PriceListRuleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PriceListRule edge %s", name)
+}
+
+// PricingStateMutation represents an operation that mutates the PricingState nodes in the graph.
+type PricingStateMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	version       *int64
+	addversion    *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*PricingState, error)
+	predicates    []predicate.PricingState
+}
+
+var _ ent.Mutation = (*PricingStateMutation)(nil)
+
+// pricingstateOption allows management of the mutation configuration using functional options.
+type pricingstateOption func(*PricingStateMutation)
+
+// newPricingStateMutation creates new mutation for the PricingState entity.
+func newPricingStateMutation(c config, op Op, opts ...pricingstateOption) *PricingStateMutation {
+	m := &PricingStateMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePricingState,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPricingStateID sets the ID field of the mutation.
+func withPricingStateID(id int) pricingstateOption {
+	return func(m *PricingStateMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PricingState
+		)
+		m.oldValue = func(ctx context.Context) (*PricingState, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PricingState.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPricingState sets the old PricingState of the mutation.
+func withPricingState(node *PricingState) pricingstateOption {
+	return func(m *PricingStateMutation) {
+		m.oldValue = func(context.Context) (*PricingState, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PricingStateMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PricingStateMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PricingStateMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PricingStateMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PricingState.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetVersion sets the "version" field.
+func (m *PricingStateMutation) SetVersion(i int64) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *PricingStateMutation) Version() (r int64, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the PricingState entity.
+// If the PricingState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PricingStateMutation) OldVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *PricingStateMutation) AddVersion(i int64) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *PricingStateMutation) AddedVersion() (r int64, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *PricingStateMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// Where appends a list predicates to the PricingStateMutation builder.
+func (m *PricingStateMutation) Where(ps ...predicate.PricingState) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PricingStateMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PricingStateMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PricingState, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PricingStateMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PricingStateMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PricingState).
+func (m *PricingStateMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PricingStateMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.version != nil {
+		fields = append(fields, pricingstate.FieldVersion)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PricingStateMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pricingstate.FieldVersion:
+		return m.Version()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PricingStateMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pricingstate.FieldVersion:
+		return m.OldVersion(ctx)
+	}
+	return nil, fmt.Errorf("unknown PricingState field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PricingStateMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pricingstate.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PricingState field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PricingStateMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, pricingstate.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PricingStateMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case pricingstate.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PricingStateMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case pricingstate.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PricingState numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PricingStateMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PricingStateMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PricingStateMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PricingState nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PricingStateMutation) ResetField(name string) error {
+	switch name {
+	case pricingstate.FieldVersion:
+		m.ResetVersion()
+		return nil
+	}
+	return fmt.Errorf("unknown PricingState field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PricingStateMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PricingStateMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PricingStateMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PricingStateMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PricingStateMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PricingStateMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PricingStateMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PricingState unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PricingStateMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PricingState edge %s", name)
+}
+
 // ProductMutation represents an operation that mutates the Product nodes in the graph.
 type ProductMutation struct {
 	config
@@ -10664,6 +13943,12 @@ type ProductMutation struct {
 	addprice_cents     *int64
 	stock              *int64
 	addstock           *int64
+	min_qty            *int64
+	addmin_qty         *int64
+	max_qty            *int64
+	addmax_qty         *int64
+	qty_increment      *int64
+	addqty_increment   *int64
 	created_at         *time.Time
 	clearedFields      map[string]struct{}
 	order_items        map[int]struct{}
@@ -10956,6 +14241,174 @@ func (m *ProductMutation) ResetStock() {
 	m.addstock = nil
 }
 
+// SetMinQty sets the "min_qty" field.
+func (m *ProductMutation) SetMinQty(i int64) {
+	m.min_qty = &i
+	m.addmin_qty = nil
+}
+
+// MinQty returns the value of the "min_qty" field in the mutation.
+func (m *ProductMutation) MinQty() (r int64, exists bool) {
+	v := m.min_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinQty returns the old "min_qty" field's value of the Product entity.
+// If the Product object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProductMutation) OldMinQty(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinQty is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinQty requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinQty: %w", err)
+	}
+	return oldValue.MinQty, nil
+}
+
+// AddMinQty adds i to the "min_qty" field.
+func (m *ProductMutation) AddMinQty(i int64) {
+	if m.addmin_qty != nil {
+		*m.addmin_qty += i
+	} else {
+		m.addmin_qty = &i
+	}
+}
+
+// AddedMinQty returns the value that was added to the "min_qty" field in this mutation.
+func (m *ProductMutation) AddedMinQty() (r int64, exists bool) {
+	v := m.addmin_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinQty resets all changes to the "min_qty" field.
+func (m *ProductMutation) ResetMinQty() {
+	m.min_qty = nil
+	m.addmin_qty = nil
+}
+
+// SetMaxQty sets the "max_qty" field.
+func (m *ProductMutation) SetMaxQty(i int64) {
+	m.max_qty = &i
+	m.addmax_qty = nil
+}
+
+// MaxQty returns the value of the "max_qty" field in the mutation.
+func (m *ProductMutation) MaxQty() (r int64, exists bool) {
+	v := m.max_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxQty returns the old "max_qty" field's value of the Product entity.
+// If the Product object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProductMutation) OldMaxQty(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxQty is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxQty requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxQty: %w", err)
+	}
+	return oldValue.MaxQty, nil
+}
+
+// AddMaxQty adds i to the "max_qty" field.
+func (m *ProductMutation) AddMaxQty(i int64) {
+	if m.addmax_qty != nil {
+		*m.addmax_qty += i
+	} else {
+		m.addmax_qty = &i
+	}
+}
+
+// AddedMaxQty returns the value that was added to the "max_qty" field in this mutation.
+func (m *ProductMutation) AddedMaxQty() (r int64, exists bool) {
+	v := m.addmax_qty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxQty resets all changes to the "max_qty" field.
+func (m *ProductMutation) ResetMaxQty() {
+	m.max_qty = nil
+	m.addmax_qty = nil
+}
+
+// SetQtyIncrement sets the "qty_increment" field.
+func (m *ProductMutation) SetQtyIncrement(i int64) {
+	m.qty_increment = &i
+	m.addqty_increment = nil
+}
+
+// QtyIncrement returns the value of the "qty_increment" field in the mutation.
+func (m *ProductMutation) QtyIncrement() (r int64, exists bool) {
+	v := m.qty_increment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQtyIncrement returns the old "qty_increment" field's value of the Product entity.
+// If the Product object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProductMutation) OldQtyIncrement(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQtyIncrement is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQtyIncrement requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQtyIncrement: %w", err)
+	}
+	return oldValue.QtyIncrement, nil
+}
+
+// AddQtyIncrement adds i to the "qty_increment" field.
+func (m *ProductMutation) AddQtyIncrement(i int64) {
+	if m.addqty_increment != nil {
+		*m.addqty_increment += i
+	} else {
+		m.addqty_increment = &i
+	}
+}
+
+// AddedQtyIncrement returns the value that was added to the "qty_increment" field in this mutation.
+func (m *ProductMutation) AddedQtyIncrement() (r int64, exists bool) {
+	v := m.addqty_increment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQtyIncrement resets all changes to the "qty_increment" field.
+func (m *ProductMutation) ResetQtyIncrement() {
+	m.qty_increment = nil
+	m.addqty_increment = nil
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *ProductMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -11080,7 +14533,7 @@ func (m *ProductMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProductMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 8)
 	if m.sku != nil {
 		fields = append(fields, product.FieldSku)
 	}
@@ -11092,6 +14545,15 @@ func (m *ProductMutation) Fields() []string {
 	}
 	if m.stock != nil {
 		fields = append(fields, product.FieldStock)
+	}
+	if m.min_qty != nil {
+		fields = append(fields, product.FieldMinQty)
+	}
+	if m.max_qty != nil {
+		fields = append(fields, product.FieldMaxQty)
+	}
+	if m.qty_increment != nil {
+		fields = append(fields, product.FieldQtyIncrement)
 	}
 	if m.created_at != nil {
 		fields = append(fields, product.FieldCreatedAt)
@@ -11112,6 +14574,12 @@ func (m *ProductMutation) Field(name string) (ent.Value, bool) {
 		return m.PriceCents()
 	case product.FieldStock:
 		return m.Stock()
+	case product.FieldMinQty:
+		return m.MinQty()
+	case product.FieldMaxQty:
+		return m.MaxQty()
+	case product.FieldQtyIncrement:
+		return m.QtyIncrement()
 	case product.FieldCreatedAt:
 		return m.CreatedAt()
 	}
@@ -11131,6 +14599,12 @@ func (m *ProductMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldPriceCents(ctx)
 	case product.FieldStock:
 		return m.OldStock(ctx)
+	case product.FieldMinQty:
+		return m.OldMinQty(ctx)
+	case product.FieldMaxQty:
+		return m.OldMaxQty(ctx)
+	case product.FieldQtyIncrement:
+		return m.OldQtyIncrement(ctx)
 	case product.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	}
@@ -11170,6 +14644,27 @@ func (m *ProductMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStock(v)
 		return nil
+	case product.FieldMinQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinQty(v)
+		return nil
+	case product.FieldMaxQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxQty(v)
+		return nil
+	case product.FieldQtyIncrement:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQtyIncrement(v)
+		return nil
 	case product.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -11191,6 +14686,15 @@ func (m *ProductMutation) AddedFields() []string {
 	if m.addstock != nil {
 		fields = append(fields, product.FieldStock)
 	}
+	if m.addmin_qty != nil {
+		fields = append(fields, product.FieldMinQty)
+	}
+	if m.addmax_qty != nil {
+		fields = append(fields, product.FieldMaxQty)
+	}
+	if m.addqty_increment != nil {
+		fields = append(fields, product.FieldQtyIncrement)
+	}
 	return fields
 }
 
@@ -11203,6 +14707,12 @@ func (m *ProductMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedPriceCents()
 	case product.FieldStock:
 		return m.AddedStock()
+	case product.FieldMinQty:
+		return m.AddedMinQty()
+	case product.FieldMaxQty:
+		return m.AddedMaxQty()
+	case product.FieldQtyIncrement:
+		return m.AddedQtyIncrement()
 	}
 	return nil, false
 }
@@ -11225,6 +14735,27 @@ func (m *ProductMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddStock(v)
+		return nil
+	case product.FieldMinQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinQty(v)
+		return nil
+	case product.FieldMaxQty:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxQty(v)
+		return nil
+	case product.FieldQtyIncrement:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQtyIncrement(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Product numeric field %s", name)
@@ -11264,6 +14795,15 @@ func (m *ProductMutation) ResetField(name string) error {
 		return nil
 	case product.FieldStock:
 		m.ResetStock()
+		return nil
+	case product.FieldMinQty:
+		m.ResetMinQty()
+		return nil
+	case product.FieldMaxQty:
+		m.ResetMaxQty()
+		return nil
+	case product.FieldQtyIncrement:
+		m.ResetQtyIncrement()
 		return nil
 	case product.FieldCreatedAt:
 		m.ResetCreatedAt()

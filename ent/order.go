@@ -46,6 +46,8 @@ type Order struct {
 	PoUniqueKey *string `json:"po_unique_key,omitempty"`
 	// PaymentTerms holds the value of the "payment_terms" field.
 	PaymentTerms *string `json:"payment_terms,omitempty"`
+	// Currency holds the value of the "currency" field.
+	Currency *string `json:"currency,omitempty"`
 	// EventSeq holds the value of the "event_seq" field.
 	EventSeq int `json:"event_seq,omitempty"`
 	// ApprovalRoles holds the value of the "approval_roles" field.
@@ -110,7 +112,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case order.FieldID, order.FieldCustomerID, order.FieldTotalCents, order.FieldLocationID, order.FieldEventSeq, order.FieldApprovals, order.FieldSpendMemberID:
 			values[i] = new(sql.NullInt64)
-		case order.FieldStatus, order.FieldShipTo, order.FieldPlacedBy, order.FieldConfirmedBy, order.FieldCanceledBy, order.FieldPoNumber, order.FieldPoUniqueKey, order.FieldPaymentTerms, order.FieldApprovalRoles, order.FieldSpendPeriod, order.FieldPaidBy:
+		case order.FieldStatus, order.FieldShipTo, order.FieldPlacedBy, order.FieldConfirmedBy, order.FieldCanceledBy, order.FieldPoNumber, order.FieldPoUniqueKey, order.FieldPaymentTerms, order.FieldCurrency, order.FieldApprovalRoles, order.FieldSpendPeriod, order.FieldPaidBy:
 			values[i] = new(sql.NullString)
 		case order.FieldCreatedAt, order.FieldConfirmedAt, order.FieldCanceledAt, order.FieldApprovalExpiresAt, order.FieldPaidAt:
 			values[i] = new(sql.NullTime)
@@ -228,6 +230,13 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PaymentTerms = new(string)
 				*_m.PaymentTerms = value.String
+			}
+		case order.FieldCurrency:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field currency", values[i])
+			} else if value.Valid {
+				_m.Currency = new(string)
+				*_m.Currency = value.String
 			}
 		case order.FieldEventSeq:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -394,6 +403,11 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	if v := _m.PaymentTerms; v != nil {
 		builder.WriteString("payment_terms=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.Currency; v != nil {
+		builder.WriteString("currency=")
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")

@@ -204,6 +204,20 @@ func (_c *OrderCreate) SetNillablePaymentTerms(v *string) *OrderCreate {
 	return _c
 }
 
+// SetCurrency sets the "currency" field.
+func (_c *OrderCreate) SetCurrency(v string) *OrderCreate {
+	_c.mutation.SetCurrency(v)
+	return _c
+}
+
+// SetNillableCurrency sets the "currency" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCurrency(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetCurrency(*v)
+	}
+	return _c
+}
+
 // SetEventSeq sets the "event_seq" field.
 func (_c *OrderCreate) SetEventSeq(v int) *OrderCreate {
 	_c.mutation.SetEventSeq(v)
@@ -461,6 +475,11 @@ func (_c *OrderCreate) check() error {
 			return &ValidationError{Name: "payment_terms", err: fmt.Errorf(`ent: validator failed for field "Order.payment_terms": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Currency(); ok {
+		if err := order.CurrencyValidator(v); err != nil {
+			return &ValidationError{Name: "currency", err: fmt.Errorf(`ent: validator failed for field "Order.currency": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.EventSeq(); !ok {
 		return &ValidationError{Name: "event_seq", err: errors.New(`ent: missing required field "Order.event_seq"`)}
 	}
@@ -566,6 +585,10 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PaymentTerms(); ok {
 		_spec.SetField(order.FieldPaymentTerms, field.TypeString, value)
 		_node.PaymentTerms = &value
+	}
+	if value, ok := _c.mutation.Currency(); ok {
+		_spec.SetField(order.FieldCurrency, field.TypeString, value)
+		_node.Currency = &value
 	}
 	if value, ok := _c.mutation.EventSeq(); ok {
 		_spec.SetField(order.FieldEventSeq, field.TypeInt, value)
@@ -911,6 +934,9 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.PaymentTerms(); exists {
 			s.SetIgnore(order.FieldPaymentTerms)
+		}
+		if _, exists := u.create.mutation.Currency(); exists {
+			s.SetIgnore(order.FieldCurrency)
 		}
 		if _, exists := u.create.mutation.ApprovalRoles(); exists {
 			s.SetIgnore(order.FieldApprovalRoles)
@@ -1378,6 +1404,9 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			}
 			if _, exists := b.mutation.PaymentTerms(); exists {
 				s.SetIgnore(order.FieldPaymentTerms)
+			}
+			if _, exists := b.mutation.Currency(); exists {
+				s.SetIgnore(order.FieldCurrency)
 			}
 			if _, exists := b.mutation.ApprovalRoles(); exists {
 				s.SetIgnore(order.FieldApprovalRoles)

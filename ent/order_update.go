@@ -425,6 +425,9 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.PaymentTermsCleared() {
 		_spec.ClearField(order.FieldPaymentTerms, field.TypeString)
 	}
+	if _u.mutation.CurrencyCleared() {
+		_spec.ClearField(order.FieldCurrency, field.TypeString)
+	}
 	if value, ok := _u.mutation.EventSeq(); ok {
 		_spec.SetField(order.FieldEventSeq, field.TypeInt, value)
 	}
@@ -952,6 +955,9 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.PaymentTermsCleared() {
 		_spec.ClearField(order.FieldPaymentTerms, field.TypeString)
+	}
+	if _u.mutation.CurrencyCleared() {
+		_spec.ClearField(order.FieldCurrency, field.TypeString)
 	}
 	if value, ok := _u.mutation.EventSeq(); ok {
 		_spec.SetField(order.FieldEventSeq, field.TypeInt, value)

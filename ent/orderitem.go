@@ -28,6 +28,10 @@ type OrderItem struct {
 	UnitPriceCents int64 `json:"unit_price_cents,omitempty"`
 	// SubtotalCents holds the value of the "subtotal_cents" field.
 	SubtotalCents int64 `json:"subtotal_cents,omitempty"`
+	// PriceListID holds the value of the "price_list_id" field.
+	PriceListID *int `json:"price_list_id,omitempty"`
+	// PriceMinQty holds the value of the "price_min_qty" field.
+	PriceMinQty *int64 `json:"price_min_qty,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderItemQuery when eager-loading is set.
 	Edges        OrderItemEdges `json:"edges"`
@@ -72,7 +76,7 @@ func (*OrderItem) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case orderitem.FieldID, orderitem.FieldOrderID, orderitem.FieldProductID, orderitem.FieldQty, orderitem.FieldUnitPriceCents, orderitem.FieldSubtotalCents:
+		case orderitem.FieldID, orderitem.FieldOrderID, orderitem.FieldProductID, orderitem.FieldQty, orderitem.FieldUnitPriceCents, orderitem.FieldSubtotalCents, orderitem.FieldPriceListID, orderitem.FieldPriceMinQty:
 			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -124,6 +128,20 @@ func (_m *OrderItem) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field subtotal_cents", values[i])
 			} else if value.Valid {
 				_m.SubtotalCents = value.Int64
+			}
+		case orderitem.FieldPriceListID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field price_list_id", values[i])
+			} else if value.Valid {
+				_m.PriceListID = new(int)
+				*_m.PriceListID = int(value.Int64)
+			}
+		case orderitem.FieldPriceMinQty:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field price_min_qty", values[i])
+			} else if value.Valid {
+				_m.PriceMinQty = new(int64)
+				*_m.PriceMinQty = value.Int64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -185,6 +203,16 @@ func (_m *OrderItem) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("subtotal_cents=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SubtotalCents))
+	builder.WriteString(", ")
+	if v := _m.PriceListID; v != nil {
+		builder.WriteString("price_list_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PriceMinQty; v != nil {
+		builder.WriteString("price_min_qty=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -53,6 +53,34 @@ func (_c *OrderItemCreate) SetSubtotalCents(v int64) *OrderItemCreate {
 	return _c
 }
 
+// SetPriceListID sets the "price_list_id" field.
+func (_c *OrderItemCreate) SetPriceListID(v int) *OrderItemCreate {
+	_c.mutation.SetPriceListID(v)
+	return _c
+}
+
+// SetNillablePriceListID sets the "price_list_id" field if the given value is not nil.
+func (_c *OrderItemCreate) SetNillablePriceListID(v *int) *OrderItemCreate {
+	if v != nil {
+		_c.SetPriceListID(*v)
+	}
+	return _c
+}
+
+// SetPriceMinQty sets the "price_min_qty" field.
+func (_c *OrderItemCreate) SetPriceMinQty(v int64) *OrderItemCreate {
+	_c.mutation.SetPriceMinQty(v)
+	return _c
+}
+
+// SetNillablePriceMinQty sets the "price_min_qty" field if the given value is not nil.
+func (_c *OrderItemCreate) SetNillablePriceMinQty(v *int64) *OrderItemCreate {
+	if v != nil {
+		_c.SetPriceMinQty(*v)
+	}
+	return _c
+}
+
 // SetOrder sets the "order" edge to the Order entity.
 func (_c *OrderItemCreate) SetOrder(v *Order) *OrderItemCreate {
 	return _c.SetOrderID(v.ID)
@@ -172,6 +200,14 @@ func (_c *OrderItemCreate) createSpec() (*OrderItem, *sqlgraph.CreateSpec) {
 		_spec.SetField(orderitem.FieldSubtotalCents, field.TypeInt64, value)
 		_node.SubtotalCents = value
 	}
+	if value, ok := _c.mutation.PriceListID(); ok {
+		_spec.SetField(orderitem.FieldPriceListID, field.TypeInt, value)
+		_node.PriceListID = &value
+	}
+	if value, ok := _c.mutation.PriceMinQty(); ok {
+		_spec.SetField(orderitem.FieldPriceMinQty, field.TypeInt64, value)
+		_node.PriceMinQty = &value
+	}
 	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -283,6 +319,12 @@ func (u *OrderItemUpsertOne) UpdateNewValues() *OrderItemUpsertOne {
 		}
 		if _, exists := u.create.mutation.SubtotalCents(); exists {
 			s.SetIgnore(orderitem.FieldSubtotalCents)
+		}
+		if _, exists := u.create.mutation.PriceListID(); exists {
+			s.SetIgnore(orderitem.FieldPriceListID)
+		}
+		if _, exists := u.create.mutation.PriceMinQty(); exists {
+			s.SetIgnore(orderitem.FieldPriceMinQty)
 		}
 	}))
 	return u
@@ -504,6 +546,12 @@ func (u *OrderItemUpsertBulk) UpdateNewValues() *OrderItemUpsertBulk {
 			}
 			if _, exists := b.mutation.SubtotalCents(); exists {
 				s.SetIgnore(orderitem.FieldSubtotalCents)
+			}
+			if _, exists := b.mutation.PriceListID(); exists {
+				s.SetIgnore(orderitem.FieldPriceListID)
+			}
+			if _, exists := b.mutation.PriceMinQty(); exists {
+				s.SetIgnore(orderitem.FieldPriceMinQty)
 			}
 		}
 	}))

@@ -89,6 +89,12 @@ func (_u *OrderItemUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	if _u.mutation.PriceListIDCleared() {
+		_spec.ClearField(orderitem.FieldPriceListID, field.TypeInt)
+	}
+	if _u.mutation.PriceMinQtyCleared() {
+		_spec.ClearField(orderitem.FieldPriceMinQty, field.TypeInt64)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -201,6 +207,12 @@ func (_u *OrderItemUpdateOne) sqlSave(ctx context.Context) (_node *OrderItem, er
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.PriceListIDCleared() {
+		_spec.ClearField(orderitem.FieldPriceListID, field.TypeInt)
+	}
+	if _u.mutation.PriceMinQtyCleared() {
+		_spec.ClearField(orderitem.FieldPriceMinQty, field.TypeInt64)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &OrderItem{config: _u.config}

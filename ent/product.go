@@ -25,6 +25,12 @@ type Product struct {
 	PriceCents int64 `json:"price_cents,omitempty"`
 	// Stock holds the value of the "stock" field.
 	Stock int64 `json:"stock,omitempty"`
+	// MinQty holds the value of the "min_qty" field.
+	MinQty int64 `json:"min_qty,omitempty"`
+	// MaxQty holds the value of the "max_qty" field.
+	MaxQty int64 `json:"max_qty,omitempty"`
+	// QtyIncrement holds the value of the "qty_increment" field.
+	QtyIncrement int64 `json:"qty_increment,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -56,7 +62,7 @@ func (*Product) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case product.FieldID, product.FieldPriceCents, product.FieldStock:
+		case product.FieldID, product.FieldPriceCents, product.FieldStock, product.FieldMinQty, product.FieldMaxQty, product.FieldQtyIncrement:
 			values[i] = new(sql.NullInt64)
 		case product.FieldSku, product.FieldName:
 			values[i] = new(sql.NullString)
@@ -106,6 +112,24 @@ func (_m *Product) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field stock", values[i])
 			} else if value.Valid {
 				_m.Stock = value.Int64
+			}
+		case product.FieldMinQty:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field min_qty", values[i])
+			} else if value.Valid {
+				_m.MinQty = value.Int64
+			}
+		case product.FieldMaxQty:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field max_qty", values[i])
+			} else if value.Valid {
+				_m.MaxQty = value.Int64
+			}
+		case product.FieldQtyIncrement:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field qty_increment", values[i])
+			} else if value.Valid {
+				_m.QtyIncrement = value.Int64
 			}
 		case product.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -165,6 +189,15 @@ func (_m *Product) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("stock=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Stock))
+	builder.WriteString(", ")
+	builder.WriteString("min_qty=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MinQty))
+	builder.WriteString(", ")
+	builder.WriteString("max_qty=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MaxQty))
+	builder.WriteString(", ")
+	builder.WriteString("qty_increment=")
+	builder.WriteString(fmt.Sprintf("%v", _m.QtyIncrement))
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

@@ -55,6 +55,48 @@ func (_c *ProductCreate) SetNillableStock(v *int64) *ProductCreate {
 	return _c
 }
 
+// SetMinQty sets the "min_qty" field.
+func (_c *ProductCreate) SetMinQty(v int64) *ProductCreate {
+	_c.mutation.SetMinQty(v)
+	return _c
+}
+
+// SetNillableMinQty sets the "min_qty" field if the given value is not nil.
+func (_c *ProductCreate) SetNillableMinQty(v *int64) *ProductCreate {
+	if v != nil {
+		_c.SetMinQty(*v)
+	}
+	return _c
+}
+
+// SetMaxQty sets the "max_qty" field.
+func (_c *ProductCreate) SetMaxQty(v int64) *ProductCreate {
+	_c.mutation.SetMaxQty(v)
+	return _c
+}
+
+// SetNillableMaxQty sets the "max_qty" field if the given value is not nil.
+func (_c *ProductCreate) SetNillableMaxQty(v *int64) *ProductCreate {
+	if v != nil {
+		_c.SetMaxQty(*v)
+	}
+	return _c
+}
+
+// SetQtyIncrement sets the "qty_increment" field.
+func (_c *ProductCreate) SetQtyIncrement(v int64) *ProductCreate {
+	_c.mutation.SetQtyIncrement(v)
+	return _c
+}
+
+// SetNillableQtyIncrement sets the "qty_increment" field if the given value is not nil.
+func (_c *ProductCreate) SetNillableQtyIncrement(v *int64) *ProductCreate {
+	if v != nil {
+		_c.SetQtyIncrement(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *ProductCreate) SetCreatedAt(v time.Time) *ProductCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -123,6 +165,18 @@ func (_c *ProductCreate) defaults() {
 		v := product.DefaultStock
 		_c.mutation.SetStock(v)
 	}
+	if _, ok := _c.mutation.MinQty(); !ok {
+		v := product.DefaultMinQty
+		_c.mutation.SetMinQty(v)
+	}
+	if _, ok := _c.mutation.MaxQty(); !ok {
+		v := product.DefaultMaxQty
+		_c.mutation.SetMaxQty(v)
+	}
+	if _, ok := _c.mutation.QtyIncrement(); !ok {
+		v := product.DefaultQtyIncrement
+		_c.mutation.SetQtyIncrement(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := product.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -161,6 +215,30 @@ func (_c *ProductCreate) check() error {
 	if v, ok := _c.mutation.Stock(); ok {
 		if err := product.StockValidator(v); err != nil {
 			return &ValidationError{Name: "stock", err: fmt.Errorf(`ent: validator failed for field "Product.stock": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.MinQty(); !ok {
+		return &ValidationError{Name: "min_qty", err: errors.New(`ent: missing required field "Product.min_qty"`)}
+	}
+	if v, ok := _c.mutation.MinQty(); ok {
+		if err := product.MinQtyValidator(v); err != nil {
+			return &ValidationError{Name: "min_qty", err: fmt.Errorf(`ent: validator failed for field "Product.min_qty": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.MaxQty(); !ok {
+		return &ValidationError{Name: "max_qty", err: errors.New(`ent: missing required field "Product.max_qty"`)}
+	}
+	if v, ok := _c.mutation.MaxQty(); ok {
+		if err := product.MaxQtyValidator(v); err != nil {
+			return &ValidationError{Name: "max_qty", err: fmt.Errorf(`ent: validator failed for field "Product.max_qty": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.QtyIncrement(); !ok {
+		return &ValidationError{Name: "qty_increment", err: errors.New(`ent: missing required field "Product.qty_increment"`)}
+	}
+	if v, ok := _c.mutation.QtyIncrement(); ok {
+		if err := product.QtyIncrementValidator(v); err != nil {
+			return &ValidationError{Name: "qty_increment", err: fmt.Errorf(`ent: validator failed for field "Product.qty_increment": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
@@ -208,6 +286,18 @@ func (_c *ProductCreate) createSpec() (*Product, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Stock(); ok {
 		_spec.SetField(product.FieldStock, field.TypeInt64, value)
 		_node.Stock = value
+	}
+	if value, ok := _c.mutation.MinQty(); ok {
+		_spec.SetField(product.FieldMinQty, field.TypeInt64, value)
+		_node.MinQty = value
+	}
+	if value, ok := _c.mutation.MaxQty(); ok {
+		_spec.SetField(product.FieldMaxQty, field.TypeInt64, value)
+		_node.MaxQty = value
+	}
+	if value, ok := _c.mutation.QtyIncrement(); ok {
+		_spec.SetField(product.FieldQtyIncrement, field.TypeInt64, value)
+		_node.QtyIncrement = value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(product.FieldCreatedAt, field.TypeTime, value)
@@ -341,6 +431,60 @@ func (u *ProductUpsert) AddStock(v int64) *ProductUpsert {
 	return u
 }
 
+// SetMinQty sets the "min_qty" field.
+func (u *ProductUpsert) SetMinQty(v int64) *ProductUpsert {
+	u.Set(product.FieldMinQty, v)
+	return u
+}
+
+// UpdateMinQty sets the "min_qty" field to the value that was provided on create.
+func (u *ProductUpsert) UpdateMinQty() *ProductUpsert {
+	u.SetExcluded(product.FieldMinQty)
+	return u
+}
+
+// AddMinQty adds v to the "min_qty" field.
+func (u *ProductUpsert) AddMinQty(v int64) *ProductUpsert {
+	u.Add(product.FieldMinQty, v)
+	return u
+}
+
+// SetMaxQty sets the "max_qty" field.
+func (u *ProductUpsert) SetMaxQty(v int64) *ProductUpsert {
+	u.Set(product.FieldMaxQty, v)
+	return u
+}
+
+// UpdateMaxQty sets the "max_qty" field to the value that was provided on create.
+func (u *ProductUpsert) UpdateMaxQty() *ProductUpsert {
+	u.SetExcluded(product.FieldMaxQty)
+	return u
+}
+
+// AddMaxQty adds v to the "max_qty" field.
+func (u *ProductUpsert) AddMaxQty(v int64) *ProductUpsert {
+	u.Add(product.FieldMaxQty, v)
+	return u
+}
+
+// SetQtyIncrement sets the "qty_increment" field.
+func (u *ProductUpsert) SetQtyIncrement(v int64) *ProductUpsert {
+	u.Set(product.FieldQtyIncrement, v)
+	return u
+}
+
+// UpdateQtyIncrement sets the "qty_increment" field to the value that was provided on create.
+func (u *ProductUpsert) UpdateQtyIncrement() *ProductUpsert {
+	u.SetExcluded(product.FieldQtyIncrement)
+	return u
+}
+
+// AddQtyIncrement adds v to the "qty_increment" field.
+func (u *ProductUpsert) AddQtyIncrement(v int64) *ProductUpsert {
+	u.Add(product.FieldQtyIncrement, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -453,6 +597,69 @@ func (u *ProductUpsertOne) AddStock(v int64) *ProductUpsertOne {
 func (u *ProductUpsertOne) UpdateStock() *ProductUpsertOne {
 	return u.Update(func(s *ProductUpsert) {
 		s.UpdateStock()
+	})
+}
+
+// SetMinQty sets the "min_qty" field.
+func (u *ProductUpsertOne) SetMinQty(v int64) *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.SetMinQty(v)
+	})
+}
+
+// AddMinQty adds v to the "min_qty" field.
+func (u *ProductUpsertOne) AddMinQty(v int64) *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.AddMinQty(v)
+	})
+}
+
+// UpdateMinQty sets the "min_qty" field to the value that was provided on create.
+func (u *ProductUpsertOne) UpdateMinQty() *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.UpdateMinQty()
+	})
+}
+
+// SetMaxQty sets the "max_qty" field.
+func (u *ProductUpsertOne) SetMaxQty(v int64) *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.SetMaxQty(v)
+	})
+}
+
+// AddMaxQty adds v to the "max_qty" field.
+func (u *ProductUpsertOne) AddMaxQty(v int64) *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.AddMaxQty(v)
+	})
+}
+
+// UpdateMaxQty sets the "max_qty" field to the value that was provided on create.
+func (u *ProductUpsertOne) UpdateMaxQty() *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.UpdateMaxQty()
+	})
+}
+
+// SetQtyIncrement sets the "qty_increment" field.
+func (u *ProductUpsertOne) SetQtyIncrement(v int64) *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.SetQtyIncrement(v)
+	})
+}
+
+// AddQtyIncrement adds v to the "qty_increment" field.
+func (u *ProductUpsertOne) AddQtyIncrement(v int64) *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.AddQtyIncrement(v)
+	})
+}
+
+// UpdateQtyIncrement sets the "qty_increment" field to the value that was provided on create.
+func (u *ProductUpsertOne) UpdateQtyIncrement() *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.UpdateQtyIncrement()
 	})
 }
 
@@ -734,6 +941,69 @@ func (u *ProductUpsertBulk) AddStock(v int64) *ProductUpsertBulk {
 func (u *ProductUpsertBulk) UpdateStock() *ProductUpsertBulk {
 	return u.Update(func(s *ProductUpsert) {
 		s.UpdateStock()
+	})
+}
+
+// SetMinQty sets the "min_qty" field.
+func (u *ProductUpsertBulk) SetMinQty(v int64) *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.SetMinQty(v)
+	})
+}
+
+// AddMinQty adds v to the "min_qty" field.
+func (u *ProductUpsertBulk) AddMinQty(v int64) *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.AddMinQty(v)
+	})
+}
+
+// UpdateMinQty sets the "min_qty" field to the value that was provided on create.
+func (u *ProductUpsertBulk) UpdateMinQty() *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.UpdateMinQty()
+	})
+}
+
+// SetMaxQty sets the "max_qty" field.
+func (u *ProductUpsertBulk) SetMaxQty(v int64) *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.SetMaxQty(v)
+	})
+}
+
+// AddMaxQty adds v to the "max_qty" field.
+func (u *ProductUpsertBulk) AddMaxQty(v int64) *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.AddMaxQty(v)
+	})
+}
+
+// UpdateMaxQty sets the "max_qty" field to the value that was provided on create.
+func (u *ProductUpsertBulk) UpdateMaxQty() *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.UpdateMaxQty()
+	})
+}
+
+// SetQtyIncrement sets the "qty_increment" field.
+func (u *ProductUpsertBulk) SetQtyIncrement(v int64) *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.SetQtyIncrement(v)
+	})
+}
+
+// AddQtyIncrement adds v to the "qty_increment" field.
+func (u *ProductUpsertBulk) AddQtyIncrement(v int64) *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.AddQtyIncrement(v)
+	})
+}
+
+// UpdateQtyIncrement sets the "qty_increment" field to the value that was provided on create.
+func (u *ProductUpsertBulk) UpdateQtyIncrement() *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.UpdateQtyIncrement()
 	})
 }
 

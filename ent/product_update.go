@@ -99,6 +99,69 @@ func (_u *ProductUpdate) AddStock(v int64) *ProductUpdate {
 	return _u
 }
 
+// SetMinQty sets the "min_qty" field.
+func (_u *ProductUpdate) SetMinQty(v int64) *ProductUpdate {
+	_u.mutation.ResetMinQty()
+	_u.mutation.SetMinQty(v)
+	return _u
+}
+
+// SetNillableMinQty sets the "min_qty" field if the given value is not nil.
+func (_u *ProductUpdate) SetNillableMinQty(v *int64) *ProductUpdate {
+	if v != nil {
+		_u.SetMinQty(*v)
+	}
+	return _u
+}
+
+// AddMinQty adds value to the "min_qty" field.
+func (_u *ProductUpdate) AddMinQty(v int64) *ProductUpdate {
+	_u.mutation.AddMinQty(v)
+	return _u
+}
+
+// SetMaxQty sets the "max_qty" field.
+func (_u *ProductUpdate) SetMaxQty(v int64) *ProductUpdate {
+	_u.mutation.ResetMaxQty()
+	_u.mutation.SetMaxQty(v)
+	return _u
+}
+
+// SetNillableMaxQty sets the "max_qty" field if the given value is not nil.
+func (_u *ProductUpdate) SetNillableMaxQty(v *int64) *ProductUpdate {
+	if v != nil {
+		_u.SetMaxQty(*v)
+	}
+	return _u
+}
+
+// AddMaxQty adds value to the "max_qty" field.
+func (_u *ProductUpdate) AddMaxQty(v int64) *ProductUpdate {
+	_u.mutation.AddMaxQty(v)
+	return _u
+}
+
+// SetQtyIncrement sets the "qty_increment" field.
+func (_u *ProductUpdate) SetQtyIncrement(v int64) *ProductUpdate {
+	_u.mutation.ResetQtyIncrement()
+	_u.mutation.SetQtyIncrement(v)
+	return _u
+}
+
+// SetNillableQtyIncrement sets the "qty_increment" field if the given value is not nil.
+func (_u *ProductUpdate) SetNillableQtyIncrement(v *int64) *ProductUpdate {
+	if v != nil {
+		_u.SetQtyIncrement(*v)
+	}
+	return _u
+}
+
+// AddQtyIncrement adds value to the "qty_increment" field.
+func (_u *ProductUpdate) AddQtyIncrement(v int64) *ProductUpdate {
+	_u.mutation.AddQtyIncrement(v)
+	return _u
+}
+
 // AddOrderItemIDs adds the "order_items" edge to the OrderItem entity by IDs.
 func (_u *ProductUpdate) AddOrderItemIDs(ids ...int) *ProductUpdate {
 	_u.mutation.AddOrderItemIDs(ids...)
@@ -189,6 +252,21 @@ func (_u *ProductUpdate) check() error {
 			return &ValidationError{Name: "stock", err: fmt.Errorf(`ent: validator failed for field "Product.stock": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MinQty(); ok {
+		if err := product.MinQtyValidator(v); err != nil {
+			return &ValidationError{Name: "min_qty", err: fmt.Errorf(`ent: validator failed for field "Product.min_qty": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MaxQty(); ok {
+		if err := product.MaxQtyValidator(v); err != nil {
+			return &ValidationError{Name: "max_qty", err: fmt.Errorf(`ent: validator failed for field "Product.max_qty": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.QtyIncrement(); ok {
+		if err := product.QtyIncrementValidator(v); err != nil {
+			return &ValidationError{Name: "qty_increment", err: fmt.Errorf(`ent: validator failed for field "Product.qty_increment": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -227,6 +305,24 @@ func (_u *ProductUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedStock(); ok {
 		_spec.AddField(product.FieldStock, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.MinQty(); ok {
+		_spec.SetField(product.FieldMinQty, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMinQty(); ok {
+		_spec.AddField(product.FieldMinQty, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.MaxQty(); ok {
+		_spec.SetField(product.FieldMaxQty, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMaxQty(); ok {
+		_spec.AddField(product.FieldMaxQty, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.QtyIncrement(); ok {
+		_spec.SetField(product.FieldQtyIncrement, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedQtyIncrement(); ok {
+		_spec.AddField(product.FieldQtyIncrement, field.TypeInt64, value)
 	}
 	if _u.mutation.OrderItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -365,6 +461,69 @@ func (_u *ProductUpdateOne) AddStock(v int64) *ProductUpdateOne {
 	return _u
 }
 
+// SetMinQty sets the "min_qty" field.
+func (_u *ProductUpdateOne) SetMinQty(v int64) *ProductUpdateOne {
+	_u.mutation.ResetMinQty()
+	_u.mutation.SetMinQty(v)
+	return _u
+}
+
+// SetNillableMinQty sets the "min_qty" field if the given value is not nil.
+func (_u *ProductUpdateOne) SetNillableMinQty(v *int64) *ProductUpdateOne {
+	if v != nil {
+		_u.SetMinQty(*v)
+	}
+	return _u
+}
+
+// AddMinQty adds value to the "min_qty" field.
+func (_u *ProductUpdateOne) AddMinQty(v int64) *ProductUpdateOne {
+	_u.mutation.AddMinQty(v)
+	return _u
+}
+
+// SetMaxQty sets the "max_qty" field.
+func (_u *ProductUpdateOne) SetMaxQty(v int64) *ProductUpdateOne {
+	_u.mutation.ResetMaxQty()
+	_u.mutation.SetMaxQty(v)
+	return _u
+}
+
+// SetNillableMaxQty sets the "max_qty" field if the given value is not nil.
+func (_u *ProductUpdateOne) SetNillableMaxQty(v *int64) *ProductUpdateOne {
+	if v != nil {
+		_u.SetMaxQty(*v)
+	}
+	return _u
+}
+
+// AddMaxQty adds value to the "max_qty" field.
+func (_u *ProductUpdateOne) AddMaxQty(v int64) *ProductUpdateOne {
+	_u.mutation.AddMaxQty(v)
+	return _u
+}
+
+// SetQtyIncrement sets the "qty_increment" field.
+func (_u *ProductUpdateOne) SetQtyIncrement(v int64) *ProductUpdateOne {
+	_u.mutation.ResetQtyIncrement()
+	_u.mutation.SetQtyIncrement(v)
+	return _u
+}
+
+// SetNillableQtyIncrement sets the "qty_increment" field if the given value is not nil.
+func (_u *ProductUpdateOne) SetNillableQtyIncrement(v *int64) *ProductUpdateOne {
+	if v != nil {
+		_u.SetQtyIncrement(*v)
+	}
+	return _u
+}
+
+// AddQtyIncrement adds value to the "qty_increment" field.
+func (_u *ProductUpdateOne) AddQtyIncrement(v int64) *ProductUpdateOne {
+	_u.mutation.AddQtyIncrement(v)
+	return _u
+}
+
 // AddOrderItemIDs adds the "order_items" edge to the OrderItem entity by IDs.
 func (_u *ProductUpdateOne) AddOrderItemIDs(ids ...int) *ProductUpdateOne {
 	_u.mutation.AddOrderItemIDs(ids...)
@@ -468,6 +627,21 @@ func (_u *ProductUpdateOne) check() error {
 			return &ValidationError{Name: "stock", err: fmt.Errorf(`ent: validator failed for field "Product.stock": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MinQty(); ok {
+		if err := product.MinQtyValidator(v); err != nil {
+			return &ValidationError{Name: "min_qty", err: fmt.Errorf(`ent: validator failed for field "Product.min_qty": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MaxQty(); ok {
+		if err := product.MaxQtyValidator(v); err != nil {
+			return &ValidationError{Name: "max_qty", err: fmt.Errorf(`ent: validator failed for field "Product.max_qty": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.QtyIncrement(); ok {
+		if err := product.QtyIncrementValidator(v); err != nil {
+			return &ValidationError{Name: "qty_increment", err: fmt.Errorf(`ent: validator failed for field "Product.qty_increment": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -523,6 +697,24 @@ func (_u *ProductUpdateOne) sqlSave(ctx context.Context) (_node *Product, err er
 	}
 	if value, ok := _u.mutation.AddedStock(); ok {
 		_spec.AddField(product.FieldStock, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.MinQty(); ok {
+		_spec.SetField(product.FieldMinQty, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMinQty(); ok {
+		_spec.AddField(product.FieldMinQty, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.MaxQty(); ok {
+		_spec.SetField(product.FieldMaxQty, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMaxQty(); ok {
+		_spec.AddField(product.FieldMaxQty, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.QtyIncrement(); ok {
+		_spec.SetField(product.FieldQtyIncrement, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedQtyIncrement(); ok {
+		_spec.AddField(product.FieldQtyIncrement, field.TypeInt64, value)
 	}
 	if _u.mutation.OrderItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{

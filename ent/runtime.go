@@ -15,6 +15,10 @@ import (
 	"github.com/b2b-orders/platform/ent/orderapproval"
 	"github.com/b2b-orders/platform/ent/orderevent"
 	"github.com/b2b-orders/platform/ent/orderitem"
+	"github.com/b2b-orders/platform/ent/priceentry"
+	"github.com/b2b-orders/platform/ent/pricelist"
+	"github.com/b2b-orders/platform/ent/pricelistrule"
+	"github.com/b2b-orders/platform/ent/pricingstate"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/ent/schema"
 	"github.com/b2b-orders/platform/ent/spendinglimit"
@@ -262,28 +266,32 @@ func init() {
 	orderDescPaymentTerms := orderFields[13].Descriptor()
 	// order.PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
 	order.PaymentTermsValidator = orderDescPaymentTerms.Validators[0].(func(string) error)
+	// orderDescCurrency is the schema descriptor for currency field.
+	orderDescCurrency := orderFields[14].Descriptor()
+	// order.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	order.CurrencyValidator = orderDescCurrency.Validators[0].(func(string) error)
 	// orderDescEventSeq is the schema descriptor for event_seq field.
-	orderDescEventSeq := orderFields[14].Descriptor()
+	orderDescEventSeq := orderFields[15].Descriptor()
 	// order.DefaultEventSeq holds the default value on creation for the event_seq field.
 	order.DefaultEventSeq = orderDescEventSeq.Default.(int)
 	// orderDescApprovalRoles is the schema descriptor for approval_roles field.
-	orderDescApprovalRoles := orderFields[15].Descriptor()
+	orderDescApprovalRoles := orderFields[16].Descriptor()
 	// order.ApprovalRolesValidator is a validator for the "approval_roles" field. It is called by the builders before save.
 	order.ApprovalRolesValidator = orderDescApprovalRoles.Validators[0].(func(string) error)
 	// orderDescApprovals is the schema descriptor for approvals field.
-	orderDescApprovals := orderFields[16].Descriptor()
+	orderDescApprovals := orderFields[17].Descriptor()
 	// order.DefaultApprovals holds the default value on creation for the approvals field.
 	order.DefaultApprovals = orderDescApprovals.Default.(int)
 	// orderDescConfirmOnApproval is the schema descriptor for confirm_on_approval field.
-	orderDescConfirmOnApproval := orderFields[17].Descriptor()
+	orderDescConfirmOnApproval := orderFields[18].Descriptor()
 	// order.DefaultConfirmOnApproval holds the default value on creation for the confirm_on_approval field.
 	order.DefaultConfirmOnApproval = orderDescConfirmOnApproval.Default.(bool)
 	// orderDescSpendPeriod is the schema descriptor for spend_period field.
-	orderDescSpendPeriod := orderFields[20].Descriptor()
+	orderDescSpendPeriod := orderFields[21].Descriptor()
 	// order.SpendPeriodValidator is a validator for the "spend_period" field. It is called by the builders before save.
 	order.SpendPeriodValidator = orderDescSpendPeriod.Validators[0].(func(string) error)
 	// orderDescPaidBy is the schema descriptor for paid_by field.
-	orderDescPaidBy := orderFields[22].Descriptor()
+	orderDescPaidBy := orderFields[23].Descriptor()
 	// order.PaidByValidator is a validator for the "paid_by" field. It is called by the builders before save.
 	order.PaidByValidator = orderDescPaidBy.Validators[0].(func(string) error)
 	orderapprovalFields := schema.OrderApproval{}.Fields()
@@ -342,6 +350,86 @@ func init() {
 	orderitemDescSubtotalCents := orderitemFields[4].Descriptor()
 	// orderitem.SubtotalCentsValidator is a validator for the "subtotal_cents" field. It is called by the builders before save.
 	orderitem.SubtotalCentsValidator = orderitemDescSubtotalCents.Validators[0].(func(int64) error)
+	priceentryFields := schema.PriceEntry{}.Fields()
+	_ = priceentryFields
+	// priceentryDescMinQty is the schema descriptor for min_qty field.
+	priceentryDescMinQty := priceentryFields[2].Descriptor()
+	// priceentry.MinQtyValidator is a validator for the "min_qty" field. It is called by the builders before save.
+	priceentry.MinQtyValidator = priceentryDescMinQty.Validators[0].(func(int64) error)
+	// priceentryDescUnitPriceCents is the schema descriptor for unit_price_cents field.
+	priceentryDescUnitPriceCents := priceentryFields[3].Descriptor()
+	// priceentry.UnitPriceCentsValidator is a validator for the "unit_price_cents" field. It is called by the builders before save.
+	priceentry.UnitPriceCentsValidator = priceentryDescUnitPriceCents.Validators[0].(func(int64) error)
+	pricelistFields := schema.PriceList{}.Fields()
+	_ = pricelistFields
+	// pricelistDescName is the schema descriptor for name field.
+	pricelistDescName := pricelistFields[0].Descriptor()
+	// pricelist.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	pricelist.NameValidator = func() func(string) error {
+		validators := pricelistDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pricelistDescCurrency is the schema descriptor for currency field.
+	pricelistDescCurrency := pricelistFields[1].Descriptor()
+	// pricelist.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	pricelist.CurrencyValidator = pricelistDescCurrency.Validators[0].(func(string) error)
+	// pricelistDescStatus is the schema descriptor for status field.
+	pricelistDescStatus := pricelistFields[2].Descriptor()
+	// pricelist.StatusValidator is a validator for the "status" field. It is called by the builders before save.
+	pricelist.StatusValidator = pricelistDescStatus.Validators[0].(func(string) error)
+	// pricelistDescPriority is the schema descriptor for priority field.
+	pricelistDescPriority := pricelistFields[5].Descriptor()
+	// pricelist.DefaultPriority holds the default value on creation for the priority field.
+	pricelist.DefaultPriority = pricelistDescPriority.Default.(int)
+	// pricelistDescScope is the schema descriptor for scope field.
+	pricelistDescScope := pricelistFields[6].Descriptor()
+	// pricelist.ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	pricelist.ScopeValidator = pricelistDescScope.Validators[0].(func(string) error)
+	// pricelistDescCreatedAt is the schema descriptor for created_at field.
+	pricelistDescCreatedAt := pricelistFields[7].Descriptor()
+	// pricelist.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pricelist.DefaultCreatedAt = pricelistDescCreatedAt.Default.(func() time.Time)
+	// pricelistDescUpdatedAt is the schema descriptor for updated_at field.
+	pricelistDescUpdatedAt := pricelistFields[8].Descriptor()
+	// pricelist.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	pricelist.DefaultUpdatedAt = pricelistDescUpdatedAt.Default.(func() time.Time)
+	pricelistruleFields := schema.PriceListRule{}.Fields()
+	_ = pricelistruleFields
+	// pricelistruleDescMinQty is the schema descriptor for min_qty field.
+	pricelistruleDescMinQty := pricelistruleFields[2].Descriptor()
+	// pricelistrule.DefaultMinQty holds the default value on creation for the min_qty field.
+	pricelistrule.DefaultMinQty = pricelistruleDescMinQty.Default.(int64)
+	// pricelistrule.MinQtyValidator is a validator for the "min_qty" field. It is called by the builders before save.
+	pricelistrule.MinQtyValidator = pricelistruleDescMinQty.Validators[0].(func(int64) error)
+	// pricelistruleDescMaxQty is the schema descriptor for max_qty field.
+	pricelistruleDescMaxQty := pricelistruleFields[3].Descriptor()
+	// pricelistrule.DefaultMaxQty holds the default value on creation for the max_qty field.
+	pricelistrule.DefaultMaxQty = pricelistruleDescMaxQty.Default.(int64)
+	// pricelistrule.MaxQtyValidator is a validator for the "max_qty" field. It is called by the builders before save.
+	pricelistrule.MaxQtyValidator = pricelistruleDescMaxQty.Validators[0].(func(int64) error)
+	// pricelistruleDescQtyIncrement is the schema descriptor for qty_increment field.
+	pricelistruleDescQtyIncrement := pricelistruleFields[4].Descriptor()
+	// pricelistrule.DefaultQtyIncrement holds the default value on creation for the qty_increment field.
+	pricelistrule.DefaultQtyIncrement = pricelistruleDescQtyIncrement.Default.(int64)
+	// pricelistrule.QtyIncrementValidator is a validator for the "qty_increment" field. It is called by the builders before save.
+	pricelistrule.QtyIncrementValidator = pricelistruleDescQtyIncrement.Validators[0].(func(int64) error)
+	pricingstateFields := schema.PricingState{}.Fields()
+	_ = pricingstateFields
+	// pricingstateDescVersion is the schema descriptor for version field.
+	pricingstateDescVersion := pricingstateFields[0].Descriptor()
+	// pricingstate.DefaultVersion holds the default value on creation for the version field.
+	pricingstate.DefaultVersion = pricingstateDescVersion.Default.(int64)
 	productFields := schema.Product{}.Fields()
 	_ = productFields
 	// productDescSku is the schema descriptor for sku field.
@@ -362,8 +450,26 @@ func init() {
 	product.DefaultStock = productDescStock.Default.(int64)
 	// product.StockValidator is a validator for the "stock" field. It is called by the builders before save.
 	product.StockValidator = productDescStock.Validators[0].(func(int64) error)
+	// productDescMinQty is the schema descriptor for min_qty field.
+	productDescMinQty := productFields[4].Descriptor()
+	// product.DefaultMinQty holds the default value on creation for the min_qty field.
+	product.DefaultMinQty = productDescMinQty.Default.(int64)
+	// product.MinQtyValidator is a validator for the "min_qty" field. It is called by the builders before save.
+	product.MinQtyValidator = productDescMinQty.Validators[0].(func(int64) error)
+	// productDescMaxQty is the schema descriptor for max_qty field.
+	productDescMaxQty := productFields[5].Descriptor()
+	// product.DefaultMaxQty holds the default value on creation for the max_qty field.
+	product.DefaultMaxQty = productDescMaxQty.Default.(int64)
+	// product.MaxQtyValidator is a validator for the "max_qty" field. It is called by the builders before save.
+	product.MaxQtyValidator = productDescMaxQty.Validators[0].(func(int64) error)
+	// productDescQtyIncrement is the schema descriptor for qty_increment field.
+	productDescQtyIncrement := productFields[6].Descriptor()
+	// product.DefaultQtyIncrement holds the default value on creation for the qty_increment field.
+	product.DefaultQtyIncrement = productDescQtyIncrement.Default.(int64)
+	// product.QtyIncrementValidator is a validator for the "qty_increment" field. It is called by the builders before save.
+	product.QtyIncrementValidator = productDescQtyIncrement.Validators[0].(func(int64) error)
 	// productDescCreatedAt is the schema descriptor for created_at field.
-	productDescCreatedAt := productFields[4].Descriptor()
+	productDescCreatedAt := productFields[7].Descriptor()
 	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
 	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
 	spendledgerFields := schema.SpendLedger{}.Fields()

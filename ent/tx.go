@@ -34,6 +34,16 @@ type Tx struct {
 	OrderEvent *OrderEventClient
 	// OrderItem is the client for interacting with the OrderItem builders.
 	OrderItem *OrderItemClient
+	// PriceEntry is the client for interacting with the PriceEntry builders.
+	PriceEntry *PriceEntryClient
+	// PriceList is the client for interacting with the PriceList builders.
+	PriceList *PriceListClient
+	// PriceListCustomer is the client for interacting with the PriceListCustomer builders.
+	PriceListCustomer *PriceListCustomerClient
+	// PriceListRule is the client for interacting with the PriceListRule builders.
+	PriceListRule *PriceListRuleClient
+	// PricingState is the client for interacting with the PricingState builders.
+	PricingState *PricingStateClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// SpendLedger is the client for interacting with the SpendLedger builders.
@@ -187,6 +197,11 @@ func (tx *Tx) init() {
 	tx.OrderApproval = NewOrderApprovalClient(tx.config)
 	tx.OrderEvent = NewOrderEventClient(tx.config)
 	tx.OrderItem = NewOrderItemClient(tx.config)
+	tx.PriceEntry = NewPriceEntryClient(tx.config)
+	tx.PriceList = NewPriceListClient(tx.config)
+	tx.PriceListCustomer = NewPriceListCustomerClient(tx.config)
+	tx.PriceListRule = NewPriceListRuleClient(tx.config)
+	tx.PricingState = NewPricingStateClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.SpendLedger = NewSpendLedgerClient(tx.config)
 	tx.SpendingLimit = NewSpendingLimitClient(tx.config)

@@ -82,6 +82,7 @@ var composeEnv = map[string]string{
 	"CANCEL_WINDOW":         envOptional,
 	"IDEMPOTENCY_KEY_TTL":   envOptional,
 	"APPROVAL_TTL":          envOptional,
+	"CURRENCY":              envOptional,
 	"LOG_LEVEL":             envOptional,
 	"LOG_FORMAT":            envOptional, // json, the default, is what collectors want
 	"RATE_LIMIT":            envOptional, // off by default; an operator opts in

@@ -129,6 +129,66 @@ func (f OrderItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrderItemMutation", m)
 }
 
+// The PriceEntryFunc type is an adapter to allow the use of ordinary
+// function as PriceEntry mutator.
+type PriceEntryFunc func(context.Context, *ent.PriceEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PriceEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PriceEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PriceEntryMutation", m)
+}
+
+// The PriceListFunc type is an adapter to allow the use of ordinary
+// function as PriceList mutator.
+type PriceListFunc func(context.Context, *ent.PriceListMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PriceListFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PriceListMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PriceListMutation", m)
+}
+
+// The PriceListCustomerFunc type is an adapter to allow the use of ordinary
+// function as PriceListCustomer mutator.
+type PriceListCustomerFunc func(context.Context, *ent.PriceListCustomerMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PriceListCustomerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PriceListCustomerMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PriceListCustomerMutation", m)
+}
+
+// The PriceListRuleFunc type is an adapter to allow the use of ordinary
+// function as PriceListRule mutator.
+type PriceListRuleFunc func(context.Context, *ent.PriceListRuleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PriceListRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PriceListRuleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PriceListRuleMutation", m)
+}
+
+// The PricingStateFunc type is an adapter to allow the use of ordinary
+// function as PricingState mutator.
+type PricingStateFunc func(context.Context, *ent.PricingStateMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PricingStateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PricingStateMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PricingStateMutation", m)
+}
+
 // The ProductFunc type is an adapter to allow the use of ordinary
 // function as Product mutator.
 type ProductFunc func(context.Context, *ent.ProductMutation) (ent.Value, error)

@@ -234,6 +234,7 @@ var (
 		{Name: "po_number", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "po_unique_key", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "payment_terms", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "currency", Type: field.TypeString, Nullable: true, Size: 3},
 		{Name: "event_seq", Type: field.TypeInt, Default: 1},
 		{Name: "approval_roles", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "approvals", Type: field.TypeInt, Default: 0},
@@ -253,7 +254,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[23]},
+				Columns:    []*schema.Column{OrdersColumns[24]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -272,7 +273,7 @@ var (
 			{
 				Name:    "order_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[23]},
+				Columns: []*schema.Column{OrdersColumns[24]},
 			},
 			{
 				Name:    "order_placed_by",
@@ -287,17 +288,17 @@ var (
 			{
 				Name:    "order_customer_id_po_unique_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[12]},
+				Columns: []*schema.Column{OrdersColumns[24], OrdersColumns[12]},
 			},
 			{
 				Name:    "order_customer_id_po_number",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[11]},
+				Columns: []*schema.Column{OrdersColumns[24], OrdersColumns[11]},
 			},
 			{
 				Name:    "order_status_approval_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[1], OrdersColumns[18]},
+				Columns: []*schema.Column{OrdersColumns[1], OrdersColumns[19]},
 			},
 		},
 	}
@@ -359,6 +360,8 @@ var (
 		{Name: "qty", Type: field.TypeInt64},
 		{Name: "unit_price_cents", Type: field.TypeInt64},
 		{Name: "subtotal_cents", Type: field.TypeInt64},
+		{Name: "price_list_id", Type: field.TypeInt, Nullable: true},
+		{Name: "price_min_qty", Type: field.TypeInt64, Nullable: true},
 		{Name: "order_id", Type: field.TypeInt},
 		{Name: "product_id", Type: field.TypeInt},
 	}
@@ -370,17 +373,114 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "order_items_orders_items",
-				Columns:    []*schema.Column{OrderItemsColumns[4]},
+				Columns:    []*schema.Column{OrderItemsColumns[6]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "order_items_products_order_items",
-				Columns:    []*schema.Column{OrderItemsColumns[5]},
+				Columns:    []*schema.Column{OrderItemsColumns[7]},
 				RefColumns: []*schema.Column{ProductsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 		},
+	}
+	// PriceEntriesColumns holds the columns for the "price_entries" table.
+	PriceEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "price_list_id", Type: field.TypeInt},
+		{Name: "product_id", Type: field.TypeInt},
+		{Name: "min_qty", Type: field.TypeInt64},
+		{Name: "unit_price_cents", Type: field.TypeInt64},
+	}
+	// PriceEntriesTable holds the schema information for the "price_entries" table.
+	PriceEntriesTable = &schema.Table{
+		Name:       "price_entries",
+		Columns:    PriceEntriesColumns,
+		PrimaryKey: []*schema.Column{PriceEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "priceentry_price_list_id_product_id_min_qty",
+				Unique:  true,
+				Columns: []*schema.Column{PriceEntriesColumns[1], PriceEntriesColumns[2], PriceEntriesColumns[3]},
+			},
+		},
+	}
+	// PriceListsColumns holds the columns for the "price_lists" table.
+	PriceListsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "currency", Type: field.TypeString, Size: 3},
+		{Name: "status", Type: field.TypeString, Size: 10},
+		{Name: "valid_from", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "valid_to", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "priority", Type: field.TypeInt, Default: 0},
+		{Name: "scope", Type: field.TypeString, Size: 10},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// PriceListsTable holds the schema information for the "price_lists" table.
+	PriceListsTable = &schema.Table{
+		Name:       "price_lists",
+		Columns:    PriceListsColumns,
+		PrimaryKey: []*schema.Column{PriceListsColumns[0]},
+	}
+	// PriceListCustomersColumns holds the columns for the "price_list_customers" table.
+	PriceListCustomersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "price_list_id", Type: field.TypeInt},
+		{Name: "customer_id", Type: field.TypeInt},
+	}
+	// PriceListCustomersTable holds the schema information for the "price_list_customers" table.
+	PriceListCustomersTable = &schema.Table{
+		Name:       "price_list_customers",
+		Columns:    PriceListCustomersColumns,
+		PrimaryKey: []*schema.Column{PriceListCustomersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "pricelistcustomer_price_list_id_customer_id",
+				Unique:  true,
+				Columns: []*schema.Column{PriceListCustomersColumns[1], PriceListCustomersColumns[2]},
+			},
+			{
+				Name:    "pricelistcustomer_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{PriceListCustomersColumns[2]},
+			},
+		},
+	}
+	// PriceListRulesColumns holds the columns for the "price_list_rules" table.
+	PriceListRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "price_list_id", Type: field.TypeInt},
+		{Name: "product_id", Type: field.TypeInt},
+		{Name: "min_qty", Type: field.TypeInt64, Default: 0},
+		{Name: "max_qty", Type: field.TypeInt64, Default: 0},
+		{Name: "qty_increment", Type: field.TypeInt64, Default: 0},
+	}
+	// PriceListRulesTable holds the schema information for the "price_list_rules" table.
+	PriceListRulesTable = &schema.Table{
+		Name:       "price_list_rules",
+		Columns:    PriceListRulesColumns,
+		PrimaryKey: []*schema.Column{PriceListRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "pricelistrule_price_list_id_product_id",
+				Unique:  true,
+				Columns: []*schema.Column{PriceListRulesColumns[1], PriceListRulesColumns[2]},
+			},
+		},
+	}
+	// PricingStateColumns holds the columns for the "pricing_state" table.
+	PricingStateColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "version", Type: field.TypeInt64, Default: 0},
+	}
+	// PricingStateTable holds the schema information for the "pricing_state" table.
+	PricingStateTable = &schema.Table{
+		Name:       "pricing_state",
+		Columns:    PricingStateColumns,
+		PrimaryKey: []*schema.Column{PricingStateColumns[0]},
 	}
 	// ProductsColumns holds the columns for the "products" table.
 	ProductsColumns = []*schema.Column{
@@ -389,6 +489,9 @@ var (
 		{Name: "name", Type: field.TypeString},
 		{Name: "price_cents", Type: field.TypeInt64},
 		{Name: "stock", Type: field.TypeInt64, Default: 0},
+		{Name: "min_qty", Type: field.TypeInt64, Default: 0},
+		{Name: "max_qty", Type: field.TypeInt64, Default: 0},
+		{Name: "qty_increment", Type: field.TypeInt64, Default: 0},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 	}
 	// ProductsTable holds the schema information for the "products" table.
@@ -535,6 +638,11 @@ var (
 		OrderApprovalsTable,
 		OrderEventsTable,
 		OrderItemsTable,
+		PriceEntriesTable,
+		PriceListsTable,
+		PriceListCustomersTable,
+		PriceListRulesTable,
+		PricingStateTable,
 		ProductsTable,
 		SpendLedgerTable,
 		SpendingLimitsTable,
@@ -580,6 +688,21 @@ func init() {
 	OrderItemsTable.ForeignKeys[1].RefTable = ProductsTable
 	OrderItemsTable.Annotation = &entsql.Annotation{
 		Table: "order_items",
+	}
+	PriceEntriesTable.Annotation = &entsql.Annotation{
+		Table: "price_entries",
+	}
+	PriceListsTable.Annotation = &entsql.Annotation{
+		Table: "price_lists",
+	}
+	PriceListCustomersTable.Annotation = &entsql.Annotation{
+		Table: "price_list_customers",
+	}
+	PriceListRulesTable.Annotation = &entsql.Annotation{
+		Table: "price_list_rules",
+	}
+	PricingStateTable.Annotation = &entsql.Annotation{
+		Table: "pricing_state",
 	}
 	ProductsTable.Annotation = &entsql.Annotation{
 		Table: "products",

@@ -43,6 +43,8 @@ const (
 	FieldPoUniqueKey = "po_unique_key"
 	// FieldPaymentTerms holds the string denoting the payment_terms field in the database.
 	FieldPaymentTerms = "payment_terms"
+	// FieldCurrency holds the string denoting the currency field in the database.
+	FieldCurrency = "currency"
 	// FieldEventSeq holds the string denoting the event_seq field in the database.
 	FieldEventSeq = "event_seq"
 	// FieldApprovalRoles holds the string denoting the approval_roles field in the database.
@@ -100,6 +102,7 @@ var Columns = []string{
 	FieldPoNumber,
 	FieldPoUniqueKey,
 	FieldPaymentTerms,
+	FieldCurrency,
 	FieldEventSeq,
 	FieldApprovalRoles,
 	FieldApprovals,
@@ -138,6 +141,8 @@ var (
 	PoUniqueKeyValidator func(string) error
 	// PaymentTermsValidator is a validator for the "payment_terms" field. It is called by the builders before save.
 	PaymentTermsValidator func(string) error
+	// CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	CurrencyValidator func(string) error
 	// DefaultEventSeq holds the default value on creation for the "event_seq" field.
 	DefaultEventSeq int
 	// ApprovalRolesValidator is a validator for the "approval_roles" field. It is called by the builders before save.
@@ -256,6 +261,11 @@ func ByPoUniqueKey(opts ...sql.OrderTermOption) OrderOption {
 // ByPaymentTerms orders the results by the payment_terms field.
 func ByPaymentTerms(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPaymentTerms, opts...).ToFunc()
+}
+
+// ByCurrency orders the results by the currency field.
+func ByCurrency(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCurrency, opts...).ToFunc()
 }
 
 // ByEventSeq orders the results by the event_seq field.

@@ -22,6 +22,10 @@ const (
 	FieldUnitPriceCents = "unit_price_cents"
 	// FieldSubtotalCents holds the string denoting the subtotal_cents field in the database.
 	FieldSubtotalCents = "subtotal_cents"
+	// FieldPriceListID holds the string denoting the price_list_id field in the database.
+	FieldPriceListID = "price_list_id"
+	// FieldPriceMinQty holds the string denoting the price_min_qty field in the database.
+	FieldPriceMinQty = "price_min_qty"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
 	EdgeOrder = "order"
 	// EdgeProduct holds the string denoting the product edge name in mutations.
@@ -52,6 +56,8 @@ var Columns = []string{
 	FieldQty,
 	FieldUnitPriceCents,
 	FieldSubtotalCents,
+	FieldPriceListID,
+	FieldPriceMinQty,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -104,6 +110,16 @@ func ByUnitPriceCents(opts ...sql.OrderTermOption) OrderOption {
 // BySubtotalCents orders the results by the subtotal_cents field.
 func BySubtotalCents(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSubtotalCents, opts...).ToFunc()
+}
+
+// ByPriceListID orders the results by the price_list_id field.
+func ByPriceListID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPriceListID, opts...).ToFunc()
+}
+
+// ByPriceMinQty orders the results by the price_min_qty field.
+func ByPriceMinQty(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPriceMinQty, opts...).ToFunc()
 }
 
 // ByOrderField orders the results by order field.

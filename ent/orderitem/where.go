@@ -78,6 +78,16 @@ func SubtotalCents(v int64) predicate.OrderItem {
 	return predicate.OrderItem(sql.FieldEQ(FieldSubtotalCents, v))
 }
 
+// PriceListID applies equality check predicate on the "price_list_id" field. It's identical to PriceListIDEQ.
+func PriceListID(v int) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldEQ(FieldPriceListID, v))
+}
+
+// PriceMinQty applies equality check predicate on the "price_min_qty" field. It's identical to PriceMinQtyEQ.
+func PriceMinQty(v int64) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldEQ(FieldPriceMinQty, v))
+}
+
 // OrderIDEQ applies the EQ predicate on the "order_id" field.
 func OrderIDEQ(v int) predicate.OrderItem {
 	return predicate.OrderItem(sql.FieldEQ(FieldOrderID, v))
@@ -236,6 +246,106 @@ func SubtotalCentsLT(v int64) predicate.OrderItem {
 // SubtotalCentsLTE applies the LTE predicate on the "subtotal_cents" field.
 func SubtotalCentsLTE(v int64) predicate.OrderItem {
 	return predicate.OrderItem(sql.FieldLTE(FieldSubtotalCents, v))
+}
+
+// PriceListIDEQ applies the EQ predicate on the "price_list_id" field.
+func PriceListIDEQ(v int) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldEQ(FieldPriceListID, v))
+}
+
+// PriceListIDNEQ applies the NEQ predicate on the "price_list_id" field.
+func PriceListIDNEQ(v int) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldNEQ(FieldPriceListID, v))
+}
+
+// PriceListIDIn applies the In predicate on the "price_list_id" field.
+func PriceListIDIn(vs ...int) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldIn(FieldPriceListID, vs...))
+}
+
+// PriceListIDNotIn applies the NotIn predicate on the "price_list_id" field.
+func PriceListIDNotIn(vs ...int) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldNotIn(FieldPriceListID, vs...))
+}
+
+// PriceListIDGT applies the GT predicate on the "price_list_id" field.
+func PriceListIDGT(v int) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldGT(FieldPriceListID, v))
+}
+
+// PriceListIDGTE applies the GTE predicate on the "price_list_id" field.
+func PriceListIDGTE(v int) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldGTE(FieldPriceListID, v))
+}
+
+// PriceListIDLT applies the LT predicate on the "price_list_id" field.
+func PriceListIDLT(v int) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldLT(FieldPriceListID, v))
+}
+
+// PriceListIDLTE applies the LTE predicate on the "price_list_id" field.
+func PriceListIDLTE(v int) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldLTE(FieldPriceListID, v))
+}
+
+// PriceListIDIsNil applies the IsNil predicate on the "price_list_id" field.
+func PriceListIDIsNil() predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldIsNull(FieldPriceListID))
+}
+
+// PriceListIDNotNil applies the NotNil predicate on the "price_list_id" field.
+func PriceListIDNotNil() predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldNotNull(FieldPriceListID))
+}
+
+// PriceMinQtyEQ applies the EQ predicate on the "price_min_qty" field.
+func PriceMinQtyEQ(v int64) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldEQ(FieldPriceMinQty, v))
+}
+
+// PriceMinQtyNEQ applies the NEQ predicate on the "price_min_qty" field.
+func PriceMinQtyNEQ(v int64) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldNEQ(FieldPriceMinQty, v))
+}
+
+// PriceMinQtyIn applies the In predicate on the "price_min_qty" field.
+func PriceMinQtyIn(vs ...int64) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldIn(FieldPriceMinQty, vs...))
+}
+
+// PriceMinQtyNotIn applies the NotIn predicate on the "price_min_qty" field.
+func PriceMinQtyNotIn(vs ...int64) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldNotIn(FieldPriceMinQty, vs...))
+}
+
+// PriceMinQtyGT applies the GT predicate on the "price_min_qty" field.
+func PriceMinQtyGT(v int64) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldGT(FieldPriceMinQty, v))
+}
+
+// PriceMinQtyGTE applies the GTE predicate on the "price_min_qty" field.
+func PriceMinQtyGTE(v int64) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldGTE(FieldPriceMinQty, v))
+}
+
+// PriceMinQtyLT applies the LT predicate on the "price_min_qty" field.
+func PriceMinQtyLT(v int64) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldLT(FieldPriceMinQty, v))
+}
+
+// PriceMinQtyLTE applies the LTE predicate on the "price_min_qty" field.
+func PriceMinQtyLTE(v int64) predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldLTE(FieldPriceMinQty, v))
+}
+
+// PriceMinQtyIsNil applies the IsNil predicate on the "price_min_qty" field.
+func PriceMinQtyIsNil() predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldIsNull(FieldPriceMinQty))
+}
+
+// PriceMinQtyNotNil applies the NotNil predicate on the "price_min_qty" field.
+func PriceMinQtyNotNil() predicate.OrderItem {
+	return predicate.OrderItem(sql.FieldNotNull(FieldPriceMinQty))
 }
 
 // HasOrder applies the HasEdge predicate on the "order" edge.

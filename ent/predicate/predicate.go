@@ -36,6 +36,21 @@ type OrderEvent func(*sql.Selector)
 // OrderItem is the predicate function for orderitem builders.
 type OrderItem func(*sql.Selector)
 
+// PriceEntry is the predicate function for priceentry builders.
+type PriceEntry func(*sql.Selector)
+
+// PriceList is the predicate function for pricelist builders.
+type PriceList func(*sql.Selector)
+
+// PriceListCustomer is the predicate function for pricelistcustomer builders.
+type PriceListCustomer func(*sql.Selector)
+
+// PriceListRule is the predicate function for pricelistrule builders.
+type PriceListRule func(*sql.Selector)
+
+// PricingState is the predicate function for pricingstate builders.
+type PricingState func(*sql.Selector)
+
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 

@@ -22,6 +22,12 @@ const (
 	FieldPriceCents = "price_cents"
 	// FieldStock holds the string denoting the stock field in the database.
 	FieldStock = "stock"
+	// FieldMinQty holds the string denoting the min_qty field in the database.
+	FieldMinQty = "min_qty"
+	// FieldMaxQty holds the string denoting the max_qty field in the database.
+	FieldMaxQty = "max_qty"
+	// FieldQtyIncrement holds the string denoting the qty_increment field in the database.
+	FieldQtyIncrement = "qty_increment"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// EdgeOrderItems holds the string denoting the order_items edge name in mutations.
@@ -44,6 +50,9 @@ var Columns = []string{
 	FieldName,
 	FieldPriceCents,
 	FieldStock,
+	FieldMinQty,
+	FieldMaxQty,
+	FieldQtyIncrement,
 	FieldCreatedAt,
 }
 
@@ -68,6 +77,18 @@ var (
 	DefaultStock int64
 	// StockValidator is a validator for the "stock" field. It is called by the builders before save.
 	StockValidator func(int64) error
+	// DefaultMinQty holds the default value on creation for the "min_qty" field.
+	DefaultMinQty int64
+	// MinQtyValidator is a validator for the "min_qty" field. It is called by the builders before save.
+	MinQtyValidator func(int64) error
+	// DefaultMaxQty holds the default value on creation for the "max_qty" field.
+	DefaultMaxQty int64
+	// MaxQtyValidator is a validator for the "max_qty" field. It is called by the builders before save.
+	MaxQtyValidator func(int64) error
+	// DefaultQtyIncrement holds the default value on creation for the "qty_increment" field.
+	DefaultQtyIncrement int64
+	// QtyIncrementValidator is a validator for the "qty_increment" field. It is called by the builders before save.
+	QtyIncrementValidator func(int64) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 )
@@ -98,6 +119,21 @@ func ByPriceCents(opts ...sql.OrderTermOption) OrderOption {
 // ByStock orders the results by the stock field.
 func ByStock(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStock, opts...).ToFunc()
+}
+
+// ByMinQty orders the results by the min_qty field.
+func ByMinQty(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMinQty, opts...).ToFunc()
+}
+
+// ByMaxQty orders the results by the max_qty field.
+func ByMaxQty(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMaxQty, opts...).ToFunc()
+}
+
+// ByQtyIncrement orders the results by the qty_increment field.
+func ByQtyIncrement(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQtyIncrement, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -75,6 +75,21 @@ func Stock(v int64) predicate.Product {
 	return predicate.Product(sql.FieldEQ(FieldStock, v))
 }
 
+// MinQty applies equality check predicate on the "min_qty" field. It's identical to MinQtyEQ.
+func MinQty(v int64) predicate.Product {
+	return predicate.Product(sql.FieldEQ(FieldMinQty, v))
+}
+
+// MaxQty applies equality check predicate on the "max_qty" field. It's identical to MaxQtyEQ.
+func MaxQty(v int64) predicate.Product {
+	return predicate.Product(sql.FieldEQ(FieldMaxQty, v))
+}
+
+// QtyIncrement applies equality check predicate on the "qty_increment" field. It's identical to QtyIncrementEQ.
+func QtyIncrement(v int64) predicate.Product {
+	return predicate.Product(sql.FieldEQ(FieldQtyIncrement, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Product {
 	return predicate.Product(sql.FieldEQ(FieldCreatedAt, v))
@@ -288,6 +303,126 @@ func StockLT(v int64) predicate.Product {
 // StockLTE applies the LTE predicate on the "stock" field.
 func StockLTE(v int64) predicate.Product {
 	return predicate.Product(sql.FieldLTE(FieldStock, v))
+}
+
+// MinQtyEQ applies the EQ predicate on the "min_qty" field.
+func MinQtyEQ(v int64) predicate.Product {
+	return predicate.Product(sql.FieldEQ(FieldMinQty, v))
+}
+
+// MinQtyNEQ applies the NEQ predicate on the "min_qty" field.
+func MinQtyNEQ(v int64) predicate.Product {
+	return predicate.Product(sql.FieldNEQ(FieldMinQty, v))
+}
+
+// MinQtyIn applies the In predicate on the "min_qty" field.
+func MinQtyIn(vs ...int64) predicate.Product {
+	return predicate.Product(sql.FieldIn(FieldMinQty, vs...))
+}
+
+// MinQtyNotIn applies the NotIn predicate on the "min_qty" field.
+func MinQtyNotIn(vs ...int64) predicate.Product {
+	return predicate.Product(sql.FieldNotIn(FieldMinQty, vs...))
+}
+
+// MinQtyGT applies the GT predicate on the "min_qty" field.
+func MinQtyGT(v int64) predicate.Product {
+	return predicate.Product(sql.FieldGT(FieldMinQty, v))
+}
+
+// MinQtyGTE applies the GTE predicate on the "min_qty" field.
+func MinQtyGTE(v int64) predicate.Product {
+	return predicate.Product(sql.FieldGTE(FieldMinQty, v))
+}
+
+// MinQtyLT applies the LT predicate on the "min_qty" field.
+func MinQtyLT(v int64) predicate.Product {
+	return predicate.Product(sql.FieldLT(FieldMinQty, v))
+}
+
+// MinQtyLTE applies the LTE predicate on the "min_qty" field.
+func MinQtyLTE(v int64) predicate.Product {
+	return predicate.Product(sql.FieldLTE(FieldMinQty, v))
+}
+
+// MaxQtyEQ applies the EQ predicate on the "max_qty" field.
+func MaxQtyEQ(v int64) predicate.Product {
+	return predicate.Product(sql.FieldEQ(FieldMaxQty, v))
+}
+
+// MaxQtyNEQ applies the NEQ predicate on the "max_qty" field.
+func MaxQtyNEQ(v int64) predicate.Product {
+	return predicate.Product(sql.FieldNEQ(FieldMaxQty, v))
+}
+
+// MaxQtyIn applies the In predicate on the "max_qty" field.
+func MaxQtyIn(vs ...int64) predicate.Product {
+	return predicate.Product(sql.FieldIn(FieldMaxQty, vs...))
+}
+
+// MaxQtyNotIn applies the NotIn predicate on the "max_qty" field.
+func MaxQtyNotIn(vs ...int64) predicate.Product {
+	return predicate.Product(sql.FieldNotIn(FieldMaxQty, vs...))
+}
+
+// MaxQtyGT applies the GT predicate on the "max_qty" field.
+func MaxQtyGT(v int64) predicate.Product {
+	return predicate.Product(sql.FieldGT(FieldMaxQty, v))
+}
+
+// MaxQtyGTE applies the GTE predicate on the "max_qty" field.
+func MaxQtyGTE(v int64) predicate.Product {
+	return predicate.Product(sql.FieldGTE(FieldMaxQty, v))
+}
+
+// MaxQtyLT applies the LT predicate on the "max_qty" field.
+func MaxQtyLT(v int64) predicate.Product {
+	return predicate.Product(sql.FieldLT(FieldMaxQty, v))
+}
+
+// MaxQtyLTE applies the LTE predicate on the "max_qty" field.
+func MaxQtyLTE(v int64) predicate.Product {
+	return predicate.Product(sql.FieldLTE(FieldMaxQty, v))
+}
+
+// QtyIncrementEQ applies the EQ predicate on the "qty_increment" field.
+func QtyIncrementEQ(v int64) predicate.Product {
+	return predicate.Product(sql.FieldEQ(FieldQtyIncrement, v))
+}
+
+// QtyIncrementNEQ applies the NEQ predicate on the "qty_increment" field.
+func QtyIncrementNEQ(v int64) predicate.Product {
+	return predicate.Product(sql.FieldNEQ(FieldQtyIncrement, v))
+}
+
+// QtyIncrementIn applies the In predicate on the "qty_increment" field.
+func QtyIncrementIn(vs ...int64) predicate.Product {
+	return predicate.Product(sql.FieldIn(FieldQtyIncrement, vs...))
+}
+
+// QtyIncrementNotIn applies the NotIn predicate on the "qty_increment" field.
+func QtyIncrementNotIn(vs ...int64) predicate.Product {
+	return predicate.Product(sql.FieldNotIn(FieldQtyIncrement, vs...))
+}
+
+// QtyIncrementGT applies the GT predicate on the "qty_increment" field.
+func QtyIncrementGT(v int64) predicate.Product {
+	return predicate.Product(sql.FieldGT(FieldQtyIncrement, v))
+}
+
+// QtyIncrementGTE applies the GTE predicate on the "qty_increment" field.
+func QtyIncrementGTE(v int64) predicate.Product {
+	return predicate.Product(sql.FieldGTE(FieldQtyIncrement, v))
+}
+
+// QtyIncrementLT applies the LT predicate on the "qty_increment" field.
+func QtyIncrementLT(v int64) predicate.Product {
+	return predicate.Product(sql.FieldLT(FieldQtyIncrement, v))
+}
+
+// QtyIncrementLTE applies the LTE predicate on the "qty_increment" field.
+func QtyIncrementLTE(v int64) predicate.Product {
+	return predicate.Product(sql.FieldLTE(FieldQtyIncrement, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

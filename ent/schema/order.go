@@ -54,6 +54,10 @@ func (Order) Fields() []ent.Field {
 		field.String("po_number").MaxLen(64).Optional().Nillable().Immutable(),
 		field.String("po_unique_key").MaxLen(64).Optional().Nillable(),
 		field.String("payment_terms").MaxLen(20).Optional().Nillable().Immutable(),
+		// currency (ISO 4217) of the order's prices and total; null on
+		// orders from before currencies, which are in the configured
+		// CURRENCY.
+		field.String("currency").MaxLen(3).Optional().Nillable().Immutable(),
 		// event_seq is the sequence number of the order's last event. Every
 		// change writes the next one, guarded by the one it read, so that a
 		// change applies once however many race for it.

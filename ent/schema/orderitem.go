@@ -26,6 +26,11 @@ func (OrderItem) Fields() []ent.Field {
 		field.Int64("qty").Positive().Immutable(),
 		field.Int64("unit_price_cents").NonNegative().Immutable(),
 		field.Int64("subtotal_cents").NonNegative().Immutable(),
+		// What gave unit_price_cents: a price list's break (the list and
+		// the break's minimum quantity), or the product's own price (both
+		// null). Kept as the order's record, so no foreign key.
+		field.Int("price_list_id").Optional().Nillable().Immutable(),
+		field.Int64("price_min_qty").Optional().Nillable().Immutable(),
 	}
 }
 

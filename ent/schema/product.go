@@ -28,6 +28,12 @@ func (Product) Fields() []ent.Field {
 		field.String("name").NotEmpty(),
 		field.Int64("price_cents").NonNegative(),
 		field.Int64("stock").NonNegative().Default(0),
+		// The product's quantity rule: a line orders at least min_qty, at
+		// most max_qty, in multiples of qty_increment; 0 leaves a bound
+		// unset. A price list may set its own.
+		field.Int64("min_qty").NonNegative().Default(0),
+		field.Int64("max_qty").NonNegative().Default(0),
+		field.Int64("qty_increment").NonNegative().Default(0),
 		field.Time("created_at").Default(now).Immutable().
 			SchemaType(map[string]string{dialect.MySQL: "datetime(3)"}),
 	}

@@ -138,7 +138,7 @@ func New(o Options) *App {
 		Accounts:  accts,
 		Webhooks:  hooks,
 		Orders: orders.New(store, dir, orders.Config{
-			Now: o.Now, CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, ApprovalTTL: cfg.ApprovalTTL, Observer: observer,
+			Now: o.Now, CancelWindow: cfg.CancelWindow, KeyTTL: cfg.IdempotencyKeyTTL, ApprovalTTL: cfg.ApprovalTTL, Currency: cfg.Currency, Observer: observer,
 			LiveCustomerInInsert: local,
 			// Every relay fans the events it marks out to the webhook endpoints.
 			Relayed: hooks.FanOut,

@@ -52,7 +52,10 @@ type Config struct {
 	// ApprovalTTL is how long an order waits for approval before it is
 	// canceled.
 	ApprovalTTL time.Duration
-	LogLevel    slog.Level
+	// Currency (ISO 4217) is the store's: of the products' own prices,
+	// of price lists, and of the orders placed before currencies.
+	Currency string
+	LogLevel slog.Level
 	// LogFormat is "json" (one object a line, for collectors) or "text"
 	// (key=value, for people).
 	LogFormat string
@@ -160,6 +163,7 @@ func read(p *parser) Config {
 		CancelWindow:      p.duration("CANCEL_WINDOW", 10*time.Minute, "how long after creation a confirmed order can still be cancelled"),
 		IdempotencyKeyTTL: p.duration("IDEMPOTENCY_KEY_TTL", 24*time.Hour, "how long idempotency keys are kept"),
 		ApprovalTTL:       p.duration("APPROVAL_TTL", 72*time.Hour, "how long an order waits for approval before it is canceled"),
+		Currency:          p.currency("CURRENCY", "USD", "the store's currency (ISO 4217, three letters): of the products' own prices, of every price list, and of the orders placed before currencies"),
 		LogLevel:          p.logLevel("LOG_LEVEL", slog.LevelInfo, "`debug`, `info`, `warn` or `error`"),
 		LogFormat:         p.oneOf("LOG_FORMAT", "json", "`json` (one object a line, for log collectors) or `text` (key=value, for people)", "json", "text"),
 		RateLimit:         p.rateLimit("RATE_LIMIT", "requests per client and window on the public routes and the graph, e.g. `600/1m` or `20/1s`; `0` is off"),
@@ -209,6 +213,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("cancel_window", c.CancelWindow.String()),
 		slog.String("idempotency_key_ttl", c.IdempotencyKeyTTL.String()),
 		slog.String("approval_ttl", c.ApprovalTTL.String()),
+		slog.String("currency", c.Currency),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.String("rate_limit", c.RateLimit.String()),
@@ -273,6 +278,20 @@ func (p *parser) str(name, def, doc string) string {
 func (p *parser) secret(name, doc string) string {
 	p.note(name, "", doc)
 	return p.getenv(name)
+}
+
+// currency is an ISO 4217 code: three letters, upper-cased.
+func (p *parser) currency(name, def, doc string) string {
+	p.note(name, def, doc)
+	v := strings.ToUpper(p.value(name))
+	if v == "" {
+		return def
+	}
+	if len(v) != 3 || strings.ContainsFunc(v, func(r rune) bool { return r < 'A' || r > 'Z' }) {
+		p.fail(name, fmt.Sprintf("must be a currency code of three letters (ISO 4217), got %q", v))
+		return def
+	}
+	return v
 }
 
 func (p *parser) oneOf(name, def, doc string, allowed ...string) string {

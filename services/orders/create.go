@@ -14,6 +14,7 @@ import (
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/customer"
 	"github.com/b2b-orders/platform/ent/order"
+	"github.com/b2b-orders/platform/ent/pricingstate"
 	"github.com/b2b-orders/platform/ent/product"
 	"github.com/b2b-orders/platform/ent/spendinglimit"
 	"github.com/b2b-orders/platform/services"
@@ -213,7 +214,7 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 	}
 	now := s.stamp()
 	o := Order{CustomerID: req.customerID, Status: status, CreatedAt: now, Items: make([]Item, len(req.lines)),
-		LocationID: req.location, PlacedBy: &by, PONumber: req.poNumber, PaymentTerms: settings.terms}
+		LocationID: req.location, PlacedBy: &by, PONumber: req.poNumber, PaymentTerms: settings.terms, Currency: s.cfg.Currency}
 	if settings.poUnique {
 		o.poUniqueKey = req.poNumber
 	}
@@ -224,9 +225,20 @@ func (s *Service) place(ctx context.Context, tx *ent.Tx, req orderRequest, statu
 			return Order{}, err
 		}
 	}
+	// Each line's price, from the lists as this transaction sees them.
+	lists, err := s.priceLists(ctx, tx, settings.pricingVersion)
+	if err != nil {
+		return Order{}, err
+	}
 	for i, l := range req.lines {
 		p := byID[l.ProductID]
-		o.Items[i] = Item{ProductID: p.ID, Qty: l.Qty, UnitPriceCents: p.PriceCents, SubtotalCents: p.PriceCents * l.Qty, ProductName: p.Name, ProductSKU: p.Sku}
+		price, err := ResolvePrice(lists.of(p.ID), PriceQuery{CustomerID: req.customerID, Currency: o.Currency, At: now,
+			ProductID: p.ID, Qty: l.Qty, Own: &p.PriceCents, OwnRule: ruleOf(p)})
+		if err != nil {
+			return Order{}, err
+		}
+		o.Items[i] = Item{ProductID: p.ID, Qty: l.Qty, UnitPriceCents: price.UnitPriceCents, SubtotalCents: price.UnitPriceCents * l.Qty,
+			ProductName: p.Name, ProductSKU: p.Sku, PriceListID: price.ListID, PriceMinQty: price.MinQty}
 		o.TotalCents += o.Items[i].SubtotalCents
 	}
 	// The sum cannot overflow: at most 100 × (2³¹−1) × 10⁶.
@@ -330,6 +342,8 @@ type orderSettings struct {
 	timeZone            string
 	hasLimits, hasRules bool
 	governanceVersion   int64
+	// pricingVersion is the price lists' version (pricing_state).
+	pricingVersion int64
 }
 
 // orderedProducts reads, in one statement, the customer's order settings
@@ -356,13 +370,14 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 	)
 	for rows.Next() {
 		var (
-			terms          stdsql.NullString
-			id, price      stdsql.NullInt64
-			name, sku      stdsql.NullString
-			required, uniq bool
+			terms                stdsql.NullString
+			id, price            stdsql.NullInt64
+			minQty, maxQty, step stdsql.NullInt64
+			name, sku            stdsql.NullString
+			required, uniq       bool
 		)
 		if err := rows.Scan(&required, &uniq, &terms, &settings.timeZone, &settings.hasLimits, &settings.hasRules,
-			&settings.governanceVersion, &id, &price, &name, &sku); err != nil {
+			&settings.governanceVersion, &settings.pricingVersion, &id, &price, &name, &sku, &minQty, &maxQty, &step); err != nil {
 			return nil, orderSettings{}, err
 		}
 		found = true
@@ -372,7 +387,8 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 			settings.terms = &t
 		}
 		if id.Valid {
-			byID[int(id.Int64)] = &ent.Product{ID: int(id.Int64), PriceCents: price.Int64, Name: name.String, Sku: sku.String}
+			byID[int(id.Int64)] = &ent.Product{ID: int(id.Int64), PriceCents: price.Int64, Name: name.String, Sku: sku.String,
+				MinQty: minQty.Int64, MaxQty: maxQty.Int64, QtyIncrement: step.Int64}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -395,11 +411,14 @@ func (s *Service) orderedProducts(ctx context.Context, tx *ent.Tx, req orderRequ
 
 // customerWithProducts reads a live customer's order settings — with
 // whether it has spending limits and approval rules, which are read only
-// then, and their version — joined with the products among ids (%s: their placeholders).
+// then, and their version — and the price lists' version, joined with the products among ids (%s: their placeholders).
 var customerWithProducts = "SELECT c." + customer.FieldPoNumberRequired + ", c." + customer.FieldPoNumberUnique + ", c." + customer.FieldPaymentTerms +
 	", c." + customer.FieldTimeZone + ", c." + customer.FieldHasSpendingLimits + ", c." + customer.FieldHasApprovalRules +
-	", c." + customer.FieldGovernanceVersion + ", p." + product.FieldID + ", p." + product.FieldPriceCents + ", p." + product.FieldName + ", p." + product.FieldSku +
-	" FROM " + customer.Table + " c LEFT JOIN " + product.Table + " p ON p." + product.FieldID + " IN (%s)" +
+	", c." + customer.FieldGovernanceVersion + ", ps." + pricingstate.FieldVersion +
+	", p." + product.FieldID + ", p." + product.FieldPriceCents + ", p." + product.FieldName + ", p." + product.FieldSku +
+	", p." + product.FieldMinQty + ", p." + product.FieldMaxQty + ", p." + product.FieldQtyIncrement +
+	" FROM " + customer.Table + " c JOIN " + pricingstate.Table + " ps ON ps." + pricingstate.FieldID + " = 1" +
+	" LEFT JOIN " + product.Table + " p ON p." + product.FieldID + " IN (%s)" +
 	" WHERE c." + customer.FieldID + " = ? AND c." + customer.FieldDeletedAt + " IS NULL"
 
 // limitOfMember reads the spending limit that applies to a member of a
@@ -488,8 +507,8 @@ var (
 		order.FieldLocationID + ", " + order.FieldShipTo + ", " + order.FieldPlacedBy + ", " + order.FieldConfirmedBy + ", " +
 		order.FieldPoNumber + ", " + order.FieldPoUniqueKey + ", " + order.FieldPaymentTerms + ", " + order.FieldEventSeq + ", " +
 		order.FieldApprovalRoles + ", " + order.FieldConfirmOnApproval + ", " + order.FieldApprovalExpiresAt + ", " +
-		order.FieldSpendMemberID + ", " + order.FieldSpendPeriod + ") SELECT " + customer.FieldID +
-		", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM " + customer.Table + " WHERE " + customer.FieldID + " = ? AND " + customer.FieldDeletedAt + " IS NULL"
+		order.FieldSpendMemberID + ", " + order.FieldSpendPeriod + ", " + order.FieldCurrency + ") SELECT " + customer.FieldID +
+		", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM " + customer.Table + " WHERE " + customer.FieldID + " = ? AND " + customer.FieldDeletedAt + " IS NULL"
 )
 
 // takeStockSQL is the one update that takes the stock of lines, which are
@@ -540,7 +559,7 @@ func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 		res, err := tx.ExecContext(ctx, insertOrderOfLiveCustomer, string(o.Status), o.TotalCents, o.CreatedAt, confirmed,
 			location, nullable(shipToJSON(o.ShipTo)), nullable(actorString(o.PlacedBy)), nullable(actorString(o.ConfirmedBy)),
 			nullable(o.PONumber), nullable(o.poUniqueKey), nullable((*string)(o.PaymentTerms)), o.seq,
-			nullable(approvalRolesString(o.ApprovalRoles)), o.ConfirmOnApproval, expires, spender, period, o.CustomerID)
+			nullable(approvalRolesString(o.ApprovalRoles)), o.ConfirmOnApproval, expires, spender, period, o.Currency, o.CustomerID)
 		if err != nil {
 			return poTaken(err)
 		}
@@ -568,7 +587,7 @@ func (s *Service) insertOrder(ctx context.Context, tx *ent.Tx, o *Order) error {
 		SetNillableConfirmedBy(actorString(o.ConfirmedBy)).SetNillablePoNumber(o.PONumber).SetNillablePoUniqueKey(o.poUniqueKey).
 		SetNillableShipTo(shipToJSON(o.ShipTo)).SetNillablePaymentTerms((*string)(o.PaymentTerms)).
 		SetEventSeq(o.seq).SetNillableApprovalRoles(approvalRolesString(o.ApprovalRoles)).SetConfirmOnApproval(o.ConfirmOnApproval).
-		SetNillableApprovalExpiresAt(o.ApprovalExpiresAt)
+		SetNillableApprovalExpiresAt(o.ApprovalExpiresAt).SetCurrency(o.Currency)
 	if o.spend != nil {
 		create.SetSpendMemberID(o.spend.member).SetSpendPeriod(o.spend.period)
 	}
@@ -617,7 +636,9 @@ func insertItems(ctx context.Context, tx *ent.Tx, o *Order) error {
 			SetProductID(it.ProductID).
 			SetQty(it.Qty).
 			SetUnitPriceCents(it.UnitPriceCents).
-			SetSubtotalCents(it.SubtotalCents)
+			SetSubtotalCents(it.SubtotalCents).
+			SetNillablePriceListID(it.PriceListID).
+			SetNillablePriceMinQty(it.PriceMinQty)
 	}
 	items, err := tx.OrderItem.CreateBulk(builders...).Save(ctx)
 	if err != nil {

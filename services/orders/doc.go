@@ -14,7 +14,8 @@
 //	reads.go               GetOrder, ListOrders and the graph's batch reads
 //	idempotency.go         keys: their use, lookup, insert, purge
 //	catalogue.go           products
-//	pricing.go             price lists and ResolvePrice, the rule that prices a line (a table)
+//	pricing.go             ResolvePrice, the rule that prices a line (a table), and its types
+//	pricelists.go          price lists: staff manage them; Prices shows a customer its own; the lists an order reads, by version
 //	outbox.go              the outbox's order events and RelayEvents, which hands them on
 //	observer.go            Observer, told what each call did once it committed (metrics)
 //	tx.go                  the transaction helper and its retry bound

@@ -74,6 +74,10 @@ type Order struct {
 	// customer's terms when the order was placed.
 	PONumber     *string
 	PaymentTerms *services.PaymentTerms
+	// Currency (ISO 4217) of the order's prices and total; empty on
+	// orders placed before currencies, which are in the store's
+	// (Service.Currency).
+	Currency string
 	// poUniqueKey is PONumber while the customer requires it unique and
 	// the order is not canceled.
 	poUniqueKey *string
@@ -114,6 +118,10 @@ type Item struct {
 	SubtotalCents  int64
 	ProductName    string
 	ProductSKU     string
+	// What gave the unit price: a price list's break (the list, the
+	// break's minimum quantity), or the product's own price (both nil).
+	PriceListID *int
+	PriceMinQty *int64
 }
 
 // Line asks for a quantity of one product.

@@ -113,6 +113,10 @@ type ViewItem struct {
 	SubtotalCents  int64  `json:"subtotal_cents"`
 	ProductName    string `json:"product_name"`
 	ProductSKU     string `json:"product_sku"`
+	// The price list and break that gave the unit price: absent for the
+	// product's own price, as on every order before price lists.
+	PriceListID *int   `json:"price_list_id,omitempty"`
+	PriceMinQty *int64 `json:"price_min_qty,omitempty"`
 }
 
 // restTime is the contract's time format: RFC 3339, UTC, milliseconds.

@@ -44,6 +44,8 @@ type PriceList struct {
 	CustomerIDs        []int
 	Entries            []PriceEntry
 	Rules              []QuantityRule
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // PriceEntry is one break: the unit price of a product from MinQty on.
@@ -105,6 +107,19 @@ type PriceQuery struct {
 // the quantity breaks the rule, which the message says ("order in
 // multiples of 12").
 func ResolvePrice(lists []PriceList, q PriceQuery) (Price, error) {
+	best, err := priceOf(lists, q)
+	if err != nil {
+		return Price{}, err
+	}
+	if err := best.Rule.check(q.ProductID, q.Qty); err != nil {
+		return Price{}, err
+	}
+	return best, nil
+}
+
+// priceOf is ResolvePrice without the quantity rule's check.
+// Errors: Invalid when no price applies in the currency.
+func priceOf(lists []PriceList, q PriceQuery) (Price, error) {
 	var (
 		best     Price
 		bestPrio int
@@ -133,9 +148,6 @@ func ResolvePrice(lists []PriceList, q PriceQuery) (Price, error) {
 			return Price{}, services.InvalidField("items", fmt.Sprintf("Product %d has no price in %s", q.ProductID, q.Currency))
 		}
 		best = Price{UnitPriceCents: *q.Own, Rule: q.OwnRule}
-	}
-	if err := best.Rule.check(q.ProductID, q.Qty); err != nil {
-		return Price{}, err
 	}
 	return best, nil
 }

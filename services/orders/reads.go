@@ -48,8 +48,8 @@ const firstOrdersOfCustomers = `id IN (SELECT id FROM (
 const orderWithItems = `SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.confirmed_at, o.canceled_at,
 	o.location_id, o.ship_to, o.placed_by, o.confirmed_by, o.canceled_by, o.po_number, o.payment_terms,
 	o.event_seq, o.approval_roles, o.approvals, o.confirm_on_approval, o.approval_expires_at,
-	o.spend_member_id, o.spend_period, o.paid_at, o.paid_by,
-	i.id, i.product_id, i.qty, i.unit_price_cents, i.subtotal_cents, p.name, p.sku
+	o.spend_member_id, o.spend_period, o.paid_at, o.paid_by, o.currency,
+	i.id, i.product_id, i.qty, i.unit_price_cents, i.subtotal_cents, p.name, p.sku, i.price_list_id, i.price_min_qty
 FROM orders o
 LEFT JOIN order_items i ON i.order_id = o.id
 LEFT JOIN products p ON p.id = i.product_id
@@ -89,18 +89,25 @@ func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int)
 		expires, paid  stdsql.NullTime
 		spender        stdsql.NullInt64
 		paidBy         stdsql.NullString
+		currency       stdsql.NullString
+		list, from     stdsql.NullInt64
 	)
 	for rows.Next() {
 		if err := rows.Scan(&o.ID, &o.CustomerID, &o.Status, &o.TotalCents, &o.CreatedAt, &confirmed, &canceled,
 			&location, &shipTo, &by[0], &by[1], &by[2], &po, &terms,
-			&o.seq, &roles, &o.Approvals, &o.ConfirmOnApproval, &expires, &spender, &period, &paid, &paidBy,
-			&itemID, &prodID, &qty, &unit, &sub, &name, &sku); err != nil {
+			&o.seq, &roles, &o.Approvals, &o.ConfirmOnApproval, &expires, &spender, &period, &paid, &paidBy, &currency,
+			&itemID, &prodID, &qty, &unit, &sub, &name, &sku, &list, &from); err != nil {
 			return Order{}, err
 		}
 		found = true
 		if itemID.Valid {
-			o.Items = append(o.Items, Item{ID: int(itemID.Int64), OrderID: o.ID, ProductID: int(prodID.Int64),
-				Qty: qty.Int64, UnitPriceCents: unit.Int64, SubtotalCents: sub.Int64, ProductName: name.String, ProductSKU: sku.String})
+			it := Item{ID: int(itemID.Int64), OrderID: o.ID, ProductID: int(prodID.Int64),
+				Qty: qty.Int64, UnitPriceCents: unit.Int64, SubtotalCents: sub.Int64, ProductName: name.String, ProductSKU: sku.String}
+			if list.Valid {
+				l, m := int(list.Int64), from.Int64
+				it.PriceListID, it.PriceMinQty = &l, &m
+			}
+			o.Items = append(o.Items, it)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -111,6 +118,7 @@ func readOrder(ctx context.Context, c *ent.Client, p services.Principal, id int)
 	}
 	o.CreatedAt = o.CreatedAt.UTC()
 	o.ConfirmedAt, o.CanceledAt = nullTime(confirmed), nullTime(canceled)
+	o.Currency = currency.String
 	if location.Valid {
 		l := int(location.Int64)
 		o.LocationID = &l
@@ -364,6 +372,8 @@ func loadItems(ctx context.Context, c *ent.Client, visible []predicate.Order, or
 		SubtotalCents  int64  `sql:"subtotal_cents"`
 		ProductName    string `sql:"product_name"`
 		ProductSKU     string `sql:"product_sku"`
+		PriceListID    *int   `sql:"price_list_id"`
+		PriceMinQty    *int64 `sql:"price_min_qty"`
 	}
 	q := c.OrderItem.Query().Where(orderitem.OrderIDIn(orderIDs...))
 	if len(visible) > 0 {

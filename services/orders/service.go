@@ -49,6 +49,10 @@ type Config struct {
 	// ApprovalTTL is how long an order waits for approval before the
 	// expiry cancels it (default 72 hours).
 	ApprovalTTL time.Duration
+	// Currency (ISO 4217) is the store's: of the products' own prices, of
+	// every price list, and of the orders placed before currencies
+	// (default USD).
+	Currency string
 }
 
 // Limits on one order.
@@ -76,6 +80,8 @@ type Service struct {
 	zones sync.Map
 	// governance keeps the limits and rules orders last read, by version.
 	governance governanceCache
+	// pricing keeps the active price lists orders last read, by version.
+	pricing pricingCache
 }
 
 // New returns a Service over store that checks customers with dir.
@@ -92,11 +98,18 @@ func New(store *db.DB, dir CustomerDirectory, cfg Config) *Service {
 	if cfg.ApprovalTTL <= 0 {
 		cfg.ApprovalTTL = 72 * time.Hour
 	}
+	if cfg.Currency == "" {
+		cfg.Currency = "USD"
+	}
 	if cfg.Observer == nil {
 		cfg.Observer = noObserver{}
 	}
 	return &Service{db: store, customers: dir, cfg: cfg}
 }
+
+// Currency is the store's currency (ISO 4217): of the products' own
+// prices, of every price list, and of orders whose Currency is empty.
+func (s *Service) Currency() string { return s.cfg.Currency }
 
 // stamp is the current time as the database keeps it (UTC, milliseconds),
 // so what a method returns equals what a later read returns.
@@ -168,6 +181,9 @@ func orderFromEnt(o *ent.Order) Order {
 	// read back is left out rather than failing the read.
 	out.ShipTo, _ = accounts.ParseAddress(o.ShipTo)
 	out.PONumber = o.PoNumber
+	if o.Currency != nil {
+		out.Currency = *o.Currency
+	}
 	if o.PaymentTerms != nil {
 		t := services.PaymentTerms(*o.PaymentTerms)
 		out.PaymentTerms = &t

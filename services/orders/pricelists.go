@@ -1,0 +1,600 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/b2b-orders/platform/ent"
+	"github.com/b2b-orders/platform/ent/customer"
+	"github.com/b2b-orders/platform/ent/predicate"
+	"github.com/b2b-orders/platform/ent/priceentry"
+	"github.com/b2b-orders/platform/ent/pricelist"
+	"github.com/b2b-orders/platform/ent/pricelistcustomer"
+	"github.com/b2b-orders/platform/ent/pricelistrule"
+	"github.com/b2b-orders/platform/ent/product"
+	"github.com/b2b-orders/platform/services"
+	"github.com/b2b-orders/platform/services/internal/storeerr"
+)
+
+// Bounds on one price list.
+const (
+	MaxPriceEntries      = 10_000
+	MaxPriceListCustomer = 1_000
+	MaxPriority          = 1_000
+)
+
+// PriceListInput is a whole price list, as created or as it replaces one.
+type PriceListInput struct {
+	Name     string
+	Currency string
+	// Status defaults to ACTIVE; Scope to CUSTOMERS when CustomerIDs are
+	// given, else ALL.
+	Status             string
+	Scope              string
+	ValidFrom, ValidTo *time.Time
+	Priority           int
+	CustomerIDs        []int
+	Entries            []PriceEntry
+	Rules              []QuantityRule
+}
+
+// CreatePriceList adds a price list. Staff manage lists.
+// Errors: Unauthenticated; PermissionDenied for customer principals;
+// Invalid, naming the first failing field (a break of quantity 0 or a
+// negative price, two entries for one product and minimum, a currency
+// other than the store's, a customer or product that does not exist).
+func (s *Service) CreatePriceList(ctx context.Context, in PriceListInput) (PriceList, error) {
+	return s.savePriceList(ctx, 0, in)
+}
+
+// ReplacePriceList replaces every field, customer, break and rule of a
+// list; orders placed from it keep the prices they were placed at.
+// Errors: those of CreatePriceList; NotFound "Price list not found".
+func (s *Service) ReplacePriceList(ctx context.Context, id int, in PriceListInput) (PriceList, error) {
+	if id < 1 {
+		return PriceList{}, errPriceListNotFound
+	}
+	return s.savePriceList(ctx, id, in)
+}
+
+// DeletePriceList removes a list; orders placed from it keep its id and
+// their prices.
+// Errors: Unauthenticated; PermissionDenied for customer principals;
+// NotFound "Price list not found".
+func (s *Service) DeletePriceList(ctx context.Context, id int) error {
+	if err := s.requireManager(ctx); err != nil {
+		return err
+	}
+	err := s.db.WithTx(ctx, func(tx *ent.Tx) error {
+		if err := bumpPricing(ctx, tx); err != nil {
+			return err
+		}
+		n, err := tx.PriceList.Delete().Where(pricelist.ID(id)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errPriceListNotFound
+		}
+		return deleteListRows(ctx, tx, id)
+	})
+	return storeerr.Classify(err, "delete price list")
+}
+
+// GetPriceList returns one list with its customers, breaks and rules.
+// Errors: Unauthenticated; PermissionDenied for customer principals;
+// NotFound "Price list not found".
+func (s *Service) GetPriceList(ctx context.Context, id int) (PriceList, error) {
+	if err := s.requireManager(ctx); err != nil {
+		return PriceList{}, err
+	}
+	lists, err := readPriceLists(ctx, clientPrices(s.db.Client), pricelist.ID(id))
+	if err != nil {
+		return PriceList{}, storeerr.Classify(err, "get price list")
+	}
+	if len(lists) == 0 {
+		return PriceList{}, errPriceListNotFound
+	}
+	return lists[0], nil
+}
+
+// ListPriceLists returns every list, in id order.
+// Errors: Unauthenticated; PermissionDenied for customer principals.
+func (s *Service) ListPriceLists(ctx context.Context) ([]PriceList, error) {
+	if err := s.requireManager(ctx); err != nil {
+		return nil, err
+	}
+	lists, err := readPriceLists(ctx, clientPrices(s.db.Client))
+	return lists, storeerr.Classify(err, "list price lists")
+}
+
+var errPriceListNotFound = services.NotFoundf("Price list not found")
+
+func (s *Service) savePriceList(ctx context.Context, id int, in PriceListInput) (PriceList, error) {
+	if err := s.requireManager(ctx); err != nil {
+		return PriceList{}, err
+	}
+	l, err := s.checkPriceList(in)
+	if err != nil {
+		return PriceList{}, err
+	}
+	now := s.stamp()
+	err = s.db.WithTx(ctx, func(tx *ent.Tx) error {
+		// First: the version's row lock makes changes of lists take
+		// turns, and the version tells every process to read them again.
+		if err := bumpPricing(ctx, tx); err != nil {
+			return err
+		}
+		if err := mustExist(ctx, tx, l); err != nil {
+			return err
+		}
+		if id == 0 {
+			row, err := tx.PriceList.Create().SetName(l.Name).SetCurrency(l.Currency).SetStatus(string(l.Status)).
+				SetNillableValidFrom(l.ValidFrom).SetNillableValidTo(l.ValidTo).SetPriority(l.Priority).
+				SetScope(string(l.Scope)).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+			if err != nil {
+				return err
+			}
+			l.ID, l.CreatedAt = row.ID, row.CreatedAt.UTC()
+		} else {
+			row, err := tx.PriceList.UpdateOneID(id).SetName(l.Name).SetCurrency(l.Currency).SetStatus(string(l.Status)).
+				SetNillableValidFrom(l.ValidFrom).SetNillableValidTo(l.ValidTo).SetPriority(l.Priority).
+				SetScope(string(l.Scope)).SetUpdatedAt(now).Save(ctx)
+			if ent.IsNotFound(err) {
+				return errPriceListNotFound
+			}
+			if err != nil {
+				return err
+			}
+			if err := deleteListRows(ctx, tx, id); err != nil {
+				return err
+			}
+			l.ID, l.CreatedAt = id, row.CreatedAt.UTC()
+		}
+		l.UpdatedAt = now
+		return insertListRows(ctx, tx, &l)
+	})
+	if err != nil {
+		return PriceList{}, storeerr.Classify(err, "save price list")
+	}
+	return l, nil
+}
+
+// checkPriceList validates in and returns it as a list, its rows sorted.
+// Errors: Invalid, naming the first failing field.
+func (s *Service) checkPriceList(in PriceListInput) (PriceList, error) {
+	name := strings.TrimSpace(in.Name)
+	if err := services.CheckLen("name", name, 100, true, "name is required", "name must be at most 100 characters"); err != nil {
+		return PriceList{}, err
+	}
+	if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return PriceList{}, services.InvalidField("name", "name must not contain control characters")
+	}
+	if in.Currency != s.cfg.Currency {
+		return PriceList{}, services.InvalidField("currency", fmt.Sprintf("currency must be %s, the store's currency", s.cfg.Currency))
+	}
+	l := PriceList{Name: name, Currency: in.Currency, Status: PriceListStatus(in.Status), Priority: in.Priority,
+		ValidFrom: utcMillis(in.ValidFrom), ValidTo: utcMillis(in.ValidTo), CustomerIDs: slices.Clone(in.CustomerIDs)}
+	switch l.Status {
+	case "":
+		l.Status = PriceListActive
+	case PriceListDraft, PriceListActive, PriceListArchived:
+	default:
+		return PriceList{}, services.InvalidField("status", "status must be DRAFT, ACTIVE or ARCHIVED")
+	}
+	switch PriceScope(in.Scope) {
+	case "":
+		l.Scope = ScopeAll
+		if len(l.CustomerIDs) > 0 {
+			l.Scope = ScopeCustomers
+		}
+	case ScopeAll, ScopeCustomers:
+		l.Scope = PriceScope(in.Scope)
+	default:
+		return PriceList{}, services.InvalidField("scope", "scope must be ALL or CUSTOMERS")
+	}
+	if l.Scope == ScopeAll && len(l.CustomerIDs) > 0 {
+		return PriceList{}, services.InvalidField("customer_ids", "A list for ALL customers names none")
+	}
+	if l.Scope == ScopeCustomers && (len(l.CustomerIDs) == 0 || len(l.CustomerIDs) > MaxPriceListCustomer) {
+		return PriceList{}, services.InvalidField("customer_ids", fmt.Sprintf("A list for CUSTOMERS names 1 to %d customers", MaxPriceListCustomer))
+	}
+	slices.Sort(l.CustomerIDs)
+	l.CustomerIDs = slices.Compact(l.CustomerIDs)
+	if len(l.CustomerIDs) > 0 && l.CustomerIDs[0] < 1 {
+		return PriceList{}, services.InvalidField("customer_ids", "Invalid customer ID")
+	}
+	if l.ValidFrom != nil && l.ValidTo != nil && !l.ValidTo.After(*l.ValidFrom) {
+		return PriceList{}, services.InvalidField("valid_to", "valid_to must be after valid_from")
+	}
+	if l.Priority < 0 || l.Priority > MaxPriority {
+		return PriceList{}, services.InvalidField("priority", fmt.Sprintf("priority must be between 0 and %d", MaxPriority))
+	}
+	if len(in.Entries) == 0 || len(in.Entries) > MaxPriceEntries {
+		return PriceList{}, services.InvalidField("entries", fmt.Sprintf("A list has 1 to %d entries", MaxPriceEntries))
+	}
+	l.Entries = slices.Clone(in.Entries)
+	slices.SortFunc(l.Entries, func(a, b PriceEntry) int {
+		if a.ProductID != b.ProductID {
+			return a.ProductID - b.ProductID
+		}
+		return int(a.MinQty - b.MinQty)
+	})
+	for i, e := range l.Entries {
+		switch {
+		case e.ProductID < 1:
+			return PriceList{}, services.InvalidField("entries", "Invalid product ID")
+		case e.MinQty < 1 || e.MinQty > MaxQty:
+			return PriceList{}, services.InvalidField("entries", fmt.Sprintf("min_qty must be between 1 and %d", MaxQty))
+		case e.UnitPriceCents < 0 || e.UnitPriceCents > MaxAmount:
+			return PriceList{}, services.InvalidField("entries", fmt.Sprintf("unit_price_cents must be between 0 and %d", MaxAmount))
+		case i > 0 && l.Entries[i-1].ProductID == e.ProductID && l.Entries[i-1].MinQty == e.MinQty:
+			return PriceList{}, services.InvalidField("entries", fmt.Sprintf("Product %d has two entries from %d", e.ProductID, e.MinQty))
+		}
+	}
+	l.Rules = slices.Clone(in.Rules)
+	slices.SortFunc(l.Rules, func(a, b QuantityRule) int { return a.ProductID - b.ProductID })
+	for i, r := range l.Rules {
+		if err := checkRule(r); err != nil {
+			return PriceList{}, err
+		}
+		if i > 0 && l.Rules[i-1].ProductID == r.ProductID {
+			return PriceList{}, services.InvalidField("rules", fmt.Sprintf("Product %d has two rules", r.ProductID))
+		}
+	}
+	return l, nil
+}
+
+// checkRule validates a quantity rule.
+// Errors: Invalid (field rules).
+func checkRule(r QuantityRule) error {
+	switch {
+	case r.ProductID < 1:
+		return services.InvalidField("rules", "Invalid product ID")
+	case r.Min < 0 || r.Max < 0 || r.Increment < 0 || r.Min > MaxQty || r.Max > MaxQty || r.Increment > MaxQty:
+		return services.InvalidField("rules", fmt.Sprintf("min, max and increment must be between 0 and %d", MaxQty))
+	case r.Max > 0 && r.Max < r.Min:
+		return services.InvalidField("rules", "max must be at least min")
+	}
+	return nil
+}
+
+// mustExist checks that the customers and products l names exist.
+// Errors: Invalid naming the first that does not.
+func mustExist(ctx context.Context, tx *ent.Tx, l PriceList) error {
+	if len(l.CustomerIDs) > 0 {
+		found, err := tx.Customer.Query().Where(customer.IDIn(l.CustomerIDs...), customer.DeletedAtIsNil()).IDs(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range l.CustomerIDs {
+			if !slices.Contains(found, id) {
+				return services.InvalidField("customer_ids", fmt.Sprintf("Customer %d not found", id))
+			}
+		}
+	}
+	var ids []int
+	for _, e := range l.Entries {
+		ids = append(ids, e.ProductID)
+	}
+	for _, r := range l.Rules {
+		ids = append(ids, r.ProductID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	found, err := tx.Product.Query().Where(product.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !slices.Contains(found, id) {
+			return services.InvalidField("entries", fmt.Sprintf("Product %d not found", id))
+		}
+	}
+	return nil
+}
+
+func insertListRows(ctx context.Context, tx *ent.Tx, l *PriceList) error {
+	const batch = 1000
+	for i := 0; i < len(l.CustomerIDs); i += batch {
+		part := l.CustomerIDs[i:min(i+batch, len(l.CustomerIDs))]
+		b := make([]*ent.PriceListCustomerCreate, len(part))
+		for j, c := range part {
+			b[j] = tx.PriceListCustomer.Create().SetPriceListID(l.ID).SetCustomerID(c)
+		}
+		if err := tx.PriceListCustomer.CreateBulk(b...).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < len(l.Entries); i += batch {
+		part := l.Entries[i:min(i+batch, len(l.Entries))]
+		b := make([]*ent.PriceEntryCreate, len(part))
+		for j, e := range part {
+			b[j] = tx.PriceEntry.Create().SetPriceListID(l.ID).SetProductID(e.ProductID).SetMinQty(e.MinQty).SetUnitPriceCents(e.UnitPriceCents)
+		}
+		if err := tx.PriceEntry.CreateBulk(b...).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if len(l.Rules) > 0 {
+		b := make([]*ent.PriceListRuleCreate, len(l.Rules))
+		for j, r := range l.Rules {
+			b[j] = tx.PriceListRule.Create().SetPriceListID(l.ID).SetProductID(r.ProductID).SetMinQty(r.Min).SetMaxQty(r.Max).SetQtyIncrement(r.Increment)
+		}
+		if err := tx.PriceListRule.CreateBulk(b...).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func deleteListRows(ctx context.Context, tx *ent.Tx, id int) error {
+	if _, err := tx.PriceListCustomer.Delete().Where(pricelistcustomer.PriceListID(id)).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.PriceEntry.Delete().Where(priceentry.PriceListID(id)).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.PriceListRule.Delete().Where(pricelistrule.PriceListID(id)).Exec(ctx)
+	return err
+}
+
+// bumpPricing counts a change of the price lists, in its transaction.
+func bumpPricing(ctx context.Context, tx *ent.Tx) error {
+	return tx.PricingState.UpdateOneID(1).AddVersion(1).Exec(ctx)
+}
+
+// priceClients are the clients of the tables of price lists, of a
+// client or of a transaction.
+type priceClients struct {
+	lists     *ent.PriceListClient
+	customers *ent.PriceListCustomerClient
+	entries   *ent.PriceEntryClient
+	rules     *ent.PriceListRuleClient
+}
+
+func clientPrices(c *ent.Client) priceClients {
+	return priceClients{c.PriceList, c.PriceListCustomer, c.PriceEntry, c.PriceListRule}
+}
+
+func txPrices(tx *ent.Tx) priceClients {
+	return priceClients{tx.PriceList, tx.PriceListCustomer, tx.PriceEntry, tx.PriceListRule}
+}
+
+// readPriceLists reads the lists matching where, with their customers,
+// breaks and rules, in id order: four statements (one when none match).
+func readPriceLists(ctx context.Context, c priceClients, where ...predicate.PriceList) ([]PriceList, error) {
+	rows, err := c.lists.Query().Where(where...).Order(ent.Asc(pricelist.FieldID)).All(ctx)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	ids := make([]int, len(rows))
+	byID := make(map[int]*PriceList, len(rows))
+	lists := make([]PriceList, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+		lists[i] = PriceList{ID: r.ID, Name: r.Name, Currency: r.Currency, Status: PriceListStatus(r.Status),
+			ValidFrom: utcPtr(r.ValidFrom), ValidTo: utcPtr(r.ValidTo), Priority: r.Priority, Scope: PriceScope(r.Scope),
+			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		byID[r.ID] = &lists[i]
+	}
+	cs, err := c.customers.Query().Where(pricelistcustomer.PriceListIDIn(ids...)).
+		Order(ent.Asc(pricelistcustomer.FieldPriceListID), ent.Asc(pricelistcustomer.FieldCustomerID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range cs {
+		l := byID[r.PriceListID]
+		l.CustomerIDs = append(l.CustomerIDs, r.CustomerID)
+	}
+	es, err := c.entries.Query().Where(priceentry.PriceListIDIn(ids...)).
+		Order(ent.Asc(priceentry.FieldPriceListID), ent.Asc(priceentry.FieldProductID), ent.Asc(priceentry.FieldMinQty)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range es {
+		l := byID[r.PriceListID]
+		l.Entries = append(l.Entries, PriceEntry{ProductID: r.ProductID, MinQty: r.MinQty, UnitPriceCents: r.UnitPriceCents})
+	}
+	rs, err := c.rules.Query().Where(pricelistrule.PriceListIDIn(ids...)).
+		Order(ent.Asc(pricelistrule.FieldPriceListID), ent.Asc(pricelistrule.FieldProductID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		l := byID[r.PriceListID]
+		l.Rules = append(l.Rules, QuantityRule{ProductID: r.ProductID, Min: r.MinQty, Max: r.MaxQty, Increment: r.QtyIncrement})
+	}
+	return lists, nil
+}
+
+func utcMillis(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Millisecond)
+	return &u
+}
+
+// ruleOf is a product's own quantity rule.
+func ruleOf(p *ent.Product) QuantityRule {
+	return QuantityRule{ProductID: p.ID, Min: p.MinQty, Max: p.MaxQty, Increment: p.QtyIncrement}
+}
+
+// pricingCache keeps, in the process, the active price lists that placing
+// orders read, with the pricing version they were read at. An order reads
+// the version with its first statement, in the snapshot in which it would
+// read the lists, and every change of a list counts in it in the change's
+// transaction (bumpPricing): what is kept for the version an order reads
+// is what reading again would give, on every replica.
+type pricingCache struct {
+	mu   sync.Mutex
+	snap *pricingSnapshot
+}
+
+// pricingSnapshot is the active lists at one version, indexed by product:
+// each list under a product holds only that product's breaks and rule.
+type pricingSnapshot struct {
+	version   int64
+	byProduct map[int][]PriceList
+}
+
+// of is the lists that have breaks for a product, to resolve its price.
+func (p *pricingSnapshot) of(productID int) []PriceList { return p.byProduct[productID] }
+
+// priceLists is the active lists at version: as last read at it, else
+// read in tx.
+func (s *Service) priceLists(ctx context.Context, tx *ent.Tx, version int64) (*pricingSnapshot, error) {
+	s.pricing.mu.Lock()
+	snap := s.pricing.snap
+	s.pricing.mu.Unlock()
+	if snap != nil && snap.version == version {
+		return snap, nil
+	}
+	lists, err := readPriceLists(ctx, txPrices(tx), pricelist.Status(string(PriceListActive)))
+	if err != nil {
+		return nil, err
+	}
+	snap = &pricingSnapshot{version: version, byProduct: make(map[int][]PriceList)}
+	for _, l := range lists {
+		for _, e := range l.Entries {
+			at := snap.byProduct[e.ProductID]
+			if n := len(at); n == 0 || at[n-1].ID != l.ID {
+				one := l
+				one.Entries, one.Rules, one.CustomerIDs = nil, nil, l.CustomerIDs
+				for _, r := range l.Rules {
+					if r.ProductID == e.ProductID {
+						one.Rules = []QuantityRule{r}
+					}
+				}
+				at = append(at, one)
+			}
+			at[len(at)-1].Entries = append(at[len(at)-1].Entries, e)
+			snap.byProduct[e.ProductID] = at
+		}
+	}
+	s.pricing.mu.Lock()
+	if s.pricing.snap == nil || s.pricing.snap.version < version {
+		s.pricing.snap = snap
+	}
+	s.pricing.mu.Unlock()
+	return snap, nil
+}
+
+// currentPricing reads the pricing version and the lists at it, outside
+// an order: for showing prices.
+func (s *Service) currentPricing(ctx context.Context) (*pricingSnapshot, error) {
+	var snap *pricingSnapshot
+	err := s.db.WithTx(ctx, func(tx *ent.Tx) error {
+		st, err := tx.PricingState.Get(ctx, 1)
+		if err != nil {
+			return err
+		}
+		snap, err = s.priceLists(ctx, tx, st.Version)
+		return err
+	})
+	return snap, err
+}
+
+// ProductPrice is what a customer pays for a product now: its breaks,
+// each the unit price from a quantity on (and the list that gives it, nil
+// for the product's own price), and the quantity rule of its lines.
+type ProductPrice struct {
+	ProductID int
+	Currency  string
+	Breaks    []PriceBreak
+	Rule      QuantityRule
+}
+
+// PriceBreak is a unit price from MinQty on.
+type PriceBreak struct {
+	MinQty         int64
+	UnitPriceCents int64
+	ListID         *int
+}
+
+// Prices is what a customer pays now for each of the products, by the
+// rule placing an order follows (ResolvePrice at each quantity where an
+// applying break starts), so what it shows is what an order pays. A
+// customer's principal sees its own prices only; staff any customer's.
+// Errors: Unauthenticated; Invalid for ids below 1 or more than 100
+// products; NotFound "Customer not found" (also for another customer's
+// principal), and "Products not found: …".
+func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) ([]ProductPrice, error) {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if customerID < 1 || p.IsCustomer() && !p.CanActFor(customerID) {
+		return nil, services.NotFoundf("Customer not found")
+	}
+	if len(productIDs) == 0 || len(productIDs) > MaxLines {
+		return nil, services.InvalidField("product_ids", fmt.Sprintf("Give 1 to %d product ids", MaxLines))
+	}
+	for _, id := range productIDs {
+		if id < 1 {
+			return nil, services.InvalidField("product_ids", "Invalid product ID")
+		}
+	}
+	snap, err := s.currentPricing(ctx)
+	if err != nil {
+		return nil, storeerr.Classify(err, "prices")
+	}
+	products, err := s.db.Client.Product.Query().Where(product.IDIn(productIDs...)).All(ctx)
+	if err != nil {
+		return nil, storeerr.Classify(err, "prices")
+	}
+	byID := make(map[int]*ent.Product, len(products))
+	for _, pr := range products {
+		byID[pr.ID] = pr
+	}
+	var missing []string
+	for _, id := range productIDs {
+		if byID[id] == nil {
+			missing = append(missing, fmt.Sprint(id))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, services.NotFoundf("Products not found: %s", strings.Join(missing, ", "))
+	}
+	now := s.cfg.Now()
+	out := make([]ProductPrice, 0, len(productIDs))
+	for _, id := range productIDs {
+		pr := byID[id]
+		lists := snap.of(id)
+		q := PriceQuery{CustomerID: customerID, Currency: s.cfg.Currency, At: now, ProductID: id, Own: &pr.PriceCents, OwnRule: ruleOf(pr)}
+		// The quantities where the answer can change: 1 and every
+		// break's minimum.
+		qtys := []int64{1}
+		for _, l := range lists {
+			for _, e := range l.Entries {
+				qtys = append(qtys, e.MinQty)
+			}
+		}
+		slices.Sort(qtys)
+		qtys = slices.Compact(qtys)
+		pp := ProductPrice{ProductID: id, Currency: s.cfg.Currency, Rule: ruleOf(pr)}
+		for _, n := range qtys {
+			q.Qty = n
+			got, err := priceOf(lists, q)
+			if err != nil {
+				return nil, err
+			}
+			if n == 1 {
+				pp.Rule = got.Rule
+			}
+			if k := len(pp.Breaks); k > 0 && pp.Breaks[k-1].UnitPriceCents == got.UnitPriceCents && samePtr(pp.Breaks[k-1].ListID, got.ListID) {
+				continue
+			}
+			pp.Breaks = append(pp.Breaks, PriceBreak{MinQty: n, UnitPriceCents: got.UnitPriceCents, ListID: got.ListID})
+		}
+		out = append(out, pp)
+	}
+	return out, nil
+}
+
+func samePtr(a, b *int) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
