@@ -19,6 +19,9 @@ type Product struct {
 	PriceCents int64
 	Stock      int64
 	CreatedAt  time.Time
+	// Rule is the product's own quantity rule (zero: none), which a
+	// price list may replace for its customers.
+	Rule QuantityRule
 }
 
 // CreateProductInput is a new product.
@@ -35,6 +38,9 @@ type UpdateProductInput struct {
 	Name       *string
 	PriceCents *int64
 	Stock      *int64
+	// Rule replaces the product's quantity rule (its ProductID is
+	// ignored); a zero rule removes it.
+	Rule *QuantityRule
 }
 
 // ListProductsParams selects a page of products ordered by id.
@@ -138,18 +144,25 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in UpdateProductInp
 	if id < 1 {
 		return Product{}, services.InvalidField("id", services.MsgInvalidProductID)
 	}
-	if in.SKU == nil && in.Name == nil && in.PriceCents == nil && in.Stock == nil {
+	if in.SKU == nil && in.Name == nil && in.PriceCents == nil && in.Stock == nil && in.Rule == nil {
 		return Product{}, services.InvalidField("", "At least one field must be provided for update")
 	}
 	if err := validateProduct(in.SKU, in.Name, in.PriceCents, in.Stock); err != nil {
 		return Product{}, err
 	}
-	p, err := s.db.Client.Product.UpdateOneID(id).
+	up := s.db.Client.Product.UpdateOneID(id).
 		SetNillableSku(in.SKU).
 		SetNillableName(in.Name).
 		SetNillablePriceCents(in.PriceCents).
-		SetNillableStock(in.Stock).
-		Save(ctx)
+		SetNillableStock(in.Stock)
+	if r := in.Rule; r != nil {
+		r.ProductID = id
+		if err := checkRule(*r); err != nil {
+			return Product{}, err
+		}
+		up.SetMinQty(r.Min).SetMaxQty(r.Max).SetQtyIncrement(r.Increment)
+	}
+	p, err := up.Save(ctx)
 	if err != nil {
 		return Product{}, translateProduct(err, "update product")
 	}
@@ -209,5 +222,5 @@ func translateProduct(err error, op string) error {
 }
 
 func productFromEnt(p *ent.Product) Product {
-	return Product{ID: p.ID, SKU: p.Sku, Name: p.Name, PriceCents: p.PriceCents, Stock: p.Stock, CreatedAt: p.CreatedAt.UTC()}
+	return Product{ID: p.ID, SKU: p.Sku, Name: p.Name, PriceCents: p.PriceCents, Stock: p.Stock, CreatedAt: p.CreatedAt.UTC(), Rule: ruleOf(p)}
 }

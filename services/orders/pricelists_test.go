@@ -330,3 +330,42 @@ func TestPriceChangeRacingOrders(t *testing.T) {
 		t.Fatalf("orders at each price: %v; the race never met a change", seen)
 	}
 }
+
+// A product's own quantity rule holds for every customer without a list
+// that sets its own; the error says the rule.
+func TestProductQuantityRule(t *testing.T) {
+	f := newFixture(t)
+	c, d := f.customer(t, "carton@prices.com"), f.customer(t, "pallet@prices.com")
+	p := f.product(t, "CARTON", 10, 1_000)
+	got, err := f.orders.UpdateProduct(f.ctx, p, orders.UpdateProductInput{Rule: &orders.QuantityRule{Min: 12, Increment: 12}})
+	if err != nil || got.Rule.Increment != 12 || got.Rule.Min != 12 {
+		t.Fatalf("rule set: %+v, %v", got, err)
+	}
+	order := func(customer int, qty int64) error {
+		_, err := f.orders.CreateOrder(f.ctx, orders.CreateOrderInput{CustomerID: customer, Lines: []orders.Line{{ProductID: p, Qty: qty}}})
+		return err
+	}
+	if err := order(c, 13); services.KindOf(err) != services.Invalid || !strings.Contains(err.Error(), "order in multiples of 12") {
+		t.Fatalf("13: %v", err)
+	}
+	if err := order(c, 24); err != nil {
+		t.Fatalf("24: %v", err)
+	}
+	f.priceList(t, orders.PriceListInput{Name: "Pallets", CustomerIDs: []int{d},
+		Entries: []orders.PriceEntry{{ProductID: p, MinQty: 1, UnitPriceCents: 9}}, Rules: []orders.QuantityRule{{ProductID: p, Increment: 5}}})
+	if err := order(d, 15); err != nil {
+		t.Fatalf("15 under the list's rule: %v", err)
+	}
+	if err := order(c, 15); services.KindOf(err) != services.Invalid {
+		t.Fatalf("15 for the customer without the list: %v", err)
+	}
+	if _, err := f.orders.UpdateProduct(f.ctx, p, orders.UpdateProductInput{Rule: &orders.QuantityRule{Min: 10, Max: 5}}); services.KindOf(err) != services.Invalid {
+		t.Fatalf("max below min: %v", err)
+	}
+	if got, err := f.orders.UpdateProduct(f.ctx, p, orders.UpdateProductInput{Rule: &orders.QuantityRule{}}); err != nil || got.Rule != (orders.QuantityRule{ProductID: p}) {
+		t.Fatalf("rule removed: %+v, %v", got, err)
+	}
+	if err := order(c, 13); err != nil {
+		t.Fatalf("13 without a rule: %v", err)
+	}
+}
