@@ -525,12 +525,8 @@ type PriceBreak struct {
 // products; NotFound "Customer not found" (also for another customer's
 // principal), and "Products not found: …".
 func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) ([]ProductPrice, error) {
-	p, err := services.PrincipalFrom(ctx)
-	if err != nil {
+	if err := seesPrices(ctx, customerID); err != nil {
 		return nil, err
-	}
-	if customerID < 1 || p.IsCustomer() && !p.CanActFor(customerID) {
-		return nil, services.NotFoundf("Customer not found")
 	}
 	if len(productIDs) == 0 || len(productIDs) > MaxLines {
 		return nil, services.InvalidField("product_ids", fmt.Sprintf("Give 1 to %d product ids", MaxLines))
@@ -595,6 +591,49 @@ func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) 
 		out = append(out, pp)
 	}
 	return out, nil
+}
+
+// PriceOf is what a customer would pay now per unit for qty of a
+// product, and what gives it, by the rule an order follows.
+// Errors: Unauthenticated; NotFound "Customer not found" (also for
+// another customer's principal), "Product not found"; Invalid when qty is
+// below 1 or above MaxQty, or breaks the quantity rule (the message says
+// the rule).
+func (s *Service) PriceOf(ctx context.Context, customerID, productID int, qty int64) (Price, error) {
+	if qty < 1 || qty > MaxQty {
+		return Price{}, services.InvalidField("quantity", fmt.Sprintf("quantity must be between 1 and %d", MaxQty))
+	}
+	if err := seesPrices(ctx, customerID); err != nil {
+		return Price{}, err
+	}
+	if productID < 1 {
+		return Price{}, ErrProductNotFound
+	}
+	snap, err := s.currentPricing(ctx)
+	if err != nil {
+		return Price{}, storeerr.Classify(err, "price")
+	}
+	pr, err := s.db.Client.Product.Get(ctx, productID)
+	if err != nil {
+		return Price{}, translateProduct(err, "price")
+	}
+	return ResolvePrice(snap.of(productID), PriceQuery{CustomerID: customerID, Currency: s.cfg.Currency, At: s.cfg.Now(),
+		ProductID: productID, Qty: qty, Own: &pr.PriceCents, OwnRule: ruleOf(pr)})
+}
+
+// seesPrices says whether the caller may see the customer's prices: its
+// own principals and staff.
+// Errors: Unauthenticated; NotFound "Customer not found" for another
+// customer's principal and ids below 1.
+func seesPrices(ctx context.Context, customerID int) error {
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if customerID < 1 || p.IsCustomer() && !p.CanActFor(customerID) {
+		return services.NotFoundf("Customer not found")
+	}
+	return nil
 }
 
 func samePtr(a, b *int) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }

@@ -369,3 +369,33 @@ func TestProductQuantityRule(t *testing.T) {
 		t.Fatalf("13 without a rule: %v", err)
 	}
 }
+
+// PriceOf answers one quantity by the rule an order follows, and refuses
+// what an order would refuse.
+func TestPriceOf(t *testing.T) {
+	f := newFixture(t)
+	c, other := f.customer(t, "one@prices.com"), f.customer(t, "two@prices.com")
+	p := f.product(t, "ONE", 100, 100)
+	l := f.priceList(t, orders.PriceListInput{Name: "L", CustomerIDs: []int{c}, Entries: []orders.PriceEntry{{ProductID: p, MinQty: 10, UnitPriceCents: 80}},
+		Rules: []orders.QuantityRule{{ProductID: p, Increment: 5}}})
+	_, asC := f.member(t, c, "b@one.com", services.MemberBuyer)
+	got, err := f.orders.PriceOf(asC, c, p, 10)
+	if err != nil || got.UnitPriceCents != 80 || *got.ListID != l.ID || *got.MinQty != 10 {
+		t.Fatalf("10: %+v, %v", got, err)
+	}
+	if got, err := f.orders.PriceOf(asC, c, p, 5); err != nil || got.UnitPriceCents != 100 || got.ListID != nil {
+		t.Fatalf("5: %+v, %v", got, err)
+	}
+	if _, err := f.orders.PriceOf(asC, c, p, 12); services.KindOf(err) != services.Invalid || !strings.Contains(err.Error(), "multiples of 5") {
+		t.Fatalf("12: %v", err)
+	}
+	if _, err := f.orders.PriceOf(asC, other, p, 10); services.KindOf(err) != services.NotFound {
+		t.Fatalf("another customer's: %v", err)
+	}
+	if _, err := f.orders.PriceOf(asC, c, 999, 10); services.KindOf(err) != services.NotFound {
+		t.Fatalf("an unknown product: %v", err)
+	}
+	if _, err := f.orders.PriceOf(asC, c, p, 0); services.KindOf(err) != services.Invalid {
+		t.Fatalf("0: %v", err)
+	}
+}
