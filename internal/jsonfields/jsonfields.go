@@ -304,6 +304,19 @@ func (f *Fields) Element(name string, raw json.RawMessage) *Fields {
 	return sub
 }
 
+// Object reads an object field, to be read field by field; nil when it
+// is absent (and not required) or is not an object, which records
+// "Expected object, received ..." (null included: a caller for which null
+// means none checks for it first). The caller copies the object's first
+// failure back with Adopt.
+func (f *Fields) Object(name string, required bool) *Fields {
+	raw, ok := f.get(name, required)
+	if !ok {
+		return nil
+	}
+	return f.Element(name, raw)
+}
+
 // Objects reads an array field of objects with every element checked
 // before any element's fields are read: the orchestrator's order. An
 // element that is neither an object nor null fails the field, with

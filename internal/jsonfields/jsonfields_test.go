@@ -126,7 +126,7 @@ func TestFirstFailure(t *testing.T) {
 
 // Every reader's answers, for present, absent and mistyped fields.
 func TestReaders(t *testing.T) {
-	f := parse(t, `{"s":"x","n":3,"b":true,"a":["p","q"],"e":[],"z":null}`, Options{LenientBody: true})
+	f := parse(t, `{"s":"x","n":3,"b":true,"a":["p","q"],"e":[],"z":null,"o":{"m":1}}`, Options{LenientBody: true})
 	if s := f.Str("s", true); s == nil || *s != "x" {
 		t.Errorf("Str = %v", s)
 	}
@@ -148,8 +148,12 @@ func TestReaders(t *testing.T) {
 	if s := f.NullableStr("absent"); s != nil {
 		t.Errorf("NullableStr of nothing = %v", *s)
 	}
+	if o := f.Object("o", true); o == nil || o.Integer("m", true) == nil || *o.Integer("m", true) != 1 || o.Err() != nil {
+		t.Errorf("Object = %v", o)
+	}
 	if f.Str("absent", false) != nil || f.Integer("absent", false) != nil || f.Boolean("absent", false) != nil ||
-		f.Strings("absent", false) != nil || f.Array("absent", false) != nil || f.Objects("absent", false) != nil {
+		f.Strings("absent", false) != nil || f.Array("absent", false) != nil || f.Objects("absent", false) != nil ||
+		f.Object("absent", false) != nil {
 		t.Error("an absent optional field read as present")
 	}
 	if err := f.Err(); err != nil {
@@ -175,6 +179,12 @@ func TestReaders(t *testing.T) {
 		{func(f *Fields) { f.Array("k", true) }, `{"k":{}}`, "Expected array, received object"},
 		{func(f *Fields) { f.Element("k", []byte(`null`)) }, `{}`, "Expected object, received null"},
 		{func(f *Fields) { f.Element("k", []byte(`3`)) }, `{}`, "Expected object, received number"},
+		{func(f *Fields) { f.Object("k", true) }, `{}`, "Required"},
+		{func(f *Fields) { f.Object("k", false) }, `{"k":null}`, "Expected object, received null"},
+		{func(f *Fields) { f.Object("k", false) }, `{"k":[1]}`, "Expected object, received array"},
+		{func(f *Fields) { f.Adopt(f.Object("k", false)); f.Integer("n", true) }, `{"k":{}}`, "Required"},
+		{func(f *Fields) { o := f.Object("k", false); o.Integer("n", false); o.Str("s", false); f.Adopt(o) }, `{"k":{"n":1,"s":2}}`,
+			"Expected string, received number"},
 	}
 	for _, c := range cases {
 		f := parse(t, c.body, Options{LenientBody: true})
