@@ -392,3 +392,30 @@ func TestLocalHTTP(t *testing.T) {
 		t.Fatalf("stock = %d, want 297", s)
 	}
 }
+
+// The orchestrator's create-and-confirm pays the customer's contract price
+// (the graph resolves it in the order's transaction), and a replay answers
+// the same price after the list changed.
+func TestContractPrices(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	staff := services.WithPrincipal(ctx, services.Principal{Role: services.RoleStaff, Subject: "staff"})
+	list := orders.PriceListInput{Name: "Contract", Currency: "USD", CustomerIDs: []int{2},
+		Entries: []orders.PriceEntry{{ProductID: 1, MinQty: 1, UnitPriceCents: 1_000}, {ProductID: 1, MinQty: 3, UnitPriceCents: 900}}}
+	l, err := e.orders.CreatePriceList(staff, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"customer_id":2,"items":[{"product_id":1,"qty":3}],"idempotency_key":"contract-1"}`)
+	r := e.h.Handle(ctx, body, "", "")
+	if r.Status != http.StatusCreated || r.Data == nil || r.Data.Order.Items[0].UnitPriceCents != 900 || r.Data.Order.TotalCents != 2_700 {
+		t.Fatalf("at the contract price: %+v", r)
+	}
+	list.Entries = []orders.PriceEntry{{ProductID: 1, MinQty: 1, UnitPriceCents: 500}}
+	if _, err := e.orders.ReplacePriceList(staff, l.ID, list); err != nil {
+		t.Fatal(err)
+	}
+	if again := e.h.Handle(ctx, body, "", ""); again.Data == nil || again.Data.Order.ID != r.Data.Order.ID || again.Data.Order.Items[0].UnitPriceCents != 900 {
+		t.Fatalf("the replay after the list changed: %+v", again)
+	}
+}
