@@ -10,6 +10,9 @@ import (
 // model.ListCosts, as the subgraphs do.
 func Complexity() ComplexityRoot {
 	var c ComplexityRoot
+	priceLists, prices := model.Cost("Query.priceLists", model.ListFixed), model.Cost("Query.prices", model.ListFixed)
+	entries, listRules := model.Cost("PriceList.entries", model.ListFixed), model.Cost("PriceList.rules", model.ListFixed)
+	breaks := model.Cost("ProductPrice.breaks", model.ListFixed)
 	customers, products := model.Cost("Query.customers", model.ListPaged), model.Cost("Query.products", model.ListPaged)
 	orders, customerOrders := model.Cost("Query.orders", model.ListPaged), model.Cost("Customer.orders", model.ListPaged)
 	endpoints := model.Cost("Query.webhookEndpoints", model.ListPaged)
@@ -41,6 +44,11 @@ func Complexity() ComplexityRoot {
 	c.ApiKey.Locations = func(child int) int { return keyLocations.Of(child, nil, 0) }
 	c.Me.Locations = func(child int) int { return meLocations.Of(child, nil, 0) }
 	c.Order.Decisions = func(child int) int { return decisions.Of(child, nil, 0) }
+	c.Query.PriceLists = func(child int) int { return priceLists.Of(child, nil, 0) }
+	c.PriceList.Entries = func(child int) int { return entries.Of(child, nil, 0) }
+	c.PriceList.Rules = func(child int) int { return listRules.Of(child, nil, 0) }
+	c.Query.Prices = func(child int, _ *int, _ []int) int { return prices.Of(child, nil, 0) }
+	c.ProductPrice.Breaks = func(child int) int { return breaks.Of(child, nil, 0) }
 	c.Customer.SpendingLimits = func(child int) int { return limits.Of(child, nil, 0) }
 	c.Customer.ApprovalRules = func(child int) int { return rules.Of(child, nil, 0) }
 	return c

@@ -40,6 +40,10 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderItem() OrderItemResolver
+	PriceEntry() PriceEntryResolver
+	PriceListRule() PriceListRuleResolver
+	Product() ProductResolver
+	ProductPrice() ProductPriceResolver
 	Query() QueryResolver
 	SpendingLimit() SpendingLimitResolver
 	Subscription() SubscriptionResolver
@@ -231,10 +235,12 @@ type ComplexityRoot struct {
 		CreateAndConfirmOrder  func(childComplexity int, input model.CreateAndConfirmOrderInput) int
 		CreateCustomer         func(childComplexity int, input model.CreateCustomerInput) int
 		CreateOrder            func(childComplexity int, input model.CreateOrderInput) int
+		CreatePriceList        func(childComplexity int, input model.PriceListInput) int
 		CreateProduct          func(childComplexity int, input model.CreateProductInput) int
 		CreateWebhookEndpoint  func(childComplexity int, input model.CreateWebhookEndpointInput) int
 		CustomerSettingsUpdate func(childComplexity int, customerID int, input model.CustomerSettingsInput) int
 		DeleteCustomer         func(childComplexity int, id int) int
+		DeletePriceList        func(childComplexity int, id int) int
 		DeleteWebhookEndpoint  func(childComplexity int, id int) int
 		LocationArchive        func(childComplexity int, id int) int
 		LocationCreate         func(childComplexity int, customerID int, input model.LocationInput) int
@@ -244,6 +250,7 @@ type ComplexityRoot struct {
 		MemberRemove           func(childComplexity int, id int) int
 		MemberUpdate           func(childComplexity int, id int, input model.MemberUpdateInput) int
 		RejectOrder            func(childComplexity int, input model.RejectOrderInput) int
+		ReplacePriceList       func(childComplexity int, id int, input model.PriceListInput) int
 		SpendingLimitDelete    func(childComplexity int, customerID int, id int) int
 		SpendingLimitSet       func(childComplexity int, customerID int, input model.SpendingLimitInput) int
 		UpdateCustomer         func(childComplexity int, id int, input model.UpdateCustomerInput) int
@@ -258,6 +265,7 @@ type ComplexityRoot struct {
 		ConfirmedAt  func(childComplexity int) int
 		ConfirmedBy  func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
+		Currency     func(childComplexity int) int
 		Customer     func(childComplexity int) int
 		Decisions    func(childComplexity int) int
 		DueAt        func(childComplexity int) int
@@ -301,11 +309,13 @@ type ComplexityRoot struct {
 	}
 
 	OrderItem struct {
-		ID             func(childComplexity int) int
-		Product        func(childComplexity int) int
-		Quantity       func(childComplexity int) int
-		SubtotalCents  func(childComplexity int) int
-		UnitPriceCents func(childComplexity int) int
+		ID               func(childComplexity int) int
+		PriceListID      func(childComplexity int) int
+		PriceMinQuantity func(childComplexity int) int
+		Product          func(childComplexity int) int
+		Quantity         func(childComplexity int) int
+		SubtotalCents    func(childComplexity int) int
+		UnitPriceCents   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -315,13 +325,50 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PriceBreak struct {
+		MinQuantity    func(childComplexity int) int
+		PriceListID    func(childComplexity int) int
+		UnitPriceCents func(childComplexity int) int
+	}
+
+	PriceEntry struct {
+		MinQuantity    func(childComplexity int) int
+		Product        func(childComplexity int) int
+		UnitPriceCents func(childComplexity int) int
+	}
+
+	PriceList struct {
+		CreatedAt   func(childComplexity int) int
+		Currency    func(childComplexity int) int
+		CustomerIDs func(childComplexity int) int
+		Entries     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Priority    func(childComplexity int) int
+		Rules       func(childComplexity int) int
+		Scope       func(childComplexity int) int
+		Status      func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		ValidFrom   func(childComplexity int) int
+		ValidTo     func(childComplexity int) int
+	}
+
+	PriceListRule struct {
+		Increment func(childComplexity int) int
+		Max       func(childComplexity int) int
+		Min       func(childComplexity int) int
+		Product   func(childComplexity int) int
+	}
+
 	Product struct {
-		CreatedAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Name       func(childComplexity int) int
-		PriceCents func(childComplexity int) int
-		Sku        func(childComplexity int) int
-		Stock      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Price        func(childComplexity int, quantity int, customerID *int) int
+		PriceCents   func(childComplexity int) int
+		QuantityRule func(childComplexity int) int
+		Sku          func(childComplexity int) int
+		Stock        func(childComplexity int) int
 	}
 
 	ProductConnection struct {
@@ -334,6 +381,19 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProductPrice struct {
+		Breaks       func(childComplexity int) int
+		Currency     func(childComplexity int) int
+		Product      func(childComplexity int) int
+		QuantityRule func(childComplexity int) int
+	}
+
+	QuantityRule struct {
+		Increment func(childComplexity int) int
+		Max       func(childComplexity int) int
+		Min       func(childComplexity int) int
+	}
+
 	Query struct {
 		Customer           func(childComplexity int, id int) int
 		Customers          func(childComplexity int, first *int, after *string, search *string) int
@@ -342,6 +402,9 @@ type ComplexityRoot struct {
 		Member             func(childComplexity int, id int) int
 		Order              func(childComplexity int, id int) int
 		Orders             func(childComplexity int, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int, poNumber *string) int
+		PriceList          func(childComplexity int, id int) int
+		PriceLists         func(childComplexity int) int
+		Prices             func(childComplexity int, customerID *int, productIds []int) int
 		Product            func(childComplexity int, id int) int
 		Products           func(childComplexity int, first *int, after *string, search *string) int
 		WebhookDeliveries  func(childComplexity int, endpointID int, first *int, after *string) int
@@ -362,6 +425,13 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		OrderEvents func(childComplexity int, customerID *int) int
+	}
+
+	UnitPrice struct {
+		Currency       func(childComplexity int) int
+		MinQuantity    func(childComplexity int) int
+		PriceListID    func(childComplexity int) int
+		UnitPriceCents func(childComplexity int) int
 	}
 
 	WebhookAttempt struct {
@@ -490,11 +560,16 @@ type MutationResolver interface {
 	ApproveOrder(ctx context.Context, input model.ApproveOrderInput) (*model.Order, error)
 	RejectOrder(ctx context.Context, input model.RejectOrderInput) (*model.Order, error)
 	MarkOrderPaid(ctx context.Context, input model.MarkOrderPaidInput) (*model.Order, error)
+	CreatePriceList(ctx context.Context, input model.PriceListInput) (*model.PriceList, error)
+	ReplacePriceList(ctx context.Context, id int, input model.PriceListInput) (*model.PriceList, error)
+	DeletePriceList(ctx context.Context, id int) (bool, error)
 	CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.CreateWebhookEndpointPayload, error)
 	UpdateWebhookEndpoint(ctx context.Context, id int, input model.UpdateWebhookEndpointInput) (*model.WebhookEndpoint, error)
 	DeleteWebhookEndpoint(ctx context.Context, id int) (int, error)
 }
 type OrderResolver interface {
+	Currency(ctx context.Context, obj *model.Order) (string, error)
+
 	Customer(ctx context.Context, obj *model.Order) (*model.Customer, error)
 	Items(ctx context.Context, obj *model.Order) ([]*model.OrderItem, error)
 	Location(ctx context.Context, obj *model.Order) (*model.Location, error)
@@ -503,6 +578,18 @@ type OrderResolver interface {
 }
 type OrderItemResolver interface {
 	Product(ctx context.Context, obj *model.OrderItem) (*model.Product, error)
+}
+type PriceEntryResolver interface {
+	Product(ctx context.Context, obj *model.PriceEntry) (*model.Product, error)
+}
+type PriceListRuleResolver interface {
+	Product(ctx context.Context, obj *model.PriceListRule) (*model.Product, error)
+}
+type ProductResolver interface {
+	Price(ctx context.Context, obj *model.Product, quantity int, customerID *int) (*model.UnitPrice, error)
+}
+type ProductPriceResolver interface {
+	Product(ctx context.Context, obj *model.ProductPrice) (*model.Product, error)
 }
 type QueryResolver interface {
 	Customer(ctx context.Context, id int) (*model.Customer, error)
@@ -514,6 +601,9 @@ type QueryResolver interface {
 	Products(ctx context.Context, first *int, after *string, search *string) (*model.ProductConnection, error)
 	Order(ctx context.Context, id int) (*model.Order, error)
 	Orders(ctx context.Context, first *int, after *string, status *model.OrderStatus, from *time.Time, to *time.Time, customerID *int, placedBy *string, locationID *int, poNumber *string) (*model.OrderConnection, error)
+	PriceLists(ctx context.Context) ([]*model.PriceList, error)
+	PriceList(ctx context.Context, id int) (*model.PriceList, error)
+	Prices(ctx context.Context, customerID *int, productIds []int) ([]*model.ProductPrice, error)
 	WebhookEndpoint(ctx context.Context, id int) (*model.WebhookEndpoint, error)
 	WebhookEndpoints(ctx context.Context, first *int, after *string) (*model.WebhookEndpointConnection, error)
 	WebhookDeliveries(ctx context.Context, endpointID int, first *int, after *string) (*model.WebhookDeliveryConnection, error)
@@ -1355,6 +1445,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateOrder(childComplexity, args["input"].(model.CreateOrderInput)), true
+	case "Mutation.createPriceList":
+		if e.ComplexityRoot.Mutation.CreatePriceList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPriceList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePriceList(childComplexity, args["input"].(model.PriceListInput)), true
 	case "Mutation.createProduct":
 		if e.ComplexityRoot.Mutation.CreateProduct == nil {
 			break
@@ -1399,6 +1500,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCustomer(childComplexity, args["id"].(int)), true
+	case "Mutation.deletePriceList":
+		if e.ComplexityRoot.Mutation.DeletePriceList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deletePriceList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeletePriceList(childComplexity, args["id"].(int)), true
 	case "Mutation.deleteWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
 			break
@@ -1498,6 +1610,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectOrder(childComplexity, args["input"].(model.RejectOrderInput)), true
+	case "Mutation.replacePriceList":
+		if e.ComplexityRoot.Mutation.ReplacePriceList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replacePriceList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplacePriceList(childComplexity, args["id"].(int), args["input"].(model.PriceListInput)), true
 	case "Mutation.spendingLimitDelete":
 		if e.ComplexityRoot.Mutation.SpendingLimitDelete == nil {
 			break
@@ -1590,6 +1713,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.currency":
+		if e.ComplexityRoot.Order.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Currency(childComplexity), true
 	case "Order.customer":
 		if e.ComplexityRoot.Order.Customer == nil {
 			break
@@ -1769,6 +1898,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderItem.ID(childComplexity), true
+	case "OrderItem.priceListId":
+		if e.ComplexityRoot.OrderItem.PriceListID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.PriceListID(childComplexity), true
+	case "OrderItem.priceMinQuantity":
+		if e.ComplexityRoot.OrderItem.PriceMinQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.PriceMinQuantity(childComplexity), true
 	case "OrderItem.product":
 		if e.ComplexityRoot.OrderItem.Product == nil {
 			break
@@ -1819,6 +1960,148 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PriceBreak.minQuantity":
+		if e.ComplexityRoot.PriceBreak.MinQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceBreak.MinQuantity(childComplexity), true
+	case "PriceBreak.priceListId":
+		if e.ComplexityRoot.PriceBreak.PriceListID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceBreak.PriceListID(childComplexity), true
+	case "PriceBreak.unitPriceCents":
+		if e.ComplexityRoot.PriceBreak.UnitPriceCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceBreak.UnitPriceCents(childComplexity), true
+
+	case "PriceEntry.minQuantity":
+		if e.ComplexityRoot.PriceEntry.MinQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceEntry.MinQuantity(childComplexity), true
+	case "PriceEntry.product":
+		if e.ComplexityRoot.PriceEntry.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceEntry.Product(childComplexity), true
+	case "PriceEntry.unitPriceCents":
+		if e.ComplexityRoot.PriceEntry.UnitPriceCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceEntry.UnitPriceCents(childComplexity), true
+
+	case "PriceList.createdAt":
+		if e.ComplexityRoot.PriceList.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.CreatedAt(childComplexity), true
+	case "PriceList.currency":
+		if e.ComplexityRoot.PriceList.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.Currency(childComplexity), true
+	case "PriceList.customerIds":
+		if e.ComplexityRoot.PriceList.CustomerIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.CustomerIDs(childComplexity), true
+	case "PriceList.entries":
+		if e.ComplexityRoot.PriceList.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.Entries(childComplexity), true
+	case "PriceList.id":
+		if e.ComplexityRoot.PriceList.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.ID(childComplexity), true
+	case "PriceList.name":
+		if e.ComplexityRoot.PriceList.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.Name(childComplexity), true
+	case "PriceList.priority":
+		if e.ComplexityRoot.PriceList.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.Priority(childComplexity), true
+	case "PriceList.rules":
+		if e.ComplexityRoot.PriceList.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.Rules(childComplexity), true
+	case "PriceList.scope":
+		if e.ComplexityRoot.PriceList.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.Scope(childComplexity), true
+	case "PriceList.status":
+		if e.ComplexityRoot.PriceList.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.Status(childComplexity), true
+	case "PriceList.updatedAt":
+		if e.ComplexityRoot.PriceList.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.UpdatedAt(childComplexity), true
+	case "PriceList.validFrom":
+		if e.ComplexityRoot.PriceList.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.ValidFrom(childComplexity), true
+	case "PriceList.validTo":
+		if e.ComplexityRoot.PriceList.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.ValidTo(childComplexity), true
+
+	case "PriceListRule.increment":
+		if e.ComplexityRoot.PriceListRule.Increment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListRule.Increment(childComplexity), true
+	case "PriceListRule.max":
+		if e.ComplexityRoot.PriceListRule.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListRule.Max(childComplexity), true
+	case "PriceListRule.min":
+		if e.ComplexityRoot.PriceListRule.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListRule.Min(childComplexity), true
+	case "PriceListRule.product":
+		if e.ComplexityRoot.PriceListRule.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListRule.Product(childComplexity), true
+
 	case "Product.createdAt":
 		if e.ComplexityRoot.Product.CreatedAt == nil {
 			break
@@ -1837,12 +2120,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Name(childComplexity), true
+	case "Product.price":
+		if e.ComplexityRoot.Product.Price == nil {
+			break
+		}
+
+		args, err := ec.field_Product_price_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Product.Price(childComplexity, args["quantity"].(int), args["customerId"].(*int)), true
 	case "Product.priceCents":
 		if e.ComplexityRoot.Product.PriceCents == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Product.PriceCents(childComplexity), true
+	case "Product.quantityRule":
+		if e.ComplexityRoot.Product.QuantityRule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.QuantityRule(childComplexity), true
 	case "Product.sku":
 		if e.ComplexityRoot.Product.Sku == nil {
 			break
@@ -1881,6 +2181,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProductEdge.Node(childComplexity), true
+
+	case "ProductPrice.breaks":
+		if e.ComplexityRoot.ProductPrice.Breaks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPrice.Breaks(childComplexity), true
+	case "ProductPrice.currency":
+		if e.ComplexityRoot.ProductPrice.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPrice.Currency(childComplexity), true
+	case "ProductPrice.product":
+		if e.ComplexityRoot.ProductPrice.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPrice.Product(childComplexity), true
+	case "ProductPrice.quantityRule":
+		if e.ComplexityRoot.ProductPrice.QuantityRule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPrice.QuantityRule(childComplexity), true
+
+	case "QuantityRule.increment":
+		if e.ComplexityRoot.QuantityRule.Increment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuantityRule.Increment(childComplexity), true
+	case "QuantityRule.max":
+		if e.ComplexityRoot.QuantityRule.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuantityRule.Max(childComplexity), true
+	case "QuantityRule.min":
+		if e.ComplexityRoot.QuantityRule.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuantityRule.Min(childComplexity), true
 
 	case "Query.customer":
 		if e.ComplexityRoot.Query.Customer == nil {
@@ -1955,6 +2299,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*model.OrderStatus), args["from"].(*time.Time), args["to"].(*time.Time), args["customerId"].(*int), args["placedBy"].(*string), args["locationId"].(*int), args["poNumber"].(*string)), true
+	case "Query.priceList":
+		if e.ComplexityRoot.Query.PriceList == nil {
+			break
+		}
+
+		args, err := ec.field_Query_priceList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PriceList(childComplexity, args["id"].(int)), true
+	case "Query.priceLists":
+		if e.ComplexityRoot.Query.PriceLists == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PriceLists(childComplexity), true
+	case "Query.prices":
+		if e.ComplexityRoot.Query.Prices == nil {
+			break
+		}
+
+		args, err := ec.field_Query_prices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Prices(childComplexity, args["customerId"].(*int), args["productIds"].([]int)), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -2076,6 +2448,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.OrderEvents(childComplexity, args["customerId"].(*int)), true
+
+	case "UnitPrice.currency":
+		if e.ComplexityRoot.UnitPrice.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPrice.Currency(childComplexity), true
+	case "UnitPrice.minQuantity":
+		if e.ComplexityRoot.UnitPrice.MinQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPrice.MinQuantity(childComplexity), true
+	case "UnitPrice.priceListId":
+		if e.ComplexityRoot.UnitPrice.PriceListID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPrice.PriceListID(childComplexity), true
+	case "UnitPrice.unitPriceCents":
+		if e.ComplexityRoot.UnitPrice.UnitPriceCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPrice.UnitPriceCents(childComplexity), true
 
 	case "WebhookAttempt.attempt":
 		if e.ComplexityRoot.WebhookAttempt.Attempt == nil {
@@ -2316,7 +2713,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MemberUpdateInput", ec.unmarshalInputMemberUpdateInput),
 			graphql.NewInputUnmarshaler("OrderByIDsInput", ec.unmarshalInputOrderByIDsInput),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
+			graphql.NewInputUnmarshaler("PriceEntryInput", ec.unmarshalInputPriceEntryInput),
+			graphql.NewInputUnmarshaler("PriceListInput", ec.unmarshalInputPriceListInput),
+			graphql.NewInputUnmarshaler("PriceListRuleInput", ec.unmarshalInputPriceListRuleInput),
 			graphql.NewInputUnmarshaler("ProductByIDsInput", ec.unmarshalInputProductByIDsInput),
+			graphql.NewInputUnmarshaler("QuantityRuleInput", ec.unmarshalInputQuantityRuleInput),
 			graphql.NewInputUnmarshaler("RejectOrderInput", ec.unmarshalInputRejectOrderInput),
 			graphql.NewInputUnmarshaler("SpendingLimitInput", ec.unmarshalInputSpendingLimitInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerInput", ec.unmarshalInputUpdateCustomerInput),
@@ -2414,7 +2815,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/link.graphqls" "schema/relay.graphqls" "schema/customers.graphqls" "schema/accounts.graphqls" "schema/actor.graphqls" "schema/orders.graphqls" "schema/webhooks.graphqls" "schema/customer_orders.graphqls" "schema/member_orders.graphqls"
+//go:embed "schema/link.graphqls" "schema/relay.graphqls" "schema/customers.graphqls" "schema/accounts.graphqls" "schema/actor.graphqls" "schema/orders.graphqls" "schema/pricing.graphqls" "schema/webhooks.graphqls" "schema/customer_orders.graphqls" "schema/member_orders.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2432,6 +2833,7 @@ var sources = []*ast.Source{
 	{Name: "schema/accounts.graphqls", Input: sourceData("schema/accounts.graphqls"), BuiltIn: false},
 	{Name: "schema/actor.graphqls", Input: sourceData("schema/actor.graphqls"), BuiltIn: false},
 	{Name: "schema/orders.graphqls", Input: sourceData("schema/orders.graphqls"), BuiltIn: false},
+	{Name: "schema/pricing.graphqls", Input: sourceData("schema/pricing.graphqls"), BuiltIn: false},
 	{Name: "schema/webhooks.graphqls", Input: sourceData("schema/webhooks.graphqls"), BuiltIn: false},
 	{Name: "schema/customer_orders.graphqls", Input: sourceData("schema/customer_orders.graphqls"), BuiltIn: false},
 	{Name: "schema/member_orders.graphqls", Input: sourceData("schema/member_orders.graphqls"), BuiltIn: false},
@@ -2870,6 +3272,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_status(ctx, field)
 	case "totalCents":
 		return ec.fieldContext_Order_totalCents(ctx, field)
+	case "currency":
+		return ec.fieldContext_Order_currency(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Order_createdAt(ctx, field)
 	case "confirmedAt":
@@ -2972,6 +3376,10 @@ func (ec *executionContext) childFields_OrderItem(ctx context.Context, field gra
 		return ec.fieldContext_OrderItem_unitPriceCents(ctx, field)
 	case "subtotalCents":
 		return ec.fieldContext_OrderItem_subtotalCents(ctx, field)
+	case "priceListId":
+		return ec.fieldContext_OrderItem_priceListId(ctx, field)
+	case "priceMinQuantity":
+		return ec.fieldContext_OrderItem_priceMinQuantity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderItem", field.Name)
 }
@@ -2990,6 +3398,76 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PriceBreak(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "minQuantity":
+		return ec.fieldContext_PriceBreak_minQuantity(ctx, field)
+	case "unitPriceCents":
+		return ec.fieldContext_PriceBreak_unitPriceCents(ctx, field)
+	case "priceListId":
+		return ec.fieldContext_PriceBreak_priceListId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceBreak", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_PriceEntry_product(ctx, field)
+	case "minQuantity":
+		return ec.fieldContext_PriceEntry_minQuantity(ctx, field)
+	case "unitPriceCents":
+		return ec.fieldContext_PriceEntry_unitPriceCents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PriceList_id(ctx, field)
+	case "name":
+		return ec.fieldContext_PriceList_name(ctx, field)
+	case "currency":
+		return ec.fieldContext_PriceList_currency(ctx, field)
+	case "status":
+		return ec.fieldContext_PriceList_status(ctx, field)
+	case "scope":
+		return ec.fieldContext_PriceList_scope(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_PriceList_validFrom(ctx, field)
+	case "validTo":
+		return ec.fieldContext_PriceList_validTo(ctx, field)
+	case "priority":
+		return ec.fieldContext_PriceList_priority(ctx, field)
+	case "customerIds":
+		return ec.fieldContext_PriceList_customerIds(ctx, field)
+	case "entries":
+		return ec.fieldContext_PriceList_entries(ctx, field)
+	case "rules":
+		return ec.fieldContext_PriceList_rules(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PriceList_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PriceList_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceList", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceListRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_PriceListRule_product(ctx, field)
+	case "min":
+		return ec.fieldContext_PriceListRule_min(ctx, field)
+	case "max":
+		return ec.fieldContext_PriceListRule_max(ctx, field)
+	case "increment":
+		return ec.fieldContext_PriceListRule_increment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceListRule", field.Name)
+}
+
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3004,6 +3482,10 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_stock(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Product_createdAt(ctx, field)
+	case "quantityRule":
+		return ec.fieldContext_Product_quantityRule(ctx, field)
+	case "price":
+		return ec.fieldContext_Product_price(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -3028,6 +3510,32 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProductPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_ProductPrice_product(ctx, field)
+	case "currency":
+		return ec.fieldContext_ProductPrice_currency(ctx, field)
+	case "breaks":
+		return ec.fieldContext_ProductPrice_breaks(ctx, field)
+	case "quantityRule":
+		return ec.fieldContext_ProductPrice_quantityRule(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductPrice", field.Name)
+}
+
+func (ec *executionContext) childFields_QuantityRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "min":
+		return ec.fieldContext_QuantityRule_min(ctx, field)
+	case "max":
+		return ec.fieldContext_QuantityRule_max(ctx, field)
+	case "increment":
+		return ec.fieldContext_QuantityRule_increment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuantityRule", field.Name)
+}
+
 func (ec *executionContext) childFields_SpendingLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3044,6 +3552,20 @@ func (ec *executionContext) childFields_SpendingLimit(ctx context.Context, field
 		return ec.fieldContext_SpendingLimit_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpendingLimit", field.Name)
+}
+
+func (ec *executionContext) childFields_UnitPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unitPriceCents":
+		return ec.fieldContext_UnitPrice_unitPriceCents(ctx, field)
+	case "currency":
+		return ec.fieldContext_UnitPrice_currency(ctx, field)
+	case "priceListId":
+		return ec.fieldContext_UnitPrice_priceListId(ctx, field)
+	case "minQuantity":
+		return ec.fieldContext_UnitPrice_minQuantity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnitPrice", field.Name)
 }
 
 func (ec *executionContext) childFields_WebhookAttempt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3630,6 +4152,20 @@ func (ec *executionContext) field_Mutation_createOrder_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPriceList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PriceListInput, error) {
+			return ec.unmarshalNPriceListInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3681,6 +4217,20 @@ func (ec *executionContext) field_Mutation_customerSettingsUpdate_args(ctx conte
 }
 
 func (ec *executionContext) field_Mutation_deleteCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deletePriceList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -3852,6 +4402,28 @@ func (ec *executionContext) field_Mutation_rejectOrder_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_replacePriceList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PriceListInput, error) {
+			return ec.unmarshalNPriceListInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_spendingLimitDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3959,6 +4531,28 @@ func (ec *executionContext) field_Mutation_updateWebhookEndpoint_args(ctx contex
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Product_price_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "quantity",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["quantity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg1
 	return args, nil
 }
 
@@ -4151,6 +4745,42 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["poNumber"] = arg8
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_priceList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_prices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "productIds",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["productIds"] = arg1
 	return args, nil
 }
 
@@ -8338,6 +8968,138 @@ func (ec *executionContext) fieldContext_Mutation_markOrderPaid(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createPriceList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPriceList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePriceList(ctx, fc.Args["input"].(model.PriceListInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceList) graphql.Marshaler {
+			return ec.marshalNPriceList2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceList(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPriceList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPriceList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_replacePriceList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_replacePriceList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReplacePriceList(ctx, fc.Args["id"].(int), fc.Args["input"].(model.PriceListInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceList) graphql.Marshaler {
+			return ec.marshalNPriceList2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceList(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_replacePriceList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_replacePriceList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deletePriceList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deletePriceList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeletePriceList(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deletePriceList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deletePriceList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createWebhookEndpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8537,6 +9299,29 @@ func (ec *executionContext) _Order_totalCents(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Order_totalCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Order_currency(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().Currency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, true, true, "String")
 }
 
 func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
@@ -9511,6 +10296,52 @@ func (ec *executionContext) fieldContext_OrderItem_subtotalCents(_ context.Conte
 	return graphql.NewScalarFieldContext("OrderItem", field, false, false, "Int")
 }
 
+func (ec *executionContext) _OrderItem_priceListId(ctx context.Context, field graphql.CollectedField, obj *model.OrderItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderItem_priceListId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceListID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderItem_priceListId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrderItem_priceMinQuantity(ctx context.Context, field graphql.CollectedField, obj *model.OrderItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderItem_priceMinQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceMinQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderItem_priceMinQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderItem", field, false, false, "Int")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9601,6 +10432,571 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PriceBreak_minQuantity(ctx context.Context, field graphql.CollectedField, obj *model.PriceBreak) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceBreak_minQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceBreak_minQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceBreak", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceBreak_unitPriceCents(ctx context.Context, field graphql.CollectedField, obj *model.PriceBreak) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceBreak_unitPriceCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitPriceCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceBreak_unitPriceCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceBreak", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceBreak_priceListId(ctx context.Context, field graphql.CollectedField, obj *model.PriceBreak) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceBreak_priceListId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceListID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceBreak_priceListId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceBreak", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PriceEntry_product(ctx context.Context, field graphql.CollectedField, obj *model.PriceEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceEntry_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PriceEntry().Product(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceEntry_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceEntry_minQuantity(ctx context.Context, field graphql.CollectedField, obj *model.PriceEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceEntry_minQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceEntry_minQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceEntry_unitPriceCents(ctx context.Context, field graphql.CollectedField, obj *model.PriceEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceEntry_unitPriceCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitPriceCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceEntry_unitPriceCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceList_id(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PriceList_name(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "String")
+}
+
+func (ec *executionContext) _PriceList_currency(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "String")
+}
+
+func (ec *executionContext) _PriceList_status(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PriceListStatus) graphql.Marshaler {
+			return ec.marshalNPriceListStatus2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "PriceListStatus")
+}
+
+func (ec *executionContext) _PriceList_scope(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PriceScope) graphql.Marshaler {
+			return ec.marshalNPriceScope2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "PriceScope")
+}
+
+func (ec *executionContext) _PriceList_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PriceList_validTo(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_validTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PriceList_priority(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceList_customerIds(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_customerIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_customerIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PriceList_entries(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceEntry) graphql.Marshaler {
+			return ec.marshalNPriceEntry2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceList",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceList_rules(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceListRule) graphql.Marshaler {
+			return ec.marshalNPriceListRule2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceList",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceListRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceList_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PriceList_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PriceListRule_product(ctx context.Context, field graphql.CollectedField, obj *model.PriceListRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListRule_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PriceListRule().Product(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListRule_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceListRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceListRule_min(ctx context.Context, field graphql.CollectedField, obj *model.PriceListRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListRule_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListRule_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceListRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceListRule_max(ctx context.Context, field graphql.CollectedField, obj *model.PriceListRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListRule_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListRule_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceListRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceListRule_increment(ctx context.Context, field graphql.CollectedField, obj *model.PriceListRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListRule_increment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Increment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListRule_increment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceListRule", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *model.Product) (ret graphql.Marshaler) {
@@ -9741,6 +11137,82 @@ func (ec *executionContext) fieldContext_Product_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Product", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Product_quantityRule(ctx context.Context, field graphql.CollectedField, obj *model.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_quantityRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityRule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuantityRule) graphql.Marshaler {
+			return ec.marshalOQuantityRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐQuantityRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_quantityRule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuantityRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Product_price(ctx context.Context, field graphql.CollectedField, obj *model.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Product().Price(ctx, obj, fc.Args["quantity"].(int), fc.Args["customerId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UnitPrice) graphql.Marshaler {
+			return ec.marshalOUnitPrice2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐUnitPrice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnitPrice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Product_price_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9858,6 +11330,194 @@ func (ec *executionContext) fieldContext_ProductEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ProductPrice_product(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPrice_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProductPrice().Product(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPrice_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductPrice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductPrice_currency(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPrice_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPrice_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductPrice", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductPrice_breaks(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPrice_breaks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breaks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceBreak) graphql.Marshaler {
+			return ec.marshalNPriceBreak2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceBreakᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPrice_breaks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductPrice",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceBreak(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductPrice_quantityRule(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPrice_quantityRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityRule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuantityRule) graphql.Marshaler {
+			return ec.marshalOQuantityRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐQuantityRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPrice_quantityRule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductPrice",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuantityRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuantityRule_min(ctx context.Context, field graphql.CollectedField, obj *model.QuantityRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuantityRule_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuantityRule_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuantityRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuantityRule_max(ctx context.Context, field graphql.CollectedField, obj *model.QuantityRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuantityRule_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuantityRule_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuantityRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuantityRule_increment(ctx context.Context, field graphql.CollectedField, obj *model.QuantityRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuantityRule_increment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Increment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuantityRule_increment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuantityRule", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -10238,6 +11898,126 @@ func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_priceLists(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_priceLists(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PriceLists(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceList) graphql.Marshaler {
+			return ec.marshalNPriceList2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_priceLists(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceList(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_priceList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_priceList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PriceList(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceList) graphql.Marshaler {
+			return ec.marshalOPriceList2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceList(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_priceList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_priceList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_prices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Prices(ctx, fc.Args["customerId"].(*int), fc.Args["productIds"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProductPrice) graphql.Marshaler {
+			return ec.marshalNProductPrice2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐProductPriceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductPrice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_prices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10717,6 +12497,98 @@ func (ec *executionContext) fieldContext_Subscription_orderEvents(ctx context.Co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UnitPrice_unitPriceCents(ctx context.Context, field graphql.CollectedField, obj *model.UnitPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPrice_unitPriceCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitPriceCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPrice_unitPriceCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitPrice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UnitPrice_currency(ctx context.Context, field graphql.CollectedField, obj *model.UnitPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPrice_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPrice_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitPrice", field, false, false, "String")
+}
+
+func (ec *executionContext) _UnitPrice_priceListId(ctx context.Context, field graphql.CollectedField, obj *model.UnitPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPrice_priceListId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceListID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPrice_priceListId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitPrice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UnitPrice_minQuantity(ctx context.Context, field graphql.CollectedField, obj *model.UnitPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPrice_minQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPrice_minQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitPrice", field, false, false, "Int")
 }
 
 func (ec *executionContext) _WebhookAttempt_attempt(ctx context.Context, field graphql.CollectedField, obj *model.WebhookAttempt) (ret graphql.Marshaler) {
@@ -13709,6 +15581,244 @@ func UnmarshalOrderLineInput(ctx context.Context, raw any) (model.OrderLineInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPriceEntryInput(ctx context.Context, obj any) (model.PriceEntryInput, error) {
+	var it model.PriceEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"productId", "minQuantity", "unitPriceCents"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "productId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductID = data
+		case "minQuantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantity"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantity = data
+		case "unitPriceCents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitPriceCents"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitPriceCents = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPriceEntryInput unmarshals raw into the PriceEntryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPriceEntryInput(ctx context.Context, raw any) (model.PriceEntryInput, error) {
+	var out model.PriceEntryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PriceEntryInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPriceListInput(ctx context.Context, obj any) (model.PriceListInput, error) {
+	var it model.PriceListInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["priority"]; !present {
+		asMap["priority"] = 0
+	}
+
+	fieldsInOrder := [...]string{"name", "currency", "status", "scope", "validFrom", "validTo", "priority", "customerIds", "entries", "rules"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOPriceListStatus2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalOPriceScope2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "validFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidFrom = data
+		case "validTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validTo"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidTo = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "customerIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDs = data
+		case "entries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entries"))
+			data, err := ec.unmarshalNPriceEntryInput2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceEntryInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Entries = data
+		case "rules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rules"))
+			data, err := ec.unmarshalOPriceListRuleInput2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rules = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPriceListInput unmarshals raw into the PriceListInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPriceListInput(ctx context.Context, raw any) (model.PriceListInput, error) {
+	var out model.PriceListInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PriceListInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPriceListRuleInput(ctx context.Context, obj any) (model.PriceListRuleInput, error) {
+	var it model.PriceListRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["min"]; !present {
+		asMap["min"] = 0
+	}
+	if _, present := asMap["max"]; !present {
+		asMap["max"] = 0
+	}
+	if _, present := asMap["increment"]; !present {
+		asMap["increment"] = 0
+	}
+
+	fieldsInOrder := [...]string{"productId", "min", "max", "increment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "productId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductID = data
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		case "increment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("increment"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Increment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPriceListRuleInput unmarshals raw into the PriceListRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPriceListRuleInput(ctx context.Context, raw any) (model.PriceListRuleInput, error) {
+	var out model.PriceListRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PriceListRuleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProductByIDsInput(ctx context.Context, obj any) (model.ProductByIDsInput, error) {
 	var it model.ProductByIDsInput
 	if obj == nil {
@@ -13748,6 +15858,72 @@ func (ec *executionContext) unmarshalInputProductByIDsInput(ctx context.Context,
 func UnmarshalProductByIDsInput(ctx context.Context, raw any) (model.ProductByIDsInput, error) {
 	var out model.ProductByIDsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductByIDsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputQuantityRuleInput(ctx context.Context, obj any) (model.QuantityRuleInput, error) {
+	var it model.QuantityRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["min"]; !present {
+		asMap["min"] = 0
+	}
+	if _, present := asMap["max"]; !present {
+		asMap["max"] = 0
+	}
+	if _, present := asMap["increment"]; !present {
+		asMap["increment"] = 0
+	}
+
+	fieldsInOrder := [...]string{"min", "max", "increment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		case "increment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("increment"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Increment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuantityRuleInput unmarshals raw into the QuantityRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuantityRuleInput(ctx context.Context, raw any) (model.QuantityRuleInput, error) {
+	var out model.QuantityRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuantityRuleInput", raw, &out)
 	return out, err
 }
 
@@ -13937,7 +16113,7 @@ func (ec *executionContext) unmarshalInputUpdateProductInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sku", "name", "priceCents", "stock"}
+	fieldsInOrder := [...]string{"sku", "name", "priceCents", "stock", "quantityRule"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13972,6 +16148,13 @@ func (ec *executionContext) unmarshalInputUpdateProductInput(ctx context.Context
 				return it, err
 			}
 			it.Stock = data
+		case "quantityRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityRule"))
+			data, err := ec.unmarshalOQuantityRuleInput2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐQuantityRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuantityRule = data
 		}
 	}
 	return it, nil
@@ -15472,6 +17655,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createPriceList":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPriceList(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replacePriceList":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_replacePriceList(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletePriceList":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deletePriceList(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createWebhookEndpoint":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createWebhookEndpoint(ctx, field)
@@ -15536,6 +17740,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "currency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_currency(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Order_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15861,6 +18071,16 @@ func (ec *executionContext) _OrderItem(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "priceListId":
+			out.Values[i] = ec._OrderItem_priceListId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priceMinQuantity":
+			out.Values[i] = ec._OrderItem_priceMinQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15926,6 +18146,235 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var priceBreakImplementors = []string{"PriceBreak"}
+
+func (ec *executionContext) _PriceBreak(ctx context.Context, sel ast.SelectionSet, obj *model.PriceBreak) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceBreakImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceBreak")
+		case "minQuantity":
+			out.Values[i] = ec._PriceBreak_minQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unitPriceCents":
+			out.Values[i] = ec._PriceBreak_unitPriceCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priceListId":
+			out.Values[i] = ec._PriceBreak_priceListId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var priceEntryImplementors = []string{"PriceEntry"}
+
+func (ec *executionContext) _PriceEntry(ctx context.Context, sel ast.SelectionSet, obj *model.PriceEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceEntry")
+		case "product":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PriceEntry_product(ctx, field, obj)
+				})
+		case "minQuantity":
+			out.Values[i] = ec._PriceEntry_minQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unitPriceCents":
+			out.Values[i] = ec._PriceEntry_unitPriceCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var priceListImplementors = []string{"PriceList"}
+
+func (ec *executionContext) _PriceList(ctx context.Context, sel ast.SelectionSet, obj *model.PriceList) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceListImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceList")
+		case "id":
+			out.Values[i] = ec._PriceList_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._PriceList_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._PriceList_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PriceList_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._PriceList_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validFrom":
+			out.Values[i] = ec._PriceList_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "validTo":
+			out.Values[i] = ec._PriceList_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._PriceList_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerIds":
+			out.Values[i] = ec._PriceList_customerIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entries":
+			out.Values[i] = ec._PriceList_entries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rules":
+			out.Values[i] = ec._PriceList_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._PriceList_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._PriceList_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var priceListRuleImplementors = []string{"PriceListRule"}
+
+func (ec *executionContext) _PriceListRule(ctx context.Context, sel ast.SelectionSet, obj *model.PriceListRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceListRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceListRule")
+		case "product":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PriceListRule_product(ctx, field, obj)
+				})
+		case "min":
+			out.Values[i] = ec._PriceListRule_min(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "max":
+			out.Values[i] = ec._PriceListRule_max(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "increment":
+			out.Values[i] = ec._PriceListRule_increment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var productImplementors = []string{"Product", "_Entity"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *model.Product) graphql.Marshaler {
@@ -15940,33 +18389,44 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Product_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sku":
 			out.Values[i] = ec._Product_sku(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Product_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "priceCents":
 			out.Values[i] = ec._Product_priceCents(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stock":
 			out.Values[i] = ec._Product_stock(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Product_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "quantityRule":
+			out.Values[i] = ec._Product_quantityRule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "price":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_price(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16060,6 +18520,98 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var productPriceImplementors = []string{"ProductPrice"}
+
+func (ec *executionContext) _ProductPrice(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPrice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productPriceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductPrice")
+		case "product":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProductPrice_product(ctx, field, obj)
+				})
+		case "currency":
+			out.Values[i] = ec._ProductPrice_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "breaks":
+			out.Values[i] = ec._ProductPrice_breaks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantityRule":
+			out.Values[i] = ec._ProductPrice_quantityRule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quantityRuleImplementors = []string{"QuantityRule"}
+
+func (ec *executionContext) _QuantityRule(ctx context.Context, sel ast.SelectionSet, obj *model.QuantityRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quantityRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuantityRule")
+		case "min":
+			out.Values[i] = ec._QuantityRule_min(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._QuantityRule_max(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "increment":
+			out.Values[i] = ec._QuantityRule_increment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -16132,6 +18684,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_orders(ctx, field)
+				})
+		case "priceLists":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_priceLists(ctx, field)
+				})
+		case "priceList":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_priceList(ctx, field)
+				})
+		case "prices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_prices(ctx, field)
 				})
 		case "webhookEndpoint":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -16271,6 +18841,54 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var unitPriceImplementors = []string{"UnitPrice"}
+
+func (ec *executionContext) _UnitPrice(ctx context.Context, sel ast.SelectionSet, obj *model.UnitPrice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unitPriceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnitPrice")
+		case "unitPriceCents":
+			out.Values[i] = ec._UnitPrice_unitPriceCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._UnitPrice_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priceListId":
+			out.Values[i] = ec._UnitPrice_priceListId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "minQuantity":
+			out.Values[i] = ec._UnitPrice_minQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var webhookAttemptImplementors = []string{"WebhookAttempt"}
@@ -17314,6 +19932,35 @@ func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.Selectio
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -17671,6 +20318,151 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋb2bᚑordersᚋpl
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPriceBreak2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceBreakᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PriceBreak) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceBreak2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceBreak(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPriceBreak2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceBreak(ctx context.Context, sel ast.SelectionSet, v *model.PriceBreak) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriceBreak!")
+		return graphql.Null
+	}
+	return ec._PriceBreak(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPriceEntry2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PriceEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceEntry2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPriceEntry2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceEntry(ctx context.Context, sel ast.SelectionSet, v *model.PriceEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriceEntry!")
+		return graphql.Null
+	}
+	return ec._PriceEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPriceEntryInput2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceEntryInputᚄ(ctx context.Context, v any) ([]*model.PriceEntryInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PriceEntryInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPriceEntryInput2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceEntryInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPriceEntryInput2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceEntryInput(ctx context.Context, v any) (*model.PriceEntryInput, error) {
+	res, err := ec.unmarshalInputPriceEntryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPriceList2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PriceList) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceList2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceList(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPriceList2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceList(ctx context.Context, sel ast.SelectionSet, v *model.PriceList) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriceList!")
+		return graphql.Null
+	}
+	return ec._PriceList(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPriceListInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListInput(ctx context.Context, v any) (model.PriceListInput, error) {
+	res, err := ec.unmarshalInputPriceListInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPriceListRule2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PriceListRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceListRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPriceListRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListRule(ctx context.Context, sel ast.SelectionSet, v *model.PriceListRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriceListRule!")
+		return graphql.Null
+	}
+	return ec._PriceListRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPriceListRuleInput2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListRuleInput(ctx context.Context, v any) (*model.PriceListRuleInput, error) {
+	res, err := ec.unmarshalInputPriceListRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPriceListStatus2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListStatus(ctx context.Context, v any) (model.PriceListStatus, error) {
+	var res model.PriceListStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPriceListStatus2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListStatus(ctx context.Context, sel ast.SelectionSet, v model.PriceListStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPriceScope2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceScope(ctx context.Context, v any) (model.PriceScope, error) {
+	var res model.PriceScope
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPriceScope2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceScope(ctx context.Context, sel ast.SelectionSet, v model.PriceScope) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐProduct(ctx context.Context, sel ast.SelectionSet, v *model.Product) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Product!")
@@ -17723,6 +20515,30 @@ func (ec *executionContext) marshalNProductEdge2ᚖgithubᚗcomᚋb2bᚑorders�
 		return graphql.Null
 	}
 	return ec._ProductEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProductPrice2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐProductPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductPrice) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProductPrice2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐProductPrice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProductPrice2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐProductPrice(ctx context.Context, sel ast.SelectionSet, v *model.ProductPrice) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductPrice!")
+		return graphql.Null
+	}
+	return ec._ProductPrice(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRejectOrderInput2githubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐRejectOrderInput(ctx context.Context, v any) (model.RejectOrderInput, error) {
@@ -18649,6 +21465,62 @@ func (ec *executionContext) marshalOOrderStatus2ᚖgithubᚗcomᚋb2bᚑorders�
 	return v
 }
 
+func (ec *executionContext) marshalOPriceList2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceList(ctx context.Context, sel ast.SelectionSet, v *model.PriceList) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PriceList(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPriceListRuleInput2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListRuleInputᚄ(ctx context.Context, v any) ([]*model.PriceListRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PriceListRuleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPriceListRuleInput2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListRuleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPriceListStatus2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListStatus(ctx context.Context, v any) (*model.PriceListStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.PriceListStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPriceListStatus2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceListStatus(ctx context.Context, sel ast.SelectionSet, v *model.PriceListStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOPriceScope2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceScope(ctx context.Context, v any) (*model.PriceScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.PriceScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPriceScope2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐPriceScope(ctx context.Context, sel ast.SelectionSet, v *model.PriceScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOProduct2ᚕᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐProduct(ctx context.Context, sel ast.SelectionSet, v []*model.Product) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18674,6 +21546,21 @@ func (ec *executionContext) unmarshalOProductByIDsInput2ᚖgithubᚗcomᚋb2bᚑ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputProductByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOQuantityRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐQuantityRule(ctx context.Context, sel ast.SelectionSet, v *model.QuantityRule) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._QuantityRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOQuantityRuleInput2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐQuantityRuleInput(ctx context.Context, v any) (*model.QuantityRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputQuantityRuleInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -18740,6 +21627,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOUnitPrice2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐUnitPrice(ctx context.Context, sel ast.SelectionSet, v *model.UnitPrice) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UnitPrice(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOWebhookEndpoint2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐWebhookEndpoint(ctx context.Context, sel ast.SelectionSet, v *model.WebhookEndpoint) graphql.Marshaler {

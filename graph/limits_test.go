@@ -460,6 +460,8 @@ func TestComplexityReadsListCosts(t *testing.T) {
 					args[a.Name] = "1"
 				case "[_Any!]!":
 					args[a.Name] = reps
+				case "[ID!]!":
+					args[a.Name] = []any{"1", "2"}
 				default:
 					t.Fatalf("%s: give the test a value for %s: %s", coord, a.Name, a.Type)
 				}

@@ -103,6 +103,15 @@ func (r *Resolver) Actor() ActorResolver { return r.Customers.Actor() }
 // OrderItem returns the orders subgraph's OrderItem.product.
 func (r *Resolver) OrderItem() OrderItemResolver { return r.Orders.OrderItem() }
 
+// Product returns the orders subgraph's Product.price.
+func (r *Resolver) Product() ProductResolver { return r.Orders.Product() }
+
+// PriceEntry, PriceListRule and ProductPrice return the orders subgraph's
+// edges to their products.
+func (r *Resolver) PriceEntry() PriceEntryResolver       { return r.Orders.PriceEntry() }
+func (r *Resolver) PriceListRule() PriceListRuleResolver { return r.Orders.PriceListRule() }
+func (r *Resolver) ProductPrice() ProductPriceResolver   { return r.Orders.ProductPrice() }
+
 // Order returns the orders subgraph's Order fields but Customer and
 // Location, which resolve the full customer and location.
 func (r *Resolver) Order() OrderResolver { return orderResolver{r.Orders.Order()} }

@@ -1,7 +1,8 @@
 // Package loaders batches the graph's list→item reads: every edge that
 // would read one row per parent (Order.customer, Order.items,
 // OrderItem.product, Customer.orders, Order.location, Order.decisions,
-// Actor.member, Member.locations) asks a per-request loader, which
+// Actor.member, Member.locations, and the products of price lists' entries
+// and rules and of prices) asks a per-request loader, which
 // collects the keys of one execution step and reads them with one service
 // batch call.
 package loaders

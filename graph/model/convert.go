@@ -14,7 +14,8 @@ func FromCustomer(c customers.Customer) *Customer {
 
 // FromProduct converts a service product.
 func FromProduct(p orders.Product) *Product {
-	return &Product{ID: p.ID, Sku: p.SKU, Name: p.Name, PriceCents: p.PriceCents, Stock: p.Stock, CreatedAt: p.CreatedAt}
+	return &Product{ID: p.ID, Sku: p.SKU, Name: p.Name, PriceCents: p.PriceCents, Stock: p.Stock, CreatedAt: p.CreatedAt,
+		QuantityRule: RuleOf(p.Rule)}
 }
 
 // FromOrder converts a service order, keeping its items when it has any.
@@ -24,6 +25,7 @@ func FromOrder(o orders.Order) *Order {
 		CustomerID:  o.CustomerID,
 		Status:      OrderStatus(o.Status),
 		TotalCents:  o.TotalCents,
+		Currency:    o.Currency,
 		CreatedAt:   o.CreatedAt,
 		ConfirmedAt: o.ConfirmedAt,
 		CanceledAt:  o.CanceledAt,
@@ -61,7 +63,7 @@ func FromSettings(s customers.Settings) *CustomerSettings {
 func FromItems(items []orders.Item) []*OrderItem {
 	return services.Map(items, func(it orders.Item) *OrderItem {
 		return &OrderItem{ID: it.ID, ProductID: it.ProductID, Quantity: it.Qty, UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents,
-			ProductSKU: it.ProductSKU, ProductName: it.ProductName}
+			ProductSKU: it.ProductSKU, ProductName: it.ProductName, PriceListID: it.PriceListID, PriceMinQuantity: it.PriceMinQty}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"maps"
 
 	"github.com/b2b-orders/platform/services/customers"
+	"github.com/b2b-orders/platform/services/orders"
 )
 
 // ListKind says how a list field counts in the complexity limit.
@@ -84,6 +85,16 @@ var listCosts = map[string]ListCost{
 	"Order.decisions":         {Kind: ListFixed, Items: DecisionsPerOrder},
 	"Customer.spendingLimits": {Kind: ListFixed, Items: SpendingLimitsPerCustomer},
 	"Customer.approvalRules":  {Kind: ListFixed, Items: customers.MaxApprovalRules},
+	"Query.priceLists":        {Kind: ListFixed, Items: PriceListsPerStore},
+	"PriceList.entries":       {Kind: ListFixed, Items: EntriesPerPriceList},
+	"PriceList.rules":         {Kind: ListFixed, Items: RulesPerPriceList},
+	// prices answers one price per product id, at most orders.MaxLines
+	// (the service refuses more). It counts as that bound rather than as
+	// the length of productIds: the gateways' counting (deploy/limits.mjs)
+	// has no kind for an argument's length, and counting at the bound
+	// never prices a query below what it reads.
+	"Query.prices":        {Kind: ListFixed, Items: orders.MaxLines},
+	"ProductPrice.breaks": {Kind: ListFixed, Items: BreaksPerPrice},
 	// Only the subgraphs' gateways send it; a gateway's own schema has no
 	// _entities.
 	"Query._entities": {Kind: ListRepresentations},
@@ -98,7 +109,9 @@ var listCosts = map[string]ListCost{
 	"ApiKeyConnection.edges":          {Kind: ListOnce, Why: edgesWhy},
 	"WebhookEndpoint.eventTypes": {Kind: ListOnce,
 		Why: "a list of strings: a leaf's selection costs nothing, so no multiplier would change its cost"},
-	"OrderApproval.levels":       {Kind: ListOnce, Why: rolesWhy},
+	"OrderApproval.levels": {Kind: ListOnce, Why: rolesWhy},
+	"PriceList.customerIds": {Kind: ListOnce,
+		Why: "a list of ids: a leaf's selection costs nothing, so no multiplier would change its cost"},
 	"ApprovalRule.placedByRoles": {Kind: ListOnce, Why: rolesWhy},
 	"ApprovalRule.approverRoles": {Kind: ListOnce, Why: rolesWhy},
 	"WebhookDelivery.log": {Kind: ListOnce,

@@ -26,6 +26,8 @@ type Product struct {
 	PriceCents int64
 	Stock      int64
 	CreatedAt  time.Time
+	// QuantityRule is the product's own; nil when it has none.
+	QuantityRule *QuantityRule
 }
 
 // IsEntity marks a federation entity for gqlgen's _Entity union.
@@ -34,10 +36,13 @@ func (Product) IsEntity() {}
 // Order is an order. Its customer and items are resolved through loaders,
 // unless the service already returned the items with the order.
 type Order struct {
-	ID          int
-	CustomerID  int
-	Status      OrderStatus
-	TotalCents  int64
+	ID         int
+	CustomerID int
+	Status     OrderStatus
+	TotalCents int64
+	// Currency is the order's own; empty on orders placed before
+	// currencies, which Order.currency answers with the store's.
+	Currency    string
 	CreatedAt   time.Time
 	ConfirmedAt *time.Time
 	CanceledAt  *time.Time
@@ -86,6 +91,10 @@ type OrderItem struct {
 	// fields needs no product read.
 	ProductSKU  string
 	ProductName string
+	// PriceListID and PriceMinQuantity say which list's break gave the
+	// unit price; nil for the product's own price.
+	PriceListID      *int
+	PriceMinQuantity *int64
 }
 
 // PageInfo says where a page sits in its list.
@@ -175,10 +184,11 @@ type CreateProductInput struct {
 
 // UpdateProductInput is the argument of updateProduct.
 type UpdateProductInput struct {
-	Sku        *string
-	Name       *string
-	PriceCents *int64
-	Stock      *int64
+	Sku          *string
+	Name         *string
+	PriceCents   *int64
+	Stock        *int64
+	QuantityRule *QuantityRuleInput
 }
 
 // OrderLineInput asks for a quantity of one product.

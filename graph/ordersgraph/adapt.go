@@ -142,6 +142,36 @@ func productFromItem(ctx context.Context, it *model.OrderItem) *model.Product {
 	return &model.Product{ID: it.ProductID, Sku: it.ProductSKU, Name: it.ProductName}
 }
 
+// productOf answers an edge to a product through the product loader.
+// Errors: those of orders.Service.GetProducts; NotFound when there is no
+// such product.
+func productOf(ctx context.Context, id int) (*model.Product, error) {
+	p, err := loaders.From(ctx).Product(ctx, id)
+	if err == nil && p == nil {
+		err = orderssvc.ErrProductNotFound
+	}
+	return p, err
+}
+
+// pricesCustomer is whose prices Query.prices and Product.price answer:
+// the customerId given, else the caller's own customer. The orders
+// service decides whether the caller may see them.
+// Errors: Unauthenticated; Invalid (customerId) for a caller that acts
+// for no customer and names none.
+func pricesCustomer(ctx context.Context, customerID *int) (int, error) {
+	if customerID != nil {
+		return *customerID, nil
+	}
+	p, err := services.PrincipalFrom(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !p.IsCustomer() {
+		return 0, services.InvalidField("customerId", "customerId is required: the caller acts for no customer")
+	}
+	return p.CustomerID, nil
+}
+
 // CustomerStubs answers _entities representations of Customer in the
 // orders subgraph, which knows customers by id only: a key-only Customer
 // for each visible id (see orders.Service.VisibleCustomers), null for the

@@ -24,6 +24,9 @@ func NewHandler(svc *orderssvc.Service, opts server.Options) http.Handler {
 // really costs, as the combined graph does.
 func Complexity() ComplexityRoot {
 	var c ComplexityRoot
+	priceLists, prices := model.Cost("Query.priceLists", model.ListFixed), model.Cost("Query.prices", model.ListFixed)
+	entries, listRules := model.Cost("PriceList.entries", model.ListFixed), model.Cost("PriceList.rules", model.ListFixed)
+	breaks := model.Cost("ProductPrice.breaks", model.ListFixed)
 	products, orders := model.Cost("Query.products", model.ListPaged), model.Cost("Query.orders", model.ListPaged)
 	customerOrders, memberOrders := model.Cost("Customer.orders", model.ListPaged), model.Cost("Member.orders", model.ListPaged)
 	endpoints := model.Cost("Query.webhookEndpoints", model.ListPaged)
@@ -39,6 +42,11 @@ func Complexity() ComplexityRoot {
 	c.Member.Orders = func(child int, first *int, _ *string) int { return memberOrders.Of(child, first, 0) }
 	c.Order.Items = func(child int) int { return items.Of(child, nil, 0) }
 	c.Order.Decisions = func(child int) int { return decisions.Of(child, nil, 0) }
+	c.Query.PriceLists = func(child int) int { return priceLists.Of(child, nil, 0) }
+	c.PriceList.Entries = func(child int) int { return entries.Of(child, nil, 0) }
+	c.PriceList.Rules = func(child int) int { return listRules.Of(child, nil, 0) }
+	c.Query.Prices = func(child int, _ *int, _ []int) int { return prices.Of(child, nil, 0) }
+	c.ProductPrice.Breaks = func(child int) int { return breaks.Of(child, nil, 0) }
 	c.Query.WebhookEndpoints = func(child int, first *int, _ *string) int { return endpoints.Of(child, first, 0) }
 	c.Query.WebhookDeliveries = func(child int, _ int, first *int, _ *string) int { return deliveries.Of(child, first, 0) }
 	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return entities.Of(child, nil, len(reps)) }

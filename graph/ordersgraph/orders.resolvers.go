@@ -24,7 +24,8 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input model.Create
 }
 
 func (r *mutationResolver) UpdateProduct(ctx context.Context, id int, input model.UpdateProductInput) (*model.Product, error) {
-	p, err := r.Service.UpdateProduct(ctx, id, orderssvc.UpdateProductInput{SKU: input.Sku, Name: input.Name, PriceCents: input.PriceCents, Stock: input.Stock})
+	p, err := r.Service.UpdateProduct(ctx, id, orderssvc.UpdateProductInput{SKU: input.Sku, Name: input.Name, PriceCents: input.PriceCents, Stock: input.Stock,
+		Rule: input.QuantityRule.Service()})
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +100,14 @@ func (r *mutationResolver) MarkOrderPaid(ctx context.Context, input model.MarkOr
 	return model.FromOrder(o), nil
 }
 
+func (r *orderResolver) Currency(ctx context.Context, obj *model.Order) (string, error) {
+	// An order placed before currencies is in the store's.
+	if obj.Currency != "" {
+		return obj.Currency, nil
+	}
+	return r.Service.Currency(), nil
+}
+
 func (r *orderResolver) Customer(ctx context.Context, obj *model.Order) (*model.Customer, error) {
 	// Null for a customer deleted since, as the customers subgraph and
 	// the combined graph answer: a gateway then has no entity to ask for.
@@ -133,11 +142,19 @@ func (r *orderItemResolver) Product(ctx context.Context, obj *model.OrderItem) (
 	if p := productFromItem(ctx, obj); p != nil {
 		return p, nil
 	}
-	p, err := loaders.From(ctx).Product(ctx, obj.ProductID)
-	if err == nil && p == nil {
-		err = orderssvc.ErrProductNotFound
+	return productOf(ctx, obj.ProductID)
+}
+
+func (r *productResolver) Price(ctx context.Context, obj *model.Product, quantity int, customerID *int) (*model.UnitPrice, error) {
+	customer, err := pricesCustomer(ctx, customerID)
+	if err != nil {
+		return nil, err
 	}
-	return p, err
+	p, err := r.Service.PriceOf(ctx, customer, obj.ID, int64(quantity))
+	if err != nil {
+		return nil, err
+	}
+	return model.FromPrice(p, r.Service.Currency()), nil
 }
 
 func (r *queryResolver) Product(ctx context.Context, id int) (*model.Product, error) {
@@ -190,6 +207,8 @@ func (r *Resolver) Order() OrderResolver { return &orderResolver{r} }
 
 func (r *Resolver) OrderItem() OrderItemResolver { return &orderItemResolver{r} }
 
+func (r *Resolver) Product() ProductResolver { return &productResolver{r} }
+
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
@@ -198,6 +217,7 @@ type (
 	mutationResolver     struct{ *Resolver }
 	orderResolver        struct{ *Resolver }
 	orderItemResolver    struct{ *Resolver }
+	productResolver      struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	subscriptionResolver struct{ *Resolver }
 )

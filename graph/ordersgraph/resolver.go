@@ -1,6 +1,6 @@
 // Package orders is the orders subgraph: products, orders and their items,
-// Customer and Member as key-only entities extended with their orders, and
-// Location as a key-only reference. Each
+// price lists and prices, Customer and Member as key-only entities
+// extended with their orders, and Location as a key-only reference. Each
 // resolver is one call into the orders service or a loader; the combined
 // graph (package graph) reuses these resolvers.
 package ordersgraph
