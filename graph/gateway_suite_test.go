@@ -256,6 +256,11 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 	// places there for approval.
 	approver, govOrder := member(2, 6), "10"
 
+	const (
+		priceListSuite = `id name currency status scope validFrom validTo priority customerIds entries { product { id sku } minQuantity unitPriceCents } rules { product { sku } min max increment }`
+		pricesSuite    = `product { id sku } currency breaks { minQuantity unitPriceCents priceListId } quantityRule { min max increment }`
+		pricedSuite    = `id status currency totalCents items { product { id } quantity unitPriceCents subtotalCents priceListId priceMinQuantity }`
+	)
 	const orderFull = `id status totalCents createdAt customer { id name email phone createdAt } items { id quantity unitPriceCents subtotalCents product { id sku name priceCents stock } }`
 	ops := []suiteOp{
 		// Reads across both subgraphs, both directions.
@@ -428,6 +433,51 @@ func gatewaySuite(t *testing.T, admin string) []suiteOp {
 		{name: "createOrder over the spending limit", auth: admin4, query: `mutation { createOrder(input: {customerId: "2", items: [{productId: "10", quantity: 1}], poNumber: "PO-11"}) { id } }`},
 		{name: "a customer's governance, and orders pending approval", auth: staff, query: `{ customer(id: "2") { settings { timeZone creditLimitCents } credit { limitCents exposureCents availableCents } spendingLimits { role period amountCents member { name } } approvalRules { name minTotalCents approverRoles } } orders(status: PENDING_APPROVAL) { edges { node { id } } } decided: order(id: "` + govOrder + `") { status approval { levels approved } decisions { level approved reason actor { type member { name } } } } }`},
 		{name: "a viewer's read of the credit and the rules", auth: viewer3, query: `{ customer(id: "1") { name credit { exposureCents } } rules: customer(id: "1") { approvalRules { name } } }`},
+		// Prices: a contract for customer 1 and a list for every
+		// customer, what each customer sees of them, orders at the
+		// contract's prices before and after it is replaced, the quantity
+		// rules, and the refusals.
+		{name: "createPriceList by a customer's admin", auth: admin1, query: `mutation { createPriceList(input: {name: "Mine", currency: "USD", entries: [{productId: "10", minQuantity: 1, unitPriceCents: 1}]}) { id } }`},
+		{name: "createPriceList, a currency not the store's", auth: staff, query: `mutation { createPriceList(input: {name: "Euro", currency: "EUR", entries: [{productId: "10", minQuantity: 1, unitPriceCents: 1}]}) { id } }`},
+		{name: "createPriceList, a contract", auth: staff, query: `mutation($in: PriceListInput!) { createPriceList(input: $in) { ` + priceListSuite + ` } }`,
+			vars: map[string]any{"in": map[string]any{"name": "ACME contract", "currency": "USD", "priority": 10, "customerIds": []any{"1"},
+				"entries": []any{
+					map[string]any{"productId": "10", "minQuantity": 1, "unitPriceCents": 900},
+					map[string]any{"productId": "10", "minQuantity": 10, "unitPriceCents": 800},
+					map[string]any{"productId": "9", "minQuantity": 12, "unitPriceCents": 1500},
+				},
+				"rules": []any{map[string]any{"productId": "9", "increment": 12}}}}},
+		{name: "createPriceList for every customer", auth: staff, query: `mutation { createPriceList(input: {name: "Base", currency: "USD", validFrom: "2024-01-01T00:00:00Z", entries: [{productId: "10", minQuantity: 1, unitPriceCents: 950}, {productId: "10", minQuantity: 100, unitPriceCents: 850}]}) { ` + priceListSuite + ` } }`},
+		{name: "priceLists and priceList by staff", auth: staff, query: `{ priceLists { id name scope status customerIds entries { minQuantity product { sku } } } priceList(id: "1") { name rules { product { id sku } increment } } }`},
+		{name: "priceLists by a customer's admin", auth: admin1, query: `{ priceLists { id } }`},
+		{name: "priceList by a customer token", auth: customer1, query: `{ priceList(id: "1") { id name } }`},
+		{name: "priceList, no such list", auth: staff, query: `{ priceList(id: "999") { id } }`},
+		{name: "prices, a customer's own", auth: buyer2, query: `{ prices(productIds: ["10", "9", "1"]) { ` + pricesSuite + ` } }`},
+		{name: "prices of customer 2, by its admin", auth: admin4, query: `{ prices(productIds: ["10"]) { ` + pricesSuite + ` } }`},
+		{name: "prices of another customer", auth: admin4, query: `{ prices(customerId: "1", productIds: ["10"]) { currency } }`},
+		{name: "prices, staff naming no customer", auth: staff, query: `{ prices(productIds: ["10"]) { currency } }`},
+		{name: "prices, a product that does not exist", auth: staff, query: `{ prices(customerId: "1", productIds: ["10", "999"]) { currency } }`},
+		{name: "Product.price, within and against the quantity rule", auth: admin1, query: `{ a: product(id: "10") { id price(quantity: 12) { unitPriceCents currency priceListId minQuantity } } b: product(id: "9") { id price(quantity: 13) { unitPriceCents } } }`},
+		{name: "updateProduct, a quantity rule", auth: staff, query: `mutation { updateProduct(id: "8", input: {quantityRule: {min: 2, max: 10}}) { id quantityRule { min max increment } } }`},
+		{name: "updateProduct, a quantity rule of max below min", auth: staff, query: `mutation { updateProduct(id: "8", input: {quantityRule: {min: 5, max: 2}}) { id } }`},
+		// Product 8's rule refuses 24: the error is at its place in the page.
+		{name: "products → price", auth: admin1, query: `{ products(first: 10) { edges { node { id quantityRule { min max increment } price(quantity: 24) { unitPriceCents priceListId minQuantity } } } } }`},
+		{name: "Product.price for a customer staff name", auth: staff, query: `{ product(id: "10") { price(quantity: 150, customerId: "2") { unitPriceCents priceListId minQuantity } } }`},
+		{name: "createAndConfirmOrder at the contract's prices", auth: admin1, query: `mutation { createAndConfirmOrder(input: {customerId: "1", items: [{productId: "10", quantity: 12}, {productId: "9", quantity: 24}], poNumber: "PO-PRICE-1", idempotencyKey: "suite-price-1"}) { ` + pricedSuite + ` } }`},
+		{name: "createAndConfirmOrder against the quantity rule", auth: admin1, query: `mutation { createAndConfirmOrder(input: {customerId: "1", items: [{productId: "9", quantity: 13}], idempotencyKey: "suite-price-0"}) { id } }`},
+		{name: "replacePriceList by a customer's admin", auth: admin1, query: `mutation { replacePriceList(id: "1", input: {name: "Mine", currency: "USD", entries: [{productId: "10", minQuantity: 1, unitPriceCents: 1}]}) { id } }`},
+		{name: "replacePriceList, no such list", auth: staff, query: `mutation { replacePriceList(id: "999", input: {name: "None", currency: "USD", entries: [{productId: "10", minQuantity: 1, unitPriceCents: 1}]}) { id } }`},
+		{name: "replacePriceList", auth: staff, query: `mutation { replacePriceList(id: "1", input: {name: "ACME contract 2", currency: "USD", priority: 10, customerIds: ["1"], entries: [{productId: "10", minQuantity: 1, unitPriceCents: 700}]}) { ` + priceListSuite + ` } }`},
+		{name: "createAndConfirmOrder at the replaced price", auth: admin1, query: `mutation { createAndConfirmOrder(input: {customerId: "1", items: [{productId: "10", quantity: 12}, {productId: "9", quantity: 13}], poNumber: "PO-PRICE-2", idempotencyKey: "suite-price-2"}) { ` + pricedSuite + ` } }`},
+		{name: "the first priced order keeps its prices", auth: admin1, query: `{ orders(poNumber: "PO-PRICE-1") { edges { node { ` + pricedSuite + ` } } } }`},
+		{name: "deletePriceList", auth: staff, query: `mutation { deletePriceList(id: "2") }`},
+		{name: "deletePriceList, again", auth: staff, query: `mutation { deletePriceList(id: "2") }`},
+		{name: "the seed's orders: the store's currency, their own prices", auth: bearer, query: `{ order(id: "1") { currency items { unitPriceCents priceListId priceMinQuantity } } }`},
+		{name: "prices of 101 products", auth: admin1, query: `{ prices(productIds: [` + strings.TrimSuffix(strings.Repeat(`"10", `, 101), ", ") + `]) { currency } }`},
+		// The lists' costs, from the one table on every side: 20 lists of
+		// 100 entries, each 6, cost 12,021; twice is over the limit.
+		{name: "priceLists with their entries: complexity 12,021", auth: staff, query: `{ priceLists { entries { product { id sku name priceCents stock } } } }`},
+		{name: "priceLists with their entries, twice: complexity 24,042", auth: staff, query: `{ a: priceLists { entries { product { id sku name priceCents stock } } } b: priceLists { entries { product { id sku name priceCents stock } } } }`},
 		// What the mutations left.
 		{name: "an order whose customer was deleted", auth: bearer, query: `{ order(id: "3") { id customer { id name } items { product { sku } } } }`},
 		{name: "lists with a deleted customer's order", auth: bearer, query: `{ orders(first: 10) { edges { node { id status totalCents customer { name } } } } }`},

@@ -9,7 +9,7 @@
 #     loopback and requires byte-equal answers to a fixed set of
 #     cross-domain operations (TestGatewayEquality), printing
 #     "N passed, N failed";
-#  4. runs the gateway suite (TestGatewaySuite): 157 operations sent to the
+#  4. runs the gateway suite (TestGatewaySuite): 188 operations sent to the
 #     combined graph of a real `b2b serve` and, over the subgraphs of two
 #     more, to Hive Gateway (the version compose pins, with
 #     deploy/gateway.config.mjs) and Apollo Gateway, compared on status,
