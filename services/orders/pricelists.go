@@ -502,7 +502,8 @@ func (s *Service) currentPricing(ctx context.Context) (*pricingSnapshot, error) 
 
 // ProductPrice is what a customer pays for a product now: its breaks,
 // each the unit price from a quantity on (and the list that gives it, nil
-// for the product's own price), and the quantity rule of its lines.
+// for the product's own price, and the rule there), and Rule, the
+// quantity rule at the first break.
 type ProductPrice struct {
 	ProductID int
 	Currency  string
@@ -510,11 +511,16 @@ type ProductPrice struct {
 	Rule      QuantityRule
 }
 
-// PriceBreak is a unit price from MinQty on.
+// PriceBreak is a unit price from MinQty on, the list that gives it (nil
+// for the product's own price) and the quantity rule that binds a line
+// there. MinQty is where the price changes, which may be above the
+// minimum of the entry that gives it (when a list of another priority
+// gave the quantities below).
 type PriceBreak struct {
 	MinQty         int64
 	UnitPriceCents int64
 	ListID         *int
+	Rule           QuantityRule
 }
 
 // Prices is what a customer pays now for each of the products, by the
@@ -525,7 +531,7 @@ type PriceBreak struct {
 // products; NotFound "Customer not found" (also for another customer's
 // principal), and "Products not found: …".
 func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) ([]ProductPrice, error) {
-	if err := seesPrices(ctx, customerID); err != nil {
+	if err := s.seesPrices(ctx, customerID); err != nil {
 		return nil, err
 	}
 	if len(productIDs) == 0 || len(productIDs) > MaxLines {
@@ -583,10 +589,11 @@ func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) 
 			if n == 1 {
 				pp.Rule = got.Rule
 			}
-			if k := len(pp.Breaks); k > 0 && pp.Breaks[k-1].UnitPriceCents == got.UnitPriceCents && samePtr(pp.Breaks[k-1].ListID, got.ListID) {
+			if k := len(pp.Breaks); k > 0 && pp.Breaks[k-1].UnitPriceCents == got.UnitPriceCents && samePtr(pp.Breaks[k-1].ListID, got.ListID) &&
+				pp.Breaks[k-1].Rule == got.Rule {
 				continue
 			}
-			pp.Breaks = append(pp.Breaks, PriceBreak{MinQty: n, UnitPriceCents: got.UnitPriceCents, ListID: got.ListID})
+			pp.Breaks = append(pp.Breaks, PriceBreak{MinQty: n, UnitPriceCents: got.UnitPriceCents, ListID: got.ListID, Rule: got.Rule})
 		}
 		out = append(out, pp)
 	}
@@ -603,7 +610,7 @@ func (s *Service) PriceOf(ctx context.Context, customerID, productID int, qty in
 	if qty < 1 || qty > MaxQty {
 		return Price{}, services.InvalidField("quantity", fmt.Sprintf("quantity must be between 1 and %d", MaxQty))
 	}
-	if err := seesPrices(ctx, customerID); err != nil {
+	if err := s.seesPrices(ctx, customerID); err != nil {
 		return Price{}, err
 	}
 	if productID < 1 {
@@ -625,15 +632,27 @@ func (s *Service) PriceOf(ctx context.Context, customerID, productID int, qty in
 // own principals and staff.
 // Errors: Unauthenticated; NotFound "Customer not found" for another
 // customer's principal and ids below 1.
-func seesPrices(ctx context.Context, customerID int) error {
+func (s *Service) seesPrices(ctx context.Context, customerID int) error {
 	p, err := services.PrincipalFrom(ctx)
 	if err != nil {
 		return err
 	}
 	if customerID < 1 || p.IsCustomer() && !p.CanActFor(customerID) {
-		return services.NotFoundf("Customer not found")
+		return errNoCustomer
+	}
+	if p.IsCustomer() {
+		return nil // its own, live while its principal is
+	}
+	live, err := s.db.Client.Customer.Query().Where(customer.ID(customerID), customer.DeletedAtIsNil()).Exist(ctx)
+	if err != nil {
+		return storeerr.Classify(err, "prices")
+	}
+	if !live {
+		return errNoCustomer
 	}
 	return nil
 }
+
+var errNoCustomer = services.NotFoundf("Customer not found")
 
 func samePtr(a, b *int) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }

@@ -399,3 +399,30 @@ func TestPriceOf(t *testing.T) {
 		t.Fatalf("0: %v", err)
 	}
 }
+
+// Staff asking the prices of a customer that does not exist get NotFound,
+// as a customer asking another's does; each break says the rule that
+// binds a line there.
+func TestPricesOfNoCustomerAndRulePerBreak(t *testing.T) {
+	f := newFixture(t)
+	c := f.customer(t, "rules@prices.com")
+	p := f.product(t, "RULES", 100, 100)
+	if _, err := f.orders.UpdateProduct(f.ctx, p, orders.UpdateProductInput{Rule: &orders.QuantityRule{Increment: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	f.priceList(t, orders.PriceListInput{Name: "Cartons", CustomerIDs: []int{c},
+		Entries: []orders.PriceEntry{{ProductID: p, MinQty: 12, UnitPriceCents: 80}}, Rules: []orders.QuantityRule{{ProductID: p, Increment: 12}}})
+	if _, err := f.orders.Prices(f.ctx, 999, []int{p}); services.KindOf(err) != services.NotFound {
+		t.Fatalf("prices of no customer: %v", err)
+	}
+	if _, err := f.orders.PriceOf(f.ctx, 999, p, 1); services.KindOf(err) != services.NotFound {
+		t.Fatalf("a price for no customer: %v", err)
+	}
+	got, err := f.orders.Prices(f.ctx, c, []int{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := got[0].Breaks; len(b) != 2 || b[0].Rule.Increment != 2 || b[1].MinQty != 12 || b[1].Rule.Increment != 12 || got[0].Rule.Increment != 2 {
+		t.Fatalf("breaks: %+v", got[0])
+	}
+}
