@@ -70,10 +70,31 @@ type productBody struct {
 	PriceCents int64     `json:"price_cents"`
 	Stock      int64     `json:"stock"`
 	CreatedAt  timestamp `json:"created_at"`
+	// QuantityRule is absent on a product without one, so that answers
+	// about such products are the original's.
+	QuantityRule *quantityRuleBody `json:"quantity_rule,omitempty"`
 }
 
 func productDTO(p orders.Product) productBody {
-	return productBody{ID: p.ID, SKU: p.SKU, Name: p.Name, PriceCents: p.PriceCents, Stock: p.Stock, CreatedAt: timestamp(p.CreatedAt)}
+	return productBody{ID: p.ID, SKU: p.SKU, Name: p.Name, PriceCents: p.PriceCents, Stock: p.Stock, CreatedAt: timestamp(p.CreatedAt),
+		QuantityRule: quantityRuleDTO(p.Rule)}
+}
+
+// quantityRuleBody is a quantity rule as answers show it: a line orders
+// at least min, at most max, in multiples of increment; 0 leaves a bound
+// unset.
+type quantityRuleBody struct {
+	Min       int64 `json:"min"`
+	Max       int64 `json:"max"`
+	Increment int64 `json:"increment"`
+}
+
+// quantityRuleDTO is nil for no rule (every bound unset).
+func quantityRuleDTO(r orders.QuantityRule) *quantityRuleBody {
+	if r.Min == 0 && r.Max == 0 && r.Increment == 0 {
+		return nil
+	}
+	return &quantityRuleBody{Min: r.Min, Max: r.Max, Increment: r.Increment}
 }
 
 func productID(p orders.Product) int { return p.ID }
@@ -106,10 +127,15 @@ type placedItem struct {
 	UnitPriceCents int64  `json:"unit_price_cents"`
 	SubtotalCents  int64  `json:"subtotal_cents"`
 	Name           string `json:"name"`
+	// As orders.ViewItem has them: the list and break that gave the
+	// price, absent for the product's own price.
+	PriceListID *int   `json:"price_list_id,omitempty"`
+	PriceMinQty *int64 `json:"price_min_qty,omitempty"`
 }
 
 func placedItemDTO(it orders.Item) placedItem {
-	return placedItem{ProductID: it.ProductID, Qty: it.Qty, UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, Name: it.ProductName}
+	return placedItem{ProductID: it.ProductID, Qty: it.Qty, UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents, Name: it.ProductName,
+		PriceListID: it.PriceListID, PriceMinQty: it.PriceMinQty}
 }
 
 // orderDTO shows paid_at and approval as orders.View does (its Approval

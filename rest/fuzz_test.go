@@ -197,7 +197,9 @@ func FuzzCreateProductBody(f *testing.F) {
 
 func FuzzUpdateProductBody(f *testing.F) {
 	e := newFuzzEnv(f)
-	for _, b := range []string{`{"stock":10}`, `{"price_cents":2147483647}`, `{"sku":"MOUSE-001"}`, `{"stock":-2147483649}`, `{"name":""}`, `{"stock":null}`} {
+	for _, b := range []string{`{"stock":10}`, `{"price_cents":2147483647}`, `{"sku":"MOUSE-001"}`, `{"stock":-2147483649}`, `{"name":""}`, `{"stock":null}`,
+		`{"quantity_rule":{"min":5,"max":50,"increment":5}}`, `{"quantity_rule":null}`, `{"quantity_rule":{}}`, `{"quantity_rule":{"max":1,"min":2}}`,
+		`{"quantity_rule":{"increment":1e400}}`, `{"quantity_rule":[]}`, `{"quantity_rule":{"min":null}}`} {
 		f.Add("3", b)
 	}
 	for _, b := range seedBodies {
@@ -272,6 +274,71 @@ func FuzzCancelOrderBody(f *testing.F) {
 	})
 }
 
+// FuzzPriceListBody fuzzes the body of a price list's create (id "") and
+// replace (any other id).
+func FuzzPriceListBody(f *testing.F) {
+	e := newFuzzEnv(f)
+	e.must(f, post(priceListsURL, acmeContract))
+	for _, b := range append([]string{acmeContract, volumeList,
+		`{"name":"X","currency":"USD","entries":[{"product_id":1,"min_qty":1,"unit_price_cents":1}],"valid_from":"2025-01-01T00:00:00.5+01:00","valid_to":null}`,
+		`{"name":"X","currency":"USD","status":"DRAFT","scope":"CUSTOMERS","customer_ids":[3,3,2],"priority":0,"entries":[{"product_id":1,"min_qty":1000000,"unit_price_cents":2147483647}]}`,
+		`{"name":"X","currency":"USD","entries":[{"product_id":1,"min_qty":1,"unit_price_cents":1},{"product_id":1,"min_qty":1,"unit_price_cents":2}]}`,
+		`{"name":"X","currency":"usd","entries":[{"product_id":1,"min_qty":1,"unit_price_cents":1}]}`,
+		`{"name":"X","currency":"USD","entries":[{"product_id":9223372036854775807,"min_qty":1,"unit_price_cents":1}]}`,
+		`{"name":"X","currency":"USD","customer_ids":[-1],"entries":[{"product_id":1,"min_qty":1,"unit_price_cents":1}]}`,
+		`{"name":"X","currency":"USD","entries":[{"product_id":1,"min_qty":1,"unit_price_cents":1}],"rules":[{"product_id":1,"min":1e400}]}`,
+		`{"name":"X","currency":"USD","entries":[null],"rules":null}`,
+		`{"name":"X","currency":"USD","entries":[{"product_id":1,"min_qty":1,"unit_price_cents":1}],"valid_from":"2025-01-01"}`,
+	}, seedBodies...) {
+		f.Add("", b)
+		f.Add("1", b)
+	}
+	f.Add("99", acmeContract)
+	f.Add("0", acmeContract)
+	f.Fuzz(func(t *testing.T, id, body string) {
+		if id == "" {
+			e.send(t, http.MethodPost, priceListsURL, "", body, nil)
+			return
+		}
+		e.send(t, http.MethodPut, priceListsURL+"/"+url.PathEscape(id), "", body, nil)
+	})
+}
+
+// FuzzPricesQuery fuzzes the query string of GET /prices, over a
+// contract and a base list.
+func FuzzPricesQuery(f *testing.F) {
+	e := newFuzzEnv(f)
+	e.must(f, post(priceListsURL, acmeContract))
+	e.must(f, post(priceListsURL, volumeList))
+	for _, q := range []string{
+		"customer_id=1&product_ids=2,4,9", "customer_id=2&product_ids=2", "product_ids=1", "customer_id=1", "customer_id=1&product_ids=",
+		"customer_id=1&product_ids=,", "customer_id=1&product_ids=1,,2", "customer_id=1&product_ids=0", "customer_id=1&product_ids=-1",
+		"customer_id=1&product_ids=9223372036854775808", "customer_id=1&product_ids=999", "customer_id=999&product_ids=1",
+		"customer_id=0&product_ids=1", "customer_id=&product_ids=1", "customer_id=1&customer_id=2&product_ids=1",
+		"customer_id=1&product_ids=1&product_ids=2", "customer_id=1&product_ids=" + strings.Repeat("2,", 100) + "2", "%zz", ";;&&==",
+		"customer_id=1&product_ids=%C2%B9", "customer_id=%2B1&product_ids=1",
+	} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, rawQuery string) {
+		if !validQuery(rawQuery) {
+			t.Skip("not a query a request line can carry")
+		}
+		e.send(t, http.MethodGet, pricesURL, rawQuery, "", nil)
+	})
+}
+
+// validQuery reports whether q could arrive as a raw query: a request
+// line carries no spaces, control characters or fragment.
+func validQuery(q string) bool {
+	for i := 0; i < len(q); i++ {
+		if c := q[i]; c <= ' ' || c == 0x7f || c == '#' {
+			return false
+		}
+	}
+	return true
+}
+
 // FuzzListQuery fuzzes the query strings of the three lists; route picks
 // the list.
 func FuzzListQuery(f *testing.F) {
@@ -304,6 +371,8 @@ func FuzzPathID(f *testing.F) {
 		{http.MethodGet, products + "/"},
 		{http.MethodGet, ordersURL + "/"},
 		{http.MethodGet, internal + "/"},
+		{http.MethodGet, priceListsURL + "/"},
+		{http.MethodDelete, priceListsURL + "/"},
 	}
 	for route := range routes {
 		for _, id := range []string{"1", "2", "0", "-1", "+1", "01", "1.0", "1e2", "abc", "", " 1", "9223372036854775807",

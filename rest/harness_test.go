@@ -150,13 +150,15 @@ type request struct {
 	role string
 	// header holds extra headers; an "Authorization" entry replaces the
 	// admin token: "" sends none, customerTokenOf+"N" a JWT of customer N,
-	// memberTokenOf+"C:M" a JWT of member M of customer C.
+	// memberTokenOf+"C:M" a JWT of member M of customer C, staffToken a
+	// JWT of the staff role.
 	header map[string]string
 }
 
 const (
 	customerTokenOf = "customer-jwt:"
 	memberTokenOf   = "member-jwt:"
+	staffToken      = "staff-jwt"
 )
 
 type response struct {
@@ -197,6 +199,8 @@ func (e *env) do(t testing.TB, rq request) response {
 	switch {
 	case !custom:
 		auth = e.admin
+	case auth == staffToken:
+		auth = e.bearer(t, services.Principal{Role: services.RoleStaff, Subject: "test-staff"})
 	case strings.HasPrefix(auth, customerTokenOf):
 		id, err := strconv.Atoi(strings.TrimPrefix(auth, customerTokenOf))
 		if err != nil {

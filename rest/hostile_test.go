@@ -23,6 +23,9 @@ func snapshot(t testing.TB, d *db.DB) string {
 		"SELECT COUNT(*) FROM orders",
 		"SELECT COUNT(*) FROM order_items",
 		"SELECT COUNT(*) FROM idempotency_keys",
+		"SELECT COUNT(*) FROM price_lists",
+		"SELECT COUNT(*) FROM price_entries",
+		"SELECT id, min_qty, max_qty, qty_increment FROM products ORDER BY id",
 		"SELECT id, sku, name, price_cents, stock FROM products ORDER BY id",
 		"SELECT id, customer_id, status, total_cents FROM orders ORDER BY id",
 		"SELECT id, name, email, deleted_at IS NULL FROM customers ORDER BY id",
@@ -181,6 +184,10 @@ func hostileCases() []hostileCase {
 			hostileCase{"order status " + meta, get(ordersURL + "?status=" + url.QueryEscape(meta)), 400, "Invalid query parameters"},
 			hostileCase{"order from " + meta, get(ordersURL + "?from=" + url.QueryEscape(meta)), 400, "Invalid query parameters"},
 			hostileCase{"confirm with key " + meta + " on a canceled order", post(ordersURL+"/4/confirm", `{"idempotency_key":`+j+`}`), 400, "Order cannot be confirmed. Current status: CANCELED"},
+			hostileCase{"price list currency " + meta, post(priceListsURL, strings.Replace(acmeContract, `"USD"`, j, 1)), 400, "currency must be USD, the store's currency"},
+			hostileCase{"price list status " + meta, post(priceListsURL, strings.Replace(acmeContract, `"currency"`, `"status":`+j+`,"currency"`, 1)), 400,
+				"status must be DRAFT, ACTIVE or ARCHIVED"},
+			hostileCase{"prices of products " + meta, get(pricesURL + "?customer_id=1&product_ids=1," + url.QueryEscape(meta)), 400, "Invalid product ID"},
 		)
 	}
 
@@ -197,6 +204,11 @@ func hostileCases() []hostileCase {
 			hostileCase{"get order " + id, get(ordersURL + "/" + p), 400, "Invalid order ID"},
 			hostileCase{"confirm order " + id, post(ordersURL+"/"+p+"/confirm", confirmK1), 400, "Invalid order ID"},
 			hostileCase{"cancel order " + id, post(ordersURL+"/"+p+"/cancel", ``), 400, "Invalid order ID"},
+			hostileCase{"get price list " + id, get(priceListsURL + "/" + p), 400, "Invalid price list ID"},
+			hostileCase{"replace price list " + id, put(priceListsURL+"/"+p, acmeContract), 400, "Invalid price list ID"},
+			hostileCase{"delete price list " + id, del(priceListsURL + "/" + p), 400, "Invalid price list ID"},
+			hostileCase{"prices of customer " + id, get(pricesURL + "?product_ids=1&customer_id=" + url.QueryEscape(id)), 400, "Invalid customer ID"},
+			hostileCase{"prices of product " + id, get(pricesURL + "?customer_id=1&product_ids=" + url.QueryEscape(id)), 400, "Invalid product ID"},
 		)
 	}
 	return cases

@@ -165,7 +165,7 @@ func TestOpenAPICoverage(t *testing.T) {
 	e := newEnv(t)
 	covered := map[string]bool{} // "role METHOD /path STATUS"
 	var all []contractCase
-	for _, cases := range [][]contractCase{customerCases, accountCases, orderAccountCases, settingsCases, governanceCases, productCases, orderCases, webhookCases, routingCases, notJSONCases, generatedCases()} {
+	for _, cases := range [][]contractCase{customerCases, accountCases, orderAccountCases, settingsCases, governanceCases, pricingCases, productCases, orderCases, webhookCases, routingCases, notJSONCases, generatedCases()} {
 		all = append(all, cases...)
 	}
 	for _, tc := range all {
@@ -222,7 +222,8 @@ func TestOpenAPIPerRole(t *testing.T) {
 		t.Errorf("customers document paths %v", got)
 	}
 	if got := paths("orders"); !slices.Equal(got, []string{"/openapi.json", "/orders", "/orders/{id}", "/orders/{id}/approvals", "/orders/{id}/approve", "/orders/{id}/cancel",
-		"/orders/{id}/confirm", "/orders/{id}/payments", "/orders/{id}/reject", "/products", "/products/{id}", "/webhooks", "/webhooks/{id}", "/webhooks/{id}/deliveries"}) {
+		"/orders/{id}/confirm", "/orders/{id}/payments", "/orders/{id}/reject", "/price-lists", "/price-lists/{id}", "/prices", "/products", "/products/{id}",
+		"/webhooks", "/webhooks/{id}", "/webhooks/{id}/deliveries"}) {
 		t.Errorf("orders document paths %v", got)
 	}
 }
@@ -236,7 +237,7 @@ func TestOpenAPIMessagesAreDocumented(t *testing.T) {
 	e := newEnv(t)
 	var missing []string
 	seen := map[string]bool{}
-	for _, cases := range [][]contractCase{customerCases, accountCases, orderAccountCases, settingsCases, governanceCases, productCases, orderCases, webhookCases, notJSONCases} {
+	for _, cases := range [][]contractCase{customerCases, accountCases, orderAccountCases, settingsCases, governanceCases, pricingCases, productCases, orderCases, webhookCases, notJSONCases} {
 		for _, tc := range cases {
 			if tc.msg == "" || tc.status < 400 {
 				continue

@@ -77,20 +77,30 @@ func (h *productsHandler) list(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, page(p, params.Limit, productDTO, productID))
 }
 
-// update: PATCH /products/{id} {sku?, name?, price_cents?, stock?} → 200 product.
+// update: PATCH /products/{id} {sku?, name?, price_cents?, stock?,
+// quantity_rule?} → 200 product. quantity_rule {min?, max?, increment?}
+// replaces the product's whole rule (an omitted bound is unset); null, or
+// every bound 0, removes it.
 func (h *productsHandler) update(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, services.MsgInvalidProductID)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
-	f, err := readObject(r)
+	f, nulls, err := readObjectNulls(r)
 	if err != nil {
 		h.errs.write(w, r, err)
 		return
 	}
 	in := orders.UpdateProductInput{SKU: f.Str("sku", false), Name: f.Str("name", false),
 		PriceCents: f.Integer("price_cents", false), Stock: f.Integer("stock", false)}
+	if nulls["quantity_rule"] {
+		in.Rule = &orders.QuantityRule{}
+	} else if o := f.Object("quantity_rule", false); o != nil {
+		rule := readRule(o)
+		f.Adopt(o)
+		in.Rule = &rule
+	}
 	if err := f.Err(); err != nil {
 		h.errs.write(w, r, err)
 		return

@@ -76,16 +76,20 @@ func NewCustomersAPI(svc *customers.Service, accts *accounts.Service, opts Optio
 }
 
 // NewOrdersAPI returns the orders role's routes, to be mounted at Prefix
-// behind auth.Authenticator.Middleware: products, orders, webhooks (when
-// hooks is not nil) and the role's OpenAPI document at /openapi.json.
+// behind auth.Authenticator.Middleware: products, orders, price lists and
+// prices, webhooks (when hooks is not nil) and the role's OpenAPI
+// document at /openapi.json.
 func NewOrdersAPI(svc *orders.Service, hooks *webhooks.Service, opts Options) http.Handler {
 	errs := errorWriter{log: opts.logger()}
 	p := &productsHandler{svc: svc, errs: errs}
 	o := &ordersHandler{svc: svc, errs: errs}
+	pr := &pricingHandler{svc: svc, errs: errs}
 	r := newRouter(opts)
 	r.Get("/openapi.json", serveDocument(ordersDocument))
 	r.Route("/products", withPrincipal(errs, p.routes))
 	r.Route("/orders", withPrincipal(errs, o.routes))
+	r.Route("/price-lists", withPrincipal(errs, pr.priceListRoutes))
+	r.With(errs.requirePrincipal).Get("/prices", pr.prices)
 	if hooks != nil {
 		wh := &webhooksHandler{svc: hooks, errs: errs}
 		r.Route("/webhooks", withPrincipal(errs, wh.routes))

@@ -16,6 +16,8 @@ func allRoutes() []request {
 		patch(products+"/1", `{"stock":0}`),
 		post(ordersURL, `{"customer_id":2,"items":[{"product_id":1,"qty":1}]}`), get(ordersURL), get(ordersURL + "/2"),
 		post(ordersURL+"/2/confirm", `{"idempotency_key":"evil"}`), post(ordersURL+"/2/cancel", ``),
+		post(priceListsURL, acmeContract), get(priceListsURL), get(priceList1), put(priceList1, acmeContract), del(priceList1),
+		get(pricesURL + "?customer_id=2&product_ids=1"),
 		get(internal + "/2"),
 	}
 }
@@ -135,6 +137,10 @@ func TestCustomerTokenOnOthersResources(t *testing.T) {
 			{post(ordersURL+"/2/confirm", ``).with("X-Idempotency-Key", "evil"), 404},
 			{post(ordersURL+"/3/cancel", ``), 404},
 			{post(ordersURL+"/2/cancel", `{}`), 404},
+			{post(priceListsURL, acmeContract), 403},
+			{put(priceList1, acmeContract), 403},
+			{del(priceList1), 403},
+			{get(pricesURL + "?customer_id=2&product_ids=1"), 404},
 		} {
 			r := e.do(t, tc.req.with("Authorization", who))
 			checkEnvelope(t, r)
