@@ -592,4 +592,17 @@ func TestPricingStatementCount(t *testing.T) {
 	if stmts := counter.reset(); len(stmts) > 8 {
 		t.Fatalf("%d statements for the prices of 10 products with the products, want at most 8:\n%s", len(stmts), strings.Join(stmts, "\n"))
 	}
+	// Product.price over a page goes through the price loader: the page,
+	// then for all its products at once the member, the pricing version
+	// (the lists are kept at it) and the products.
+	var page struct {
+		Products struct{ Edges []struct{ Node struct{ Price struct{ UnitPriceCents int } } } }
+	}
+	e.ok(e.member(1, 1), `{ products(first: 10) { edges { node { price(quantity: 6) { unitPriceCents } } } } }`, nil, &page)
+	if len(page.Products.Edges) != 10 || page.Products.Edges[9].Node.Price.UnitPriceCents != 1000 {
+		t.Fatalf("prices of a page: %+v", page)
+	}
+	if stmts := counter.reset(); len(stmts) > 6 {
+		t.Fatalf("%d statements for Product.price over a page of 10, want at most 6:\n%s", len(stmts), strings.Join(stmts, "\n"))
+	}
 }

@@ -1,8 +1,8 @@
 // Package loaders batches the graph's list→item reads: every edge that
 // would read one row per parent (Order.customer, Order.items,
 // OrderItem.product, Customer.orders, Order.location, Order.decisions,
-// Actor.member, Member.locations, and the products of price lists' entries
-// and rules and of prices) asks a per-request loader, which
+// Actor.member, Member.locations, the products of price lists' entries
+// and rules and of prices, and Product.price) asks a per-request loader, which
 // collects the keys of one execution step and reads them with one service
 // batch call.
 package loaders
@@ -48,6 +48,14 @@ type Loaders struct {
 	decisions      *dataloadgen.Loader[int, []*model.ApprovalDecision]
 	member         *dataloadgen.Loader[int, *model.Member]
 	location       *dataloadgen.Loader[int, *model.Location]
+	price          *dataloadgen.Loader[PriceKey, *model.UnitPrice]
+}
+
+// PriceKey asks what a customer pays per unit for a quantity of a
+// product (Product.price).
+type PriceKey struct {
+	CustomerID, ProductID int
+	Quantity              int64
 }
 
 // CustomerOrdersKey asks for one page of a customer's orders.
@@ -107,6 +115,9 @@ func New(svc Services) *Loaders {
 		}, dataloadgen.WithWait(wait))
 		l.customerOrders = dataloadgen.NewLoader(func(ctx context.Context, keys []CustomerOrdersKey) ([]*model.OrderConnection, []error) {
 			return customerOrders(ctx, svc.Orders, keys)
+		}, dataloadgen.WithWait(wait))
+		l.price = dataloadgen.NewLoader(func(ctx context.Context, keys []PriceKey) ([]*model.UnitPrice, []error) {
+			return unitPrices(ctx, svc.Orders, keys)
 		}, dataloadgen.WithWait(wait))
 		l.decisions = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([][]*model.ApprovalDecision, []error) {
 			got, err := svc.Orders.Decisions(ctx, ids)
@@ -180,6 +191,34 @@ func customerOrders(ctx context.Context, svc *orders.Service, keys []CustomerOrd
 	return out, nil
 }
 
+// unitPrices reads the prices of keys, one service call per customer (in
+// practice one: a page of products priced for one caller).
+func unitPrices(ctx context.Context, svc *orders.Service, keys []PriceKey) ([]*model.UnitPrice, []error) {
+	byCustomer := map[int][]int{}
+	for i, k := range keys {
+		byCustomer[k.CustomerID] = append(byCustomer[k.CustomerID], i)
+	}
+	out, errs := make([]*model.UnitPrice, len(keys)), make([]error, len(keys))
+	for customer, at := range byCustomer {
+		lines := make([]orders.Line, len(at))
+		for j, i := range at {
+			lines[j] = orders.Line{ProductID: keys[i].ProductID, Qty: keys[i].Quantity}
+		}
+		prices, lineErrs, err := svc.PricesOf(ctx, customer, lines)
+		for j, i := range at {
+			switch {
+			case err != nil:
+				errs[i] = err
+			case lineErrs[j] != nil:
+				errs[i] = lineErrs[j]
+			default:
+				out[i] = model.FromPrice(prices[j], svc.Currency())
+			}
+		}
+	}
+	return out, errs
+}
+
 type ctxKey struct{}
 
 // Middleware gives every request its own loaders, so nothing read under
@@ -204,6 +243,13 @@ func From(ctx context.Context) *Loaders {
 		panic("loaders: no loaders in the context; wrap the handler with loaders.Middleware")
 	}
 	return l
+}
+
+// Price returns what k's customer pays per unit for k's quantity of k's
+// product.
+// Errors: those of orders.Service.PricesOf, the batch's or the line's.
+func (l *Loaders) Price(ctx context.Context, k PriceKey) (*model.UnitPrice, error) {
+	return l.price.Load(ctx, k)
 }
 
 // Customer returns the customer with the given id, or nil when there is no

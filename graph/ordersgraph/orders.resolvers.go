@@ -150,11 +150,7 @@ func (r *productResolver) Price(ctx context.Context, obj *model.Product, quantit
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.Service.PriceOf(ctx, customer, obj.ID, int64(quantity))
-	if err != nil {
-		return nil, err
-	}
-	return model.FromPrice(p, r.Service.Currency()), nil
+	return loaders.From(ctx).Price(ctx, loaders.PriceKey{CustomerID: customer, ProductID: obj.ID, Quantity: int64(quantity)})
 }
 
 func (r *queryResolver) Product(ctx context.Context, id int) (*model.Product, error) {

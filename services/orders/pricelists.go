@@ -607,25 +607,53 @@ func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) 
 // below 1 or above MaxQty, or breaks the quantity rule (the message says
 // the rule).
 func (s *Service) PriceOf(ctx context.Context, customerID, productID int, qty int64) (Price, error) {
-	if qty < 1 || qty > MaxQty {
-		return Price{}, services.InvalidField("quantity", fmt.Sprintf("quantity must be between 1 and %d", MaxQty))
-	}
-	if err := s.seesPrices(ctx, customerID); err != nil {
+	prices, errs, err := s.PricesOf(ctx, customerID, []Line{{ProductID: productID, Qty: qty}})
+	if err != nil {
 		return Price{}, err
 	}
-	if productID < 1 {
-		return Price{}, ErrProductNotFound
+	return prices[0], errs[0]
+}
+
+// PricesOf is what a customer would pay now per unit for each line, by
+// the rule an order follows: the batch form of PriceOf, reading the
+// customer, the lists and the products once. errs[i] is line i's refusal
+// (Invalid for its quantity or rule, NotFound "Product not found").
+// Errors: those of PriceOf about the customer, for the whole batch.
+func (s *Service) PricesOf(ctx context.Context, customerID int, lines []Line) (prices []Price, errs []error, err error) {
+	if err := s.seesPrices(ctx, customerID); err != nil {
+		return nil, nil, err
 	}
 	snap, err := s.currentPricing(ctx)
 	if err != nil {
-		return Price{}, storeerr.Classify(err, "price")
+		return nil, nil, storeerr.Classify(err, "prices")
 	}
-	pr, err := s.db.Client.Product.Get(ctx, productID)
+	ids := make([]int, 0, len(lines))
+	for _, l := range lines {
+		ids = append(ids, l.ProductID)
+	}
+	rows, err := s.db.Client.Product.Query().Where(product.IDIn(ids...)).All(ctx)
 	if err != nil {
-		return Price{}, translateProduct(err, "price")
+		return nil, nil, storeerr.Classify(err, "prices")
 	}
-	return ResolvePrice(snap.of(productID), PriceQuery{CustomerID: customerID, Currency: s.cfg.Currency, At: s.cfg.Now(),
-		ProductID: productID, Qty: qty, Own: &pr.PriceCents, OwnRule: ruleOf(pr)})
+	byID := make(map[int]*ent.Product, len(rows))
+	for _, pr := range rows {
+		byID[pr.ID] = pr
+	}
+	now := s.cfg.Now()
+	prices, errs = make([]Price, len(lines)), make([]error, len(lines))
+	for i, l := range lines {
+		pr := byID[l.ProductID]
+		switch {
+		case l.Qty < 1 || l.Qty > MaxQty:
+			errs[i] = services.InvalidField("quantity", fmt.Sprintf("quantity must be between 1 and %d", MaxQty))
+		case pr == nil:
+			errs[i] = ErrProductNotFound
+		default:
+			prices[i], errs[i] = ResolvePrice(snap.of(pr.ID), PriceQuery{CustomerID: customerID, Currency: s.cfg.Currency, At: now,
+				ProductID: pr.ID, Qty: l.Qty, Own: &pr.PriceCents, OwnRule: ruleOf(pr)})
+		}
+	}
+	return prices, errs, nil
 }
 
 // seesPrices says whether the caller may see the customer's prices: its
