@@ -596,7 +596,11 @@ func TestPricingStatementCount(t *testing.T) {
 	// then for all its products at once the member, the pricing version
 	// (the lists are kept at it) and the products.
 	var page struct {
-		Products struct{ Edges []struct{ Node struct{ Price struct{ UnitPriceCents int } } } }
+		Products struct {
+			Edges []struct {
+				Node struct{ Price struct{ UnitPriceCents int } }
+			}
+		}
 	}
 	e.ok(e.member(1, 1), `{ products(first: 10) { edges { node { price(quantity: 6) { unitPriceCents } } } } }`, nil, &page)
 	if len(page.Products.Edges) != 10 || page.Products.Edges[9].Node.Price.UnitPriceCents != 1000 {
