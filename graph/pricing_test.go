@@ -497,6 +497,20 @@ func TestQuantityRules(t *testing.T) {
 	e.ok(admin1, order, line("1", "9", 24, "q-2"), nil)
 	// Customer 2 is not the contract's: any quantity.
 	e.ok(admin4, order, line("2", "9", 13, "q-3"), nil)
+	// Each break of its prices says the rule there: none below 12, the
+	// contract's from 12 on.
+	var breaks struct {
+		Prices []struct {
+			Breaks []struct {
+				MinQuantity  int
+				QuantityRule *struct{ Increment int }
+			}
+		}
+	}
+	e.ok(admin1, `{ prices(productIds: ["9"]) { breaks { minQuantity quantityRule { increment } } } }`, nil, &breaks)
+	if b := breaks.Prices[0].Breaks; len(b) != 2 || b[0].QuantityRule != nil || b[1].MinQuantity != 12 || b[1].QuantityRule == nil || b[1].QuantityRule.Increment != 12 {
+		t.Fatalf("breaks of product 9: %+v", b)
+	}
 
 	// Product 8's own rule, set by staff, and kept by an update that does
 	// not name it.

@@ -124,12 +124,13 @@ type ProductPrice struct {
 	QuantityRule *QuantityRule
 }
 
-// PriceBreak is a unit price from MinQuantity on, and the list that gives
-// it (nil: the product's own price).
+// PriceBreak is a unit price from MinQuantity on, the list that gives it
+// (nil: the product's own price), and the rule that binds a line there.
 type PriceBreak struct {
 	MinQuantity    int64
 	UnitPriceCents int64
 	PriceListID    *int
+	QuantityRule   *QuantityRule
 }
 
 // UnitPrice is what one unit costs in a line of a given quantity.
@@ -229,7 +230,7 @@ func FromPriceList(l orders.PriceList) *PriceList {
 func FromProductPrice(p orders.ProductPrice) *ProductPrice {
 	return &ProductPrice{ProductID: p.ProductID, Currency: p.Currency, QuantityRule: RuleOf(p.Rule),
 		Breaks: services.Map(p.Breaks, func(b orders.PriceBreak) *PriceBreak {
-			return &PriceBreak{MinQuantity: b.MinQty, UnitPriceCents: b.UnitPriceCents, PriceListID: b.ListID}
+			return &PriceBreak{MinQuantity: b.MinQty, UnitPriceCents: b.UnitPriceCents, PriceListID: b.ListID, QuantityRule: RuleOf(b.Rule)}
 		})}
 }
 

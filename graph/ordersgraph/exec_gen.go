@@ -187,6 +187,7 @@ type ComplexityRoot struct {
 	PriceBreak struct {
 		MinQuantity    func(childComplexity int) int
 		PriceListID    func(childComplexity int) int
+		QuantityRule   func(childComplexity int) int
 		UnitPriceCents func(childComplexity int) int
 	}
 
@@ -1087,6 +1088,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PriceBreak.PriceListID(childComplexity), true
+	case "PriceBreak.quantityRule":
+		if e.ComplexityRoot.PriceBreak.QuantityRule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceBreak.QuantityRule(childComplexity), true
 	case "PriceBreak.unitPriceCents":
 		if e.ComplexityRoot.PriceBreak.UnitPriceCents == nil {
 			break
@@ -2248,8 +2255,8 @@ type ProductPrice {
   breaks: [PriceBreak!]!
   """
   The rule a line of the product must meet at the first break; null when none.
-  A list that gives a later break may bring a rule of its own:
-  Product.price(quantity:) answers for a given quantity.
+  A list that gives a later break may bring a rule of its own: each break's
+  quantityRule says it.
   """
   quantityRule: QuantityRule
 }
@@ -2263,6 +2270,8 @@ type PriceBreak {
   lists); null for the product's own price.
   """
   priceListId: ID
+  "The rule a line must meet at this break (the giving list's, else the product's own); null when none."
+  quantityRule: QuantityRule
 }
 
 "What one unit costs in a line of a given quantity, and what gives that price."
@@ -2832,6 +2841,8 @@ func (ec *executionContext) childFields_PriceBreak(ctx context.Context, field gr
 		return ec.fieldContext_PriceBreak_unitPriceCents(ctx, field)
 	case "priceListId":
 		return ec.fieldContext_PriceBreak_priceListId(ctx, field)
+	case "quantityRule":
+		return ec.fieldContext_PriceBreak_quantityRule(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceBreak", field.Name)
 }
@@ -6606,6 +6617,38 @@ func (ec *executionContext) _PriceBreak_priceListId(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_PriceBreak_priceListId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceBreak", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PriceBreak_quantityRule(ctx context.Context, field graphql.CollectedField, obj *model.PriceBreak) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceBreak_quantityRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityRule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuantityRule) graphql.Marshaler {
+			return ec.marshalOQuantityRule2ᚖgithubᚗcomᚋb2bᚑordersᚋplatformᚋgraphᚋmodelᚐQuantityRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceBreak_quantityRule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceBreak",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuantityRule(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PriceEntry_product(ctx context.Context, field graphql.CollectedField, obj *model.PriceEntry) (ret graphql.Marshaler) {
@@ -12365,6 +12408,11 @@ func (ec *executionContext) _PriceBreak(ctx context.Context, sel ast.SelectionSe
 			}
 		case "priceListId":
 			out.Values[i] = ec._PriceBreak_priceListId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "quantityRule":
+			out.Values[i] = ec._PriceBreak_quantityRule(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
