@@ -85,7 +85,8 @@ func priceListDTO(l orders.PriceList) priceListBody {
 
 // productPriceBody is what the caller's customer pays for one product:
 // the unit price from each break's quantity on, and the rule its lines
-// must meet.
+// must meet (QuantityRule: at the first break, as each break's says for
+// its own).
 type productPriceBody struct {
 	ProductID    int               `json:"product_id"`
 	Currency     string            `json:"currency"`
@@ -98,13 +99,17 @@ type priceBreakBody struct {
 	UnitPriceCents int64 `json:"unit_price_cents"`
 	// PriceListID is null for the product's own price.
 	PriceListID *int `json:"price_list_id"`
+	// QuantityRule binds the lines priced at this break (the giving
+	// list's, else the product's own); null for none.
+	QuantityRule *quantityRuleBody `json:"quantity_rule"`
 }
 
 func productPriceDTO(p orders.ProductPrice) productPriceBody {
 	out := productPriceBody{ProductID: p.ProductID, Currency: p.Currency, Breaks: make([]priceBreakBody, len(p.Breaks)),
 		QuantityRule: quantityRuleDTO(p.Rule)}
 	for i, b := range p.Breaks {
-		out.Breaks[i] = priceBreakBody{MinQty: b.MinQty, UnitPriceCents: b.UnitPriceCents, PriceListID: b.ListID}
+		out.Breaks[i] = priceBreakBody{MinQty: b.MinQty, UnitPriceCents: b.UnitPriceCents, PriceListID: b.ListID,
+			QuantityRule: quantityRuleDTO(b.Rule)}
 	}
 	return out
 }

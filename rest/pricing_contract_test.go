@@ -180,6 +180,8 @@ var pricingCases = []contractCase{
 	{name: "prices by a member naming its customer", setup: []request{acme}, req: as(get(pricesURL+"?customer_id=1&product_ids=2"), buyerOf1), status: 200},
 	{name: "prices by staff", setup: []request{acme}, req: as(get(pricesURL+"?customer_id=1&product_ids=2"), staffToken), status: 200},
 	{name: "prices with the product's rule", setup: []request{acme, mousepadRule}, req: get(pricesURL + "?customer_id=2&product_ids=9,9"), status: 200},
+	{name: "prices with a rule from a later break", setup: []request{post(priceListsURL, strings.Replace(volumeList, `]}`, `],"rules":[{"product_id":4,"increment":5}]}`, 1))},
+		req: get(pricesURL + "?customer_id=1&product_ids=4"), status: 200},
 	{name: "prices of a draft list", setup: []request{post(priceListsURL, strings.Replace(acmeContract, `"currency":"USD"`, `"currency":"USD","status":"DRAFT"`, 1))},
 		req: get(pricesURL + "?customer_id=1&product_ids=2"), status: 200},
 	{name: "prices of another customer", setup: []request{acme}, req: as(get(pricesURL+"?customer_id=2&product_ids=2"), customerTokenOf+"1"), status: 404,
