@@ -456,7 +456,7 @@ func TestPriceListRefusals(t *testing.T) {
 
 	// prices: staff name the customer; 1 to 100 products that exist.
 	g := e.fails(staff, pricesOp, vars("p", []any{"10"}), gqlcode.BadUserInput)
-	if g.field() != "customerId" {
+	if g.field() != "customer_id" {
 		t.Fatalf("prices without a customer, for staff: %+v", g)
 	}
 	e.fails(staff, unitPriceOp, vars("id", "10", "q", 1), gqlcode.BadUserInput)
@@ -532,7 +532,7 @@ func TestQuantityRules(t *testing.T) {
 	}
 	e.fails(admin1, update, vars("in", map[string]any{"quantityRule": map[string]any{}}), gqlcode.Forbidden)
 	g := e.fails(staff, update, vars("in", map[string]any{"quantityRule": map[string]any{"min": 5, "max": 2}}), gqlcode.BadUserInput)
-	if g.field() != "rules" || g.Message != "max must be at least min" {
+	if g.field() != "quantity_rule" || g.Message != "max must be at least min" {
 		t.Fatalf("a bad rule: %+v", g)
 	}
 	ruleRefused(e.fails(admin4, order, line("2", "8", 1, "q-4"), gqlcode.BadUserInput), "Product 8: order at least 2")

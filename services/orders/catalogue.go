@@ -157,7 +157,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in UpdateProductInp
 		SetNillableStock(in.Stock)
 	if r := in.Rule; r != nil {
 		r.ProductID = id
-		if err := checkRule(*r); err != nil {
+		if err := checkRule("quantity_rule", *r); err != nil {
 			return Product{}, err
 		}
 		up.SetMinQty(r.Min).SetMaxQty(r.Max).SetQtyIncrement(r.Increment)

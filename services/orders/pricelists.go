@@ -239,7 +239,7 @@ func (s *Service) checkPriceList(in PriceListInput) (PriceList, error) {
 	l.Rules = slices.Clone(in.Rules)
 	slices.SortFunc(l.Rules, func(a, b QuantityRule) int { return a.ProductID - b.ProductID })
 	for i, r := range l.Rules {
-		if err := checkRule(r); err != nil {
+		if err := checkRule("rules", r); err != nil {
 			return PriceList{}, err
 		}
 		if i > 0 && l.Rules[i-1].ProductID == r.ProductID {
@@ -249,16 +249,17 @@ func (s *Service) checkPriceList(in PriceListInput) (PriceList, error) {
 	return l, nil
 }
 
-// checkRule validates a quantity rule.
-// Errors: Invalid (field rules).
-func checkRule(r QuantityRule) error {
+// checkRule validates a quantity rule: a list's (field "rules") or a
+// product's own (field "quantity_rule").
+// Errors: Invalid naming field.
+func checkRule(field string, r QuantityRule) error {
 	switch {
 	case r.ProductID < 1:
-		return services.InvalidField("rules", "Invalid product ID")
+		return services.InvalidField(field, "Invalid product ID")
 	case r.Min < 0 || r.Max < 0 || r.Increment < 0 || r.Min > MaxQty || r.Max > MaxQty || r.Increment > MaxQty:
-		return services.InvalidField("rules", fmt.Sprintf("min, max and increment must be between 0 and %d", MaxQty))
+		return services.InvalidField(field, fmt.Sprintf("min, max and increment must be between 0 and %d", MaxQty))
 	case r.Max > 0 && r.Max < r.Min:
-		return services.InvalidField("rules", "max must be at least min")
+		return services.InvalidField(field, "max must be at least min")
 	}
 	return nil
 }
@@ -527,11 +528,12 @@ type PriceBreak struct {
 // rule placing an order follows (ResolvePrice at each quantity where an
 // applying break starts), so what it shows is what an order pays. A
 // customer's principal sees its own prices only; staff any customer's.
-// Errors: Unauthenticated; Invalid for ids below 1 or more than 100
-// products; NotFound "Customer not found" (also for another customer's
-// principal), and "Products not found: …".
+// customerID 0 is the caller's own customer.
+// Errors: those of seesPrices; Invalid for product ids below 1 or more
+// than 100 products; NotFound "Products not found: …".
 func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) ([]ProductPrice, error) {
-	if err := s.seesPrices(ctx, customerID); err != nil {
+	customerID, err := s.seesPrices(ctx, customerID)
+	if err != nil {
 		return nil, err
 	}
 	if len(productIDs) == 0 || len(productIDs) > MaxLines {
@@ -602,8 +604,8 @@ func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) 
 
 // PriceOf is what a customer would pay now per unit for qty of a
 // product, and what gives it, by the rule an order follows.
-// Errors: Unauthenticated; NotFound "Customer not found" (also for
-// another customer's principal), "Product not found"; Invalid when qty is
+// customerID 0 is the caller's own customer.
+// Errors: those of seesPrices; NotFound "Product not found"; Invalid when qty is
 // below 1 or above MaxQty, or breaks the quantity rule (the message says
 // the rule).
 func (s *Service) PriceOf(ctx context.Context, customerID, productID int, qty int64) (Price, error) {
@@ -620,7 +622,8 @@ func (s *Service) PriceOf(ctx context.Context, customerID, productID int, qty in
 // (Invalid for its quantity or rule, NotFound "Product not found").
 // Errors: those of PriceOf about the customer, for the whole batch.
 func (s *Service) PricesOf(ctx context.Context, customerID int, lines []Line) (prices []Price, errs []error, err error) {
-	if err := s.seesPrices(ctx, customerID); err != nil {
+	customerID, err = s.seesPrices(ctx, customerID)
+	if err != nil {
 		return nil, nil, err
 	}
 	snap, err := s.currentPricing(ctx)
@@ -660,26 +663,41 @@ func (s *Service) PricesOf(ctx context.Context, customerID int, lines []Line) (p
 // own principals and staff.
 // Errors: Unauthenticated; NotFound "Customer not found" for another
 // customer's principal and ids below 1.
-func (s *Service) seesPrices(ctx context.Context, customerID int) error {
+// 0 names the caller's own customer, which a customer's principal has.
+// It returns the customer whose prices to show.
+// Errors: Unauthenticated; Invalid (customer_id) for 0 from a caller that
+// acts for no customer; NotFound "Customer not found" for another
+// customer's principal, ids below 0, and customers that are not live.
+func (s *Service) seesPrices(ctx context.Context, customerID int) (int, error) {
 	p, err := services.PrincipalFrom(ctx)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	if customerID == 0 {
+		if !p.IsCustomer() {
+			return 0, services.InvalidField("customer_id", MsgPricesCustomerRequired)
+		}
+		customerID = p.CustomerID
 	}
 	if customerID < 1 || p.IsCustomer() && !p.CanActFor(customerID) {
-		return errNoCustomer
+		return 0, errNoCustomer
 	}
 	if p.IsCustomer() {
-		return nil // its own, live while its principal is
+		return customerID, nil // its own, live while its principal is
 	}
 	live, err := s.db.Client.Customer.Query().Where(customer.ID(customerID), customer.DeletedAtIsNil()).Exist(ctx)
 	if err != nil {
-		return storeerr.Classify(err, "prices")
+		return 0, storeerr.Classify(err, "prices")
 	}
 	if !live {
-		return errNoCustomer
+		return 0, errNoCustomer
 	}
-	return nil
+	return customerID, nil
 }
+
+// MsgPricesCustomerRequired answers a caller acting for no customer (staff)
+// that asks for prices without naming one.
+const MsgPricesCustomerRequired = "customer_id is required: the caller acts for no customer"
 
 var errNoCustomer = services.NotFoundf("Customer not found")
 
