@@ -1,6 +1,7 @@
 package services
 
 import (
+	"math/rand/v2"
 	"time"
 )
 
@@ -65,4 +66,16 @@ func LoadTimeZone(name string) (*time.Location, error) {
 		return nil, InvalidField("time_zone", "time_zone must be an IANA time zone such as Europe/Berlin")
 	}
 	return loc, nil
+}
+
+// NewVersion is a new version of something processes keep by version
+// (a customer's limits and rules, the price lists): random, so that no
+// version comes back after a restore of the database to a value a
+// process kept for other contents; 0 is the version before any change.
+func NewVersion() int64 {
+	for {
+		if v := rand.Int64(); v != 0 {
+			return v
+		}
+	}
 }

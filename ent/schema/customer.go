@@ -60,7 +60,7 @@ func (Customer) Fields() []ent.Field {
 		// any reads nothing more than its row.
 		field.Bool("has_spending_limits").Default(false),
 		field.Bool("has_approval_rules").Default(false),
-		// governance_version counts the changes of the customer's spending
+		// governance_version identifies the state of the customer's spending
 		// limits and approval rules, made with them under the row's lock:
 		// placing an order reads it with the row and reuses the limits and
 		// rules it last read at that version instead of reading them again.

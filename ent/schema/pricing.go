@@ -126,7 +126,7 @@ func (PriceListRule) Indexes() []ent.Index {
 	}
 }
 
-// PricingState is one row: version counts every change of a price list,
+// PricingState is one row: version is set anew (randomly) by every change of a price list,
 // made with it; placing an order reads it with its first statement and
 // resolves prices from the lists this process last read at that version.
 type PricingState struct {

@@ -238,14 +238,16 @@ func (s *Service) lockCustomer(ctx context.Context, tx *ent.Tx, id int) error {
 
 // flag locks the customer's row, sets one of its governance flags
 // (has_spending_limits, has_approval_rules), which placing an order reads
-// to know whether to read the limits or the rules, and counts a change of
-// them in governance_version, by which orders know theirs are current.
-// Every change of a limit or a rule calls it in the change's transaction.
+// to know whether to read the limits or the rules, and gives its limits
+// and rules a new governance_version, by which orders know theirs are
+// current. Every change of a limit or a rule calls it in the change's
+// transaction. The version is random, not a count: a count could come
+// back to a value a process has kept after a restore of the database.
 func (s *Service) flag(ctx context.Context, tx *ent.Tx, id int, field string, on bool) error {
 	if err := s.lockCustomer(ctx, tx, id); err != nil {
 		return err
 	}
-	up := tx.Customer.UpdateOneID(id).AddGovernanceVersion(1)
+	up := tx.Customer.UpdateOneID(id).SetGovernanceVersion(services.NewVersion())
 	if field == customer.FieldHasApprovalRules {
 		up.SetHasApprovalRules(on)
 	} else {

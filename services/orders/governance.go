@@ -215,6 +215,9 @@ func (s *Service) approvalRules(ctx context.Context, tx *ent.Tx, customerID int,
 	if err != nil {
 		return nil, err
 	}
+	for i, r := range rules {
+		rules[i] = r.Unwrap() // kept past tx: let go of it
+	}
 	s.governance.putRules(customerID, version, rules)
 	return rules, nil
 }
@@ -223,7 +226,7 @@ func (s *Service) approvalRules(ctx context.Context, tx *ent.Tx, customerID int,
 // rules that placing orders read, each with the customer's
 // governance_version it was read at. An order reads the version with the
 // customer's row, in the snapshot in which it would read the limits, and
-// every change of a limit or a rule counts in the version in the change's
+// every change of a limit or a rule sets a new version in the change's
 // transaction (customers.Service.flag): so what is kept for the version an
 // order reads is what reading again would give, on every replica. Kept
 // for another version, it is read again.
@@ -274,14 +277,12 @@ func (c *governanceCache) putRules(customerID int, version int64, rules []*ent.A
 	c.rules = put(c.rules, customerID, versioned[[]*ent.ApprovalRule]{version, rules})
 }
 
-// put stores e under k unless m holds a later version for it: two orders
-// that read different versions may store in either order.
+// put stores e under k. Two orders that read different versions may store
+// in either order: the one stored last is kept, and an order that reads
+// the other version reads it again.
 func put[K comparable, T any](m map[K]versioned[T], k K, e versioned[T]) map[K]versioned[T] {
 	if m == nil {
 		m = make(map[K]versioned[T])
-	}
-	if old, ok := m[k]; ok && old.version > e.version {
-		return m
 	}
 	if len(m) >= maxGovernanceEntries {
 		clear(m)

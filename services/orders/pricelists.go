@@ -25,6 +25,9 @@ const (
 	MaxPriceEntries      = 10_000
 	MaxPriceListCustomer = 1_000
 	MaxPriority          = 1_000
+	// MaxPricedLines bounds one PricesOf (a page of products priced at
+	// once).
+	MaxPricedLines = 1_000
 )
 
 // PriceListInput is a whole price list, as created or as it replaces one.
@@ -200,13 +203,21 @@ func (s *Service) checkPriceList(in PriceListInput) (PriceList, error) {
 	if l.Scope == ScopeAll && len(l.CustomerIDs) > 0 {
 		return PriceList{}, services.InvalidField("customer_ids", "A list for ALL customers names none")
 	}
+	slices.Sort(l.CustomerIDs)
+	l.CustomerIDs = slices.Compact(l.CustomerIDs)
 	if l.Scope == ScopeCustomers && (len(l.CustomerIDs) == 0 || len(l.CustomerIDs) > MaxPriceListCustomer) {
 		return PriceList{}, services.InvalidField("customer_ids", fmt.Sprintf("A list for CUSTOMERS names 1 to %d customers", MaxPriceListCustomer))
 	}
-	slices.Sort(l.CustomerIDs)
-	l.CustomerIDs = slices.Compact(l.CustomerIDs)
 	if len(l.CustomerIDs) > 0 && l.CustomerIDs[0] < 1 {
 		return PriceList{}, services.InvalidField("customer_ids", "Invalid customer ID")
+	}
+	for _, v := range []struct {
+		field string
+		t     *time.Time
+	}{{"valid_from", l.ValidFrom}, {"valid_to", l.ValidTo}} {
+		if v.t != nil && (v.t.Year() < 1970 || v.t.Year() > 9999) {
+			return PriceList{}, services.InvalidField(v.field, v.field+" must be between 1970 and 9999 (UTC)")
+		}
 	}
 	if l.ValidFrom != nil && l.ValidTo != nil && !l.ValidTo.After(*l.ValidFrom) {
 		return PriceList{}, services.InvalidField("valid_to", "valid_to must be after valid_from")
@@ -236,6 +247,9 @@ func (s *Service) checkPriceList(in PriceListInput) (PriceList, error) {
 			return PriceList{}, services.InvalidField("entries", fmt.Sprintf("Product %d has two entries from %d", e.ProductID, e.MinQty))
 		}
 	}
+	if len(in.Rules) > MaxPriceEntries {
+		return PriceList{}, services.InvalidField("rules", fmt.Sprintf("A list has at most %d rules", MaxPriceEntries))
+	}
 	l.Rules = slices.Clone(in.Rules)
 	slices.SortFunc(l.Rules, func(a, b QuantityRule) int { return a.ProductID - b.ProductID })
 	for i, r := range l.Rules {
@@ -260,6 +274,8 @@ func checkRule(field string, r QuantityRule) error {
 		return services.InvalidField(field, fmt.Sprintf("min, max and increment must be between 0 and %d", MaxQty))
 	case r.Max > 0 && r.Max < r.Min:
 		return services.InvalidField(field, "max must be at least min")
+	case r.Increment > 1 && r.Max > 0 && (max(r.Min, 1)+r.Increment-1)/r.Increment*r.Increment > r.Max:
+		return services.InvalidField(field, "No quantity between min and max is a multiple of increment")
 	}
 	return nil
 }
@@ -321,9 +337,10 @@ func insertListRows(ctx context.Context, tx *ent.Tx, l *PriceList) error {
 			return err
 		}
 	}
-	if len(l.Rules) > 0 {
-		b := make([]*ent.PriceListRuleCreate, len(l.Rules))
-		for j, r := range l.Rules {
+	for i := 0; i < len(l.Rules); i += batch {
+		part := l.Rules[i:min(i+batch, len(l.Rules))]
+		b := make([]*ent.PriceListRuleCreate, len(part))
+		for j, r := range part {
 			b[j] = tx.PriceListRule.Create().SetPriceListID(l.ID).SetProductID(r.ProductID).SetMinQty(r.Min).SetMaxQty(r.Max).SetQtyIncrement(r.Increment)
 		}
 		if err := tx.PriceListRule.CreateBulk(b...).Exec(ctx); err != nil {
@@ -344,9 +361,10 @@ func deleteListRows(ctx context.Context, tx *ent.Tx, id int) error {
 	return err
 }
 
-// bumpPricing counts a change of the price lists, in its transaction.
+// bumpPricing gives the price lists a new version, in the transaction
+// that changes them (random: see services.NewVersion).
 func bumpPricing(ctx context.Context, tx *ent.Tx) error {
-	return tx.PricingState.UpdateOneID(1).AddVersion(1).Exec(ctx)
+	return tx.PricingState.UpdateOneID(1).SetVersion(services.NewVersion()).Exec(ctx)
 }
 
 // priceClients are the clients of the tables of price lists, of a
@@ -462,15 +480,17 @@ func (s *Service) priceLists(ctx context.Context, tx *ent.Tx, version int64) (*p
 	}
 	snap = &pricingSnapshot{version: version, byProduct: make(map[int][]PriceList)}
 	for _, l := range lists {
+		rules := make(map[int]QuantityRule, len(l.Rules))
+		for _, r := range l.Rules {
+			rules[r.ProductID] = r
+		}
 		for _, e := range l.Entries {
 			at := snap.byProduct[e.ProductID]
 			if n := len(at); n == 0 || at[n-1].ID != l.ID {
 				one := l
-				one.Entries, one.Rules, one.CustomerIDs = nil, nil, l.CustomerIDs
-				for _, r := range l.Rules {
-					if r.ProductID == e.ProductID {
-						one.Rules = []QuantityRule{r}
-					}
+				one.Entries, one.Rules = nil, nil
+				if r, ok := rules[e.ProductID]; ok {
+					one.Rules = []QuantityRule{r}
 				}
 				at = append(at, one)
 			}
@@ -479,9 +499,7 @@ func (s *Service) priceLists(ctx context.Context, tx *ent.Tx, version int64) (*p
 		}
 	}
 	s.pricing.mu.Lock()
-	if s.pricing.snap == nil || s.pricing.snap.version < version {
-		s.pricing.snap = snap
-	}
+	s.pricing.snap = snap // of two stored at once, an order of the other version reads again
 	s.pricing.mu.Unlock()
 	return snap, nil
 }
@@ -489,8 +507,20 @@ func (s *Service) priceLists(ctx context.Context, tx *ent.Tx, version int64) (*p
 // currentPricing reads the pricing version and the lists at it, outside
 // an order: for showing prices.
 func (s *Service) currentPricing(ctx context.Context) (*pricingSnapshot, error) {
-	var snap *pricingSnapshot
-	err := s.db.WithTx(ctx, func(tx *ent.Tx) error {
+	// The version first, outside a transaction (which on SQLite would
+	// wait for the writers): when the lists kept are of it, they are
+	// what a reader sees now.
+	st, err := s.db.Client.PricingState.Get(ctx, 1)
+	if err != nil {
+		return nil, err
+	}
+	s.pricing.mu.Lock()
+	snap := s.pricing.snap
+	s.pricing.mu.Unlock()
+	if snap != nil && snap.version == st.Version {
+		return snap, nil
+	}
+	err = s.db.WithTx(ctx, func(tx *ent.Tx) error {
 		st, err := tx.PricingState.Get(ctx, 1)
 		if err != nil {
 			return err
@@ -625,6 +655,9 @@ func (s *Service) PricesOf(ctx context.Context, customerID int, lines []Line) (p
 	customerID, err = s.seesPrices(ctx, customerID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(lines) > MaxPricedLines {
+		return nil, nil, services.InvalidField("items", fmt.Sprintf("At most %d lines are priced at once", MaxPricedLines))
 	}
 	snap, err := s.currentPricing(ctx)
 	if err != nil {

@@ -206,6 +206,9 @@ func TestPriceListValidation(t *testing.T) {
 		{"validity backwards", orders.PriceListInput{Name: "L", Currency: "USD", ValidFrom: &day, ValidTo: &day, Entries: entry}, "valid_to", "after valid_from"},
 		{"a negative priority", orders.PriceListInput{Name: "L", Currency: "USD", Priority: -1, Entries: entry}, "priority", "between 0 and"},
 		{"a rule with max below min", orders.PriceListInput{Name: "L", Currency: "USD", Entries: entry, Rules: []orders.QuantityRule{{ProductID: p, Min: 10, Max: 5}}}, "rules", "max must be at least min"},
+		{"a validity past year 9999 in UTC", orders.PriceListInput{Name: "L", Currency: "USD", ValidTo: ptr(time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("EST", -5*3600))), Entries: entry}, "valid_to", "between 1970 and 9999"},
+		{"a validity before 1970", orders.PriceListInput{Name: "L", Currency: "USD", ValidFrom: ptr(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)), Entries: entry}, "valid_from", "between 1970 and 9999"},
+		{"a rule no quantity meets", orders.PriceListInput{Name: "L", Currency: "USD", Entries: entry, Rules: []orders.QuantityRule{{ProductID: p, Min: 5, Max: 7, Increment: 10}}}, "rules", "No quantity between min and max"},
 		{"two rules for a product", orders.PriceListInput{Name: "L", Currency: "USD", Entries: entry, Rules: []orders.QuantityRule{{ProductID: p, Min: 1}, {ProductID: p, Max: 5}}}, "rules", "two rules"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
