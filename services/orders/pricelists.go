@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/b2b-orders/platform/ent"
 	"github.com/b2b-orders/platform/ent/customer"
@@ -51,17 +52,14 @@ type PriceListInput struct {
 // negative price, two entries for one product and minimum, a currency
 // other than the store's, a customer or product that does not exist).
 func (s *Service) CreatePriceList(ctx context.Context, in PriceListInput) (PriceList, error) {
-	return s.savePriceList(ctx, 0, in)
+	return s.savePriceList(ctx, 0, false, in)
 }
 
 // ReplacePriceList replaces every field, customer, break and rule of a
 // list; orders placed from it keep the prices they were placed at.
 // Errors: those of CreatePriceList; NotFound "Price list not found".
 func (s *Service) ReplacePriceList(ctx context.Context, id int, in PriceListInput) (PriceList, error) {
-	if id < 1 {
-		return PriceList{}, errPriceListNotFound
-	}
-	return s.savePriceList(ctx, id, in)
+	return s.savePriceList(ctx, id, true, in)
 }
 
 // DeletePriceList removes a list; orders placed from it keep its id and
@@ -117,9 +115,13 @@ func (s *Service) ListPriceLists(ctx context.Context) ([]PriceList, error) {
 
 var errPriceListNotFound = services.NotFoundf("Price list not found")
 
-func (s *Service) savePriceList(ctx context.Context, id int, in PriceListInput) (PriceList, error) {
+// savePriceList creates a list, or replaces list id.
+func (s *Service) savePriceList(ctx context.Context, id int, replace bool, in PriceListInput) (PriceList, error) {
 	if err := s.requireManager(ctx); err != nil {
 		return PriceList{}, err
+	}
+	if replace && id < 1 {
+		return PriceList{}, errPriceListNotFound
 	}
 	l, err := s.checkPriceList(in)
 	if err != nil {
@@ -135,18 +137,18 @@ func (s *Service) savePriceList(ctx context.Context, id int, in PriceListInput) 
 		if err := mustExist(ctx, tx, l); err != nil {
 			return err
 		}
-		if id == 0 {
-			row, err := tx.PriceList.Create().SetName(l.Name).SetCurrency(l.Currency).SetStatus(string(l.Status)).
-				SetNillableValidFrom(l.ValidFrom).SetNillableValidTo(l.ValidTo).SetPriority(l.Priority).
-				SetScope(string(l.Scope)).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+		if !replace {
+			create := tx.PriceList.Create().SetCreatedAt(now)
+			setList(create.Mutation(), l, now)
+			row, err := create.Save(ctx)
 			if err != nil {
 				return err
 			}
 			l.ID, l.CreatedAt = row.ID, row.CreatedAt.UTC()
 		} else {
-			row, err := tx.PriceList.UpdateOneID(id).SetName(l.Name).SetCurrency(l.Currency).SetStatus(string(l.Status)).
-				SetNillableValidFrom(l.ValidFrom).SetNillableValidTo(l.ValidTo).SetPriority(l.Priority).
-				SetScope(string(l.Scope)).SetUpdatedAt(now).Save(ctx)
+			update := tx.PriceList.UpdateOneID(id)
+			setList(update.Mutation(), l, now)
+			row, err := update.Save(ctx)
 			if ent.IsNotFound(err) {
 				return errPriceListNotFound
 			}
@@ -167,6 +169,27 @@ func (s *Service) savePriceList(ctx context.Context, id int, in PriceListInput) 
 	return l, nil
 }
 
+// setList sets every field of l that a create and a replace write.
+func setList(m *ent.PriceListMutation, l PriceList, now time.Time) {
+	m.SetName(l.Name)
+	m.SetCurrency(l.Currency)
+	m.SetStatus(string(l.Status))
+	m.SetPriority(l.Priority)
+	m.SetScope(string(l.Scope))
+	m.SetUpdatedAt(now)
+	// A replace that leaves the window open clears what was there.
+	if l.ValidFrom != nil {
+		m.SetValidFrom(*l.ValidFrom)
+	} else {
+		m.ClearValidFrom()
+	}
+	if l.ValidTo != nil {
+		m.SetValidTo(*l.ValidTo)
+	} else {
+		m.ClearValidTo()
+	}
+}
+
 // checkPriceList validates in and returns it as a list, its rows sorted.
 // Errors: Invalid, naming the first failing field.
 func (s *Service) checkPriceList(in PriceListInput) (PriceList, error) {
@@ -174,7 +197,7 @@ func (s *Service) checkPriceList(in PriceListInput) (PriceList, error) {
 	if err := services.CheckLen("name", name, 100, true, "name is required", "name must be at most 100 characters"); err != nil {
 		return PriceList{}, err
 	}
-	if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if strings.ContainsFunc(name, unicode.IsControl) {
 		return PriceList{}, services.InvalidField("name", "name must not contain control characters")
 	}
 	if in.Currency != s.cfg.Currency {
@@ -288,8 +311,9 @@ func mustExist(ctx context.Context, tx *ent.Tx, l PriceList) error {
 		if err != nil {
 			return err
 		}
+		live := setOf(found)
 		for _, id := range l.CustomerIDs {
-			if !slices.Contains(found, id) {
+			if !live[id] {
 				return services.InvalidField("customer_ids", fmt.Sprintf("Customer %d not found", id))
 			}
 		}
@@ -307,8 +331,9 @@ func mustExist(ctx context.Context, tx *ent.Tx, l PriceList) error {
 	if err != nil {
 		return err
 	}
+	exists := setOf(found)
 	for _, id := range ids {
-		if !slices.Contains(found, id) {
+		if !exists[id] {
 			return services.InvalidField("entries", fmt.Sprintf("Product %d not found", id))
 		}
 	}
@@ -578,13 +603,9 @@ func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) 
 	if err != nil {
 		return nil, storeerr.Classify(err, "prices")
 	}
-	products, err := s.db.Client.Product.Query().Where(product.IDIn(productIDs...)).All(ctx)
+	byID, err := s.productsByID(ctx, productIDs)
 	if err != nil {
-		return nil, storeerr.Classify(err, "prices")
-	}
-	byID := make(map[int]*ent.Product, len(products))
-	for _, pr := range products {
-		byID[pr.ID] = pr
+		return nil, err
 	}
 	var missing []string
 	for _, id := range productIDs {
@@ -611,15 +632,12 @@ func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) 
 		}
 		slices.Sort(qtys)
 		qtys = slices.Compact(qtys)
-		pp := ProductPrice{ProductID: id, Currency: s.cfg.Currency, Rule: ruleOf(pr)}
+		pp := ProductPrice{ProductID: id, Currency: s.cfg.Currency}
 		for _, n := range qtys {
 			q.Qty = n
 			got, err := priceOf(lists, q)
 			if err != nil {
 				return nil, err
-			}
-			if n == 1 {
-				pp.Rule = got.Rule
 			}
 			if k := len(pp.Breaks); k > 0 && pp.Breaks[k-1].UnitPriceCents == got.UnitPriceCents && samePtr(pp.Breaks[k-1].ListID, got.ListID) &&
 				pp.Breaks[k-1].Rule == got.Rule {
@@ -627,6 +645,7 @@ func (s *Service) Prices(ctx context.Context, customerID int, productIDs []int) 
 			}
 			pp.Breaks = append(pp.Breaks, PriceBreak{MinQty: n, UnitPriceCents: got.UnitPriceCents, ListID: got.ListID, Rule: got.Rule})
 		}
+		pp.Rule = pp.Breaks[0].Rule // qtys start at 1: there is always a first break
 		out = append(out, pp)
 	}
 	return out, nil
@@ -667,13 +686,9 @@ func (s *Service) PricesOf(ctx context.Context, customerID int, lines []Line) (p
 	for _, l := range lines {
 		ids = append(ids, l.ProductID)
 	}
-	rows, err := s.db.Client.Product.Query().Where(product.IDIn(ids...)).All(ctx)
+	byID, err := s.productsByID(ctx, ids)
 	if err != nil {
-		return nil, nil, storeerr.Classify(err, "prices")
-	}
-	byID := make(map[int]*ent.Product, len(rows))
-	for _, pr := range rows {
-		byID[pr.ID] = pr
+		return nil, nil, err
 	}
 	now := s.cfg.Now()
 	prices, errs = make([]Price, len(lines)), make([]error, len(lines))
@@ -692,12 +707,22 @@ func (s *Service) PricesOf(ctx context.Context, customerID int, lines []Line) (p
 	return prices, errs, nil
 }
 
-// seesPrices says whether the caller may see the customer's prices: its
-// own principals and staff.
-// Errors: Unauthenticated; NotFound "Customer not found" for another
-// customer's principal and ids below 1.
-// 0 names the caller's own customer, which a customer's principal has.
-// It returns the customer whose prices to show.
+// productsByID reads the products among ids, by id, for prices.
+func (s *Service) productsByID(ctx context.Context, ids []int) (map[int]*ent.Product, error) {
+	rows, err := s.db.Client.Product.Query().Where(product.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, storeerr.Classify(err, "prices")
+	}
+	byID := make(map[int]*ent.Product, len(rows))
+	for _, pr := range rows {
+		byID[pr.ID] = pr
+	}
+	return byID, nil
+}
+
+// seesPrices says whether the caller may see the customer's prices (its
+// own principals and staff) and returns the customer whose prices to
+// show: 0 names the caller's own, which a customer's principal has.
 // Errors: Unauthenticated; Invalid (customer_id) for 0 from a caller that
 // acts for no customer; NotFound "Customer not found" for another
 // customer's principal, ids below 0, and customers that are not live.
@@ -733,5 +758,13 @@ func (s *Service) seesPrices(ctx context.Context, customerID int) (int, error) {
 const MsgPricesCustomerRequired = "customer_id is required: the caller acts for no customer"
 
 var errNoCustomer = services.NotFoundf("Customer not found")
+
+func setOf(ids []int) map[int]bool {
+	m := make(map[int]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
 
 func samePtr(a, b *int) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }

@@ -434,3 +434,43 @@ func TestPricesOfNoCustomerAndRulePerBreak(t *testing.T) {
 		t.Fatalf("breaks: %+v", got[0])
 	}
 }
+
+// A replace is the whole list: a validity window it leaves out is open,
+// whatever the list had before.
+func TestReplaceOpensTheWindow(t *testing.T) {
+	f := newFixture(t)
+	c := f.customer(t, "window@prices.com")
+	p := f.product(t, "WIN", 100, 100)
+	ended := start.Add(-time.Hour)
+	l := f.priceList(t, orders.PriceListInput{Name: "Ended", CustomerIDs: []int{c}, ValidTo: &ended,
+		Entries: []orders.PriceEntry{{ProductID: p, MinQty: 1, UnitPriceCents: 80}}})
+	price := func() int64 {
+		t.Helper()
+		got, err := f.orders.PriceOf(f.ctx, c, p, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.UnitPriceCents
+	}
+	if got := price(); got != 100 {
+		t.Fatalf("an ended list priced %d", got)
+	}
+	replaced, err := f.orders.ReplacePriceList(f.ctx, l.ID, orders.PriceListInput{Name: "Open", Currency: "USD", CustomerIDs: []int{c},
+		Entries: []orders.PriceEntry{{ProductID: p, MinQty: 1, UnitPriceCents: 80}}})
+	if err != nil || replaced.ValidTo != nil {
+		t.Fatalf("replaced: %+v, %v", replaced, err)
+	}
+	if got, err := f.orders.GetPriceList(f.ctx, l.ID); err != nil || got.ValidTo != nil {
+		t.Fatalf("read back: %+v, %v", got, err)
+	}
+	if got := price(); got != 80 {
+		t.Fatalf("the reopened list priced %d", got)
+	}
+	_, asC := f.member(t, c, "b@window.com", services.MemberBuyer)
+	if _, err := f.orders.ReplacePriceList(asC, 0, orders.PriceListInput{}); services.KindOf(err) != services.PermissionDenied {
+		t.Fatalf("a customer replacing list 0: %v", err)
+	}
+	if _, err := f.orders.ReplacePriceList(f.ctx, 0, orders.PriceListInput{}); services.KindOf(err) != services.NotFound {
+		t.Fatalf("staff replacing list 0: %v", err)
+	}
+}
