@@ -88,20 +88,20 @@ type PriceQuery struct {
 }
 
 // ResolvePrice prices one line from the lists there are; the one rule,
-// written once, here:
+// written here and in docs/pricing.md (internal/layers tests that the two
+// tables agree):
 //
-//	step     rule
-//	applies  status ACTIVE; currency equal to the order's; ValidFrom <= at < ValidTo (nil: open);
-//	         scope ALL, or CUSTOMERS naming the customer
-//	offers   an applying list offers a price for the line when it has a break of the product at
-//	         or below the line's quantity; its price is the break with the highest such minimum
-//	wins     of the lists that offer one: the highest priority; on equal priority the lowest
-//	         price; then the lowest list id (so the answer never depends on the order lists
-//	         are read in)
-//	falls    no list offers one: the product's own price, when it has one in the currency
-//	back
-//	rule     the line's quantity must meet the winning list's rule for the product, else the
-//	         product's own: at least min, at most max, a multiple of increment
+//	step      rule
+//	applies   status ACTIVE; currency equal to the order's; valid_from <= now < valid_to (null:
+//	          open); scope ALL, or CUSTOMERS naming the customer
+//	offers    an applying list offers a price for the line when it has a break of the product at
+//	          or below the line's quantity; its price is the break with the highest such minimum
+//	wins      of the lists that offer one: the highest priority; on equal priority the lowest
+//	          price; then the lowest list id, so the answer never depends on the order lists are
+//	          read in
+//	fallback  no list offers one: the product's own price
+//	rule      the line's quantity must meet the winning list's rule for the product, else the
+//	          product's own: at least min, at most max, a multiple of increment
 //
 // Errors: Invalid (field items) when no price applies in the currency, or
 // the quantity breaks the rule, which the message says ("order in
